@@ -1,0 +1,60 @@
+# Federation Registry — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format worker beat migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+run: export DEBUG ?= 1
+run: $(STAMP) ## Migrate, load regions and demo data, serve on 127.0.0.1:$(PORT) (SQLite, tasks in-process, mail to var/mail/)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_regions
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Federation Registry: http://127.0.0.1:$(PORT)/"
+	@echo "  Log in at http://127.0.0.1:$(PORT)/admin/ with a demo user above (e.g. secretariat@demo.example)."
+	@echo "  E-mail is written to var/mail/. Stop with Ctrl+C."
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP) ## Run the whole test suite (DATABASE_URL / REDIS_URL select real services)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: $(STAMP) ## Apply migrations
+	$(BIN)/python manage.py migrate --no-input
+
+worker: $(STAMP) ## Celery worker (needs REDIS_URL)
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0"; exit 2; }
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP) ## Celery beat, the periodic tasks (needs REDIS_URL)
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0"; exit 2; }
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,23 @@
+"""Settings for the test suite: the environment-driven settings, made fast and hermetic.
+
+DATABASE_URL and REDIS_URL still come from the environment, so the same suite
+runs on the embedded defaults and against real services.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+from .settings import *  # noqa: F403
+from .settings import VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = VAR_DIR / "test-media"
+# Tasks run in-process in unit tests; integration tests start a real worker.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,101 @@
+"""Demo data: organizations, memberships, role groups and demo users (idempotent)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.text import slugify
+
+from .demo_data import DEMO_ORGANIZATIONS
+from .models import CountryRegion, Membership, MembershipCategory, Organization, Standing
+from .regions import load_default_regions
+from .roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT, ensure_role_groups
+
+DEMO_PASSWORD = "federation-demo"
+
+# e-mail → (first name, last name, groups, is_staff)
+DEMO_USERS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
+    "secretariat@demo.example": ("Amina", "Okafor", (SECRETARIAT,), True),
+    "reviewer1@demo.example": ("Lucía", "Fernández", (REVIEWERS,), False),
+    "reviewer2@demo.example": ("Rahul", "Menon", (REVIEWERS,), False),
+    "committee1@demo.example": ("Chen", "Wei", (EXECUTIVE_COMMITTEE,), False),
+    "committee2@demo.example": ("Fatima", "Haddad", (EXECUTIVE_COMMITTEE,), False),
+    "committee3@demo.example": ("Kwame", "Mensah", (EXECUTIVE_COMMITTEE,), False),
+    "committee4@demo.example": ("Ingrid", "Larsen", (EXECUTIVE_COMMITTEE,), False),
+    "committee5@demo.example": ("Diego", "Ramírez", (EXECUTIVE_COMMITTEE,), False),
+    "applicant@demo.example": ("Nimmi", "Perera", (), False),
+}
+
+
+@dataclass
+class SeedResult:
+    organizations_created: int = 0
+    memberships_created: int = 0
+    users_created: int = 0
+    users: list[str] = field(default_factory=list)
+
+
+def _membership_for(org: Organization, status: str, index: int) -> Membership:
+    admitted = date(2008 + index % 17, 1 + index % 12, 1 + index % 28)
+    if status in MembershipCategory.values:
+        return Membership(organization=org, category=status, standing=Standing.ACTIVE, admitted_on=admitted)
+    ended = date(admitted.year + 1, admitted.month, admitted.day) if status == Standing.WITHDRAWN else None
+    return Membership(
+        organization=org,
+        category=MembershipCategory.FULL,
+        standing=status,
+        admitted_on=admitted,
+        ended_on=ended,
+    )
+
+
+@transaction.atomic
+def seed_demo() -> SeedResult:
+    """Load regions, groups, demo organizations with memberships and demo users.
+
+    Creates only what is missing, so running it again changes nothing.
+    """
+    load_default_regions()
+    ensure_role_groups()
+    result = SeedResult()
+    regions = dict(CountryRegion.objects.values_list("country", "region_id"))
+
+    for index, (name, acronym, country, city, kind, founded, students, status) in enumerate(
+        DEMO_ORGANIZATIONS
+    ):
+        org, created = Organization.objects.get_or_create(
+            slug=slugify(f"{acronym} {country}"),
+            defaults={
+                "name": name,
+                "acronym": acronym,
+                "country": country,
+                "region_id": regions[country],
+                "city": city,
+                "kind": kind,
+                "founded_year": founded,
+                "students_represented": students,
+                "website": f"https://{slugify(acronym)}.example.org",
+                "email": f"international@{slugify(acronym)}.example.org",
+            },
+        )
+        result.organizations_created += created
+        if status and created and not org.memberships.exists():
+            _membership_for(org, status, index).save()
+            result.memberships_created += 1
+
+    User = get_user_model()
+    groups = {g.name: g for g in Group.objects.all()}
+    for email, (first, last, role_names, is_staff) in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=email,
+            defaults={"email": email, "first_name": first, "last_name": last, "is_staff": is_staff},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(*(groups[name] for name in role_names))
+            result.users_created += 1
+        result.users.append(email)
+    return result

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from registry.regions import load_default_regions
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the federation's default regions and the country → region mapping. "
+        "Creates only what is missing; edits made in the admin are kept."
+    )
+
+    def handle(self, *args, **options):
+        result = load_default_regions()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Regions: {result.regions_created} created. "
+                f"Countries mapped: {result.countries_created} created."
+            )
+        )

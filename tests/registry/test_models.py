@@ -1,0 +1,72 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from registry.models import Membership, Standing
+from tests.factories import MembershipFactory, OrganizationFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _rejected(factory, **kwargs) -> bool:
+    try:
+        with transaction.atomic():
+            factory(**kwargs)
+    except IntegrityError:
+        return True
+    return False
+
+
+def test_an_organization_has_at_most_one_active_membership():
+    membership = MembershipFactory()
+    assert _rejected(MembershipFactory, organization=membership.organization)
+    assert Membership.objects.filter(organization=membership.organization).count() == 1
+
+
+def test_a_former_membership_does_not_block_a_new_active_one():
+    old = MembershipFactory(standing=Standing.WITHDRAWN, ended_on=datetime.date(2022, 1, 1))
+    MembershipFactory(organization=old.organization)
+    assert old.organization.memberships.count() == 2
+
+
+@pytest.mark.parametrize("year", [1799, 2101])
+def test_founding_year_out_of_range_is_rejected(year):
+    assert _rejected(OrganizationFactory, founded_year=year)
+
+
+def test_founding_year_in_range_is_accepted():
+    assert not _rejected(OrganizationFactory, founded_year=1918)
+
+
+def test_negative_students_represented_is_rejected():
+    assert _rejected(OrganizationFactory, students_represented=-1)
+
+
+def test_membership_cannot_end_before_admission():
+    assert _rejected(
+        MembershipFactory,
+        standing=Standing.WITHDRAWN,
+        admitted_on=datetime.date(2020, 1, 1),
+        ended_on=datetime.date(2019, 1, 1),
+    )
+
+
+def test_only_a_withdrawn_membership_has_an_end_date():
+    assert _rejected(MembershipFactory, standing=Standing.ACTIVE, ended_on=datetime.date(2030, 1, 1))
+
+
+def test_unknown_standing_is_rejected():
+    assert _rejected(MembershipFactory, standing="expelled")
+
+
+def test_organization_slug_is_unique():
+    OrganizationFactory(slug="nus-uk")
+    assert _rejected(OrganizationFactory, slug="nus-uk")
+
+
+def test_a_region_cannot_be_its_own_parent():
+    region = RegionFactory()
+    region.parent_id = region.pk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region.save()

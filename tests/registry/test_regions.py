@@ -1,0 +1,64 @@
+import pytest
+from django.core.management import call_command
+from django_countries import countries
+
+from registry.models import CountryRegion, Region
+from registry.regions import DEFAULT_REGIONS, default_country_regions, load_default_regions
+
+pytestmark = pytest.mark.django_db
+
+
+def test_default_mapping_covers_every_iso_country_exactly_once():
+    mapping = default_country_regions()
+    iso_codes = [c.code for c in countries]
+    assert sorted(mapping) == sorted(iso_codes)
+    assert len(iso_codes) == len(set(iso_codes)) >= 249
+    region_codes = {spec.code for spec in DEFAULT_REGIONS}
+    assert set(mapping.values()) <= region_codes
+
+
+def test_mapping_places_countries_in_the_expected_regions():
+    mapping = default_country_regions()
+    assert mapping["KE"] == "africa-east"
+    assert mapping["EG"] == "north-africa"
+    assert mapping["JO"] == "middle-east"
+    assert mapping["KZ"] == "central-asia"
+    assert mapping["GB"] == "europe-north"  # its ISO2 is a pattern in the source data
+    assert mapping["GR"] == "europe-south"
+    assert mapping["NA"] == "africa-south"  # Namibia, not "not available"
+    assert mapping["BR"] == "south-america"
+    assert mapping["CA"] == "north-america"
+    assert mapping["CY"] == "europe-south"  # federation convention over M49
+
+
+def test_load_regions_loads_every_country_once_and_is_idempotent(capsys):
+    call_command("load_regions")
+    first = capsys.readouterr().out
+    regions = Region.objects.count()
+    assert regions == len(DEFAULT_REGIONS)
+    assert CountryRegion.objects.count() == len(countries)
+    assert "24 created" in first
+
+    call_command("load_regions")
+    assert "Regions: 0 created. Countries mapped: 0 created." in capsys.readouterr().out
+    assert Region.objects.count() == regions
+    assert CountryRegion.objects.count() == len(countries)
+
+
+def test_load_regions_keeps_edits_made_in_the_admin():
+    load_default_regions()
+    europe = Region.objects.get(code="europe")
+    europe.name = "Europe and the Caucasus"
+    europe.save()
+    CountryRegion.objects.filter(country="TR").update(region=Region.objects.get(code="middle-east"))
+
+    result = load_default_regions()
+
+    assert (result.regions_created, result.countries_created) == (0, 0)
+    assert Region.objects.get(code="europe").name == "Europe and the Caucasus"
+    assert CountryRegion.objects.get(country="TR").region.code == "middle-east"
+
+
+def test_sub_regions_hang_under_their_parent(regions):
+    assert regions["africa-west"].parent == regions["africa"]
+    assert regions["africa"].parent is None
