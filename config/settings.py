@@ -206,3 +206,21 @@ LOGGING = {
 # --- Federation rules ---------------------------------------------------------------
 FEDERATION_NAME = env.str("FEDERATION_NAME", default="International Federation of Student Unions")
 HEALTHZ_BROKER_TIMEOUT = timedelta(seconds=2).total_seconds()
+
+# --- Application workflow ----------------------------------------------------------------
+# Document kinds an application needs before it can be submitted.
+WORKFLOW_REQUIRED_DOCUMENT_KINDS = env.list("WORKFLOW_REQUIRED_DOCUMENT_KINDS", default=["statutes", "registration"])
+# Reviewers to assign before the review can start.
+WORKFLOW_REQUIRED_REVIEWERS = env.int("WORKFLOW_REQUIRED_REVIEWERS", default=2)
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The Executive Committee's vote: quorum is "ballots cast > VOTE_QUORUM * eligible voters";
+# VOTE_MAJORITY simple (> 1/2) | two_thirds (≥ 2/3) | three_quarters (≥ 3/4) of VOTE_BASE
+# yes_no | yes_no_abstain | eligible.
+VOTE_QUORUM = env.str("VOTE_QUORUM", default="1/2")
+VOTE_MAJORITY = env.str("VOTE_MAJORITY", default="simple")
+VOTE_BASE = env.str("VOTE_BASE", default="yes_no")
+VOTE_DEFAULT_DEADLINE_DAYS = env.int("VOTE_DEFAULT_DEADLINE_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
+    "task": "workflows.tasks.close_due_vote_rounds",
+    "schedule": 60.0,
+}

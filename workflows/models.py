@@ -1,0 +1,467 @@
+"""Membership applications, their documents, reviews and the Executive Committee's vote.
+
+States and transitions follow DESIGN.md. Transition methods change only database
+state; the services in ``workflows.services`` lock, check, call, save and write
+the dependent rows in one transaction.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from registry.models import (
+    EARLIEST_FOUNDING_YEAR,
+    Membership,
+    MembershipCategory,
+    Organization,
+    OrganizationKind,
+    Region,
+)
+
+from . import rules
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    UNDER_REVIEW = "under_review", _("Under review")
+    REVIEWED = "reviewed", _("Reviewed")
+    EXECUTIVE_VOTE = "executive_vote", _("Executive Committee vote")
+    ADMITTED = "admitted", _("Admitted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = ApplicationState
+FINAL_STATES = (S.ADMITTED, S.REJECTED, S.WITHDRAWN)
+OPEN_STATES = tuple(s for s in S if s not in FINAL_STATES)
+EDITABLE_STATES = (S.DRAFT, S.INFO_REQUESTED)
+WITHDRAWABLE_STATES = OPEN_STATES
+
+
+class MembershipApplication(ConcurrentTransitionMixin, models.Model):
+    """A student union's application for membership: the data it proposes for the registry."""
+
+    state = FSMField(
+        _("state"), max_length=20, choices=S.choices, default=S.DRAFT, protected=True, db_index=True
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="membership_applications",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("existing organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text=_("Set when a union that was a member before applies again."),
+    )
+    membership = models.OneToOneField(
+        Membership,
+        verbose_name=_("membership created"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="admitting_application",
+        editable=False,
+    )
+
+    name = models.CharField(_("organization name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    country = CountryField(_("country"), blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("public e-mail"), blank=True)
+    founded_year = models.PositiveSmallIntegerField(_("founding year"), null=True, blank=True)
+    students_represented = models.PositiveIntegerField(_("students represented"), null=True, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.NATIONAL_UNION
+    )
+    motivation = models.TextField(_("motivation statement"), blank=True, max_length=10_000)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("membership application")
+        verbose_name_plural = _("membership applications")
+        indexes = [models.Index(fields=["state", "updated_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(organization__isnull=False) & ~Q(state__in=FINAL_STATES),
+                name="application_one_open_per_organization",
+                violation_error_message=_("This organization already has an open application."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "country",
+                condition=~Q(state__in=FINAL_STATES) & ~Q(country=""),
+                name="application_one_open_per_name_country",
+                violation_error_message=_(
+                    "An open application for this organization name and country exists."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(founded_year__isnull=True) | Q(founded_year__gte=EARLIEST_FOUNDING_YEAR),
+                name="application_founded_year_in_range",
+            ),
+            models.CheckConstraint(condition=Q(state__in=S.values), name="application_state_valid"),
+        ]
+
+    # Set by the service for the duration of one transition; read by the ``comment`` guards.
+    transition_comment: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})" if self.country else self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    # --- transitions: database state only; services do the rest --------------------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        conditions=[rules.content_complete, rules.required_documents_present],
+        permission=rules.is_applicant,
+    )
+    def submit(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.UNDER_REVIEW],
+        target=S.INFO_REQUESTED,
+        conditions=[rules.comment_given],
+        permission=rules.is_secretariat,
+    )
+    def request_info(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.INFO_REQUESTED,
+        target=S.SUBMITTED,
+        conditions=[rules.content_complete, rules.required_documents_present],
+        permission=rules.is_applicant,
+    )
+    def resubmit(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.UNDER_REVIEW,
+        conditions=[rules.enough_reviewers_assigned],
+        permission=rules.is_secretariat,
+    )
+    def start_review(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.UNDER_REVIEW,
+        target=S.REVIEWED,
+        conditions=[rules.all_reviews_in],
+        permission=rules.is_secretariat,
+    )
+    def complete_review(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.REVIEWED,
+        target=S.EXECUTIVE_VOTE,
+        conditions=[rules.no_open_round],
+        permission=rules.is_secretariat,
+    )
+    def open_vote(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.EXECUTIVE_VOTE,
+        target=RETURN_VALUE(S.ADMITTED, S.REJECTED, S.REVIEWED),
+        permission=rules.is_secretariat,
+    )
+    def close_vote(self, outcome: str, by=None, description=None) -> str:
+        """Move to the state that the round's outcome decides."""
+        return {
+            VoteOutcome.PASSED: S.ADMITTED,
+            VoteOutcome.FAILED: S.REJECTED,
+            VoteOutcome.NO_QUORUM: S.REVIEWED,
+        }[outcome]
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        conditions=[rules.comment_given],
+        permission=rules.is_secretariat,
+    )
+    def reject(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state, source=list(WITHDRAWABLE_STATES), target=S.WITHDRAWN, permission=rules.is_applicant
+    )
+    def withdraw(self, by=None, description=None):
+        pass
+
+
+class ContactPerson(models.Model):
+    """A further contact of the applying union (the applicant is the first)."""
+
+    application = models.ForeignKey(MembershipApplication, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=150)
+    role = models.CharField(_("role in the union"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentKind(models.TextChoices):
+    STATUTES = "statutes", _("Statutes / constitution")
+    REGISTRATION = "registration", _("Proof of registration")
+    LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
+    OTHER = "other", _("Other document")
+
+
+def document_upload_to(instance: "ApplicationDocument", filename: str) -> str:
+    """A generated name: nothing of the uploaded name reaches the file system."""
+    suffix = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[instance.content_type]
+    return str(PurePosixPath("applications") / str(instance.application_id) / f"{uuid.uuid4().hex}{suffix}")
+
+
+class ApplicationDocument(models.Model):
+    application = models.ForeignKey(MembershipApplication, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=50)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/png", "image/jpeg"]),
+                name="document_content_type_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class ReviewerAssignment(models.Model):
+    application = models.ForeignKey(
+        MembershipApplication, on_delete=models.CASCADE, related_name="assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        verbose_name = _("reviewer assignment")
+        verbose_name_plural = _("reviewer assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="assignment_one_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} → {self.application}"
+
+
+class Recommendation(models.TextChoices):
+    ADMIT = "admit", _("Admit")
+    REJECT = "reject", _("Reject")
+    NEEDS_INFO = "needs_info", _("Needs more information")
+
+
+class Review(models.Model):
+    application = models.ForeignKey(MembershipApplication, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    recommendation = models.CharField(_("recommendation"), max_length=20, choices=Recommendation.choices)
+    comment = models.TextField(_("comment"), max_length=10_000)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="review_one_per_reviewer"),
+            models.CheckConstraint(
+                condition=Q(recommendation__in=Recommendation.values), name="review_recommendation_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer}: {self.get_recommendation_display()}"
+
+
+class VoteOutcome(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    NO_QUORUM = "no_quorum", _("No quorum")
+
+
+class VoteRound(models.Model):
+    """One round of the Executive Committee's vote on an application; kept forever."""
+
+    application = models.ForeignKey(
+        MembershipApplication, on_delete=models.PROTECT, related_name="vote_rounds"
+    )
+    number = models.PositiveSmallIntegerField(_("round number"))
+    category = models.CharField(
+        _("membership category proposed"),
+        max_length=20,
+        choices=MembershipCategory.choices,
+        default=MembershipCategory.FULL,
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    deadline = models.DateTimeField(_("deadline"))
+    # The rules in force when the round opened: {"quorum": "1/2", "majority": "simple", "base": "yes_no"}.
+    rules = models.JSONField(_("rules"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=VoteOutcome.choices, blank=True)
+    is_void = models.BooleanField(_("void"), default=False)
+    # The tally at closing, kept with the round.
+    yes_count = models.PositiveIntegerField(default=0)
+    no_count = models.PositiveIntegerField(default=0)
+    abstain_count = models.PositiveIntegerField(default=0)
+    eligible_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = _("vote round")
+        verbose_name_plural = _("vote rounds")
+        indexes = [
+            models.Index(fields=["deadline"], condition=Q(closed_at__isnull=True), name="round_open_deadline")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="round_number_unique"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(closed_at__isnull=True),
+                name="round_one_open_per_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="") | Q(closed_at__isnull=False),
+                name="round_outcome_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} — round {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Voter(models.Model):
+    """A committee member eligible in a round, snapshotted when it opened."""
+
+    round = models.ForeignKey(VoteRound, on_delete=models.PROTECT, related_name="voters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recused_at = models.DateTimeField(_("recused at"), null=True, blank=True)
+    recusal_reason = models.TextField(_("reason for recusal"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("eligible voter")
+        verbose_name_plural = _("eligible voters")
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="voter_once_per_round")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class BallotChoice(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class Ballot(models.Model):
+    """A named, final ballot: one per eligible voter (the one-to-one key), so one per voter per round."""
+
+    round = models.ForeignKey(VoteRound, on_delete=models.PROTECT, related_name="ballots")
+    voter = models.OneToOneField(Voter, on_delete=models.PROTECT, related_name="ballot")
+    choice = models.CharField(_("choice"), max_length=10, choices=BallotChoice.choices)
+    cast_at = models.DateTimeField(_("cast at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["cast_at", "pk"]
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        constraints = [
+            models.CheckConstraint(condition=Q(choice__in=BallotChoice.values), name="ballot_choice_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter}: {self.get_choice_display()}"

@@ -1,0 +1,689 @@
+"""The workflow's actions. Views, the API, the admin and tasks call only these.
+
+Each action is one database transaction: lock the application, check the
+caller's view of it is current, check permission and guards, change state,
+save, write the dependent rows (log, reviews, rounds, registry, outbox) and
+register on-commit work. A refused action raises ``WorkflowError`` and changes
+nothing.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+from django_fsm_log.models import StateLog
+
+from registry import roles
+from registry.models import CountryRegion, Membership, MembershipCategory, Organization
+
+from . import rules
+from .documents import clean_original_name, validate_upload
+from .errors import ErrorCode, WorkflowError
+from .models import (
+    ApplicationDocument,
+    ApplicationState,
+    Ballot,
+    BallotChoice,
+    ContactPerson,
+    MembershipApplication,
+    Recommendation,
+    Review,
+    ReviewerAssignment,
+    VoteOutcome,
+    Voter,
+    VoteRound,
+)
+from .notifications import Event, emit
+
+User = get_user_model()
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "acronym",
+        "country",
+        "region",
+        "city",
+        "website",
+        "email",
+        "founded_year",
+        "students_represented",
+        "kind",
+        "motivation",
+    }
+)
+CONTACT_FIELDS = ("name", "role", "email", "phone")
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _lock(application: MembershipApplication, *, expect_current: bool = True) -> MembershipApplication:
+    """Lock the application's row; refuse when the caller's copy is out of date."""
+    try:
+        locked = MembershipApplication.objects.select_for_update().get(pk=application.pk)
+    except MembershipApplication.DoesNotExist:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This application no longer exists.")) from None
+    if expect_current and locked.state != application.state:
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _("Someone else changed this application meanwhile: it is now “%(state)s”.")
+            % {"state": locked.get_state_display()},
+            details={"state": locked.state},
+        )
+    return locked
+
+
+def _state_error(application: MembershipApplication, action: str) -> WorkflowError:
+    return WorkflowError(
+        ErrorCode.NOT_ALLOWED,
+        _("This action (%(action)s) is not possible while the application is “%(state)s”.")
+        % {"action": action.replace("_", " "), "state": application.get_state_display()},
+        details={"state": application.state, "action": action},
+    )
+
+
+def _guard_details(application: MembershipApplication, guard) -> dict[str, Any]:
+    if guard is rules.content_complete:
+        return {"missing_fields": rules.missing_fields(application)}
+    if guard is rules.required_documents_present:
+        return {"missing_documents": rules.missing_document_kinds(application)}
+    if guard is rules.enough_reviewers_assigned:
+        from django.conf import settings
+
+        return {"assigned": application.assignments.count(), "required": settings.WORKFLOW_REQUIRED_REVIEWERS}
+    if guard is rules.all_reviews_in:
+        return {"pending_reviewers": rules.reviewers_pending(application)}
+    if guard is rules.comment_given:
+        return {"comment": [_("This field is required.")]}
+    return {}
+
+
+def _latest_log(application: MembershipApplication) -> StateLog:
+    content_type = ContentType.objects.get_for_model(MembershipApplication)
+    return StateLog.objects.filter(content_type=content_type, object_id=application.pk).latest("pk")
+
+
+def _transition(
+    application: MembershipApplication,
+    name: str,
+    *,
+    actor,
+    comment: str = "",
+    system: bool = False,
+    args: tuple = (),
+) -> StateLog:
+    """Check and run the transition ``name`` on a locked application, save it, return its log row."""
+    method = getattr(application, name)
+    meta = method._django_fsm
+    if not can_proceed(method, check_conditions=False):
+        raise _state_error(application, name)
+    if not system and not meta.has_transition_perm(application, application.state, actor):
+        raise WorkflowError(
+            ErrorCode.FORBIDDEN, _("You are not allowed to take this action on this application.")
+        )
+    application.transition_comment = comment or ""
+    for guard in meta.get_transition(application.state).conditions:
+        if not guard(application):
+            raise WorkflowError(
+                guard.error_code, str(guard.error_message), details=_guard_details(application, guard)
+            )
+    method(*args, by=actor, description=comment or None)
+    application.save()
+    return _latest_log(application)
+
+
+def _require_applicant(application: MembershipApplication, actor) -> None:
+    if not rules.is_applicant(application, actor):
+        raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the applicant may change this application."))
+
+
+def _require_secretariat(actor) -> None:
+    if not roles.is_secretariat(actor):
+        raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the secretariat may take this action."))
+
+
+def _require_editable(application: MembershipApplication) -> None:
+    if not application.is_editable:
+        raise WorkflowError(
+            ErrorCode.NOT_ALLOWED,
+            _("This application cannot be changed while it is “%(state)s”.")
+            % {"state": application.get_state_display()},
+            details={"state": application.state},
+        )
+
+
+def _validate(instance, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=[*exclude, "state"] if hasattr(instance, "state") else list(exclude))
+    except ValidationError as exc:
+        raise WorkflowError(
+            ErrorCode.INVALID, _("Please correct the errors below."), details=exc.message_dict
+        ) from None
+
+
+def _apply_fields(application: MembershipApplication, data: dict[str, Any]) -> None:
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            details={field: [_("Unknown or read-only field.")] for field in unknown},
+        )
+    nullable = {"region", "founded_year", "students_represented"}
+    for field, value in data.items():
+        setattr(application, field, "" if value is None and field not in nullable else value)
+    if "country" in data and "region" not in data and application.country:
+        application.region_id = (
+            CountryRegion.objects.filter(country=application.country)
+            .values_list("region_id", flat=True)
+            .first()
+        )
+
+
+def _save_contacts(application: MembershipApplication, contacts: list[dict[str, Any]]) -> None:
+    rows = []
+    errors: dict[str, Any] = {}
+    for index, data in enumerate(contacts):
+        contact = ContactPerson(application=application, **{k: data.get(k) or "" for k in CONTACT_FIELDS})
+        try:
+            contact.full_clean(exclude=["application"])
+        except ValidationError as exc:
+            errors[f"contacts.{index}"] = exc.message_dict
+        rows.append(contact)
+    if errors:
+        raise WorkflowError(ErrorCode.INVALID, _("Please correct the contact persons."), details=errors)
+    application.contacts.all().delete()
+    ContactPerson.objects.bulk_create(rows)
+
+
+# --- drafting ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(
+    *, applicant, data: dict[str, Any], contacts: list[dict[str, Any]] | None = None
+) -> MembershipApplication:
+    """Start a draft for ``applicant``.
+
+    Validate, default the region from the country, save, save the contacts.
+    """
+    if not getattr(applicant, "is_authenticated", False):
+        raise WorkflowError(ErrorCode.FORBIDDEN, _("Please log in to apply."))
+    application = MembershipApplication(applicant=applicant)
+    _apply_fields(application, data)
+    _validate(application, exclude=["applicant", "organization", "membership"])
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _("An open application for this organization name and country already exists."),
+            details={"name": [_("An open application with this name and country exists.")]},
+        ) from None
+    if contacts:
+        _save_contacts(application, contacts)
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *,
+    application: MembershipApplication,
+    actor,
+    data: dict[str, Any],
+    contacts: list[dict[str, Any]] | None = None,
+) -> MembershipApplication:
+    """Change a draft (or an application the secretariat asked information about).
+
+    Lock, check applicant and editable state, validate, save, replace the contacts if given.
+    """
+    _require_applicant(application, actor)
+    locked = _lock(application, expect_current=False)
+    _require_editable(locked)
+    _apply_fields(locked, data)
+    _validate(locked, exclude=["applicant", "organization", "membership"])
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _("An open application for this organization name and country already exists."),
+            details={"name": [_("An open application with this name and country exists.")]},
+        ) from None
+    if contacts is not None:
+        _save_contacts(locked, contacts)
+    return locked
+
+
+@transaction.atomic
+def document_add(*, application: MembershipApplication, actor, kind: str, upload) -> ApplicationDocument:
+    """Attach a document: check applicant, editable state, kind, type by content and size; store it."""
+    _require_applicant(application, actor)
+    locked = _lock(application, expect_current=False)
+    _require_editable(locked)
+    document = ApplicationDocument(
+        application=locked,
+        kind=kind,
+        original_name=clean_original_name(getattr(upload, "name", "") or ""),
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    if kind not in dict(ApplicationDocument._meta.get_field("kind").choices):
+        raise WorkflowError(
+            ErrorCode.INVALID, _("Unknown document kind."), details={"kind": [_("Unknown kind.")]}
+        )
+    document.content_type = validate_upload(upload)
+    document.file.save(document.original_name, upload, save=False)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_remove(*, document: ApplicationDocument, actor) -> None:
+    application = _lock(document.application, expect_current=False)
+    _require_applicant(application, actor)
+    _require_editable(application)
+    storage, name = document.file.storage, document.file.name
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- the applicant's transitions ------------------------------------------------------------
+
+
+@transaction.atomic
+def application_submit(
+    *, application: MembershipApplication, actor, comment: str = ""
+) -> MembershipApplication:
+    """draft → submitted. Lock, check, transition, log, outbox (receipt to applicant; secretariat)."""
+    locked = _lock(application)
+    log = _transition(locked, "submit", actor=actor, comment=comment)
+    locked.submitted_at = locked.submitted_at or log.timestamp
+    locked.save(update_fields=["submitted_at"])
+    emit(Event.SUBMITTED, application=locked, log=log)
+    return locked
+
+
+@transaction.atomic
+def application_resubmit(
+    *, application: MembershipApplication, actor, comment: str = ""
+) -> MembershipApplication:
+    """info_requested → submitted. Lock, check, transition, log, outbox (secretariat)."""
+    locked = _lock(application)
+    log = _transition(locked, "resubmit", actor=actor, comment=comment)
+    emit(Event.RESUBMITTED, application=locked, log=log)
+    return locked
+
+
+@transaction.atomic
+def application_withdraw(
+    *, application: MembershipApplication, actor, comment: str = ""
+) -> MembershipApplication:
+    """Any open state → withdrawn. Lock, check, void an open vote round, transition, log, outbox."""
+    locked = _lock(application)
+    log = _transition(locked, "withdraw", actor=actor, comment=comment)
+    locked.vote_rounds.filter(closed_at__isnull=True).update(closed_at=log.timestamp, is_void=True)
+    locked.decided_at = log.timestamp
+    locked.save(update_fields=["decided_at"])
+    emit(Event.WITHDRAWN, application=locked, log=log)
+    return locked
+
+
+# --- the secretariat's transitions ------------------------------------------------------------
+
+
+@transaction.atomic
+def application_request_info(
+    *, application: MembershipApplication, actor, comment: str
+) -> MembershipApplication:
+    """submitted / under_review → info_requested, with the message to the applicant."""
+    locked = _lock(application)
+    log = _transition(locked, "request_info", actor=actor, comment=comment)
+    emit(Event.INFO_REQUESTED, application=locked, log=log, message=comment)
+    return locked
+
+
+@transaction.atomic
+def application_reject(*, application: MembershipApplication, actor, comment: str) -> MembershipApplication:
+    """submitted → rejected at screening (ineligible), with the reason."""
+    locked = _lock(application)
+    log = _transition(locked, "reject", actor=actor, comment=comment)
+    locked.decided_at = log.timestamp
+    locked.save(update_fields=["decided_at"])
+    emit(Event.REJECTED, application=locked, log=log, reason=comment)
+    return locked
+
+
+def _eligible_reviewers(reviewers: Iterable, application: MembershipApplication) -> list:
+    reviewers = list(reviewers)
+    ids = [getattr(r, "pk", r) for r in reviewers]
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=ids, is_active=True, groups__name__in=[roles.REVIEWERS, roles.EXECUTIVE_COMMITTEE]
+        ).distinct()
+    }
+    refused = [pk for pk in ids if pk not in users or pk == application.applicant_id]
+    if refused:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("Reviewers must be members of the Reviewers or the Executive Committee, never the applicant."),
+            details={
+                "reviewers": [_("Not a possible reviewer: %(ids)s.") % {"ids": ", ".join(map(str, refused))}]
+            },
+        )
+    return [users[pk] for pk in dict.fromkeys(ids)]
+
+
+@transaction.atomic
+def reviewers_assign(
+    *, application: MembershipApplication, actor, reviewers: Iterable
+) -> list[ReviewerAssignment]:
+    """Assign reviewers (users or ids) in submitted / under_review; outbox to each new reviewer."""
+    _require_secretariat(actor)
+    locked = _lock(application, expect_current=False)
+    if locked.state not in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW):
+        raise _state_error(locked, "assign_reviewers")
+    wanted = _eligible_reviewers(reviewers, locked)
+    already = set(locked.assignments.values_list("reviewer_id", flat=True))
+    created = ReviewerAssignment.objects.bulk_create(
+        [
+            ReviewerAssignment(application=locked, reviewer=u, assigned_by=actor)
+            for u in wanted
+            if u.pk not in already
+        ]
+    )
+    for assignment in created:
+        emit(Event.REVIEWER_ASSIGNED, application=locked, reviewer=assignment.reviewer)
+    return created
+
+
+@transaction.atomic
+def application_start_review(
+    *, application: MembershipApplication, actor, reviewers: Iterable | None = None, comment: str = ""
+) -> MembershipApplication:
+    """submitted → under_review. Assign the given reviewers first, then check enough are assigned."""
+    locked = _lock(application)
+    if reviewers:
+        if not roles.is_secretariat(actor):
+            raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the secretariat may take this action."))
+        reviewers_assign(application=locked, actor=actor, reviewers=reviewers)
+    _transition(locked, "start_review", actor=actor, comment=comment)
+    return locked
+
+
+@transaction.atomic
+def review_submit(
+    *, application: MembershipApplication, reviewer, recommendation: str, comment: str
+) -> Review:
+    """An assigned reviewer's one review, under review only; outbox to the secretariat when all are in."""
+    locked = _lock(application, expect_current=False)
+    if locked.state != ApplicationState.UNDER_REVIEW:
+        raise _state_error(locked, "review")
+    if not locked.assignments.filter(reviewer_id=getattr(reviewer, "pk", None)).exists():
+        raise WorkflowError(
+            ErrorCode.FORBIDDEN, _("Only a reviewer assigned to this application may review it.")
+        )
+    errors = {}
+    if recommendation not in Recommendation.values:
+        errors["recommendation"] = [_("Choose admit, reject or needs_info.")]
+    if not (comment or "").strip():
+        errors["comment"] = [_("This field is required.")]
+    if errors:
+        raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                application=locked, reviewer=reviewer, recommendation=recommendation, comment=comment.strip()
+            )
+    except IntegrityError:
+        raise WorkflowError(ErrorCode.CONFLICT, _("You have already reviewed this application.")) from None
+    if not rules.reviewers_pending(locked):
+        emit(Event.REVIEW_COMPLETE, application=locked)
+    return review
+
+
+@transaction.atomic
+def application_complete_review(
+    *, application: MembershipApplication, actor, comment: str = ""
+) -> MembershipApplication:
+    """under_review → reviewed, once every assigned review is in."""
+    locked = _lock(application)
+    _transition(locked, "complete_review", actor=actor, comment=comment)
+    return locked
+
+
+# --- the vote ---------------------------------------------------------------------------------
+
+
+def _committee_members():
+    return (
+        User.objects.filter(is_active=True, groups__name=roles.EXECUTIVE_COMMITTEE).distinct().order_by("pk")
+    )
+
+
+@transaction.atomic
+def vote_open(
+    *,
+    application: MembershipApplication,
+    actor,
+    deadline: datetime.datetime | None = None,
+    category: str = MembershipCategory.FULL,
+    comment: str = "",
+) -> VoteRound:
+    """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each."""
+    from django.conf import settings
+
+    locked = _lock(application)
+    now = timezone.now()
+    deadline = deadline or now + datetime.timedelta(days=settings.VOTE_DEFAULT_DEADLINE_DAYS)
+    errors = {}
+    if deadline <= now:
+        errors["deadline"] = [_("The deadline must be in the future.")]
+    if category not in MembershipCategory.values:
+        errors["category"] = [_("Choose full, associate or observer.")]
+    if errors:
+        raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
+    log = _transition(locked, "open_vote", actor=actor, comment=comment)
+    members = list(_committee_members())
+    if not members:
+        raise WorkflowError(ErrorCode.INCOMPLETE, _("The Executive Committee has no members to vote."))
+    vote_round = VoteRound.objects.create(
+        application=locked,
+        number=locked.vote_rounds.count() + 1,
+        category=category,
+        opened_by=actor,
+        deadline=deadline,
+        rules=rules.VoteRules.from_settings().to_json(),
+        eligible_count=len(members),
+    )
+    Voter.objects.bulk_create([Voter(round=vote_round, user=member) for member in members])
+    emit(Event.VOTE_OPENED, application=locked, log=log, round=vote_round)
+    return vote_round
+
+
+def _open_round(application: MembershipApplication) -> VoteRound:
+    vote_round = application.vote_rounds.select_for_update().filter(closed_at__isnull=True).first()
+    if vote_round is None or application.state != ApplicationState.EXECUTIVE_VOTE:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("There is no open vote on this application."))
+    return vote_round
+
+
+def round_tally(vote_round: VoteRound) -> rules.Tally:
+    """The current tally of a round: ballots by choice, and voters not recused (one query)."""
+    counts = Voter.objects.filter(round=vote_round).aggregate(
+        eligible=Count("pk", filter=Q(recused_at__isnull=True)),
+        yes=Count("ballot", filter=Q(ballot__choice=BallotChoice.YES)),
+        no=Count("ballot", filter=Q(ballot__choice=BallotChoice.NO)),
+        abstain=Count("ballot", filter=Q(ballot__choice=BallotChoice.ABSTAIN)),
+    )
+    return rules.Tally(**counts)
+
+
+def _everyone_voted(tally: rules.Tally) -> bool:
+    return tally.eligible > 0 and tally.cast >= tally.eligible
+
+
+def _eligible_voter(vote_round: VoteRound, user) -> Voter:
+    voter = Voter.objects.filter(round=vote_round, user_id=getattr(user, "pk", None)).first()
+    if voter is None or not roles.is_committee_member(user):
+        raise WorkflowError(ErrorCode.FORBIDDEN, _("You are not an eligible voter in this round."))
+    if voter.recused_at is not None:
+        raise WorkflowError(ErrorCode.FORBIDDEN, _("You have recused yourself from this vote."))
+    return voter
+
+
+@transaction.atomic
+def vote_cast(*, application: MembershipApplication, voter, choice: str) -> Ballot:
+    """One final ballot. Lock the application and round, check eligibility, record;
+    close the round when every eligible voter has voted."""
+    locked = _lock(application, expect_current=False)
+    vote_round = _open_round(locked)
+    if choice not in BallotChoice.values:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("Choose yes, no or abstain."),
+            details={"choice": [_("Choose yes, no or abstain.")]},
+        )
+    eligible = _eligible_voter(vote_round, voter)
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(round=vote_round, voter=eligible, choice=choice)
+    except IntegrityError:
+        raise WorkflowError(
+            ErrorCode.CONFLICT, _("You have already voted in this round; a ballot is final.")
+        ) from None
+    if _everyone_voted(round_tally(vote_round)):
+        _close_round(locked, vote_round, actor=None, comment=_("Every eligible member has voted."))
+    return ballot
+
+
+@transaction.atomic
+def vote_recuse(*, application: MembershipApplication, voter, reason: str = "") -> Voter:
+    """Leave the round's eligible set before voting; close the round if everyone left has voted."""
+    locked = _lock(application, expect_current=False)
+    vote_round = _open_round(locked)
+    eligible = _eligible_voter(vote_round, voter)
+    if hasattr(eligible, "ballot"):
+        raise WorkflowError(ErrorCode.CONFLICT, _("You have already voted; a ballot is final."))
+    eligible.recused_at = timezone.now()
+    eligible.recusal_reason = (reason or "").strip()
+    eligible.save(update_fields=["recused_at", "recusal_reason"])
+    if _everyone_voted(round_tally(vote_round)):
+        _close_round(locked, vote_round, actor=None, comment=_("Every eligible member has voted."))
+    return eligible
+
+
+@transaction.atomic
+def vote_close(
+    *, application: MembershipApplication, actor=None, comment: str = "", system: bool = False
+) -> VoteRound:
+    """Close the open round (by the secretariat, or by the system at the deadline)."""
+    locked = _lock(application, expect_current=not system)
+    if not system:
+        _require_secretariat(actor)
+    vote_round = _open_round(locked)
+    return _close_round(locked, vote_round, actor=actor, comment=comment)
+
+
+def _close_round(
+    application: MembershipApplication, vote_round: VoteRound, *, actor, comment: str
+) -> VoteRound:
+    """Tally, record the outcome on the round, move the application, admit if passed; outbox."""
+    tally = round_tally(vote_round)
+    outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.rules))
+    log = _transition(
+        application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
+    )
+    vote_round.closed_at = log.timestamp
+    vote_round.closed_by = actor
+    vote_round.outcome = outcome
+    vote_round.is_void = outcome == VoteOutcome.NO_QUORUM
+    vote_round.yes_count, vote_round.no_count, vote_round.abstain_count = tally.yes, tally.no, tally.abstain
+    vote_round.eligible_count = tally.eligible
+    vote_round.save()
+    if outcome == VoteOutcome.PASSED:
+        _admit(application, vote_round, on=log.timestamp.date())
+        emit(Event.ADMITTED, application=application, log=log, round=vote_round)
+    elif outcome == VoteOutcome.FAILED:
+        application.decided_at = log.timestamp
+        application.save(update_fields=["decided_at"])
+        emit(Event.REJECTED, application=application, log=log, round=vote_round)
+    else:
+        emit(Event.NO_QUORUM, application=application, log=log, round=vote_round)
+    return vote_round
+
+
+def _unique_slug(application: MembershipApplication) -> str:
+    base = slugify(f"{application.acronym or application.name} {application.country.code}")[:200] or "union"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date) -> Membership:
+    """Create or update the organization from the application and give it an active membership."""
+    values = {
+        "name": application.name,
+        "acronym": application.acronym,
+        "country": application.country,
+        "region_id": application.region_id,
+        "city": application.city,
+        "website": application.website,
+        "email": application.email,
+        "founded_year": application.founded_year,
+        "students_represented": application.students_represented,
+        "kind": application.kind,
+    }
+    organization = application.organization
+    if organization is None:
+        organization = Organization.objects.create(slug=_unique_slug(application), **values)
+    else:
+        for field, value in values.items():
+            setattr(organization, field, value)
+        organization.save()
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                organization=organization, category=vote_round.category, admitted_on=on
+            )
+    except IntegrityError:
+        raise WorkflowError(
+            ErrorCode.CONFLICT, _("This organization already has an active membership.")
+        ) from None
+    application.organization = organization
+    application.membership = membership
+    application.decided_at = vote_round.closed_at
+    application.save(update_fields=["organization", "membership", "decided_at"])
+    return membership
+
+
+def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
+    """Close every open round past its deadline, each in its own transaction; return their ids."""
+    now = now or timezone.now()
+    closed = []
+    due = VoteRound.objects.filter(closed_at__isnull=True, deadline__lte=now).select_related("application")
+    for vote_round in due:
+        try:
+            vote_close(
+                application=vote_round.application,
+                comment=_("The deadline has passed."),
+                system=True,
+            )
+        except WorkflowError:
+            continue  # closed meanwhile by someone else
+        closed.append(vote_round.pk)
+    return closed
