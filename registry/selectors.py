@@ -1,7 +1,6 @@
 """Reads of the registry. Every list of affiliates in the project starts here."""
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -87,7 +86,3 @@ def affiliate_counts_by_region() -> dict[int, int]:
             node = parents.get(node)
     return totals
 
-
-def countries_of(organizations: Iterable[Organization]) -> list:
-    """The distinct countries of ``organizations``, sorted by name."""
-    return sorted({org.country for org in organizations}, key=lambda c: c.name)

@@ -2,10 +2,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.demo import DEMO_PASSWORD, seed_demo
+from workflows.demo import seed_demo_applications
 
 
 class Command(BaseCommand):
-    help = "Load demo organizations, memberships and users. Safe to run again: creates only what is missing."
+    help = (
+        "Load demo organizations, memberships, users and applications in several states. "
+        "Safe to run again: creates only what is missing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,10 +25,12 @@ class Command(BaseCommand):
                 "Use --force if this really is a demo site."
             )
         result = seed_demo()
+        applications = seed_demo_applications()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {result.organizations_created} organizations, "
-                f"{result.memberships_created} memberships, {result.users_created} users created."
+                f"{result.memberships_created} memberships, {result.users_created} users, "
+                f"{applications} applications created."
             )
         )
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,73 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from registry.demo import DEMO_USERS
+from registry.models import Membership, Organization
+from registry.roles import ROLE_GROUPS
+from registry.selectors import affiliate_list
+from workflows.models import MembershipApplication, VoteRound
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Organization.objects.count(), Membership.objects.count(), get_user_model().objects.count())
+    assert "password for all" in capsys.readouterr().out
+
+    call_command("seed_demo")
+
+    assert (
+        Organization.objects.count(),
+        Membership.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
+    assert 70 <= counts[0] <= 90
+    assert 55 <= affiliate_list().count() <= 70
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_GROUPS)
+    assert set(get_user_model().objects.values_list("username", flat=True)) >= set(DEMO_USERS)
+    assert (
+        get_user_model().objects.get(username="committee3@demo.example").groups.get().name
+        == "Executive Committee"
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_covers_every_top_level_region(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    top_regions = {
+        (org.region.parent or org.region).code for org in affiliate_list().select_related("region__parent")
+    }
+    assert top_regions == {
+        "africa",
+        "asia-pacific",
+        "central-asia",
+        "europe",
+        "latin-america",
+        "mena",
+        "north-america",
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Refusing"):
+        call_command("seed_demo")
+    assert Organization.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_seed_demo_puts_applications_in_several_states(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    states = sorted(MembershipApplication.objects.values_list("state", flat=True))
+    assert states == ["draft", "executive_vote", "submitted", "under_review"]
+    draft = MembershipApplication.objects.get(state="draft")
+    assert draft.applicant.username == "applicant@demo.example"
+    assert VoteRound.objects.get().voters.count() == 5
