@@ -22,4 +22,7 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
 
 USER registry
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# No access log of gunicorn's own: the application logs one JSON line per request (README "Deployment").
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "60", \
+     "--limit-request-line", "4094", "--limit-request-fields", "100", "--limit-request-field_size", "8190", \
+     "--max-requests", "2000", "--max-requests-jitter", "200"]

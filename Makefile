@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format worker beat migrate clean
+.PHONY: help install run test lint format worker beat migrate clean e2e-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,13 +29,16 @@ run: $(STAMP) ## Migrate, load regions and demo data, serve on 127.0.0.1:$(PORT)
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Federation Registry: http://127.0.0.1:$(PORT)/"
-	@echo "  Log in at http://127.0.0.1:$(PORT)/admin/ with a demo user above (e.g. secretariat@demo.example)."
+	@echo "  Log in at http://127.0.0.1:$(PORT)/accounts/login/ with a demo user above (e.g. applicant@demo.example)."
 	@echo "  E-mail is written to var/mail/. Stop with Ctrl+C."
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP) ## Run the whole test suite (DATABASE_URL / REDIS_URL select real services)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e-deps: ## axe-core into node_modules/ for the browser tests (needs npm; chromium comes from apt)
+	npm install --no-save --no-audit --no-fund --prefix . axe-core@$$(node -p "require('./package.json').devDependencies['axe-core']")
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check .
@@ -48,9 +51,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 migrate: $(STAMP) ## Apply migrations
 	$(BIN)/python manage.py migrate --no-input
 
-worker: $(STAMP) ## Celery worker (needs REDIS_URL)
+worker: $(STAMP) ## Celery worker for the default and "notifications" queues (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0"; exit 2; }
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A config worker -Q celery,notifications --loglevel=INFO --concurrency=2
 
 beat: $(STAMP) ## Celery beat, the periodic tasks (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0"; exit 2; }

@@ -5,11 +5,13 @@ project runs on the embedded defaults: SQLite under ``var/``, Celery tasks run
 in-process after commit, e-mail written to files under ``var/mail/``.
 """
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,21 +60,36 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm_log",
+    "simple_history",
+    "django_structlog",
+    "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "registry",
     "workflows",
     "api",
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a refusal below, has a request id and a log line.
+    "config.middleware.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Registry changes made in a request (the admin) record request.user as history_user.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "config.accounts.OfficerMFAMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,7 +145,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Accounts are django-allauth's: log-in by e-mail (username = e-mail, never shown),
+# mandatory e-mail verification, TOTP two-factor (allauth.mfa). See config/accounts.py.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "my-applications"
+ACCOUNT_ADAPTER = "config.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Federation Registry] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed log-ins: per IP and per account (the e-mail typed). The admin's log-in goes
+# through allauth's (config/urls.py), so the same limits apply there.
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("LOGIN_RATE_LIMIT", default="30/m/ip"),
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Federation Registry"
+# Members of Secretariat and Executive Committee must enrol in TOTP before any committee page.
+OFFICERS_REQUIRE_MFA = env.bool("OFFICERS_REQUIRE_MFA", default=not DEBUG)
 
 # --- Internationalization ---------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -179,6 +222,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Cache: allauth's log-in rate limits must be shared by every web process ----------------
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "fedreg",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fedreg"}
+    )
+}
+
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -191,17 +247,67 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # The `preload` directive only takes effect once the domain is submitted to the browsers'
+    # preload list (hstspreload.org), which is a separate, deliberate step.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# --- Logging -----------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+# Content-Security-Policy (django-csp 4) on every response: nothing inline, nothing from
+# another origin; the pages need no more (no inline script or style, no CDN). A view that
+# needs an exception says so with csp.decorators.csp_update (the API docs in api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
 }
+
+# Request bodies. Uploaded documents are at most DOCUMENT_MAX_BYTES (10 MB); a request may be a
+# little larger (multipart framing, the form's other fields). The web server in front refuses
+# larger bodies first (README "Deployment": nginx client_max_body_size 12m); the middleware
+# config.middleware.RequestBodyLimitMiddleware holds where there is none.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=12 * 1024 * 1024)
+# A body without files (forms, JSON) is read into memory: at most this much.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# An uploaded file larger than this goes to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The largest form (an admin changelist with list_editable, 100 rows) has about 210 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# --- Audit of the registry: django-simple-history on Organization and Membership -------------
+# The admin shows each version (who, when, what changed); it cannot revert or edit them.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_EDIT = False
+
+# --- Logging -----------------------------------------------------------------------
+# structlog through logging (config/logs.py). LOG_FORMAT=json (one JSON object per line: the
+# default with DEBUG off) or console (the default with DEBUG on). Each request logs one line
+# (request_finished) and each Celery task one (task_succeeded / task_failed), with the request
+# id: the incoming X-Request-ID when well formed, else a new one; it is returned in X-Request-ID
+# and carried into the tasks the request enqueues.
+from config import logs as _logs  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default=_logs.CONSOLE if DEBUG else _logs.JSON).lower()
+if LOG_FORMAT not in _logs.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of: {', '.join(_logs.FORMATS)}; got {LOG_FORMAT!r}.")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = _logs.logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, tasks_in_process=CELERY_TASK_ALWAYS_EAGER)
+_logs.configure_structlog()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # config.middleware.RequestIdMiddleware vets it first
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: at INFO, request_started is not written
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = 10  # nor task_enqueued / task_started
+# The client's address on a request's lines, taken as the API's throttling takes it (REMOTE_ADDR,
+# or X-Forwarded-For as written by the API_NUM_PROXIES proxies in front), never as the client says.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+LOG_CLIENT_IP = env.bool("LOG_CLIENT_IP", default=True)
 
 # --- Federation rules ---------------------------------------------------------------
 FEDERATION_NAME = env.str("FEDERATION_NAME", default="International Federation of Student Unions")
@@ -209,7 +315,9 @@ HEALTHZ_BROKER_TIMEOUT = timedelta(seconds=2).total_seconds()
 
 # --- Application workflow ----------------------------------------------------------------
 # Document kinds an application needs before it can be submitted.
-WORKFLOW_REQUIRED_DOCUMENT_KINDS = env.list("WORKFLOW_REQUIRED_DOCUMENT_KINDS", default=["statutes", "registration"])
+WORKFLOW_REQUIRED_DOCUMENT_KINDS = env.list(
+    "WORKFLOW_REQUIRED_DOCUMENT_KINDS", default=["statutes", "registration"]
+)
 # Reviewers to assign before the review can start.
 WORKFLOW_REQUIRED_REVIEWERS = env.int("WORKFLOW_REQUIRED_REVIEWERS", default=2)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -223,4 +331,119 @@ VOTE_DEFAULT_DEADLINE_DAYS = env.int("VOTE_DEFAULT_DEADLINE_DAYS", default=14)
 CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
     "task": "workflows.tasks.close_due_vote_rounds",
     "schedule": 60.0,
+}
+
+# --- Notifications ------------------------------------------------------------------------------
+# Transitions write outbox rows (workflows.Notification); a Celery task on the "notifications"
+# queue delivers each one; beat re-enqueues what was lost. See README "Notifications".
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; an SMTP call never hangs a worker
+NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(
+    "NOTIFICATION_MESSAGE_ID_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+)
+# Transient SMTP errors: retry after base · 2^(n-1) seconds, at most MAX seconds, MAX_ATTEMPTS tries.
+NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# The sweeper: rows "sending" this long are from a lost worker (longer than the task's hard time
+# limit); pending rows this long past their time lost their message (broker down, worker lost).
+NOTIFICATION_SENDING_TIMEOUT = env.float("NOTIFICATION_SENDING_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 30)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env.float("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)
+NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=500)
+NOTIFICATION_SWEEP_EVERY = env.float("NOTIFICATION_SWEEP_EVERY", default=60)
+# One reminder per vote round to members who have not voted, this long before the deadline.
+VOTE_REMINDER_BEFORE = timedelta(hours=env.float("VOTE_REMINDER_BEFORE_HOURS", default=24))
+# The secretariat's daily digest: applications waiting longer than this many days; sent once a
+# day, at the first run from this hour (UTC) on.
+DIGEST_WAITING_DAYS = env.int("DIGEST_WAITING_DAYS", default=14)
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=6)
+
+CELERY_TASK_ROUTES = {"workflows.tasks.deliver_notification": {"queue": "notifications"}}
+# A broker outage must not hold a transition for long: the row is safe in the outbox.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "workflows.tasks.sweep_notifications",
+    "schedule": NOTIFICATION_SWEEP_EVERY,
+}
+CELERY_BEAT_SCHEDULE["notifications-vote-reminders"] = {
+    "task": "workflows.tasks.send_vote_reminders",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "workflows.tasks.send_daily_digest",
+    "schedule": crontab(minute=0, hour=f"{DIGEST_HOUR}-23"),
+}
+# Redis redelivers an unacknowledged message after visibility_timeout: it must outlast the
+# longest retry countdown, or a waiting retry would be delivered twice.
+_longest_wait = NOTIFICATION_RETRY_MAX_SECONDS + CELERY_TASK_TIME_LIMIT
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= _longest_wait:
+    raise ImproperlyConfigured(
+        "The Redis visibility_timeout must be longer than NOTIFICATION_RETRY_MAX_SECONDS plus the task time limit."
+    )
+
+# --- REST API ------------------------------------------------------------------------
+# Rate limits, as DRF writes them: "<number>/<second|minute|hour|day>" (e.g. 60/min).
+API_RATE_ANON = env.str("API_RATE_ANON", default="60/min")
+API_RATE_PARTNER = env.str("API_RATE_PARTNER", default="1000/min")
+# Signed-in people on the workflow endpoints (session or personal token), per user.
+API_RATE_USER = env.str("API_RATE_USER", default="300/min")
+for _name, _rate in [
+    ("API_RATE_ANON", API_RATE_ANON),
+    ("API_RATE_PARTNER", API_RATE_PARTNER),
+    ("API_RATE_USER", API_RATE_USER),
+]:
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"{_name} must look like 60/min or 1000/hour; got {_rate!r}.")
+
+# Throttling counts requests in the default cache (CACHES above): Redis when REDIS_URL is set,
+# shared by every web process; else memory, per process (fine for one process, too lax for several).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.PartnerKeyAuthentication",
+    ],
+    # Endpoints open to anonymous clients (the directory) say so themselves.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.FormatFirstContentNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousRateThrottle",
+        "api.throttling.PartnerRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE_ANON, "partner": API_RATE_PARTNER, "user": API_RATE_USER},
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Reverse proxies in front of the site (one in production, none with DEBUG): the client IP
+    # for anonymous rate limits is then taken from X-Forwarded-For as that many proxies set it.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0 if DEBUG else 1),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Federation Registry API",
+    "DESCRIPTION": (
+        "Read the federation's directory of affiliates (member student unions) by region, country, "
+        "category and changes since a date. Anonymous use is allowed; a partner key "
+        "(`Authorization: Api-Key <key>`, from the secretariat) adds the public e-mail and a higher "
+        "rate limit. People (applicants, the secretariat, reviewers, the Executive Committee) use the "
+        "application workflow under /api/v1/applications/ with their session or a personal token "
+        "(`Authorization: Token <key>`, created on /account/tokens/); partner keys do not open it. "
+        'Every error has the body `{"error": {"code", "message", "details"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipCategoryEnum": "registry.models.MembershipCategory",
+        # The workflow API (api/workflow_serializers.py): choice sets used under several names.
+        "ApplicationStateEnum": "workflows.models.ApplicationState",
+        "DocumentKindEnum": "workflows.models.DocumentKind",
+        "OrganizationKindEnum": "registry.models.OrganizationKind",
+    },
 }

@@ -19,5 +19,8 @@ SECURE_SSL_REDIRECT = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = VAR_DIR / "test-media"
-# Tasks run in-process in unit tests; integration tests start a real worker.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process in unit tests; integration tests start a real worker (and turn eager
+# off in the test process); CELERY_EAGER=0 turns it off for the whole run.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") != "0"
+# Rate-limit counters in memory, whatever REDIS_URL says (tests/api/conftest.py clears them per test).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

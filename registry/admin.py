@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CountryRegion, Membership, Organization, Region
+from .models import ArchivedDecision, CountryRegion, Membership, Organization, Region
 
 
 class SubRegionInline(admin.TabularInline):
@@ -29,6 +31,20 @@ class CountryRegionAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The admin's "History" lists each recorded version with who changed what and when.
+
+    The record is read-only: a historical version can be viewed, never saved back
+    (SIMPLE_HISTORY_REVERT_DISABLED hides the button; this refuses the POST), and the
+    historical models have no admin of their own, so nothing edits or deletes them.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -36,7 +52,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "acronym", "country", "region", "kind", "updated_at"]
     list_filter = ["region", "kind", "memberships__standing", "memberships__category"]
     search_fields = ["name", "acronym", "city", "slug"]
@@ -47,10 +63,30 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyHistoryAdmin):
     list_display = ["organization", "category", "standing", "admitted_on", "ended_on"]
     list_filter = ["standing", "category", "organization__region"]
     search_fields = ["organization__name", "organization__acronym"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
     date_hierarchy = "admitted_on"
+
+
+@admin.register(ArchivedDecision)
+class ArchivedDecisionAdmin(admin.ModelAdmin):
+    """Decisions restored from a backup (manage.py import_registry): read-only."""
+
+    list_display = ["name", "country", "state", "decided_at", "organization"]
+    list_filter = ["state", "region"]
+    search_fields = ["name", "acronym", "organization__slug"]
+    list_select_related = ["organization"]
+    date_hierarchy = "decided_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

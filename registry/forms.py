@@ -18,6 +18,12 @@ def country_choices():
 
 
 class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, acronym or city"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     region = forms.ChoiceField(label=_("Region"), choices=region_choices, required=False)
     country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
 

@@ -2,8 +2,12 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .text import fold_for_search
 
 EARLIEST_FOUNDING_YEAR = 1800
 
@@ -61,12 +65,23 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    # Name, acronym and city folded by fold_for_search(), for case- and accent-insensitive
+    # search on every database. save() keeps it current; bulk_create() and update() do not.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    # Who changed what and when, for every save (admin or code; not bulk_create / update()).
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
-        indexes = [models.Index(fields=["country"]), models.Index(fields=["name", "id"])]
+        indexes = [
+            models.Index(fields=["country"]),
+            models.Index(fields=["name", "id"]),
+            # The API's `updated_at` ordering and `updated_since` filter (keyset on updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="registry_org_updated_id_idx"),
+            # On PostgreSQL, migration 0002 adds a trigram index on search_text.
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(founded_year__isnull=True)
@@ -83,6 +98,16 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "acronym", "city"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return fold_for_search(" ".join(filter(None, [self.name, self.acronym, self.city])))
 
 
 class MembershipCategory(models.TextChoices):
@@ -117,12 +142,22 @@ class Membership(models.Model):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    # Who changed what and when, for every save (admin or code; not bulk_create / update()).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-admitted_on"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        indexes = [models.Index(fields=["standing", "category"])]
+        indexes = [
+            models.Index(fields=["standing", "category"]),
+            # The API's `admitted_on` ordering: active memberships by (admitted_on, organization).
+            models.Index(
+                fields=["admitted_on", "organization"],
+                condition=Q(standing="active"),
+                name="membership_active_admitted_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
@@ -149,6 +184,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.organization} — {self.get_category_display()} ({self.get_standing_display()})"
 
+    def save(self, *args, **kwargs) -> None:
+        """Save, and mark the organization changed: partners sync affiliates by its ``updated_at``."""
+        super().save(*args, **kwargs)
+        Organization.objects.filter(pk=self.organization_id).update(updated_at=timezone.now())
+
 
 class CountryRegion(models.Model):
     """Which region a country belongs to; every ISO 3166 country has exactly one row."""
@@ -165,3 +205,58 @@ class CountryRegion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country.name} → {self.region}"
+
+
+class DecisionOutcome(models.TextChoices):
+    """The final states of a membership application (workflows.ApplicationState's last three)."""
+
+    ADMITTED = "admitted", _("Admitted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ArchivedDecision(models.Model):
+    """A decision on a membership application, restored from a backup by ``import_registry``.
+
+    A backup carries the federation's decisions (who applied, the outcome, when, and the
+    tally of each vote round) but not the applications themselves: their applicants,
+    contacts, documents, reviews and named ballots stay in the database they were made
+    in. Restored decisions are kept here, read-only, and exported again as they came.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="archived_decisions",
+    )
+    name = models.CharField(_("organization name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    country = CountryField(_("country"), blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices, blank=True)
+    state = models.CharField(_("final state"), max_length=20, choices=DecisionOutcome.choices)
+    created_at = models.DateTimeField(_("application created at"))
+    submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Each round as exported: number, category, opened/closed, deadline, rules, outcome, tally.
+    vote_rounds = models.JSONField(_("vote rounds"), default=list, blank=True)
+    imported_at = models.DateTimeField(_("restored at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("archived decision")
+        verbose_name_plural = _("archived decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=DecisionOutcome.values), name="archived_decision_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.get_state_display()}"

@@ -1,10 +1,15 @@
 """Reads of the registry. Every list of affiliates in the project starts here."""
 
+import datetime
 from collections import defaultdict
 
 from django.db.models import Count, F, Q, QuerySet
 
 from .models import Organization, Region, Standing
+from .text import fold_for_search  # also for callers: registry.selectors.fold_for_search
+
+# At most this many words of a search are used; the rest are ignored.
+MAX_SEARCH_WORDS = 8
 
 
 def region_with_descendants_ids(*, region: Region | int) -> set[int]:
@@ -22,16 +27,26 @@ def region_with_descendants_ids(*, region: Region | int) -> set[int]:
     return found
 
 
+def search_words(query: str) -> list[str]:
+    """The folded words of a search query (see ``fold_for_search``), at most ``MAX_SEARCH_WORDS``."""
+    return fold_for_search(query).split()[:MAX_SEARCH_WORDS]
+
+
 def affiliate_list(
     *,
     region: Region | None = None,
     country: str | None = None,
     category: str | None = None,
+    search: str | None = None,
+    updated_since: datetime.datetime | None = None,
 ) -> QuerySet[Organization]:
     """Organizations with an active membership, annotated with ``category`` and ``admitted_on``.
 
     ``region`` includes its sub-regions. The active membership is unique per
     organization (a database constraint), so the join yields one row each.
+    ``search`` keeps the organizations whose name, acronym or city contain every
+    word of it, ignoring case and accents. ``updated_since`` compares the
+    organization's ``updated_at`` (inclusive).
     """
     active = Q(memberships__standing=Standing.ACTIVE)
     if category:
@@ -45,7 +60,39 @@ def affiliate_list(
         qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
     if country:
         qs = qs.filter(country=country)
+    for word in search_words(search or ""):
+        qs = qs.filter(search_text__contains=word)
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
     return qs
+
+
+# The columns of one affiliate as a plain row; ``id`` is there for keyset pagination.
+AFFILIATE_ROW_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "acronym",
+    "country",
+    "region__code",
+    "region__name",
+    "city",
+    "website",
+    "email",
+    "category",
+    "admitted_on",
+    "updated_at",
+)
+
+
+def affiliate_rows(**filters) -> QuerySet[dict]:
+    """``affiliate_list(**filters)`` as dicts of ``AFFILIATE_ROW_FIELDS``: one query, no model instances."""
+    return affiliate_list(**filters).values(*AFFILIATE_ROW_FIELDS)
+
+
+def affiliate_row(*, slug: str) -> dict | None:
+    """The affiliate with ``slug`` as a row of ``AFFILIATE_ROW_FIELDS``; None if it is not an affiliate."""
+    return next(iter(affiliate_rows().filter(slug=slug).order_by()[:1]), None)
 
 
 def is_affiliate(*, organization: Organization) -> bool:
@@ -85,4 +132,3 @@ def affiliate_counts_by_region() -> dict[int, int]:
             totals[node] += n
             node = parents.get(node)
     return totals
-

@@ -6,19 +6,55 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .forms import DirectoryFilterForm
-from .selectors import affiliate_list
+from .selectors import affiliate_counts_by_region, affiliate_list, region_tree
+
+# The bar chart's geometry, in SVG user units (the SVG scales to the page's width).
+CHART_WIDTH = 400
+CHART_ROW = 46
+CHART_BAR = 18
+CHART_LABEL_ROOM = 40  # room right of the longest bar for its number
+
+
+def region_chart() -> dict:
+    """Bars of all affiliates per top-level region (sub-regions counted in; zero included)."""
+    counts = affiliate_counts_by_region()
+    regions = [region for region, depth in region_tree() if depth == 0]
+    top = max(counts.values(), default=0) or 1
+    bars = []
+    for index, region in enumerate(regions):
+        n = counts.get(region.pk, 0)
+        y = index * CHART_ROW
+        bars.append(
+            {
+                "region": region,
+                "count": n,
+                "label_y": y + 16,
+                "bar_y": y + 22,
+                "width": round((CHART_WIDTH - CHART_LABEL_ROOM) * n / top, 1),
+                "value_x": round((CHART_WIDTH - CHART_LABEL_ROOM) * n / top + 6, 1),
+                "value_y": y + 22 + CHART_BAR - 4,
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": len(bars) * CHART_ROW, "bar_height": CHART_BAR}
 
 
 @require_safe
 def directory(request):
-    """Affiliates grouped by top-level region, filtered by region and country."""
+    """Affiliates grouped by top-level region; search, filter by region and country; a chart."""
     form = DirectoryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(
-            request, "registry/directory.html", {"form": form, "groups": [], "total": 0}, status=400
+            request,
+            "registry/directory.html",
+            {"form": form, "groups": [], "total": 0, "chart": region_chart()},
+            status=400,
         )
     filters = form.cleaned_data if form.is_bound else {}
-    affiliates = affiliate_list(region=filters.get("region"), country=filters.get("country") or None)
+    affiliates = affiliate_list(
+        region=filters.get("region"),
+        country=filters.get("country") or None,
+        search=filters.get("q") or None,
+    )
     affiliates = affiliates.select_related("region__parent").order_by("region__parent__name", "name")
 
     def top_region(org):
@@ -26,7 +62,16 @@ def directory(request):
 
     rows = sorted(affiliates, key=lambda org: (top_region(org).name, org.name.casefold()))
     groups = [(region, list(members)) for region, members in groupby(rows, key=top_region)]
-    return render(request, "registry/directory.html", {"form": form, "groups": groups, "total": len(rows)})
+    return render(
+        request,
+        "registry/directory.html",
+        {
+            "form": form,
+            "groups": groups,
+            "total": len(rows),
+            "chart": region_chart(),
+        },
+    )
 
 
 @require_safe

@@ -59,3 +59,97 @@ class UserFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
+
+
+class PartnerKeyFactory(factory.django.DjangoModelFactory):
+    """A partner API key; the plain key, shown only once in real life, is on ``.key``."""
+
+    class Meta:
+        model = "api.PartnerKey"
+
+    name = factory.Sequence(lambda n: f"Key {n}")
+    organization_name = factory.Sequence(lambda n: f"Partner {n}")
+    contact_email = factory.Sequence(lambda n: f"dev{n}@partner.example")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        partner_key, key = model_class.objects.create_key(**kwargs)
+        partner_key.key = key
+        return partner_key
+
+
+# --- the application workflow -----------------------------------------------------------
+
+# The smallest files the upload check accepts, by their first bytes.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def secretariat_user(**kwargs):
+    """A member of staff in the Secretariat group (admin access through its group permissions)."""
+    from registry.roles import SECRETARIAT
+
+    return UserFactory(groups=[SECRETARIAT], is_staff=True, **kwargs)
+
+
+def reviewer_user(**kwargs):
+    from registry.roles import REVIEWERS
+
+    return UserFactory(groups=[REVIEWERS], **kwargs)
+
+
+def committee_member(**kwargs):
+    from registry.roles import EXECUTIVE_COMMITTEE
+
+    return UserFactory(groups=[EXECUTIVE_COMMITTEE], **kwargs)
+
+
+def applicant_user(**kwargs):
+    """A union's representative: an account with no role group."""
+    return UserFactory(**kwargs)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A complete draft (every field that submission needs); attach its documents with
+    ``attach_required_documents``. Pass ``region=`` from the ``regions`` fixture, or get a
+    ``RegionFactory`` one."""
+
+    class Meta:
+        model = "workflows.MembershipApplication"
+
+    applicant = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"National Union of Students {n}")
+    acronym = factory.Sequence(lambda n: f"NUS{n}")
+    country = "KE"
+    region = factory.SubFactory(RegionFactory)
+    city = "Nairobi"
+    website = factory.Sequence(lambda n: f"https://nus{n}.example.org")
+    email = factory.Sequence(lambda n: f"international@nus{n}.example.org")
+    founded_year = 1992
+    students_represented = 250_000
+    kind = "national_union"
+    motivation = "We represent the students of our country and share the federation's aims."
+
+
+def pdf_upload(name: str = "document.pdf", content: bytes = PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def attach_required_documents(application, *, actor=None) -> list:
+    """Upload one small PDF for each required document kind, through the service."""
+    from django.conf import settings
+
+    from workflows.services import document_add
+
+    return [
+        document_add(
+            application=application,
+            actor=actor or application.applicant,
+            kind=kind,
+            upload=pdf_upload(f"{kind}.pdf"),
+        )
+        for kind in settings.WORKFLOW_REQUIRED_DOCUMENT_KINDS
+    ]

@@ -70,3 +70,14 @@ def test_a_region_cannot_be_its_own_parent():
     region.parent_id = region.pk
     with pytest.raises(IntegrityError), transaction.atomic():
         region.save()
+
+
+def test_a_membership_change_marks_its_organization_updated():
+    membership = MembershipFactory()
+    before = membership.organization.updated_at
+
+    membership.standing = Standing.SUSPENDED
+    membership.save()
+
+    membership.organization.refresh_from_db()
+    assert membership.organization.updated_at > before

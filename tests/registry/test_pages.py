@@ -8,7 +8,7 @@ from tests.factories import MembershipFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/directory/", "/admin/login/", "/healthz"])
+@pytest.mark.parametrize("url", ["/", "/directory/", "/accounts/login/", "/healthz"])
 def test_public_pages_answer_200(client, regions, url):
     assert client.get(url).status_code == 200
 
