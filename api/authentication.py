@@ -1,0 +1,67 @@
+"""Partner keys: ``Authorization: Api-Key <key>``.
+
+No header: the request is anonymous. A header with the ``Api-Key`` scheme must
+carry a valid key: a malformed, unknown, revoked or expired key is refused
+with 403 and says why — it is never silently treated as anonymous.
+"""
+
+import re
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from .models import PartnerKey
+
+KEYWORD = "Api-Key"
+# "<prefix>.<secret>", as djangorestframework-api-key generates them (8 and 32 letters or digits).
+KEY_FORMAT = re.compile(r"[A-Za-z0-9]{1,16}\.[A-Za-z0-9]{1,128}")
+
+
+class InvalidPartnerKey(exceptions.PermissionDenied):
+    default_code = "invalid_api_key"
+
+
+def _refuse(message, code: str):
+    return InvalidPartnerKey(message, code=code)
+
+
+class PartnerKeyAuthentication(authentication.BaseAuthentication):
+    """Authenticates a partner by key; ``request.auth`` is then the ``PartnerKey``.
+
+    ``request.user`` stays anonymous: a partner is not a user of the site.
+    Authorization headers of other schemes are left to other authentication classes.
+    """
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _sep, key = header.strip().partition(" ")
+        if scheme.lower() != KEYWORD.lower():
+            return None
+        key = key.strip()
+        if not KEY_FORMAT.fullmatch(key):
+            raise _refuse(
+                _(
+                    "The API key is malformed. Send the header 'Authorization: Api-Key <key>' with the full key."
+                ),
+                "api_key_malformed",
+            )
+        prefix = key.partition(".")[0]
+        partner_key = PartnerKey.objects.filter(prefix=prefix).first()
+        if partner_key is None or not partner_key.is_valid(key):
+            raise _refuse(_("The API key is not known. Check that you copied it whole."), "api_key_unknown")
+        if partner_key.revoked:
+            raise _refuse(
+                _("This API key has been revoked. Ask the federation's secretariat for a new key."),
+                "api_key_revoked",
+            )
+        if partner_key.has_expired:
+            raise _refuse(
+                _("This API key has expired. Ask the federation's secretariat for a new key."),
+                "api_key_expired",
+            )
+        return AnonymousUser(), partner_key
+
+    def authenticate_header(self, request):
+        # No challenge: refusals are 403, not 401 (a 401 would invite a browser login prompt).
+        return None

@@ -1,0 +1,79 @@
+"""JSON through orjson, CSV streamed, and ``?format=`` that wins over ``Accept``."""
+
+import csv
+import decimal
+from collections.abc import Iterable, Iterator
+
+import orjson
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, renderers
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+def _default(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError
+
+
+class ORJSONRenderer(renderers.BaseRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = None  # JSON is UTF-8 by definition
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_default)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Declares ``text/csv`` for content negotiation; the list view streams the body itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        raise NotImplementedError("CSV is streamed by the view; errors are rendered as JSON")
+
+
+class _Echo:
+    """A file-like object that hands back what is written: lets csv.writer produce strings."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list[str]], *, batch: int = 500) -> Iterator[str]:
+    """The header and rows as CSV text, ``batch`` rows per chunk."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(writer.writerow(row))
+        if len(chunk) >= batch:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
+class FormatFirstContentNegotiation(DefaultContentNegotiation):
+    """``?format=csv`` picks the CSV renderer whatever ``Accept`` says; an unknown format is a 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if not wanted:
+            return super().select_renderer(request, renderers, format_suffix)
+        for renderer in renderers:
+            if renderer.format == wanted:
+                return renderer, renderer.media_type
+        available = ", ".join(renderer.format for renderer in renderers)
+        raise exceptions.NotAcceptable(
+            _("Unknown format '%(format)s'. This endpoint offers: %(available)s.")
+            % {"format": wanted[:20], "available": available}
+        )

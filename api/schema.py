@@ -1,0 +1,298 @@
+"""OpenAPI description of the directory API (drf-spectacular): security scheme, parameters, examples.
+
+The views are decorated with the ``extend_schema`` objects defined here, so the
+views stay short and the description stays in one place.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from .pagination import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ORDERINGS
+from .serializers import AffiliatePageSerializer, AffiliateSerializer, ErrorSerializer, RegionSerializer
+
+TAG = "Directory"
+
+
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.PartnerKeyAuthentication"
+    name = "PartnerApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": str(
+                _(
+                    "Optional. Send 'Authorization: Api-Key <key>' with the key the federation's "
+                    "secretariat gave you (in the Authorize dialog, type 'Api-Key ' before the key). "
+                    "A partner key adds the 'email' field and a higher rate limit. A malformed, "
+                    "unknown, revoked or expired key is refused with 403."
+                )
+            ),
+        }
+
+
+# --- Examples ----------------------------------------------------------------------------------------
+
+AFFILIATE_EXAMPLE = {
+    "slug": "kenya-national-union-of-students",
+    "name": "Kenya National Union of Students",
+    "acronym": "KNUS",
+    "country": {"code": "KE", "name": "Kenya"},
+    "region": {"code": "africa-east", "name": "East Africa"},
+    "city": "Nairobi",
+    "website": "https://knus.example.org",
+    "category": "full",
+    "admitted_on": "2019-06-14",
+    "updated_at": "2025-03-02T09:30:00Z",
+}
+PARTNER_AFFILIATE_EXAMPLE = {**AFFILIATE_EXAMPLE, "email": "secretariat@knus.example.org"}
+PAGE_EXAMPLE = {
+    "next": "https://registry.federation.example/api/v1/affiliates/?region=africa&cursor=WyJuYW1lIiwi...",
+    "previous": None,
+    "results": [AFFILIATE_EXAMPLE],
+}
+CSV_EXAMPLE = (
+    "slug,name,acronym,country_code,country_name,region_code,region_name,city,website,category,"
+    "admitted_on,updated_at\r\n"
+    "kenya-national-union-of-students,Kenya National Union of Students,KNUS,KE,Kenya,africa-east,"
+    "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,2025-03-02T09:30:00Z\r\n"
+)
+REGIONS_EXAMPLE = [
+    {"code": "africa", "name": "Africa", "parent": None, "affiliate_count": 42},
+    {"code": "africa-east", "name": "East Africa", "parent": "africa", "affiliate_count": 17},
+]
+
+
+def _error_example(name: str, status: int, code: str, message: str, details: dict | None = None):
+    return OpenApiExample(
+        name,
+        value={"error": {"code": code, "message": message, "details": details or {}}},
+        status_codes=[status],
+        response_only=True,
+    )
+
+
+INVALID_EXAMPLE = _error_example(
+    "Invalid parameters",
+    400,
+    "invalid",
+    "Some values in the request are not valid. See details for each field.",
+    {
+        "country": ["Unknown country code 'XX'. Use an ISO 3166-1 alpha-2 code, such as KE."],
+        "page_size": ["Use a whole number from 1 to 500."],
+    },
+)
+KEY_EXAMPLES = [
+    _error_example(
+        "Revoked key",
+        403,
+        "api_key_revoked",
+        "This API key has been revoked. Ask the federation's secretariat for a new key.",
+    ),
+    _error_example(
+        "Expired key",
+        403,
+        "api_key_expired",
+        "This API key has expired. Ask the federation's secretariat for a new key.",
+    ),
+    _error_example(
+        "Malformed key",
+        403,
+        "api_key_malformed",
+        "The API key is malformed. Send the header 'Authorization: Api-Key <key>' with the full key.",
+    ),
+]
+NOT_FOUND_EXAMPLE = _error_example("Not an affiliate", 404, "not_found", "No affiliate has this slug.")
+NOT_ACCEPTABLE_EXAMPLE = _error_example(
+    "Unknown format", 406, "not_acceptable", "Unknown format 'xml'. This endpoint offers: json, csv."
+)
+THROTTLED_EXAMPLE = _error_example(
+    "Rate limit", 429, "throttled", "Too many requests. Try again in 12 seconds.", {"retry_after": 12}
+)
+
+
+def _error(description, examples):
+    return OpenApiResponse(ErrorSerializer, description=description, examples=examples)
+
+
+ERROR_RESPONSES = {
+    403: _error(_("The API key is malformed, unknown, revoked or expired."), KEY_EXAMPLES),
+    406: _error(_("The requested format or Accept type is not offered."), [NOT_ACCEPTABLE_EXAMPLE]),
+    429: _error(_("Too many requests; wait the number of seconds in Retry-After."), [THROTTLED_EXAMPLE]),
+}
+CONDITIONAL_HEADERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=_("The ETag of a response you kept; if nothing changed, the answer is 304 with no body."),
+    ),
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description=_("Identifies this exact response body; send it back in If-None-Match."),
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[429],
+        description=_("Seconds to wait before the next request."),
+    ),
+]
+NOT_MODIFIED = OpenApiResponse(description=_("Not modified: the ETag in If-None-Match still matches."))
+
+
+# --- Operations ---------------------------------------------------------------------------------------
+
+list_affiliates = extend_schema(
+    operation_id="listAffiliates",
+    tags=[TAG],
+    summary=_("List affiliates"),
+    description=_(
+        "Organizations with an active membership of the federation, filtered and ordered, one page at "
+        "a time. Follow 'next' until it is null; the links keep your filters. Pages use a cursor, so "
+        "no row is repeated or skipped while the list changes. Use ?format=csv (or Accept: text/csv) "
+        "for all matching rows, in the same order, as one CSV file."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "region",
+            OpenApiTypes.STR,
+            description=_("Region code (see /api/v1/regions/). Includes its sub-regions."),
+            examples=[OpenApiExample("Africa", value="africa")],
+        ),
+        OpenApiParameter(
+            "country",
+            OpenApiTypes.STR,
+            pattern="^[A-Za-z]{2}$",
+            description=_("ISO 3166-1 alpha-2 country code."),
+            examples=[OpenApiExample("Kenya", value="KE")],
+        ),
+        OpenApiParameter(
+            "category",
+            OpenApiTypes.STR,
+            enum=["full", "associate", "observer"],
+            description=_("Membership category."),
+        ),
+        OpenApiParameter(
+            "q",
+            OpenApiTypes.STR,
+            description=_(
+                "Words to find in the name, acronym or city; every word must match. "
+                "Case and accents are ignored: 'universite' finds 'Université'."
+            ),
+            examples=[OpenApiExample("Search", value="universite abidjan")],
+        ),
+        OpenApiParameter(
+            "updated_since",
+            OpenApiTypes.STR,
+            description=_(
+                "Only organizations whose record changed at or after this moment: an ISO 8601 date "
+                "(midnight UTC) or date-time (UTC if no offset; write '+' as %2B)."
+            ),
+            examples=[
+                OpenApiExample("Date", value="2025-01-31"),
+                OpenApiExample("Date-time", value="2025-01-31T12:00:00Z"),
+            ],
+        ),
+        OpenApiParameter(
+            "ordering",
+            OpenApiTypes.STR,
+            enum=list(ORDERINGS),
+            default=DEFAULT_ORDERING,
+            description=_("Sort order; '-' means descending. Ties are broken by a stable internal id."),
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+            description=_("Rows per page (JSON only)."),
+        ),
+        OpenApiParameter(
+            "cursor",
+            OpenApiTypes.STR,
+            description=_(
+                "Opaque; take it from the 'next' or 'previous' link. Valid only with the same ordering."
+            ),
+        ),
+        OpenApiParameter(
+            "format",
+            OpenApiTypes.STR,
+            enum=["json", "csv"],
+            description=_("json (default) or csv: the whole filtered list as CSV, without paging."),
+        ),
+        *CONDITIONAL_HEADERS,
+    ],
+    responses={
+        (200, "application/json"): OpenApiResponse(
+            AffiliatePageSerializer,
+            description=_("One page of affiliates."),
+            examples=[
+                OpenApiExample("Page", value=PAGE_EXAMPLE, response_only=True),
+                OpenApiExample(
+                    "Page with a partner key",
+                    value={**PAGE_EXAMPLE, "results": [PARTNER_AFFILIATE_EXAMPLE]},
+                    response_only=True,
+                ),
+            ],
+        ),
+        (200, "text/csv"): OpenApiResponse(
+            OpenApiTypes.STR,
+            description=_(
+                "Every matching affiliate, with a header row; columns as in JSON, with country and "
+                "region flattened to *_code and *_name; 'email' last, for partner keys only."
+            ),
+            examples=[OpenApiExample("CSV", value=CSV_EXAMPLE, response_only=True, media_type="text/csv")],
+        ),
+        304: NOT_MODIFIED,
+        400: _error(_("A parameter is not valid; details name each one."), [INVALID_EXAMPLE]),
+        **ERROR_RESPONSES,
+    },
+)
+
+get_affiliate = extend_schema(
+    operation_id="getAffiliate",
+    tags=[TAG],
+    summary=_("Get one affiliate"),
+    description=_("One affiliate by its slug. Organizations that are not active affiliates are not found."),
+    parameters=CONDITIONAL_HEADERS,
+    responses={
+        200: OpenApiResponse(
+            AffiliateSerializer,
+            description=_("The affiliate."),
+            examples=[
+                OpenApiExample("Affiliate", value=AFFILIATE_EXAMPLE, response_only=True),
+                OpenApiExample("With a partner key", value=PARTNER_AFFILIATE_EXAMPLE, response_only=True),
+            ],
+        ),
+        304: NOT_MODIFIED,
+        404: _error(_("No active affiliate has this slug."), [NOT_FOUND_EXAMPLE]),
+        **ERROR_RESPONSES,
+    },
+)
+
+list_regions = extend_schema(
+    operation_id="listRegions",
+    tags=[TAG],
+    summary=_("List regions"),
+    description=_(
+        "Every region, parents before their sub-regions, with the number of affiliates in each "
+        "(sub-regions included). Use the codes in the 'region' filter of /api/v1/affiliates/."
+    ),
+    parameters=CONDITIONAL_HEADERS,
+    responses={
+        200: OpenApiResponse(
+            RegionSerializer(many=True),
+            description=_("All regions."),
+            examples=[OpenApiExample("Regions", value=REGIONS_EXAMPLE, response_only=True)],
+        ),
+        304: NOT_MODIFIED,
+        **ERROR_RESPONSES,
+    },
+)

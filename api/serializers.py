@@ -1,0 +1,160 @@
+"""The shapes of the directory API.
+
+The serializers here document the responses (drf-spectacular reads them); the
+hot paths do not run them. ``affiliate_item`` turns one row of
+``registry.selectors.affiliate_rows`` into the documented shape directly —
+``tests/api/test_schema.py`` checks that both agree.
+"""
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from rest_framework import serializers
+
+from registry.models import MembershipCategory
+
+
+def iso_datetime(value: datetime.datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, as DRF writes date-times."""
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def affiliate_item(row: dict, *, with_email: bool) -> dict:
+    """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests)."""
+    item = {
+        "slug": row["slug"],
+        "name": row["name"],
+        "acronym": row["acronym"],
+        "country": {"code": row["country"], "name": countries.name(row["country"])},
+        "region": {"code": row["region__code"], "name": row["region__name"]},
+        "city": row["city"],
+        "website": row["website"],
+        "category": row["category"],
+        "admitted_on": row["admitted_on"].isoformat(),
+        "updated_at": iso_datetime(row["updated_at"]),
+    }
+    if with_email:
+        item["email"] = row["email"]
+    return item
+
+
+CSV_COLUMNS = [
+    "slug",
+    "name",
+    "acronym",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "city",
+    "website",
+    "category",
+    "admitted_on",
+    "updated_at",
+]
+CSV_EMAIL_COLUMN = "email"
+
+
+def csv_values(item: dict) -> list[str]:
+    """An ``affiliate_item`` as one CSV row: nested objects become ``<name>_code`` / ``<name>_name``."""
+    values = [
+        item["slug"],
+        item["name"],
+        item["acronym"],
+        item["country"]["code"],
+        item["country"]["name"],
+        item["region"]["code"],
+        item["region"]["name"],
+        item["city"],
+        item["website"],
+        item["category"],
+        item["admitted_on"],
+        item["updated_at"],
+    ]
+    if "email" in item:
+        values.append(item["email"])
+    return values
+
+
+def region_items(tree, counts: dict[int, int]) -> list[dict]:
+    """Regions in tree order (``registry.selectors.region_tree``) with their affiliate counts."""
+    codes = {region.pk: region.code for region, _depth in tree}
+    return [
+        {
+            "code": region.code,
+            "name": region.name,
+            "parent": codes.get(region.parent_id),
+            "affiliate_count": counts.get(region.pk, 0),
+        }
+        for region, _depth in tree
+    ]
+
+
+# --- Documentation-only serializers ---------------------------------------------------------------
+
+
+class CountrySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("ISO 3166-1 alpha-2 code."))
+    name = serializers.CharField(help_text=_("English short name."))
+
+
+class RegionRefSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Region code, as in /api/v1/regions/."))
+    name = serializers.CharField()
+
+
+class AffiliateSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text=_("Stable identifier; use it in /api/v1/affiliates/{slug}/."))
+    name = serializers.CharField()
+    acronym = serializers.CharField(allow_blank=True, help_text=_("Empty string if none."))
+    country = CountrySerializer()
+    region = RegionRefSerializer(help_text=_("The most specific region (a sub-region where there is one)."))
+    city = serializers.CharField(allow_blank=True, help_text=_("Empty string if unknown."))
+    website = serializers.CharField(allow_blank=True, help_text=_("A URL, or an empty string if none."))
+    category = serializers.ChoiceField(choices=MembershipCategory.choices)
+    admitted_on = serializers.DateField(help_text=_("Date the membership began."))
+    updated_at = serializers.DateTimeField(help_text=_("Last change to the organization's record (UTC)."))
+    email = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("Public contact e-mail. Only present for requests with a partner API key."),
+    )
+
+
+class AffiliatePageSerializer(serializers.Serializer):
+    next = serializers.URLField(
+        allow_null=True, help_text=_("URL of the next page, or null on the last page.")
+    )
+    previous = serializers.URLField(
+        allow_null=True, help_text=_("URL of the previous page, or null on the first page.")
+    )
+    results = AffiliateSerializer(many=True)
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    parent = serializers.CharField(
+        allow_null=True, help_text=_("Code of the parent region; null at the top.")
+    )
+    affiliate_count = serializers.IntegerField(
+        min_value=0, help_text=_("Affiliates in this region, its sub-regions included.")
+    )
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_("Stable, for programs: invalid, not_found, throttled, api_key_revoked …")
+    )
+    message = serializers.CharField(help_text=_("For people; may be translated."))
+    details = serializers.DictField(
+        help_text=_(
+            'For \'invalid\': the messages per parameter, such as {"country": ["…"]}. '
+            "For 'throttled': {\"retry_after\": seconds}. Otherwise usually empty."
+        )
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()

@@ -1,0 +1,117 @@
+"""The partner directory API: read-only, anonymous or with a partner key.
+
+Views translate HTTP to selector calls and back; filtering lives in
+``registry.selectors``, paging in ``api.pagination``, shapes in ``api.serializers``.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
+
+from . import schema
+from .authentication import PartnerKeyAuthentication
+from .exceptions import error_body
+from .filters import AffiliateQueryForm
+from .pagination import ordered, page_links, paginate
+from .permissions import is_partner
+from .renderers import CSVRenderer, ORJSONRenderer, csv_lines
+from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, region_items
+
+
+class DirectoryView(APIView):
+    """Public, read-only, JSON with an ETag (``If-None-Match`` → 304); errors always in JSON."""
+
+    authentication_classes = [PartnerKeyAuthentication]
+    permission_classes = [AllowAny]
+    renderer_classes = [ORJSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = (
+                ORJSONRenderer(),
+                ORJSONRenderer.media_type,
+            )
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept", "Authorization"])
+        if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.streaming:
+            return response
+        response.render()
+        response["ETag"] = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+class AffiliateListView(DirectoryView):
+    renderer_classes = [ORJSONRenderer, CSVRenderer]
+
+    @schema.list_affiliates
+    def get(self, request):
+        query = AffiliateQueryForm(request.query_params)
+        if not query.is_valid():
+            raise ValidationError(query.errors_by_field())
+        rows = affiliate_rows(**query.filters)
+        ordering, with_email = query.cleaned_data["ordering"], is_partner(request)
+        if request.accepted_renderer.format == CSVRenderer.format:
+            return self.csv_response(ordered(rows, ordering), with_email=with_email)
+        page = paginate(
+            rows,
+            ordering=ordering,
+            page_size=query.cleaned_data["page_size"],
+            cursor=query.cleaned_data["cursor"],
+        )
+        return Response(
+            {
+                **page_links(request, page),
+                "results": [affiliate_item(row, with_email=with_email) for row in page.rows],
+            }
+        )
+
+    @staticmethod
+    def csv_response(rows, *, with_email: bool) -> StreamingHttpResponse:
+        header = [*CSV_COLUMNS, CSV_EMAIL_COLUMN] if with_email else CSV_COLUMNS
+        lines = csv_lines(
+            header, (csv_values(affiliate_item(row, with_email=with_email)) for row in rows.iterator(2000))
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="affiliates.csv"'
+        return response
+
+
+class AffiliateDetailView(DirectoryView):
+    @schema.get_affiliate
+    def get(self, request, slug: str):
+        row = affiliate_row(slug=slug)
+        if row is None:
+            raise NotFound(_("No affiliate has this slug."))
+        return Response(affiliate_item(row, with_email=is_partner(request)))
+
+
+class RegionListView(DirectoryView):
+    @schema.list_regions
+    def get(self, request):
+        return Response(region_items(region_tree(), affiliate_counts_by_region()))
+
+
+@csrf_exempt  # answers only 404 or a redirect: a POST to an unknown address gets JSON, not the CSRF page
+def endpoint_not_found(request, path: str = ""):
+    """Unknown addresses under /api/ answer in the API's error format (or redirect to the slash form)."""
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not endpoint_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    message = _("There is no API endpoint at this address. The endpoints are listed at /api/docs/.")
+    return JsonResponse(error_body("not_found", message), status=404)

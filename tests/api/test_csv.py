@@ -1,0 +1,100 @@
+"""?format=csv: the whole filtered list, streamed, equal to the JSON pages."""
+
+import csv
+import io
+
+import pytest
+from django.http import StreamingHttpResponse
+
+from api.serializers import CSV_COLUMNS
+from tests.api.conftest import bulk_affiliates
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/affiliates/"
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def json_rows(client, params) -> list[dict]:
+    rows = []
+    body = client.get(URL, {**params, "page_size": 7}).json()
+    while True:
+        for item in body["results"]:
+            flat = {**item}
+            for nested in ("country", "region"):
+                for key, value in flat.pop(nested).items():
+                    flat[f"{nested}_{key}"] = value
+            rows.append(flat)
+        if not body["next"]:
+            return rows
+        body = client.get(body["next"]).json()
+
+
+@pytest.fixture
+def tricky(regions):
+    """Names that need quoting in CSV, non-Latin letters, and plenty of rows for several pages."""
+    bulk_affiliates(40, region=regions["africa-east"], name=lambda i: f"Union {i:02d}, Nairobi")
+    bulk_affiliates(5, region=regions["africa-west"], country="GH", name=lambda i: f'Union "{i}" of Ghana')
+    for name in ["Université de Lomé", "Студенческий союз", "Line\nbreak Union", "=Formula Union"]:
+        MembershipFactory(
+            organization__name=name, organization__region=regions["africa-west"], organization__country="TG"
+        )
+    bulk_affiliates(6, region=regions["europe-north"], country="SE")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"region": "africa"},
+        {"region": "africa", "ordering": "-name"},
+        {"country": "GH", "ordering": "admitted_on"},
+        {"q": "union", "ordering": "-admitted_on"},
+        {"ordering": "updated_at"},
+        {"country": "FR"},
+    ],
+)
+def test_csv_of_a_filter_equals_its_json(api_client, tricky, params):
+    expected = json_rows(api_client, params)
+
+    rows = csv_rows(api_client.get(URL, {**params, "format": "csv"}))
+
+    assert rows == expected
+    assert rows or params == {"country": "FR"}
+
+
+def test_csv_has_a_header_row_even_when_empty(api_client, regions):
+    response = api_client.get(URL, {"format": "csv"})
+    text = b"".join(response.streaming_content).decode()
+
+    assert text == ",".join(CSV_COLUMNS) + "\r\n"
+
+
+def test_csv_is_all_rows_not_one_page(api_client, regions):
+    bulk_affiliates(120, region=regions["africa-east"])
+
+    assert len(csv_rows(api_client.get(URL, {"format": "csv", "page_size": 10}))) == 120
+
+
+def test_accept_text_csv_gives_csv(api_client, tricky):
+    response = api_client.get(URL, {"region": "europe"}, HTTP_ACCEPT="text/csv")
+
+    assert len(csv_rows(response)) == 6
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_partners_get_the_email_column(partner_client, api_client, tricky):
+    partner = csv_rows(partner_client.get(URL, {"format": "csv", "region": "europe"}))
+    anonymous = csv_rows(api_client.get(URL, {"format": "csv", "region": "europe"}))
+
+    assert partner == json_rows(partner_client, {"region": "europe"})
+    assert all(row["email"] for row in partner)
+    assert "email" not in anonymous[0]
