@@ -1,0 +1,23 @@
+"""The events the workflow announces by e-mail (re-exported by ``workflows.notifications``).
+
+A module of its own so that ``models`` can use the values as choices without importing
+the notification code, which imports the models.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    SUBMITTED = "submitted", _("Application submitted")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    RESUBMITTED = "resubmitted", _("Application resubmitted")
+    REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer assigned")
+    REVIEW_COMPLETE = "review_complete", _("Reviews complete")
+    VOTE_OPENED = "vote_opened", _("Vote opened")
+    VOTE_REMINDER = "vote_reminder", _("Vote reminder")
+    ADMITTED = "admitted", _("Admitted")
+    REJECTED = "rejected", _("Rejected")
+    NO_QUORUM = "no_quorum", _("No quorum")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DIGEST = "digest", _("Daily digest")
