@@ -23,7 +23,13 @@ from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
 from registry import roles
-from registry.models import CountryRegion, Membership, MembershipCategory, Organization
+from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Standing
+from registry.validators import (
+    validate_founding_year,
+    validate_multi_line,
+    validate_single_line,
+    validate_students_count,
+)
 
 from . import rules
 from .documents import clean_original_name, validate_upload
@@ -161,13 +167,46 @@ def _require_editable(application: MembershipApplication) -> None:
         )
 
 
-def _validate(instance, *, exclude: Iterable[str] = ()) -> None:
+# What people type: one-line fields take no control or text-direction characters, free text
+# no control characters but line breaks and tabs; numbers the registry can hold on any database
+# (registry.validators).
+FIELD_VALIDATORS = {
+    MembershipApplication: {
+        "name": validate_single_line,
+        "acronym": validate_single_line,
+        "city": validate_single_line,
+        "motivation": validate_multi_line,
+        "founded_year": validate_founding_year,
+        "students_represented": validate_students_count,
+    },
+    ContactPerson: {
+        "name": validate_single_line,
+        "role": validate_single_line,
+        "phone": validate_single_line,
+    },
+}
+
+
+def _field_errors(instance, *, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
+    """The model's own validation (``full_clean``) and ``FIELD_VALIDATORS``, as messages per field."""
+    errors: dict[str, list[str]] = {}
+    for field, validator in FIELD_VALIDATORS.get(type(instance), {}).items():
+        try:
+            validator(getattr(instance, field))
+        except ValidationError as exc:
+            errors[field] = list(exc.messages)
     try:
         instance.full_clean(exclude=[*exclude, "state"] if hasattr(instance, "state") else list(exclude))
     except ValidationError as exc:
-        raise WorkflowError(
-            ErrorCode.INVALID, _("Please correct the errors below."), details=exc.message_dict
-        ) from None
+        for field, messages in exc.message_dict.items():
+            errors[field] = [*errors.get(field, []), *messages]
+    return errors
+
+
+def _validate(instance, *, exclude: Iterable[str] = ()) -> None:
+    errors = _field_errors(instance, exclude=exclude)
+    if errors:
+        raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
 
 
 def _apply_fields(application: MembershipApplication, data: dict[str, Any]) -> None:
@@ -194,10 +233,8 @@ def _save_contacts(application: MembershipApplication, contacts: list[dict[str, 
     errors: dict[str, Any] = {}
     for index, data in enumerate(contacts):
         contact = ContactPerson(application=application, **{k: data.get(k) or "" for k in CONTACT_FIELDS})
-        try:
-            contact.full_clean(exclude=["application"])
-        except ValidationError as exc:
-            errors[f"contacts.{index}"] = exc.message_dict
+        if contact_errors := _field_errors(contact, exclude=["application"]):
+            errors[f"contacts.{index}"] = contact_errors
         rows.append(contact)
     if errors:
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the contact persons."), details=errors)
@@ -268,14 +305,14 @@ def application_update(
 
 @transaction.atomic
 def document_add(*, application: MembershipApplication, actor, kind: str, upload) -> ApplicationDocument:
-    """Attach a document: check applicant, editable state, kind, type by content and size; store it."""
+    """Attach a document: check applicant, editable state, kind, type by content, size and active
+    content (``documents.validate_upload``); name it for display; store it under a generated name."""
     _require_applicant(application, actor)
     locked = _lock(application, expect_current=False)
     _require_editable(locked)
     document = ApplicationDocument(
         application=locked,
         kind=kind,
-        original_name=clean_original_name(getattr(upload, "name", "") or ""),
         size=upload.size or 0,
         uploaded_by=actor,
     )
@@ -284,6 +321,8 @@ def document_add(*, application: MembershipApplication, actor, kind: str, upload
             ErrorCode.INVALID, _("Unknown document kind."), details={"kind": [_("Unknown kind.")]}
         )
     document.content_type = validate_upload(upload)
+    # The name as shown and offered on download, with the extension of the type found.
+    document.original_name = clean_original_name(getattr(upload, "name", "") or "", document.content_type)
     document.file.save(document.original_name, upload, save=False)
     document.save()
     return document
@@ -537,7 +576,8 @@ def _everyone_voted(tally: rules.Tally) -> bool:
 
 def _eligible_voter(vote_round: VoteRound, user) -> Voter:
     voter = Voter.objects.filter(round=vote_round, user_id=getattr(user, "pk", None)).first()
-    if voter is None or not roles.is_committee_member(user):
+    # Eligibility is the snapshot taken when the round opened, not today's committee.
+    if voter is None:
         raise WorkflowError(ErrorCode.FORBIDDEN, _("You are not an eligible voter in this round."))
     if voter.recused_at is not None:
         raise WorkflowError(ErrorCode.FORBIDDEN, _("You have recused yourself from this vote."))
@@ -648,22 +688,26 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
         "students_represented": application.students_represented,
         "kind": application.kind,
     }
-    organization = application.organization
+    # A union that was a member before (or is known to the registry) keeps its organization.
+    organization = application.organization or (
+        Organization.objects.filter(name__iexact=application.name, country=application.country).first()
+    )
     if organization is None:
         organization = Organization.objects.create(slug=_unique_slug(application), **values)
     else:
         for field, value in values.items():
             setattr(organization, field, value)
         organization.save()
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(
-                organization=organization, category=vote_round.category, admitted_on=on
-            )
-    except IntegrityError:
-        raise WorkflowError(
-            ErrorCode.CONFLICT, _("This organization already has an active membership.")
-        ) from None
+    # An organization that is still an active member keeps that membership, in the category
+    # voted: a decided vote can always be recorded, and a round never stays stuck open.
+    membership = organization.memberships.filter(standing=Standing.ACTIVE).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            organization=organization, category=vote_round.category, admitted_on=on
+        )
+    elif membership.category != vote_round.category:
+        membership.category = vote_round.category
+        membership.save(update_fields=["category", "updated_at"])
     application.organization = organization
     application.membership = membership
     application.decided_at = vote_round.closed_at

@@ -1,0 +1,122 @@
+"""Admission: the registry's organization and its active membership, in the closing transaction."""
+
+import datetime
+
+import pytest
+
+from registry.models import Membership, MembershipCategory, Organization, Standing
+from registry.selectors import affiliate_list
+from tests.factories import MembershipFactory, OrganizationFactory
+from tests.workflows.helpers import application_in, reload
+from workflows import services
+from workflows.models import ApplicationState
+
+pytestmark = pytest.mark.django_db
+
+S = ApplicationState
+COPIED = (
+    "name",
+    "acronym",
+    "country",
+    "region_id",
+    "city",
+    "website",
+    "email",
+    "founded_year",
+    "students_represented",
+    "kind",
+)
+
+
+def _vote_yes(application, people):
+    for member in people.committee:
+        services.vote_cast(application=application, voter=member, choice="yes")
+    return reload(application)
+
+
+def test_admission_creates_the_organization_from_the_application(people, regions):
+    application = application_in(
+        S.REVIEWED,
+        people,
+        name="Unión de Estudiantes de Chile",
+        acronym="UECh",
+        country="CL",
+        region=regions["south-america"],
+        city="Santiago",
+        kind="federation",
+    )
+    services.vote_open(
+        application=application, actor=people.secretariat, category=MembershipCategory.ASSOCIATE
+    )
+
+    application = _vote_yes(application, people)
+
+    organization = Organization.objects.get()
+    assert application.organization == organization
+    assert {f: getattr(organization, f) for f in COPIED} == {f: getattr(application, f) for f in COPIED}
+    assert organization.slug == "uech-cl"
+    membership = Membership.objects.get()
+    assert application.membership == membership
+    assert membership.organization == organization
+    assert (membership.category, membership.standing) == (MembershipCategory.ASSOCIATE, Standing.ACTIVE)
+    vote_round = application.vote_rounds.get()
+    assert membership.admitted_on == vote_round.closed_at.date()
+    assert list(affiliate_list().values_list("pk", flat=True)) == [organization.pk]
+
+
+def test_organization_slugs_stay_unique(people):
+    OrganizationFactory(slug="nus-ke")
+    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
+
+    application = _vote_yes(application, people)
+
+    assert application.organization.slug == "nus-ke-2"
+
+
+def test_a_returning_member_updates_its_existing_organization(people):
+    former = MembershipFactory(
+        standing=Standing.WITHDRAWN,
+        admitted_on=datetime.date(2001, 1, 1),
+        ended_on=datetime.date(2015, 6, 30),
+        organization__name="Old Name Students",
+        organization__city="Mombasa",
+    )
+    organization = former.organization
+    application = application_in(
+        S.EXECUTIVE_VOTE, people, organization=organization, name="New Name Students", city="Kisumu"
+    )
+
+    application = _vote_yes(application, people)
+
+    assert Organization.objects.count() == 1
+    organization.refresh_from_db()
+    assert application.organization == organization
+    assert (organization.name, organization.city, organization.slug) == (
+        "New Name Students",
+        "Kisumu",
+        former.organization.slug,
+    )
+    assert {f: getattr(organization, f) for f in COPIED} == {f: getattr(application, f) for f in COPIED}
+    assert list(organization.memberships.values_list("standing", flat=True).order_by("admitted_on")) == [
+        Standing.WITHDRAWN,
+        Standing.ACTIVE,
+    ]
+    former.refresh_from_db()
+    assert former.ended_on == datetime.date(2015, 6, 30)
+
+
+def test_admission_of_an_organization_still_active_keeps_its_membership(people):
+    """A decided vote can always be recorded: an organization that is still an active member
+    keeps its one membership, in the category voted, and the round closes."""
+    active = MembershipFactory(category="observer")
+    application = application_in(S.EXECUTIVE_VOTE, people, organization=active.organization)
+
+    for member in people.committee[:3]:
+        services.vote_cast(application=application, voter=member, choice="yes")
+
+    application = reload(application)
+    assert application.state == S.ADMITTED
+    assert application.membership == active
+    active.refresh_from_db()
+    assert active.category == application.vote_rounds.get().category
+    assert active.organization.memberships.count() == 1

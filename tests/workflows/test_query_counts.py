@@ -1,0 +1,203 @@
+"""The queries of each service, pinned, and shown not to grow with the committee or the ballots.
+
+Counts include SAVEPOINT / RELEASE statements (each ``atomic`` block inside the test's
+transaction is a savepoint) and the outbox rows written by ``workflows.notifications.emit``
+(3 queries per event: existing keys, insert, read back). The caller's user objects are fresh,
+so the actor's groups are read once (``registry.roles`` caches them on the user object).
+
+Known repeats, by design of django-fsm: a transition's guards run twice, once in the service
+(to name the failing one) and once more in django-fsm's ``change_state``; so ``submit`` and
+``resubmit`` read the documents twice, ``start_review`` counts the assignments twice,
+``complete_review`` reads assignments and reviews twice.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.factories import ApplicationFactory, committee_member, pdf_upload
+from tests.workflows.helpers import application_in, reload
+from workflows import services
+from workflows.models import ApplicationDocument, ApplicationState, VoteRound
+
+pytestmark = pytest.mark.django_db
+
+S = ApplicationState
+User = get_user_model()
+
+
+def fresh(user):
+    return User.objects.get(pk=user.pk)
+
+
+def test_application_create_queries(people, django_assert_num_queries):
+    applicant = fresh(people.applicant)
+    data = {"name": "Kenya Students Union", "country": "KE", "city": "Nairobi"}
+    # savepoint; the country's region; the founding-year check constraint (full_clean, in a
+    # savepoint); insert (in a savepoint); release.
+    with django_assert_num_queries(9):
+        services.application_create(applicant=applicant, data=data)
+
+
+def test_application_update_queries(people, django_assert_num_queries):
+    application = ApplicationFactory(applicant=people.applicant)
+    applicant = fresh(people.applicant)
+    contacts = [{"name": f"Contact {i}", "email": f"c{i}@example.org"} for i in range(5)]
+    # savepoint, lock, check constraint (3, savepoint), update (3, savepoint), delete the contacts
+    # and insert all five in one statement, release.
+    with django_assert_num_queries(12):
+        services.application_update(
+            application=application, actor=applicant, data={"city": "Mombasa"}, contacts=contacts
+        )
+
+
+def test_document_add_queries(people, django_assert_num_queries):
+    application = ApplicationFactory(applicant=people.applicant)
+    applicant = fresh(people.applicant)
+    with django_assert_num_queries(4):
+        services.document_add(application=application, actor=applicant, kind="statutes", upload=pdf_upload())
+
+
+def test_document_remove_queries(people, django_assert_num_queries):
+    application = application_in(S.DRAFT, people)
+    document = ApplicationDocument.objects.filter(application=application).first()
+    applicant = fresh(people.applicant)
+    # savepoint, document.application read (lazy foreign key) and then locked: two reads of the
+    # application, delete, release.
+    with django_assert_num_queries(5):
+        services.document_remove(document=document, actor=applicant)
+
+
+def test_submit_queries(people, django_assert_num_queries):
+    application = application_in(S.DRAFT, people)
+    applicant = fresh(people.applicant)
+    with django_assert_num_queries(14):
+        services.application_submit(application=application, actor=applicant)
+
+
+def test_request_info_queries(people, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(11):
+        services.application_request_info(application=application, actor=secretariat, comment="Statutes?")
+
+
+def test_resubmit_queries(people, django_assert_num_queries):
+    application = application_in(S.INFO_REQUESTED, people)
+    applicant = fresh(people.applicant)
+    with django_assert_num_queries(12):
+        services.application_resubmit(application=application, actor=applicant)
+
+
+def test_reject_queries(people, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(13):
+        services.application_reject(application=application, actor=secretariat, comment="Ineligible.")
+
+
+def test_withdraw_during_the_vote_queries(people, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    applicant = fresh(people.applicant)
+    with django_assert_num_queries(12):
+        services.application_withdraw(application=application, actor=applicant)
+
+
+def test_reviewers_assign_queries(people, django_assert_num_queries):
+    application = services.application_submit(
+        application=application_in(S.DRAFT, people), actor=people.applicant
+    )
+    secretariat = fresh(people.secretariat)
+    # savepoint, groups, lock, eligible users, current assignments, one insert; then one outbox
+    # event per new reviewer (4 queries each: it grows with the reviewers assigned), release.
+    with django_assert_num_queries(15):
+        services.reviewers_assign(application=application, actor=secretariat, reviewers=people.reviewers)
+
+
+def test_start_review_queries(people, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(9):
+        services.application_start_review(application=application, actor=secretariat)
+
+
+def test_review_submit_queries(people, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, people)
+    application = services.application_start_review(application=application, actor=people.secretariat)
+    first, last = fresh(people.reviewers[0]), fresh(people.reviewers[1])
+    with django_assert_num_queries(9):
+        services.review_submit(
+            application=application, reviewer=first, recommendation="admit", comment="Yes."
+        )
+    # The last review also tells the secretariat that all are in.
+    with django_assert_num_queries(15):
+        services.review_submit(application=application, reviewer=last, recommendation="admit", comment="Yes.")
+
+
+def test_complete_review_queries(people, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(13):
+        services.application_complete_review(application=application, actor=secretariat)
+
+
+def _vote_open_queries(people, committee_size, django_assert_num_queries, expected):
+    for _ in range(committee_size - len(people.committee)):
+        people.committee.append(committee_member())
+    application = application_in(S.REVIEWED, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(expected):
+        services.vote_open(application=application, actor=secretariat)
+    return application
+
+
+@pytest.mark.parametrize("committee_size", [3, 12])
+def test_vote_open_queries_do_not_grow_with_the_committee(people, committee_size, django_assert_num_queries):
+    # Voters are one insert and the outbox one event, whatever the committee's size.
+    _vote_open_queries(people, committee_size, django_assert_num_queries, 17)
+
+
+@pytest.mark.parametrize("committee_size", [3, 12])
+def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, django_assert_num_queries):
+    people.committee.extend(committee_member() for _ in range(committee_size - 3))
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    for member in people.committee[: committee_size - 2]:
+        services.vote_cast(application=application, voter=member, choice="yes")
+    second_last, last = fresh(people.committee[-2]), fresh(people.committee[-1])
+    # savepoint, lock, round, voter, voter's groups, ballot (3, savepoint), tally, release.
+    with django_assert_num_queries(9):
+        services.vote_cast(application=application, voter=second_last, choice="no")
+    # The last one closes the round and admits: the same 9, the tally again (``_close_round``
+    # recounts), log insert, state update, log read, round update, organization lookup by name,
+    # slug check, organization insert + its history row, membership (savepoint) + its history
+    # row, application update, outbox (2 recipient reads + 3), release.
+    with django_assert_num_queries(28):
+        services.vote_cast(application=application, voter=last, choice="yes")
+    assert reload(application).state == S.ADMITTED
+
+
+def test_vote_recuse_queries(people, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    member = fresh(people.committee[0])
+    with django_assert_num_queries(8):
+        services.vote_recuse(application=application, voter=member, reason="My own union.")
+
+
+def test_vote_close_queries(people, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    secretariat = fresh(people.secretariat)
+    with django_assert_num_queries(14):
+        services.vote_close(application=application, actor=secretariat)
+
+
+def test_close_due_vote_rounds_queries_per_round(people, django_assert_num_queries):
+    """Each due round closes in its own transaction: one query to find them, then a fixed
+    number per round."""
+    from django.utils import timezone
+
+    applications = [application_in(S.EXECUTIVE_VOTE, people) for _ in range(2)]
+    VoteRound.objects.update(deadline=timezone.now())
+    # 1 to find the due rounds, then 13 per round (its own transaction: lock, open round, tally,
+    # log insert, state update, log read, round update, outbox 4, savepoint, release).
+    with django_assert_num_queries(27):
+        services.close_due_vote_rounds()
+    assert {reload(a).state for a in applications} == {S.REVIEWED}

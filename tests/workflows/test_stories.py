@@ -1,0 +1,216 @@
+"""Whole applications, from draft to a final state, with the log of every step."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from registry.models import Membership, MembershipCategory, Organization, Standing
+from tests.workflows.helpers import application_in, log_story, logs, new_draft, reload
+from workflows import services
+from workflows.models import ApplicationState, VoteOutcome
+
+pytestmark = pytest.mark.django_db
+
+S = ApplicationState
+EVERYONE_VOTED = "Every eligible member has voted."
+
+
+def _screen_and_review(application, people):
+    """submitted → under_review → reviewed, by the secretariat and both reviewers."""
+    sec = people.secretariat
+    application = services.application_start_review(
+        application=application, actor=sec, reviewers=people.reviewers
+    )
+    for reviewer in people.reviewers:
+        services.review_submit(
+            application=application, reviewer=reviewer, recommendation="admit", comment="Eligible."
+        )
+    return services.application_complete_review(application=application, actor=sec, comment="Both admit.")
+
+
+def test_story_admitted(people):
+    application = new_draft(people)
+    app, sec = people.applicant, people.secretariat
+
+    application = services.application_submit(application=application, actor=app, comment="Here we are.")
+    application = _screen_and_review(application, people)
+    vote_round = services.vote_open(
+        application=application, actor=sec, category=MembershipCategory.ASSOCIATE, comment="To the vote."
+    )
+    for member, choice in zip(people.committee, ["yes", "yes", "no"], strict=True):
+        services.vote_cast(application=application, voter=member, choice=choice)
+
+    application = reload(application)
+    assert application.state == S.ADMITTED
+    assert log_story(application) == [
+        ("submit", S.DRAFT, S.SUBMITTED, app, "Here we are."),
+        ("start_review", S.SUBMITTED, S.UNDER_REVIEW, sec, None),
+        ("complete_review", S.UNDER_REVIEW, S.REVIEWED, sec, "Both admit."),
+        ("open_vote", S.REVIEWED, S.EXECUTIVE_VOTE, sec, "To the vote."),
+        ("close_vote", S.EXECUTIVE_VOTE, S.ADMITTED, None, EVERYONE_VOTED),
+    ]
+    vote_round.refresh_from_db()
+    assert (vote_round.outcome, vote_round.is_void, vote_round.closed_by) == (VoteOutcome.PASSED, False, None)
+    assert (vote_round.yes_count, vote_round.no_count, vote_round.abstain_count) == (2, 1, 0)
+    assert vote_round.eligible_count == 3
+    assert application.submitted_at is not None
+    assert application.decided_at == vote_round.closed_at
+    assert application.membership.category == MembershipCategory.ASSOCIATE
+    assert application.membership.standing == Standing.ACTIVE
+
+
+def test_story_rejected_by_the_vote(people):
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    for member, choice in zip(people.committee, ["no", "no", "yes"], strict=True):
+        services.vote_cast(application=application, voter=member, choice=choice)
+
+    application = reload(application)
+    assert application.state == S.REJECTED
+    assert log_story(application)[-1] == ("close_vote", S.EXECUTIVE_VOTE, S.REJECTED, None, EVERYONE_VOTED)
+    vote_round = application.vote_rounds.get()
+    assert (vote_round.outcome, vote_round.yes_count, vote_round.no_count) == (VoteOutcome.FAILED, 1, 2)
+    assert application.decided_at == vote_round.closed_at
+    assert application.membership is None
+    assert not Organization.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_story_rejected_at_screening(people):
+    application = application_in(S.SUBMITTED, people)
+
+    services.application_reject(
+        application=application, actor=people.secretariat, comment="A political party, not a union."
+    )
+
+    application = reload(application)
+    assert application.state == S.REJECTED
+    assert application.decided_at is not None
+    assert log_story(application) == [
+        ("submit", S.DRAFT, S.SUBMITTED, people.applicant, None),
+        ("reject", S.SUBMITTED, S.REJECTED, people.secretariat, "A political party, not a union."),
+    ]
+    assert not application.vote_rounds.exists()
+
+
+def test_story_withdrawn_as_a_draft(people):
+    application = new_draft(people)
+
+    services.application_withdraw(application=application, actor=people.applicant, comment="Merged.")
+
+    application = reload(application)
+    assert application.state == S.WITHDRAWN
+    assert application.decided_at is not None
+    assert log_story(application) == [("withdraw", S.DRAFT, S.WITHDRAWN, people.applicant, "Merged.")]
+
+
+def test_story_withdrawn_during_the_vote_voids_the_open_round(people):
+    application = application_in(S.EXECUTIVE_VOTE, people)
+    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
+
+    services.application_withdraw(application=application, actor=people.applicant, comment="Too early.")
+
+    application = reload(application)
+    assert application.state == S.WITHDRAWN
+    vote_round = application.vote_rounds.get()
+    assert vote_round.is_void
+    assert vote_round.closed_at == application.decided_at
+    assert vote_round.outcome == ""
+    assert vote_round.ballots.count() == 1  # kept forever
+    assert log_story(application)[-1] == (
+        "withdraw",
+        S.EXECUTIVE_VOTE,
+        S.WITHDRAWN,
+        people.applicant,
+        "Too early.",
+    )
+    assert not Membership.objects.exists()
+
+
+def test_story_information_requested_twice(people):
+    app, sec = people.applicant, people.secretariat
+    application = new_draft(people)
+    application = services.application_submit(application=application, actor=app)
+
+    # 1. At screening.
+    services.application_request_info(application=application, actor=sec, comment="Statutes in English?")
+    application = services.application_update(
+        application=reload(application), actor=app, data={"motivation": "Updated, with translation."}
+    )
+    application = services.application_resubmit(application=application, actor=app, comment="Translated.")
+    # 2. During the review.
+    application = services.application_start_review(
+        application=application, actor=sec, reviewers=people.reviewers
+    )
+    services.application_request_info(application=application, actor=sec, comment="Member count?")
+    application = services.application_update(
+        application=reload(application), actor=app, data={"students_represented": 310_000}
+    )
+    application = services.application_resubmit(application=application, actor=app, comment="Counted.")
+    # Then on to admission.
+    application = _screen_and_review(application, people)
+    services.vote_open(application=application, actor=sec)
+    for member in people.committee:
+        services.vote_cast(application=application, voter=member, choice="yes")
+
+    application = reload(application)
+    assert application.state == S.ADMITTED
+    assert log_story(application) == [
+        ("submit", S.DRAFT, S.SUBMITTED, app, None),
+        ("request_info", S.SUBMITTED, S.INFO_REQUESTED, sec, "Statutes in English?"),
+        ("resubmit", S.INFO_REQUESTED, S.SUBMITTED, app, "Translated."),
+        ("start_review", S.SUBMITTED, S.UNDER_REVIEW, sec, None),
+        ("request_info", S.UNDER_REVIEW, S.INFO_REQUESTED, sec, "Member count?"),
+        ("resubmit", S.INFO_REQUESTED, S.SUBMITTED, app, "Counted."),
+        ("start_review", S.SUBMITTED, S.UNDER_REVIEW, sec, None),
+        ("complete_review", S.UNDER_REVIEW, S.REVIEWED, sec, "Both admit."),
+        ("open_vote", S.REVIEWED, S.EXECUTIVE_VOTE, sec, None),
+        ("close_vote", S.EXECUTIVE_VOTE, S.ADMITTED, None, EVERYONE_VOTED),
+    ]
+    assert application.motivation == "Updated, with translation."
+    assert application.organization.students_represented == 310_000
+    # The first submission's time is kept through the loop.
+    assert application.submitted_at == logs(application).first().timestamp
+
+
+def test_story_no_quorum_then_a_second_round_admits(people):
+    sec = people.secretariat
+    application = application_in(S.REVIEWED, people)
+    first = services.vote_open(application=application, actor=sec)
+    services.vote_cast(application=application, voter=people.committee[0], choice="yes")  # 1 of 3
+
+    services.vote_close(application=reload(application), actor=sec, comment="Deadline reached.")
+
+    application = reload(application)
+    assert application.state == S.REVIEWED
+    first.refresh_from_db()
+    assert (first.outcome, first.is_void, first.closed_by) == (VoteOutcome.NO_QUORUM, True, sec)
+    assert (first.yes_count, first.eligible_count) == (1, 3)
+
+    second = services.vote_open(
+        application=application,
+        actor=sec,
+        category=MembershipCategory.OBSERVER,
+        deadline=timezone.now() + datetime.timedelta(days=3),
+    )
+    assert second.number == 2
+    for member in people.committee:
+        services.vote_cast(application=application, voter=member, choice="yes")
+
+    application = reload(application)
+    assert application.state == S.ADMITTED
+    assert [(t, src, dst) for t, src, dst, _, _ in log_story(application)][-4:] == [
+        ("open_vote", S.REVIEWED, S.EXECUTIVE_VOTE),
+        ("close_vote", S.EXECUTIVE_VOTE, S.REVIEWED),
+        ("open_vote", S.REVIEWED, S.EXECUTIVE_VOTE),
+        ("close_vote", S.EXECUTIVE_VOTE, S.ADMITTED),
+    ]
+    assert log_story(application)[-3][3:] == (sec, "Deadline reached.")
+    first.refresh_from_db()
+    assert first.is_void  # the void round is kept as it was
+    assert first.ballots.count() == 1
+    assert list(application.vote_rounds.values_list("number", "outcome", "is_void")) == [
+        (1, VoteOutcome.NO_QUORUM, True),
+        (2, VoteOutcome.PASSED, False),
+    ]
+    assert application.membership.category == MembershipCategory.OBSERVER

@@ -1,0 +1,256 @@
+"""Reads of the workflow for the pages: queues, histories, and what a person may do now.
+
+``available_actions`` asks the same questions the services ask before they act
+(django-fsm's state check and ``permission=``, the assignment and voter rows), so
+a page offers exactly the buttons that the services would accept, guards aside:
+a guard that fails (a missing document, a pending review) is explained when the
+button is used.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_fsm import can_proceed
+from django_fsm_log.models import StateLog
+
+from registry import roles
+from registry.selectors import region_with_descendants_ids
+
+from . import rules
+from .models import (
+    ApplicationState,
+    Ballot,
+    MembershipApplication,
+    Voter,
+    VoteRound,
+)
+
+# The transitions a page may offer as buttons, by the name of their method.
+TRANSITIONS = (
+    "submit",
+    "resubmit",
+    "withdraw",
+    "request_info",
+    "reject",
+    "start_review",
+    "complete_review",
+    "open_vote",
+    "close_vote",
+)
+QUEUE_STATES = tuple(s for s in ApplicationState if s != ApplicationState.DRAFT)
+
+
+def _state_logs(application: MembershipApplication) -> QuerySet[StateLog]:
+    content_type = ContentType.objects.get_for_model(MembershipApplication)
+    return StateLog.objects.filter(content_type=content_type, object_id=application.pk)
+
+
+def application_history(*, application: MembershipApplication) -> list[StateLog]:
+    """The transition log, oldest first, with who acted."""
+    return list(_state_logs(application).select_related("by").order_by("timestamp", "pk"))
+
+
+def latest_info_request(*, application: MembershipApplication) -> StateLog | None:
+    """The secretariat's latest request for information, while the application waits for the answer."""
+    if application.state != ApplicationState.INFO_REQUESTED:
+        return None
+    return _state_logs(application).filter(transition="request_info").order_by("-timestamp", "-pk").first()
+
+
+def applications_of(*, user) -> QuerySet[MembershipApplication]:
+    return MembershipApplication.objects.filter(applicant=user).order_by("-updated_at")
+
+
+def application_visible_to(user) -> QuerySet[MembershipApplication]:
+    """The applications ``user`` may see: ``rules.may_view`` as a query (one query for the roles).
+
+    Applicants see their own; the secretariat all; reviewers and the Executive Committee every
+    application past the draft. Nobody else sees any, anonymous users and inactive accounts included.
+    """
+    applications = MembershipApplication.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return applications.none()
+    if roles.is_secretariat(user):
+        return applications
+    visible = Q(applicant_id=user.pk)
+    if roles.is_reviewer(user) or roles.is_committee_member(user):
+        visible |= ~Q(state=ApplicationState.DRAFT)
+    return applications.filter(visible)
+
+
+def committee_queue(
+    *,
+    state: str | None = None,
+    region=None,
+    waiting_days: int | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[MembershipApplication]:
+    """Applications past the draft, oldest waiting first, annotated with ``in_state_since``.
+
+    ``state`` empty means every open state; ``region`` includes its sub-regions;
+    ``waiting_days`` keeps those in their current state for at least that many days.
+    """
+    now = now or timezone.now()
+    content_type = ContentType.objects.get_for_model(MembershipApplication)
+    last_change = (
+        StateLog.objects.filter(content_type=content_type, object_id=OuterRef("pk"))
+        .order_by("-timestamp")
+        .values("timestamp")[:1]
+    )
+    qs = (
+        MembershipApplication.objects.exclude(state=ApplicationState.DRAFT)
+        .select_related("region", "applicant")
+        .annotate(in_state_since=Coalesce(Subquery(last_change), "updated_at"))
+    )
+    if state:
+        qs = qs.filter(state=state)
+    else:
+        qs = qs.exclude(
+            state__in=[ApplicationState.ADMITTED, ApplicationState.REJECTED, ApplicationState.WITHDRAWN]
+        )
+    if region is not None:
+        qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
+    if waiting_days:
+        qs = qs.filter(in_state_since__lte=now - datetime.timedelta(days=waiting_days))
+    return qs.order_by("in_state_since", "pk")
+
+
+def state_counts() -> dict[str, int]:
+    """Applications per state, past the draft (one query); every state present, zero or more."""
+    counts = dict(
+        MembershipApplication.objects.exclude(state=ApplicationState.DRAFT)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return {state: counts.get(state, 0) for state in QUEUE_STATES}
+
+
+def open_round(*, application: MembershipApplication) -> VoteRound | None:
+    return application.vote_rounds.filter(closed_at__isnull=True).first()
+
+
+@dataclass
+class RoundView:
+    """A vote round as one person may see it."""
+
+    round: VoteRound
+    tally: rules.Tally | None  # None: hidden from this person for now
+    ballots: list[Ballot]
+    my_voter: Voter | None
+    cast: int
+
+    @property
+    def my_ballot(self) -> Ballot | None:
+        return getattr(self.my_voter, "ballot", None) if self.my_voter else None
+
+
+def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundView]:
+    """Every round of ``application``; the tally and named ballots only for whom may see them.
+
+    The secretariat always sees them; a committee member once they have voted in the
+    round; everyone with access once the round is closed.
+    """
+    from .services import round_tally
+
+    views = []
+    for vote_round in application.vote_rounds.order_by("number"):
+        my_voter = (
+            Voter.objects.filter(round=vote_round, user_id=user.pk).select_related("ballot").first()
+            if user.is_authenticated
+            else None
+        )
+        voted = my_voter is not None and hasattr(my_voter, "ballot")
+        visible = not vote_round.is_open or roles.is_secretariat(user) or voted
+        if vote_round.is_open:
+            tally = round_tally(vote_round)
+        else:
+            tally = rules.Tally(
+                eligible=vote_round.eligible_count,
+                yes=vote_round.yes_count,
+                no=vote_round.no_count,
+                abstain=vote_round.abstain_count,
+            )
+        ballots = (
+            list(vote_round.ballots.select_related("voter__user").order_by("cast_at", "pk"))
+            if visible
+            else []
+        )
+        views.append(
+            RoundView(
+                round=vote_round,
+                tally=tally if visible else None,
+                ballots=ballots,
+                my_voter=my_voter,
+                cast=tally.cast,
+            )
+        )
+    return views
+
+
+def available_actions(*, application: MembershipApplication, user) -> set[str]:
+    """The actions ``user`` may take on ``application`` now, by the rules the services apply."""
+    actions: set[str] = set()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return actions
+    for name in TRANSITIONS:
+        method = getattr(application, name)
+        if can_proceed(method, check_conditions=False) and method._django_fsm.has_transition_perm(
+            application, application.state, user
+        ):
+            actions.add(name)
+    if rules.is_applicant(application, user) and application.is_editable:
+        actions.add("edit")
+    if roles.is_secretariat(user) and application.state in (
+        ApplicationState.SUBMITTED,
+        ApplicationState.UNDER_REVIEW,
+    ):
+        actions.add("assign_reviewers")
+    if "close_vote" in actions and open_round(application=application) is None:
+        actions.discard("close_vote")
+    if (
+        application.state == ApplicationState.UNDER_REVIEW
+        and application.assignments.filter(reviewer_id=user.pk).exists()
+        and not application.reviews.filter(reviewer_id=user.pk).exists()
+    ):
+        actions.add("review")
+    if application.state == ApplicationState.EXECUTIVE_VOTE and roles.is_committee_member(user):
+        voter = (
+            Voter.objects.filter(
+                round__application=application, round__closed_at__isnull=True, user_id=user.pk
+            )
+            .select_related("ballot")
+            .first()
+        )
+        if voter is not None and voter.recused_at is None and not hasattr(voter, "ballot"):
+            actions.update({"vote", "recuse"})
+    return actions
+
+
+def waiting_on(*, user, applications) -> dict[int, str]:
+    """For the queue: application id → what it waits for from ``user`` ("review" or "vote")."""
+    ids = [a.pk for a in applications]
+    waiting: dict[int, str] = {}
+    if not ids or not user.is_authenticated:
+        return waiting
+    reviewed = set(
+        MembershipApplication.objects.filter(pk__in=ids, reviews__reviewer=user).values_list("pk", flat=True)
+    )
+    for pk in MembershipApplication.objects.filter(
+        pk__in=ids, state=ApplicationState.UNDER_REVIEW, assignments__reviewer=user
+    ).values_list("pk", flat=True):
+        if pk not in reviewed:
+            waiting[pk] = "review"
+    for pk in Voter.objects.filter(
+        round__application_id__in=ids,
+        round__closed_at__isnull=True,
+        user=user,
+        recused_at__isnull=True,
+        ballot__isnull=True,
+    ).values_list("round__application_id", flat=True):
+        waiting[pk] = "vote"
+    return waiting
