@@ -1,0 +1,339 @@
+"""The committee's pages: the queue, and each action going through the services."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from tests.portal.conftest import S, reload
+from workflows import services
+from workflows.models import Ballot, Review, VoteRound
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def _post(client, application, action, **data):
+    data.setdefault("expected_state", reload(application).state)
+    return client.post(f"/committee/applications/{application.pk}/", {"action": action, **data}, follow=True)
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def test_the_queue_counts_per_state_and_filters_by_state(cast, application_in, client_as):
+    submitted = application_in(S.SUBMITTED, name="Submitted Union")
+    application_in(S.UNDER_REVIEW, name="Reviewed Union", country="UG")
+    application_in(S.DRAFT, name="Draft Union", country="TZ")
+    client = client_as(cast.secretariat)
+
+    everything = client.get("/committee/")
+    only_submitted = client.get("/committee/", {"state": "submitted"})
+
+    counts = dict(everything.context["counts"])
+    assert counts[S.SUBMITTED] == 1
+    assert counts[S.UNDER_REVIEW] == 1
+    assert S.DRAFT not in counts
+    assert [a.name for a, _ in everything.context["rows"]] == ["Submitted Union", "Reviewed Union"]
+    assert [a.pk for a, _ in only_submitted.context["rows"]] == [submitted.pk]
+    assert "Draft Union" not in everything.content.decode()
+
+
+def test_the_queue_filters_by_region_with_its_sub_regions(cast, application_in, client_as, regions):
+    application_in(S.SUBMITTED, name="Kenyan Union", region=regions["africa-east"])
+    application_in(S.SUBMITTED, name="Irish Union", country="IE", region=regions["europe-north"])
+    response = client_as(cast.secretariat).get("/committee/", {"region": "africa"})
+    assert [a.name for a, _ in response.context["rows"]] == ["Kenyan Union"]
+
+
+def test_the_queue_filters_by_waiting_time(cast, application_in, client_as):
+    old = application_in(S.SUBMITTED, name="Old Union")
+    application_in(S.SUBMITTED, name="New Union", country="UG")
+    StateLog.objects.filter(object_id=old.pk).update(timestamp=timezone.now() - datetime.timedelta(days=20))
+    response = client_as(cast.secretariat).get("/committee/", {"waiting": "14"})
+    assert [a.name for a, _ in response.context["rows"]] == ["Old Union"]
+
+
+def test_the_queue_marks_what_waits_for_me(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    response = client_as(cast.reviewers[0]).get("/committee/")
+    assert response.context["rows"] == [(reload(application), "review")]
+    assert "Your review" in response.content.decode()
+
+
+def test_an_invalid_queue_filter_answers_400_with_the_error(cast, client_as):
+    response = client_as(cast.secretariat).get("/committee/", {"waiting": "-3", "region": "atlantis"})
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"waiting", "region"}
+
+
+# --- the secretariat's actions ------------------------------------------------------------------
+
+
+def test_the_secretariat_asks_for_information_with_a_message(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    response = _post(
+        client_as(cast.secretariat), application, "request_info", comment="Please send the statutes."
+    )
+    assert reload(application).state == S.INFO_REQUESTED
+    assert "The applicant is asked for more information." in _messages(response)
+    assert "Please send the statutes." in response.content.decode()
+
+
+def test_a_request_without_message_shows_the_error_next_to_the_field(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    response = _post(client_as(cast.secretariat), application, "request_info", comment="")
+    assert response.status_code == 400
+    assert response.context["forms"]["request_info"].errors["comment"] == ["This field is required."]
+    assert reload(application).state == S.SUBMITTED
+
+
+def test_the_secretariat_rejects_with_a_reason(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    _post(client_as(cast.secretariat), application, "reject", comment="Not a student organization.")
+    assert reload(application).state == S.REJECTED
+
+
+def test_the_secretariat_assigns_reviewers_and_starts_the_review(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    response = _post(
+        client_as(cast.secretariat),
+        application,
+        "assign_reviewers",
+        reviewers=[u.pk for u in cast.reviewers],
+        start_review="on",
+    )
+    application = reload(application)
+    assert application.state == S.UNDER_REVIEW
+    assert set(application.assignments.values_list("reviewer_id", flat=True)) == {
+        u.pk for u in cast.reviewers
+    }
+    assert "The reviewers are assigned and the review has started." in _messages(response)
+
+
+def test_the_reviewer_choices_are_reviewers_and_committee_members_never_the_applicant(
+    cast, application_in, client_as
+):
+    application = application_in(S.SUBMITTED)
+    response = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
+    choices = set(response.context["forms"]["assign_reviewers"].fields["reviewers"].queryset)
+    assert choices == {*cast.reviewers, cast.other_reviewer, *cast.committee}
+
+
+def test_starting_the_review_without_enough_reviewers_is_refused_with_the_reason(
+    cast, application_in, client_as
+):
+    application = application_in(S.SUBMITTED)
+    response = _post(client_as(cast.secretariat), application, "start_review")
+    assert response.status_code == 200
+    assert _messages(response) == ["Not enough reviewers are assigned."]
+    assert reload(application).state == S.SUBMITTED
+
+
+def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    sec = client_as(cast.secretariat)
+    early = _post(sec, application, "complete_review")
+    assert _messages(early) == ["Not every assigned reviewer has submitted a review."]
+
+    for reviewer in cast.reviewers:
+        response = _post(
+            client_as(reviewer), application, "review", recommendation="admit", comment="Eligible."
+        )
+        assert "Thank you, your review is saved." in _messages(response)
+    assert Review.objects.filter(application=application).count() == 2
+
+    _post(client_as(cast.secretariat), application, "complete_review")
+    assert reload(application).state == S.REVIEWED
+
+
+def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    services.review_submit(
+        application=reload(application),
+        reviewer=cast.reviewers[1],
+        recommendation="reject",
+        comment="Secret view.",
+    )
+    client = client_as(cast.reviewers[0])
+    assert "Secret view." not in client.get(f"/committee/applications/{application.pk}/").content.decode()
+    _post(client, application, "review", recommendation="admit", comment="Mine.")
+    assert "Secret view." in client.get(f"/committee/applications/{application.pk}/").content.decode()
+
+
+def test_a_reviewer_not_assigned_is_refused_with_the_reason(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    response = _post(
+        client_as(cast.other_reviewer), application, "review", recommendation="admit", comment="Hi."
+    )
+    assert response.status_code == 200
+    assert _messages(response) == ["Only a reviewer assigned to this application may review it."]
+    assert not Review.objects.filter(reviewer=cast.other_reviewer).exists()
+
+
+def test_opening_the_vote_with_a_past_deadline_shows_the_error_next_to_it(cast, application_in, client_as):
+    application = application_in(S.REVIEWED)
+    response = _post(
+        client_as(cast.secretariat), application, "open_vote", deadline="2001-01-01", category="full"
+    )
+    assert response.status_code == 400
+    assert response.context["forms"]["open_vote"].errors["deadline"] == [
+        "The deadline must be in the future."
+    ]
+    assert 'value="2001-01-01"' in response.content.decode()
+    assert reload(application).state == S.REVIEWED
+
+
+def test_the_secretariat_opens_the_vote(cast, application_in, client_as):
+    application = application_in(S.REVIEWED)
+    deadline = (timezone.now() + datetime.timedelta(days=10)).date()
+    _post(
+        client_as(cast.secretariat),
+        application,
+        "open_vote",
+        deadline=deadline.isoformat(),
+        category="associate",
+    )
+    vote_round = VoteRound.objects.get(application=application)
+    assert reload(application).state == S.EXECUTIVE_VOTE
+    assert vote_round.category == "associate"
+    assert vote_round.deadline.date() == deadline
+
+
+def test_committee_members_vote_and_the_last_ballot_decides(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    voters = [cast.reviewers[1], *cast.committee]
+    for voter in voters:
+        response = _post(client_as(voter), application, "vote", choice="yes")
+        assert "Your vote “Yes” is recorded." in _messages(response)
+    assert reload(application).state == S.ADMITTED
+
+
+def test_voting_twice_is_refused_with_the_reason(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    client = client_as(cast.committee[0])
+    _post(client, application, "vote", choice="no")
+    again = _post(client, application, "vote", choice="yes", expected_state="executive_vote")
+    assert again.status_code == 200
+    assert _messages(again) == ["You have already voted in this round; a ballot is final."]
+    assert Ballot.objects.get(voter__user=cast.committee[0]).choice == "no"
+
+
+def test_a_member_recuses(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    response = _post(client_as(cast.committee[0]), application, "recuse", reason="I was its president.")
+    assert "You have recused yourself from this vote." in _messages(response)
+    assert "You recused yourself from this round." in response.content.decode()
+
+
+def test_the_secretariat_closes_the_vote(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    services.vote_cast(application=application, voter=cast.committee[0], choice="yes")
+    services.vote_cast(application=reload(application), voter=cast.committee[1], choice="yes")
+    response = _post(client_as(cast.secretariat), application, "close_vote")
+    assert reload(application).state == S.ADMITTED
+    assert "The vote is closed: Passed." in _messages(response)
+
+
+def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secretariat(
+    cast, application_in, client_as
+):
+    application = application_in(S.EXECUTIVE_VOTE)
+    services.vote_cast(application=application, voter=cast.committee[1], choice="no")
+    url = f"/committee/applications/{application.pk}/"
+    member = client_as(cast.committee[0])
+    before = member.get(url)
+    assert before.context["rounds"][0].tally is None
+    assert "The tally is shown once you have voted" in before.content.decode()
+
+    _post(member, application, "vote", choice="yes")
+    after = member.get(url)
+    assert (after.context["rounds"][0].tally.yes, after.context["rounds"][0].tally.no) == (1, 1)
+
+    secretariat = client_as(cast.secretariat).get(url)
+    assert secretariat.context["rounds"][0].tally is not None
+    reviewer = client_as(cast.other_reviewer).get(url)
+    assert reviewer.context["rounds"][0].tally is None
+
+
+# --- stale pages and refused actions --------------------------------------------------------------
+
+
+def test_a_stale_action_says_someone_else_changed_it_and_shows_the_current_state(
+    cast, application_in, client_as
+):
+    application = application_in(S.SUBMITTED)
+    seen = reload(application)
+    # Meanwhile another member of the secretariat starts the review.
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+
+    response = _post(
+        client_as(cast.secretariat), seen, "request_info", comment="Statutes?", expected_state="submitted"
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == [
+        "Someone else changed this application meanwhile: it is now “Under review”."
+    ]
+    assert response.context["application"].state == S.UNDER_REVIEW
+    assert reload(application).state == S.UNDER_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [("reject", {"comment": "No."}), ("request_info", {"comment": "More?"}), ("start_review", {})],
+)
+def test_a_refused_action_shows_why_and_never_a_server_error(cast, application_in, client_as, action, data):
+    application = application_in(S.SUBMITTED)
+    response = _post(client_as(cast.committee[0]), application, action, **data)
+    assert response.status_code == 200
+    assert _messages(response) == ["You are not allowed to take this action on this application."]
+    assert reload(application).state == S.SUBMITTED
+
+
+def test_an_action_in_the_wrong_state_is_refused_with_the_reason(cast, application_in, client_as):
+    application = application_in(S.ADMITTED)
+    response = _post(client_as(cast.secretariat), application, "reject", comment="Too late.")
+    assert response.status_code == 200
+    assert _messages(response) == [
+        "This action (reject) is not possible while the application is “Admitted”."
+    ]
+
+
+def test_an_unknown_action_is_a_message(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    response = _post(client_as(cast.secretariat), application, "explode")
+    assert _messages(response) == ["Unknown action."]
+
+
+def test_the_committee_page_shows_data_documents_and_history(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, name="Kenya Universities Student Union")
+    html = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/").content.decode()
+    for text in (
+        "Kenya Universities Student Union",
+        "Nairobi",
+        "statutes.pdf",
+        "Eligible.",  # a review
+        "Round 1",
+        "The review was finished.",  # history
+        "The Executive Committee&#x27;s vote opened.",
+    ):
+        assert text in html, text
