@@ -1,0 +1,515 @@
+"""Backups: export_registry / import_registry round-trip byte for byte, refuse bad input cleanly."""
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django_fsm_log.models import StateLog
+
+from registry.models import ArchivedDecision, CountryRegion, Membership, Organization, Region
+from registry.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
+from workflows import backup, services
+from workflows.models import ApplicationState, MembershipApplication
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_documents_in_memory")]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+S = ApplicationState
+
+
+def export() -> str:
+    out = io.StringIO()
+    call_command("export_registry", stdout=out)
+    return out.getvalue()
+
+
+def registry_rows() -> dict[str, int]:
+    return {
+        "regions": Region.objects.count(),
+        "countries": CountryRegion.objects.count(),
+        "organizations": Organization.objects.count(),
+        "memberships": Membership.objects.count(),
+        "decisions": ArchivedDecision.objects.count(),
+    }
+
+
+def application(name: str) -> MembershipApplication:
+    return MembershipApplication.objects.get(name=name)
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo data, with a decision of every kind: admitted after a void round (no quorum)
+    and a second one, rejected at screening, withdrawn under review and as a draft."""
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    User = get_user_model()
+    secretariat = User.objects.filter(groups__name=SECRETARIAT).get()
+    committee = list(User.objects.filter(groups__name=EXECUTIVE_COMMITTEE).order_by("pk"))
+
+    ecuador = application("Federación de Estudiantes Universitarios del Ecuador")
+    services.vote_close(application=ecuador, actor=secretariat, comment="No quorum at the meeting.")
+    services.vote_open(application=application(ecuador.name), actor=secretariat, category="associate")
+    for member in committee:
+        services.vote_cast(application=application(ecuador.name), voter=member, choice="yes")
+    malawi = application("Malawi National Students Union")
+    services.application_reject(application=malawi, actor=secretariat, comment="Not a student union.")
+    for name in ("Students' Union of Thailand", "Lesotho National Students Union"):
+        app = application(name)
+        services.application_withdraw(application=app, actor=app.applicant)
+
+    assert application(ecuador.name).state == S.ADMITTED
+    return {"secretariat": secretariat}
+
+
+def wipe_database() -> None:
+    """Delete every row of the registry and the workflow: the database is as fresh as a new one
+    for what a backup holds (users, groups and the change history stay)."""
+    from django.apps import apps
+
+    models = [*apps.get_app_config("workflows").get_models(), StateLog, ArchivedDecision]
+    models += [Membership, Organization, CountryRegion, Region]
+    Region.objects.update(parent=None)
+    for _ in range(len(models)):
+        pending = []
+        for model in models:
+            try:
+                with transaction.atomic():
+                    model.objects.all().delete()
+            except (ProtectedError, RestrictedError, IntegrityError):
+                pending.append(model)
+        models = pending
+    assert not models, models
+
+
+def test_export_import_export_gives_the_same_bytes(demo, tmp_path):
+    first = export()
+    path = tmp_path / "registry.json"
+    path.write_text(first, encoding="utf-8")
+    wipe_database()
+    assert not any(registry_rows().values())
+
+    call_command("import_registry", str(path), stdout=io.StringIO())
+    second = export()
+
+    assert second.encode() == first.encode()
+    assert ArchivedDecision.objects.count() == 4
+    # A third generation, from the archive, is the same again.
+    path.write_text(second, encoding="utf-8")
+    call_command("import_registry", str(path), "--replace", stdout=io.StringIO())
+    assert export() == first
+
+
+def test_the_backup_holds_regions_countries_organizations_memberships_and_decisions(demo):
+    data = json.loads(export())
+
+    assert data["format"] == backup.FORMAT
+    assert data["version"] == backup.VERSION
+    assert list(data) == [
+        "format",
+        "version",
+        "regions",
+        "countries",
+        "organizations",
+        "memberships",
+        "decisions",
+    ]
+    regions = {r["code"]: r for r in data["regions"]}
+    assert regions["africa-east"]["parent"] == "africa"
+    assert regions["africa"]["parent"] is None
+    assert {"country": "KE", "region": "africa-east"} in data["countries"]
+    assert [o["slug"] for o in data["organizations"]] == sorted(o["slug"] for o in data["organizations"])
+    assert len(data["organizations"]) == Organization.objects.count()
+    assert len(data["memberships"]) == Membership.objects.count()
+
+    decisions = {d["name"]: d for d in data["decisions"]}
+    assert {d["state"] for d in decisions.values()} == {"admitted", "rejected", "withdrawn"}
+    admitted = decisions["Federación de Estudiantes Universitarios del Ecuador"]
+    assert admitted["organization"] == "feue-ec"
+    assert admitted["decided_at"] is not None
+    void, passed = admitted["vote_rounds"]
+    assert (void["number"], void["outcome"], void["is_void"], void["yes"]) == (1, "no_quorum", True, 0)
+    assert (passed["number"], passed["outcome"], passed["is_void"]) == (2, "passed", False)
+    assert (passed["yes"], passed["no"], passed["abstain"], passed["eligible"]) == (5, 0, 0, 5)
+    assert passed["category"] == "associate"
+    assert decisions["Malawi National Students Union"]["vote_rounds"] == []
+    # What a backup does not hold: accounts, contacts, motivation, documents, reviews.
+    text = json.dumps(data)
+    for private in ("@demo.example", "International officer", "motivation", "statutes", "password"):
+        assert private not in text
+
+
+def test_an_import_keeps_the_timestamps_and_starts_the_history(demo, tmp_path):
+    path = tmp_path / "registry.json"
+    path.write_text(export(), encoding="utf-8")
+    before = {o.slug: (o.created_at, o.updated_at) for o in Organization.objects.all()}
+    wipe_database()
+
+    call_command("import_registry", str(path), stdout=io.StringIO())
+
+    after = {o.slug: (o.created_at, o.updated_at) for o in Organization.objects.all()}
+    assert after == before
+    org = Organization.objects.get(slug="feue-ec")
+    assert org.search_text  # computed on import, for the directory's search
+    record = org.history.get()
+    assert record.history_type == "+"
+    assert "import_registry" in record.history_change_reason
+    assert record.created_at == before["feue-ec"][0]
+
+
+def test_export_to_a_file_is_private_and_equals_stdout(demo, tmp_path):
+    path = tmp_path / "backup.json"
+
+    call_command("export_registry", "--output", str(path), stderr=io.StringIO())
+
+    assert path.read_bytes() == export().encode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name != "backup.json"]  # no temporary file left
+
+
+def test_export_to_an_unwritable_place_is_a_clear_error(db, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_registry", "--output", str(tmp_path / "missing-dir" / "backup.json"))
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+
+
+def minimal_backup(**changes) -> dict:
+    data = {
+        "format": backup.FORMAT,
+        "version": backup.VERSION,
+        "regions": [
+            {"code": "africa", "name": "Africa", "parent": None},
+            {"code": "africa-east", "name": "East Africa", "parent": "africa"},
+        ],
+        "countries": [{"country": "KE", "region": "africa-east"}],
+        "organizations": [
+            {
+                "slug": "kenya-nus",
+                "name": "Kenya National Union of Students",
+                "acronym": "KNUS",
+                "country": "KE",
+                "region": "africa-east",
+                "city": "Nairobi",
+                "website": "https://knus.example.org",
+                "email": "info@knus.example.org",
+                "founded_year": 1990,
+                "students_represented": 50000,
+                "kind": "national_union",
+                "created_at": "2020-01-01T10:00:00.000000Z",
+                "updated_at": "2021-01-01T10:00:00.123456Z",
+            }
+        ],
+        "memberships": [
+            {
+                "organization": "kenya-nus",
+                "category": "full",
+                "standing": "active",
+                "admitted_on": "2020-05-01",
+                "ended_on": None,
+                "created_at": "2020-05-01T12:00:00.000000Z",
+                "updated_at": "2020-05-01T12:00:00.000000Z",
+            }
+        ],
+        "decisions": [],
+    }
+    data.update(changes)
+    return data
+
+
+def write(tmp_path: Path, content: str | bytes | dict) -> str:
+    path = tmp_path / "backup.json"
+    if isinstance(content, dict):
+        content = json.dumps(content)
+    if isinstance(content, str):
+        content = content.encode()
+    path.write_bytes(content)
+    return str(path)
+
+
+def import_error(path: str, *args: str) -> str:
+    with pytest.raises(CommandError) as caught:
+        call_command("import_registry", path, *args, stdout=io.StringIO())
+    assert not any(registry_rows().values()), "a refused import wrote something"
+    return str(caught.value)
+
+
+def test_a_minimal_backup_imports(tmp_path):
+    call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
+
+    assert registry_rows() == {
+        "regions": 2,
+        "countries": 1,
+        "organizations": 1,
+        "memberships": 1,
+        "decisions": 0,
+    }
+    assert Region.objects.get(code="africa-east").parent.code == "africa"
+    assert json.loads(export()) == minimal_backup()
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    message = import_error(str(tmp_path / "nowhere.json"))
+
+    assert message == f"Cannot read {tmp_path / 'nowhere.json'}: No such file or directory."
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "{not json",
+            "The file is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2).",
+        ),
+        ("", "The file is not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not"),
+        ("[]", "The file is not a Federation Registry backup"),
+        ('{"format": "something-else", "version": 1}', "The file is not a Federation Registry backup"),
+    ],
+)
+def test_a_file_that_is_not_a_backup_is_a_clear_error(tmp_path, content, expected):
+    assert expected in import_error(write(tmp_path, content))
+
+
+@pytest.mark.parametrize("version", [2, 0, "1", None])
+def test_a_wrong_format_version_is_a_clear_error(tmp_path, version):
+    message = import_error(write(tmp_path, minimal_backup(version=version)))
+
+    assert f"format version is {version!r}" in message
+    assert "reads version 1" in message
+
+
+def test_an_unknown_region_code_is_a_clear_error(tmp_path):
+    data = minimal_backup()
+    data["organizations"][0]["region"] = "atlantis"
+    data["countries"][0]["region"] = "lemuria"
+
+    message = import_error(write(tmp_path, data))
+
+    assert "nothing was changed" in message
+    assert "organizations[0]: unknown region code 'atlantis'" in message
+    assert "countries[0]: unknown region code 'lemuria'" in message
+
+
+def test_an_unknown_parent_region_or_a_cycle_is_a_clear_error(tmp_path):
+    data = minimal_backup(
+        regions=[
+            {"code": "africa", "name": "Africa", "parent": "africa-east"},
+            {"code": "africa-east", "name": "East Africa", "parent": "africa"},
+            {"code": "europe", "name": "Europe", "parent": "nowhere"},
+        ]
+    )
+
+    message = import_error(write(tmp_path, data))
+
+    assert "region 'europe': unknown parent region code 'nowhere'" in message
+    assert "region 'africa': its parent regions form a cycle" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"regions": {"code": "x"}}, '"regions" must be a list'),
+        ({"organizations": [42]}, "organizations[0]: must be an object"),
+        ({"organizations": [{"slug": ["a"]}]}, "organizations[0]: missing name"),
+        ({"memberships": [{"organization": "nobody"}]}, "memberships[0]: missing category"),
+    ],
+)
+def test_a_malformed_backup_is_a_clear_error(tmp_path, change, expected):
+    assert expected in import_error(write(tmp_path, minimal_backup(**change)))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("slug", ["not", "text"], "slug must be text"),
+        ("founded_year", "nineteen-ninety", "founded_year must be a whole number or null"),
+        ("founded_year", 1066, "founded_year"),
+        ("email", "not-an-address", "email: Enter a valid email address."),
+        ("country", "XX", "country"),
+        ("kind", "secret_society", "kind"),
+        ("created_at", "yesterday", "Invalid isoformat string"),
+        ("created_at", "2020-01-01T10:00:00", "has no time zone"),
+    ],
+)
+def test_an_invalid_organization_is_a_clear_error(tmp_path, field, value, expected):
+    data = minimal_backup()
+    data["organizations"][0][field] = value
+
+    message = import_error(write(tmp_path, data))
+
+    assert "organizations[0]" in message
+    assert expected in message
+
+
+def test_two_active_memberships_of_one_organization_are_refused(tmp_path):
+    data = minimal_backup()
+    data["memberships"].append({**data["memberships"][0], "admitted_on": "2021-01-01"})
+
+    assert "more than one active membership" in import_error(write(tmp_path, data))
+
+
+def test_an_invalid_decision_is_a_clear_error(tmp_path):
+    decision = {
+        "name": "Union",
+        "acronym": "",
+        "country": "KE",
+        "region": "africa-east",
+        "city": "",
+        "kind": "national_union",
+        "organization": None,
+        "state": "draft",
+        "created_at": "2020-01-01T00:00:00.000000Z",
+        "submitted_at": None,
+        "decided_at": None,
+        "vote_rounds": [{"number": 1}],
+    }
+
+    message = import_error(write(tmp_path, minimal_backup(decisions=[decision])))
+
+    assert "decisions[0]: vote_rounds[0] must have exactly" in message
+    decision["vote_rounds"] = []
+    assert "decisions[0]: state: Value 'draft' is not a valid choice." in import_error(
+        write(tmp_path, minimal_backup(decisions=[decision]))
+    )
+
+
+def test_a_non_empty_registry_is_refused_unless_replace(tmp_path, regions):
+    path = write(tmp_path, minimal_backup())
+    before = registry_rows()
+
+    with pytest.raises(CommandError, match=r"The registry is not empty \(24 regions, 249 countries\)"):
+        call_command("import_registry", path, stdout=io.StringIO())
+    assert registry_rows() == before
+
+    call_command("import_registry", path, "--replace", stdout=io.StringIO())
+    assert registry_rows() == {
+        "regions": 2,
+        "countries": 1,
+        "organizations": 1,
+        "memberships": 1,
+        "decisions": 0,
+    }
+
+
+def test_replace_is_refused_while_there_are_applications(demo, tmp_path):
+    path = write(tmp_path, minimal_backup())
+    before = registry_rows()
+
+    with pytest.raises(CommandError, match="membership applications"):
+        call_command("import_registry", path, "--replace", stdout=io.StringIO())
+
+    assert registry_rows() == before
+
+
+def test_a_database_error_half_way_writes_nothing(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise IntegrityError("simulated")
+
+    monkeypatch.setattr(Membership.objects, "bulk_create", broken)
+
+    message = import_error(write(tmp_path, minimal_backup()))
+
+    assert "The backup breaks a rule of the database: simulated" in message
+
+
+# --- as the operator runs them ------------------------------------------------------------------------------
+
+
+def run_manage(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess:
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}}
+    env = {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "backup-tests-" + "x" * 50,
+        "LOG_FORMAT": "console",
+        **env_extra,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_bad_file_exits_non_zero_with_a_message_and_no_traceback(tmp_path):
+    path = write(tmp_path, "{broken")
+
+    result = run_manage(
+        "import_registry", path, env_extra={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("CommandError: The file is not valid JSON")
+    assert "Traceback" not in result.stderr
+
+
+def test_round_trip_through_a_fresh_database(demo, tmp_path):
+    """Into a newly migrated database (SQLite) in another process, from this one (SQLite or PostgreSQL)."""
+    first = tmp_path / "first.json"
+    second = tmp_path / "second.json"
+    first.write_text(export(), encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+
+    for args in (
+        ("migrate", "--no-input", "-v0"),
+        ("import_registry", str(first)),
+        ("export_registry", "--output", str(second)),
+    ):
+        result = run_manage(*args, env_extra=env)
+        assert result.returncode == 0, result.stderr
+
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_archived_decisions_are_read_only_in_the_admin(client, settings, tmp_path):
+    from tests.factories import secretariat_user
+
+    settings.OFFICERS_REQUIRE_MFA = False
+    decision = {
+        "name": "Union of Students of Atlantis",
+        "acronym": "USA",
+        "country": "KE",
+        "region": "africa-east",
+        "city": "",
+        "kind": "national_union",
+        "organization": None,
+        "state": "rejected",
+        "created_at": "2019-01-01T00:00:00.000000Z",
+        "submitted_at": "2019-01-02T00:00:00.000000Z",
+        "decided_at": "2019-02-01T00:00:00.000000Z",
+        "vote_rounds": [],
+    }
+    call_command(
+        "import_registry", write(tmp_path, minimal_backup(decisions=[decision])), stdout=io.StringIO()
+    )
+    archived = ArchivedDecision.objects.get()
+    client.force_login(secretariat_user())
+
+    listed = client.get("/admin/registry/archiveddecision/")
+    viewed = client.get(f"/admin/registry/archiveddecision/{archived.pk}/change/")
+    changed = client.post(f"/admin/registry/archiveddecision/{archived.pk}/change/", {"name": "Changed"})
+    deleted = client.post(f"/admin/registry/archiveddecision/{archived.pk}/delete/", {"post": "yes"})
+
+    assert listed.status_code == 200
+    assert "Union of Students of Atlantis" in listed.content.decode()
+    assert viewed.status_code == 200
+    assert client.get("/admin/registry/archiveddecision/add/").status_code == 403
+    assert changed.status_code == 403
+    assert deleted.status_code == 403
+    archived.refresh_from_db()
+    assert archived.name == "Union of Students of Atlantis"

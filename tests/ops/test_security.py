@@ -1,0 +1,199 @@
+"""The deployment baseline: `check --deploy` is clean, every page has the security headers,
+cookies are secure, request bodies are capped."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import override_settings
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PAGES = ["/", "/directory/", "/healthz", "/admin/login/"]
+EXPECTED_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """The environment of a production process: DEBUG off, a real key, a host name, nothing else."""
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}}
+    return {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "registry.federation.example",
+        "CSRF_TRUSTED_ORIGINS": "https://registry.federation.example",
+        "SITE_URL": "https://registry.federation.example",
+        **extra,
+    }
+
+
+# As behind the reverse proxy, which terminates HTTPS (SECURE_PROXY_SSL_HEADER); unlike
+# `secure=True`, the test client keeps it on the requests of a followed redirect.
+HTTPS = {"X-Forwarded-Proto": "https"}
+
+
+def parse_csp(header: str) -> dict[str, str]:
+    directives = (part.strip().split(None, 1) for part in header.split(";") if part.strip())
+    return {d[0]: d[1] if len(d) > 1 else "" for d in directives}
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = production_env()
+    del env["SECRET_KEY"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_settings_turn_on_https_and_secure_cookies(settings):
+    # settings_test is the production module with DEBUG off (only SSL redirect off, for the test client).
+    assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_SECURE is True
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+    assert settings.CSRF_COOKIE_SECURE is True
+    assert settings.SECURE_HSTS_SECONDS >= 31_536_000
+    assert settings.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_the_security_headers(client, regions, url):
+    response = client.get(url, headers=HTTPS, follow=True)
+
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000; includeSubDomains")
+    assert parse_csp(response["Content-Security-Policy"]) == EXPECTED_CSP
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_no_page_allows_inline_script(client, regions, url):
+    response = client.get(url, headers=HTTPS, follow=True)
+
+    csp = parse_csp(response["Content-Security-Policy"])
+    assert "'unsafe-inline'" not in csp["script-src"]
+    assert "'unsafe-eval'" not in csp["script-src"]
+    if "text/html" in response["Content-Type"]:
+        html = response.content.decode()
+        assert "<script>" not in html
+        assert " onclick=" not in html
+
+
+def test_admin_login_leads_to_the_account_login_with_the_headers(client):
+    response = client.get("/admin/login/", headers=HTTPS, follow=True)
+
+    assert response.redirect_chain
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+    assert "Content-Security-Policy" in response
+
+
+def test_csrf_cookie_is_secure(client):
+    response = client.get("/accounts/login/", secure=True)
+
+    cookie = response.cookies["csrftoken"]
+    assert cookie["secure"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_session_cookie_is_secure_and_http_only(client):
+    user = UserFactory(username="member@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": "correct horse battery staple"},
+        secure=True,
+    )
+
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_request_body_limits_are_set(settings):
+    assert settings.REQUEST_BODY_MAX_BYTES == 12 * 1024 * 1024
+    assert settings.REQUEST_BODY_MAX_BYTES > settings.DOCUMENT_MAX_BYTES
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 2 * 1024 * 1024
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 2 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS <= 1000
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FILES <= 10
+
+
+def test_a_body_larger_than_the_limit_is_refused_with_413_unread(client):
+    response = client.generic(
+        "POST",
+        "/accounts/login/",
+        data=b"x" * 1024,
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(12 * 1024 * 1024 + 1),
+        secure=True,
+    )
+
+    assert response.status_code == 413
+    assert "X-Request-ID" in response
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=5)
+def test_a_form_with_too_many_fields_is_refused_with_400(client):
+    response = client.post("/accounts/login/", {f"f{i}": "x" for i in range(10)}, secure=True)
+
+    assert response.status_code == 400
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
+def test_a_body_without_files_larger_than_the_memory_limit_is_refused_with_400(client):
+    response = client.post("/accounts/login/", {"login": "x" * 4096, "password": "y"}, secure=True)
+
+    assert response.status_code == 400
+
+
+def test_an_invalid_content_length_is_refused_with_400(client):
+    response = client.generic("POST", "/accounts/login/", data=b"", CONTENT_LENGTH="lots", secure=True)
+
+    assert response.status_code == 400
