@@ -3,7 +3,15 @@
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``anon``, ``partner``;
 set by ``API_RATE_ANON`` / ``API_RATE_PARTNER``), read on every request so a changed
 setting takes effect without reloading classes. Counters live in the default cache.
+
+DRF's ``SimpleRateThrottle`` reads a client's history from the cache, decides, and writes it
+back: concurrent requests of one client all read the same history and all pass (50 at once
+against Redis let 30 to 36 through a limit of 20). ``LockedHistoryMixin`` makes that
+read-decide-write one step per client, under a short lock taken with ``cache.add`` (atomic in
+Redis and in memory); the limits and ``Retry-After`` stay DRF's.
 """
+
+import time
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
@@ -11,12 +19,42 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from .permissions import is_partner
 
 
+class LockedHistoryMixin:
+    """DRF's sliding-window check and update, one request at a time per client (cache key)."""
+
+    lock_seconds = 2  # a lock's lifetime: a process that died holding it frees it by then
+    lock_wait_seconds = 2.0  # how long a request waits for the lock before it is refused
+    lock_poll_seconds = 0.002
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        lock = f"{key}:lock"
+        deadline = time.monotonic() + self.lock_wait_seconds
+        while not self.cache.add(lock, 1, self.lock_seconds):
+            if time.monotonic() > deadline:  # the cache is slow or stuck: refuse, never let through
+                self.key, self.now, self.history = key, self.timer(), []
+                return self.throttle_failure()
+            time.sleep(self.lock_poll_seconds)
+        try:
+            return super().allow_request(request, view)
+        finally:
+            self.cache.delete(lock)
+
+
+class AtomicRateThrottle(LockedHistoryMixin, SimpleRateThrottle):
+    """``SimpleRateThrottle`` with the check and the count made atomic per client."""
+
+
 class _RateFromSettings:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonymousRateThrottle(_RateFromSettings, AnonRateThrottle):
+class AnonymousRateThrottle(_RateFromSettings, LockedHistoryMixin, AnonRateThrottle):
     """Requests without a partner key, per client IP."""
 
     scope = "anon"
@@ -27,7 +65,7 @@ class AnonymousRateThrottle(_RateFromSettings, AnonRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class PartnerRateThrottle(_RateFromSettings, SimpleRateThrottle):
+class PartnerRateThrottle(_RateFromSettings, AtomicRateThrottle):
     """Requests with a partner key, per key."""
 
     scope = "partner"

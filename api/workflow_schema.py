@@ -1,0 +1,636 @@
+"""OpenAPI description of the workflow API (drf-spectacular): security schemes, operations, examples.
+
+``api.workflow_views`` decorates its endpoints with the objects defined here, so the
+views stay short and the description stays in one place (as ``api.schema`` does for
+the directory).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from workflows.models import ApplicationState
+
+from .serializers import ErrorSerializer
+from .workflow_serializers import (
+    ApplicationDetailSerializer,
+    ApplicationSerializer,
+    ApplicationWriteSerializer,
+    BallotInputSerializer,
+    BallotSerializer,
+    CommentSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    HistoryEntrySerializer,
+    MessageSerializer,
+    OpenVoteSerializer,
+    RecusalInputSerializer,
+    RecusalSerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
+    StartReviewSerializer,
+)
+
+APPLICATIONS = "Applications"
+REVIEW_AND_VOTE = "Review and vote"
+PARTNER_SCHEME = "PartnerApiKey"
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.tokens.PersonalTokenAuthentication"
+    name = "PersonalToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": str(
+                _(
+                    "A personal API token, created on your account page (/account/tokens/): send "
+                    "'Authorization: Token <key>' or 'Authorization: Bearer <key>'. It acts as you, "
+                    "with your roles. A malformed, unknown, revoked or expired token is refused with 401."
+                )
+            ),
+        }
+
+
+class WorkflowAutoSchema(AutoSchema):
+    """The workflow endpoints accept a partner key only to refuse it: not offered as a way in."""
+
+    def get_auth(self):
+        return [requirement for requirement in super().get_auth() if PARTNER_SCHEME not in requirement]
+
+
+# --- examples ------------------------------------------------------------------------------------
+
+DOCUMENT_EXAMPLE = {
+    "id": 31,
+    "kind": "statutes",
+    "name": "statutes-2024.pdf",
+    "size": 183204,
+    "content_type": "application/pdf",
+    "uploaded_at": "2025-03-01T10:12:00Z",
+    "url": "https://registry.federation.example/api/v1/applications/12/documents/31/",
+}
+APPLICATION_EXAMPLE = {
+    "id": 12,
+    "url": "https://registry.federation.example/api/v1/applications/12/",
+    "state": "draft",
+    "name": "National Union of Students of Ghana",
+    "acronym": "NUSG",
+    "country": "GH",
+    "region": "africa-west",
+    "city": "Accra",
+    "website": "https://nusg.example.org",
+    "email": "international@nusg.example.org",
+    "founded_year": 1965,
+    "students_represented": 420000,
+    "kind": "national_union",
+    "motivation": "We represent the students of Ghana and share the federation's aims.",
+    "applicant": {"id": 7, "name": "Ama Mensah", "email": "ama@nusg.example.org"},
+    "contacts": [
+        {
+            "name": "Kofi Boateng",
+            "role": "International officer",
+            "email": "kofi@nusg.example.org",
+            "phone": "",
+        }
+    ],
+    "documents": [DOCUMENT_EXAMPLE],
+    "created_at": "2025-03-01T10:00:00Z",
+    "updated_at": "2025-03-01T10:12:00Z",
+    "submitted_at": None,
+    "decided_at": None,
+}
+DETAIL_EXAMPLE = {**APPLICATION_EXAMPLE, "actions": ["edit", "submit", "withdraw"]}
+PAGE_LINK_EXAMPLE = "https://registry.federation.example/api/v1/applications/?page=2&state=submitted"
+CREATE_EXAMPLE = {
+    "name": "National Union of Students of Ghana",
+    "acronym": "NUSG",
+    "country": "GH",
+    "city": "Accra",
+    "email": "international@nusg.example.org",
+    "founded_year": 1965,
+    "students_represented": 420000,
+    "kind": "national_union",
+    "contacts": [{"name": "Kofi Boateng", "role": "International officer", "email": "kofi@nusg.example.org"}],
+}
+REVIEW_EXAMPLE = {
+    "id": 5,
+    "application": 12,
+    "reviewer": {"id": 3, "name": "Lena Varga"},
+    "recommendation": "admit",
+    "comment": "The statutes are democratic and the union is national.",
+    "submitted_at": "2025-03-20T08:00:00Z",
+}
+BALLOT_EXAMPLE = {"application": 12, "round": 1, "choice": "yes", "cast_at": "2025-04-02T17:45:00Z"}
+RECUSAL_EXAMPLE = {
+    "application": 12,
+    "round": 1,
+    "recused_at": "2025-04-02T17:45:00Z",
+    "reason": "I was the union's president.",
+}
+HISTORY_EXAMPLE = [
+    {
+        "when": "2025-03-02T09:00:00Z",
+        "from": "draft",
+        "to": "submitted",
+        "transition": "submit",
+        "by": "Ama Mensah",
+        "comment": "",
+    },
+    {
+        "when": "2025-03-05T14:30:00Z",
+        "from": "submitted",
+        "to": "info_requested",
+        "transition": "request_info",
+        "by": "Jonas Weber",
+        "comment": "Please send your statutes in English.",
+    },
+]
+
+
+def _error_example(name: str, status: int, code: str, message: str, details: dict | None = None):
+    return OpenApiExample(
+        name,
+        value={"error": {"code": code, "message": message, "details": details or {}}},
+        status_codes=[status],
+        response_only=True,
+    )
+
+
+def _error(description, *examples) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description, examples=list(examples))
+
+
+INVALID = _error(
+    _("Invalid input; 'details' has the messages per field."),
+    _error_example(
+        "Invalid input",
+        400,
+        "invalid",
+        "Some values in the request are not valid. See details for each field.",
+        {"email": ["Enter a valid email address."], "region": ["Unknown region code 'atlantis'."]},
+    ),
+)
+UNAUTHENTICATED = _error(
+    _("No credentials, or a malformed, unknown, revoked or expired token (see WWW-Authenticate)."),
+    _error_example(
+        "No credentials", 401, "not_authenticated", "Authentication credentials were not provided."
+    ),
+    _error_example(
+        "Revoked token",
+        401,
+        "token_revoked",
+        "This token has been revoked. Create a new one on your account page.",
+    ),
+)
+FORBIDDEN = _error(
+    _(
+        "Not allowed: the workflow does not let you take this action, a partner key was sent, an "
+        "officer has no two-factor authentication yet, or a session request lacks its CSRF token."
+    ),
+    _error_example(
+        "Not allowed", 403, "forbidden", "You are not allowed to take this action on this application."
+    ),
+    _error_example(
+        "Partner key",
+        403,
+        "partner_key_not_allowed",
+        "Partner keys give access to the directory only. The workflow endpoints are for people: log in, "
+        "or send a personal token ('Authorization: Token <key>').",
+    ),
+)
+NOT_FOUND = _error(
+    _("No application with this id that you may see (someone else's is 'not found' too)."),
+    _error_example("Not found", 404, "not_found", "There is no application with this id that you may see."),
+)
+CONFLICT = _error(
+    _(
+        "Not possible now: the state does not allow it (not_allowed), its conditions are not met "
+        "(incomplete: details say what is missing), or someone acted first (conflict: a concurrent "
+        "change, a second review or ballot)."
+    ),
+    _error_example(
+        "Wrong state",
+        409,
+        "not_allowed",
+        "This action (submit) is not possible while the application is “Submitted”.",
+        {"state": "submitted", "action": "submit"},
+    ),
+    _error_example(
+        "Missing documents",
+        409,
+        "incomplete",
+        "Some required documents are missing.",
+        {"missing_documents": ["registration"]},
+    ),
+    _error_example("Twice", 409, "conflict", "You have already voted in this round; a ballot is final."),
+)
+TOO_LARGE = _error(
+    _("The file (or the request) is too large."),
+    _error_example(
+        "Too large",
+        413,
+        "too_large",
+        "The file is too large: the limit is 10.0 MB.",
+        {"file": ["max 10485760 bytes"], "max_bytes": 10485760},
+    ),
+)
+UNSUPPORTED = _error(
+    _("The file is not a PDF, PNG or JPEG (by its content), or the body is not multipart/form-data."),
+    _error_example(
+        "Not accepted",
+        415,
+        "unsupported_type",
+        "This file type is not accepted. Please upload a PDF, PNG or JPEG file.",
+        {"file": ["accepted: PDF, PNG, JPEG"]},
+    ),
+)
+THROTTLED = _error(
+    _("Too many requests; wait the number of seconds in Retry-After."),
+    _error_example(
+        "Rate limit", 429, "throttled", "Too many requests. Try again in 12 seconds.", {"retry_after": 12}
+    ),
+)
+
+ALWAYS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
+ON_ONE = {**ALWAYS, 404: NOT_FOUND}
+ACTING = {**ON_ONE, 400: INVALID, 409: CONFLICT}
+
+ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+    OpenApiParameter.PATH,
+    description=_("The application's id."),
+)
+DOC_ID = OpenApiParameter(
+    "doc_id",
+    {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+    OpenApiParameter.PATH,
+    description=_("The document's id (see 'documents' in the application)."),
+)
+
+
+def paginated(schema: dict) -> dict:
+    """DRF's page schema with our descriptions and example values."""
+    properties = schema["properties"]
+    properties["count"].update(description=str(_("How many applications match, on all pages.")), example=42)
+    properties["next"].update(
+        description=str(_("The next page's address, or null on the last page.")), example=PAGE_LINK_EXAMPLE
+    )
+    properties["previous"].update(
+        description=str(_("The previous page's address, or null on the first.")), example=None
+    )
+    return schema
+
+
+def page_parameters(paginator) -> list[dict]:
+    return [
+        {
+            "name": paginator.page_query_param,
+            "required": False,
+            "in": "query",
+            "description": str(_("Page number, from 1.")),
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        {
+            "name": paginator.page_size_query_param,
+            "required": False,
+            "in": "query",
+            "description": str(
+                _("Applications per page (default %(default)d).") % {"default": paginator.page_size}
+            ),
+            "schema": {"type": "integer", "minimum": 1, "maximum": paginator.max_page_size},
+        },
+    ]
+
+
+def _application(description, name: str = "Application", value: dict = DETAIL_EXAMPLE) -> OpenApiResponse:
+    return OpenApiResponse(
+        ApplicationDetailSerializer,
+        description=description,
+        examples=[OpenApiExample(name, value=value, response_only=True)],
+    )
+
+
+# --- operations -------------------------------------------------------------------------------------
+
+list_applications = extend_schema(
+    operation_id="listApplications",
+    tags=[APPLICATIONS],
+    summary=_("List applications"),
+    description=_(
+        "The applications you may see: applicants their own; the secretariat all; reviewers and the "
+        "Executive Committee every application once submitted. Newest change first, in numbered pages "
+        "('page', 'page_size' up to 100); 'count' is the total. Pages are positions in a list that may "
+        "change meanwhile: an application changed between two requests can move to another page."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "state",
+            OpenApiTypes.STR,
+            enum=ApplicationState.values,
+            description=_("Only applications in this state."),
+        ),
+        OpenApiParameter(
+            "region",
+            {"type": "string", "maxLength": 20},
+            description=_("Region code (see /api/v1/regions/); includes its sub-regions."),
+            examples=[OpenApiExample("Africa", value="africa")],
+        ),
+    ],
+    responses={
+        200: OpenApiResponse(
+            ApplicationSerializer(many=True),
+            description=_("One page of applications."),
+            # One item: drf-spectacular builds the page around it (see ``paginated``).
+            examples=[OpenApiExample("Page", value=APPLICATION_EXAMPLE, response_only=True)],
+        ),
+        400: INVALID,
+        404: _error(_("No such page."), _error_example("No such page", 404, "not_found", "Invalid page.")),
+        **ALWAYS,
+    },
+)
+
+create_application = extend_schema(
+    operation_id="createApplication",
+    tags=[APPLICATIONS],
+    summary=_("Start an application"),
+    description=_(
+        "A new draft, with you as the applicant. Only 'name' is needed now; everything else can follow "
+        "with PATCH before you submit. The answer's Location header is the new application's address."
+    ),
+    request=ApplicationWriteSerializer,
+    examples=[OpenApiExample("New draft", value=CREATE_EXAMPLE, request_only=True)],
+    responses={
+        201: _application(_("The new draft.")),
+        400: INVALID,
+        409: CONFLICT,
+        **ALWAYS,
+    },
+)
+
+get_application = extend_schema(
+    operation_id="getApplication",
+    tags=[APPLICATIONS],
+    summary=_("Get an application"),
+    description=_("The application, with its contacts, documents, and the actions you may take now."),
+    parameters=[ID],
+    responses={200: _application(_("The application.")), **ON_ONE},
+)
+
+update_application = extend_schema(
+    operation_id="updateApplication",
+    tags=[APPLICATIONS],
+    summary=_("Change an application"),
+    description=_(
+        "The applicant changes a draft, or an application the secretariat asked information about. "
+        "Send only the fields to change; 'contacts', when sent, replaces the whole list."
+    ),
+    parameters=[ID],
+    request=ApplicationWriteSerializer(partial=True),
+    examples=[
+        OpenApiExample(
+            "Change",
+            value={"city": "Kumasi", "motivation": "We represent 420,000 students."},
+            request_only=True,
+        )
+    ],
+    responses={200: _application(_("The application as changed.")), **ACTING},
+)
+
+add_document = extend_schema(
+    operation_id="addDocument",
+    tags=[APPLICATIONS],
+    summary=_("Upload a document"),
+    description=_(
+        "The applicant attaches a document while the application can be changed: multipart/form-data "
+        "with 'kind' and 'file'. The type is found from the content (PDF, PNG or JPEG), never the name; "
+        "at most 10 MB."
+    ),
+    parameters=[ID],
+    request={"multipart/form-data": DocumentUploadSerializer},
+    responses={
+        201: OpenApiResponse(
+            DocumentSerializer,
+            description=_("The stored document."),
+            examples=[OpenApiExample("Document", value=DOCUMENT_EXAMPLE, response_only=True)],
+        ),
+        413: TOO_LARGE,
+        415: UNSUPPORTED,
+        **ACTING,
+    },
+)
+
+get_document = extend_schema(
+    operation_id="getDocument",
+    tags=[APPLICATIONS],
+    summary=_("Download a document"),
+    description=_(
+        "The file, as an attachment (Content-Disposition), with the content type found at upload and "
+        "'X-Content-Type-Options: nosniff'. For everyone who may see the application."
+    ),
+    parameters=[ID, DOC_ID],
+    responses={
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
+        (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
+        (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
+        406: _error(
+            _("An unknown ?format= was asked for."),
+            _error_example(
+                "Unknown format",
+                406,
+                "not_acceptable",
+                "Unknown format 'xml'. This endpoint offers: json, file.",
+            ),
+        ),
+        **ON_ONE,
+    },
+)
+
+# path segment → (request serializer, operation id, summary, description, example request body)
+TRANSITIONS = {
+    "submit": (
+        CommentSerializer,
+        "submitApplication",
+        _("Submit"),
+        _(
+            "draft → submitted, by the applicant, once every required field and document is there "
+            "(409 'incomplete' says what is missing)."
+        ),
+        {"comment": ""},
+    ),
+    "resubmit": (
+        CommentSerializer,
+        "resubmitApplication",
+        _("Submit again"),
+        _("info_requested → submitted, by the applicant, with the information asked for."),
+        {"comment": "The statutes in English are attached."},
+    ),
+    "withdraw": (
+        CommentSerializer,
+        "withdrawApplication",
+        _("Withdraw"),
+        _("Any state before a decision → withdrawn, by the applicant. An open vote is voided."),
+        {"comment": "We will apply again next year."},
+    ),
+    "request-info": (
+        MessageSerializer,
+        "requestInformation",
+        _("Ask for information"),
+        _(
+            "submitted or under_review → info_requested, by the secretariat; 'comment' is the message "
+            "to the applicant (required)."
+        ),
+        {"comment": "Please send your statutes in English."},
+    ),
+    "reject": (
+        MessageSerializer,
+        "rejectApplication",
+        _("Reject as ineligible"),
+        _("submitted → rejected at screening, by the secretariat; 'comment' is the reason (required)."),
+        {"comment": "The union is not a student organization."},
+    ),
+    "start-review": (
+        StartReviewSerializer,
+        "startReview",
+        _("Start the review"),
+        _(
+            "submitted → under_review, by the secretariat. Assigns the reviewers given first; enough "
+            "reviewers must then be assigned (409 'incomplete' otherwise)."
+        ),
+        {"reviewers": [3, 4], "comment": ""},
+    ),
+    "complete-review": (
+        CommentSerializer,
+        "completeReview",
+        _("Complete the review"),
+        _("under_review → reviewed, by the secretariat, once every assigned reviewer has reviewed."),
+        {"comment": ""},
+    ),
+    "open-vote": (
+        OpenVoteSerializer,
+        "openVote",
+        _("Open the Executive Committee's vote"),
+        _(
+            "reviewed → executive_vote, by the secretariat: opens a vote round with the committee's "
+            "members as voters, the 'deadline' (default in 14 days) and the 'category' proposed."
+        ),
+        {"deadline": "2025-04-15T12:00:00Z", "category": "full", "comment": ""},
+    ),
+    "close-vote": (
+        CommentSerializer,
+        "closeVote",
+        _("Close the vote"),
+        _(
+            "executive_vote → admitted, rejected or (no quorum) reviewed, by the secretariat. A round "
+            "also closes by itself at its deadline or when everyone has voted."
+        ),
+        {"comment": ""},
+    ),
+}
+
+
+def transition(path: str):
+    serializer, operation_id, summary, description, body = TRANSITIONS[path]
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[APPLICATIONS],
+        summary=summary,
+        description=description,
+        parameters=[ID],
+        request=serializer,
+        examples=[OpenApiExample(str(summary), value=body, request_only=True)],
+        responses={200: _application(_("The application after the transition.")), **ACTING},
+    )
+
+
+add_review = extend_schema(
+    operation_id="addReview",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Review"),
+    description=_(
+        "An assigned reviewer's one review, while the application is under review. A second one is a 409."
+    ),
+    parameters=[ID],
+    request=ReviewInputSerializer,
+    examples=[
+        OpenApiExample(
+            "Review",
+            value={"recommendation": "admit", "comment": "The statutes are democratic."},
+            request_only=True,
+        )
+    ],
+    responses={
+        201: OpenApiResponse(
+            ReviewSerializer,
+            description=_("The review."),
+            examples=[OpenApiExample("Review", value=REVIEW_EXAMPLE, response_only=True)],
+        ),
+        **ACTING,
+    },
+)
+
+cast_ballot = extend_schema(
+    operation_id="castBallot",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Vote"),
+    description=_(
+        "An eligible committee member's ballot in the open round: yes, no or abstain; final once cast "
+        "(a second one is a 409). The last ballot closes the round."
+    ),
+    parameters=[ID],
+    request=BallotInputSerializer,
+    examples=[OpenApiExample("Yes", value={"choice": "yes"}, request_only=True)],
+    responses={
+        201: OpenApiResponse(
+            BallotSerializer,
+            description=_("The ballot."),
+            examples=[OpenApiExample("Ballot", value=BALLOT_EXAMPLE, response_only=True)],
+        ),
+        **ACTING,
+    },
+)
+
+recuse = extend_schema(
+    operation_id="recuse",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Recuse yourself"),
+    description=_(
+        "An eligible committee member leaves the open round before voting (with an optional reason); "
+        "the round then counts one voter less."
+    ),
+    parameters=[ID],
+    request=RecusalInputSerializer,
+    examples=[OpenApiExample("Recusal", value={"reason": "I was the union's president."}, request_only=True)],
+    responses={
+        200: OpenApiResponse(
+            RecusalSerializer,
+            description=_("The recusal."),
+            examples=[OpenApiExample("Recusal", value=RECUSAL_EXAMPLE, response_only=True)],
+        ),
+        **ACTING,
+    },
+)
+
+history = extend_schema(
+    operation_id="getApplicationHistory",
+    tags=[APPLICATIONS],
+    summary=_("History"),
+    description=_(
+        "Every transition, oldest first: when, from which state to which, by whom, with the comment. "
+        "Applicants see the federation's staff as “The federation” and only the comments meant for them."
+    ),
+    parameters=[ID],
+    responses={
+        200: OpenApiResponse(
+            HistoryEntrySerializer(many=True),
+            description=_("The history."),
+            examples=[OpenApiExample("History", value=HISTORY_EXAMPLE, response_only=True)],
+        ),
+        **ON_ONE,
+    },
+)

@@ -1,0 +1,337 @@
+"""The shapes of the workflow API: what comes in, what goes out.
+
+Input serializers check shapes only (types, lengths, enumerations) and hand plain
+values to ``workflows.services``; every rule (who may act, in which state, what
+an application needs) is the services'. Output serializers read the rows that
+``api.workflow_views`` loaded (``select_related`` / ``prefetch_related`` there).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from registry.models import MembershipCategory, OrganizationKind, Region
+from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation
+
+# Database bounds of the integer columns (PositiveSmallIntegerField, PositiveIntegerField).
+SMALLINT_MAX = 32767
+INTEGER_MAX = 2_147_483_647
+MAX_CONTACTS = 20
+MAX_REVIEWERS = 50
+
+# The names of ``workflows.selectors.available_actions`` → the names the API shows.
+ACTION_NAMES = {
+    "edit": "edit",
+    "submit": "submit",
+    "resubmit": "resubmit",
+    "withdraw": "withdraw",
+    "request_info": "request-info",
+    "reject": "reject",
+    "start_review": "start-review",
+    "complete_review": "complete-review",
+    "open_vote": "open-vote",
+    "close_vote": "close-vote",
+    "review": "review",
+    "vote": "vote",
+    "recuse": "recuse",
+}
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.email or user.get_username()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return person_name(user)
+
+
+class ApplicantSerializer(PersonSerializer):
+    email = serializers.EmailField()
+
+
+class ContactSerializer(serializers.Serializer):
+    """A further contact person of the union (in and out)."""
+
+    name = serializers.CharField(max_length=150)
+    role = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    name = serializers.CharField(source="original_name", help_text=_("The uploaded file's name, cleaned."))
+    size = serializers.IntegerField(help_text=_("Bytes."))
+    content_type = serializers.CharField(
+        help_text=_("Found from the content: application/pdf, image/png or image/jpeg.")
+    )
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(
+        help_text=_("Where to download the file (GET, same credentials).")
+    )
+
+    def get_url(self, document) -> str:
+        return reverse(
+            "api:application-document",
+            kwargs={"pk": document.application_id, "doc_id": document.pk},
+            request=self.context.get("request"),
+        )
+
+
+class ApplicationSerializer(serializers.Serializer):
+    """An application as the list shows it (and the detail, with ``actions``)."""
+
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=ApplicationState.choices)
+    name = serializers.CharField()
+    acronym = serializers.CharField(allow_blank=True)
+    country = serializers.CharField(
+        source="country.code", allow_blank=True, help_text=_("ISO 3166-1 alpha-2 code; empty if not given.")
+    )
+    region = serializers.CharField(
+        source="region.code",
+        allow_null=True,
+        help_text=_("Region code (see /api/v1/regions/); null if none."),
+    )
+    city = serializers.CharField(allow_blank=True)
+    website = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True, help_text=_("The union's public e-mail address."))
+    founded_year = serializers.IntegerField(allow_null=True)
+    students_represented = serializers.IntegerField(allow_null=True)
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    motivation = serializers.CharField(allow_blank=True)
+    applicant = ApplicantSerializer()
+    contacts = ContactSerializer(many=True)
+    documents = DocumentSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True, help_text=_("First submission; null before."))
+    decided_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("When it was admitted, rejected or withdrawn; null before.")
+    )
+
+    def get_url(self, application) -> str:
+        return reverse(
+            "api:application-detail", kwargs={"pk": application.pk}, request=self.context.get("request")
+        )
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    actions = serializers.SerializerMethodField(
+        help_text=_(
+            "What you may do now, by the workflow's rules (conditions such as missing documents aside): "
+            "edit (PATCH, documents), submit, resubmit, withdraw, request-info, reject, start-review, "
+            "complete-review, open-vote, close-vote, review (POST reviews/), vote (POST ballots/), "
+            "recuse (POST recusal/)."
+        )
+    )
+
+    def get_actions(self, application) -> list[str]:
+        names = self.context.get("actions") or set()
+        return sorted(ACTION_NAMES[name] for name in names if name in ACTION_NAMES)
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    reviewer = PersonSerializer()
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    comment = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class BallotSerializer(serializers.Serializer):
+    application = serializers.IntegerField(source="round.application_id")
+    round = serializers.IntegerField(source="round.number", help_text=_("The vote round's number (1, 2 …)."))
+    choice = serializers.ChoiceField(choices=BallotChoice.choices)
+    cast_at = serializers.DateTimeField()
+
+
+class RecusalSerializer(serializers.Serializer):
+    application = serializers.IntegerField(source="round.application_id")
+    round = serializers.IntegerField(source="round.number", help_text=_("The vote round's number (1, 2 …)."))
+    recused_at = serializers.DateTimeField()
+    reason = serializers.CharField(source="recusal_reason", allow_blank=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One logged transition (django-fsm-log)."""
+
+    when = serializers.DateTimeField()
+    to = serializers.ChoiceField(choices=ApplicationState.choices, help_text=_("The state after."))
+    transition = serializers.CharField(help_text=_("submit, resubmit, request_info, start_review …"))
+    by = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Who acted; null when the system did (a deadline, the last ballot). Applicants see "
+            "the federation's staff as “The federation”."
+        ),
+    )
+    comment = serializers.CharField(allow_blank=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a Python keyword: declared here, in the order of the contract.
+        ordered = {"when": fields.pop("when")}
+        ordered["from"] = serializers.ChoiceField(
+            choices=ApplicationState.choices, source="source", help_text=_("The state before.")
+        )
+        ordered.update(fields)
+        return ordered
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def region_from_code(code: str | None) -> Region | None:
+    """The region with this code; None for an empty code; a validation error for an unknown one."""
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise serializers.ValidationError(
+            _("Unknown region code '%(code)s'. The codes are listed at /api/v1/regions/.") % {"code": code}
+        )
+    return region
+
+
+class ApplicationWriteSerializer(serializers.Serializer):
+    """The fields an applicant sets; PATCH sends only those it changes. ``contacts`` replaces the list."""
+
+    name = serializers.CharField(max_length=200, help_text=_("The union's name."))
+    acronym = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    country = serializers.ChoiceField(
+        choices=list(countries),
+        required=False,
+        allow_blank=True,
+        help_text=_("ISO 3166-1 alpha-2 code. Sets the region too, unless 'region' is given."),
+    )
+    region = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("Region code (see /api/v1/regions/); empty or null for none."),
+    )
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, help_text=_("The union's public e-mail address.")
+    )
+    founded_year = serializers.IntegerField(
+        min_value=0, max_value=SMALLINT_MAX, required=False, allow_null=True
+    )
+    students_represented = serializers.IntegerField(
+        min_value=0, max_value=INTEGER_MAX, required=False, allow_null=True
+    )
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices, required=False)
+    motivation = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the union wants to join the federation."),
+    )
+    contacts = ContactSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_CONTACTS,
+        help_text=_("Further contact persons; when given, replaces the whole list."),
+    )
+
+    def validate_region(self, code: str | None) -> Region | None:
+        return region_from_code(code)
+
+    def service_arguments(self) -> dict:
+        """``data`` and ``contacts`` for ``application_create`` / ``application_update``."""
+        data = dict(self.validated_data)
+        contacts = data.pop("contacts", None)
+        return {
+            "data": data,
+            "contacts": [dict(contact) for contact in contacts] if contacts is not None else None,
+        }
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back)."""
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = UploadField(
+        help_text=_("PDF, PNG or JPEG (recognised by content, not name), at most 10 MB."),
+    )
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Optional; kept in the application's history."),
+    )
+
+
+class MessageSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=10_000, help_text=_("Required: the message to the applicant, kept in the history.")
+    )
+
+
+class StartReviewSerializer(CommentSerializer):
+    reviewers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=MAX_REVIEWERS,
+        help_text=_(
+            "User ids of members of the Reviewers or the Executive Committee to assign first; "
+            "may be left out if enough reviewers are already assigned."
+        ),
+    )
+
+
+class OpenVoteSerializer(CommentSerializer):
+    deadline = serializers.DateTimeField(
+        required=False, help_text=_("When the vote closes (in the future); default: in 14 days.")
+    )
+    category = serializers.ChoiceField(
+        choices=MembershipCategory.choices,
+        required=False,
+        default=MembershipCategory.FULL,
+        help_text=_("The membership category proposed."),
+    )
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    comment = serializers.CharField(max_length=10_000, help_text=_("Your reasons."))
+
+
+class BallotInputSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=BallotChoice.choices, help_text=_("Final once cast."))
+
+
+class RecusalInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ApplicationFilterSerializer(serializers.Serializer):
+    """The list's query parameters."""
+
+    state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
+    region = serializers.CharField(max_length=20, required=False)
+
+    def validate_region(self, code: str) -> Region | None:
+        return region_from_code(code)

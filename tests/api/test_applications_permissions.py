@@ -1,0 +1,210 @@
+"""The permission table: every operation of the OpenAPI schema, for every kind of caller → the status.
+
+One explicit table below. ``test_every_operation_of_the_schema_has_a_row`` fails when an
+operation is added to the schema without a row here (and when a row names an operation that
+is gone). Each cell is one real request (credentials in the Authorization header, as clients
+send them) in a savepoint that is rolled back, so every caller meets the same application in
+the row's state; the services decide everything past "may this person see it".
+"""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from drf_spectacular.generators import SchemaGenerator
+
+from api.models import PersonalToken
+from tests.api.workflow_fixtures import client_with, token_for
+from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
+from tests.workflows.helpers import application_in, new_draft
+from workflows import services
+from workflows.models import ApplicationState
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
+
+S = ApplicationState
+V1 = "/api/v1"
+
+ROLES = (
+    "anonymous",
+    "applicant",  # A, who owns the application
+    "other_applicant",  # B
+    "secretariat",
+    "assigned_reviewer",  # assigned to A's application (once submitted)
+    "other_reviewer",  # in Reviewers, not assigned
+    "committee",  # Executive Committee member (an eligible voter in a round)
+    "partner_key",  # Authorization: Api-Key <valid key>
+    "revoked_token",  # Authorization: Token <the secretariat's revoked personal token>
+    "revoked_partner_key",  # Authorization: Api-Key <revoked key>
+)
+
+# The application each row acts on: A's, walked to this state through the services.
+# "reviews pending": under review, no review in yet; "under_review": every review in.
+PENDING = "reviews pending"
+
+# fmt: off
+TABLE = [
+    # method, path,                                            state,             anon  A    B    sec  rvA  rvO  com  pk   rtok rpk
+    ("GET",   "/applications/",                                None,              401, 200, 200, 200, 200, 200, 200, 403, 401, 403),
+    ("POST",  "/applications/",                                None,              401, 201, 201, 201, 201, 201, 201, 403, 401, 403),
+    ("GET",   "/applications/{id}/",                           S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
+    ("GET",   "/applications/{id}/",                           S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
+    ("PATCH", "/applications/{id}/",                           S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("PATCH", "/applications/{id}/",                           S.SUBMITTED,       401, 409, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("PATCH", "/applications/{id}/",                           S.INFO_REQUESTED,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/documents/",                 S.DRAFT,           401, 201, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("POST",  "/applications/{id}/documents/",                 S.UNDER_REVIEW,    401, 409, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("GET",   "/applications/{id}/documents/{doc_id}/",        S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
+    ("GET",   "/applications/{id}/documents/{doc_id}/",        S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
+    ("POST",  "/applications/{id}/submit/",                    S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("POST",  "/applications/{id}/submit/",                    S.SUBMITTED,       401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
+    ("POST",  "/applications/{id}/resubmit/",                  S.INFO_REQUESTED,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/withdraw/",                  S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("POST",  "/applications/{id}/withdraw/",                  S.EXECUTIVE_VOTE,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/request-info/",              S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/reject/",                    S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/reject/",                    S.REVIEWED,        401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
+    ("POST",  "/applications/{id}/start-review/",              S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/complete-review/",           S.UNDER_REVIEW,    401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/complete-review/",           PENDING,           401, 403, 404, 409, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/open-vote/",                 S.REVIEWED,        401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/close-vote/",                S.EXECUTIVE_VOTE,  401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/reviews/",                   PENDING,           401, 403, 404, 403, 201, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/reviews/",                   S.UNDER_REVIEW,    401, 403, 404, 403, 409, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/ballots/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 201, 403, 401, 403),
+    ("POST",  "/applications/{id}/ballots/",                   S.REVIEWED,        401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
+    ("POST",  "/applications/{id}/recusal/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 200, 403, 401, 403),
+    ("GET",   "/applications/{id}/history/",                   S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
+    ("GET",   "/applications/{id}/history/",                   S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
+    # The directory: open to anyone; personal tokens are not its business (ignored), revoked keys are refused.
+    ("GET",   "/affiliates/",                                  None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    ("GET",   "/affiliates/{slug}/",                           None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    ("GET",   "/regions/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+]
+# Not operations of the schema, but public API addresses all the same.
+EXTRA = [
+    ("GET",   "/api/schema/",                                  None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    ("GET",   "/api/docs/",                                    None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+]
+# fmt: on
+
+# The body each operation is sent: valid, so that the answer is about who asks, not what.
+BODIES = {
+    ("POST", "/applications/"): {"name": "Table Union", "country": "GH"},
+    ("PATCH", "/applications/{id}/"): {"city": "Kisumu"},
+    ("POST", "/applications/{id}/request-info/"): {"comment": "Statutes in English, please."},
+    ("POST", "/applications/{id}/reject/"): {"comment": "Not a student union."},
+    ("POST", "/applications/{id}/start-review/"): "REVIEWERS",
+    ("POST", "/applications/{id}/open-vote/"): {"category": "full", "comment": "To the vote."},
+    ("POST", "/applications/{id}/reviews/"): {"recommendation": "admit", "comment": "Eligible."},
+    ("POST", "/applications/{id}/ballots/"): {"choice": "yes"},
+    ("POST", "/applications/{id}/recusal/"): {"reason": "Former officer of the union."},
+}
+MULTIPART = {("POST", "/applications/{id}/documents/")}
+
+
+def _full_path(path: str) -> str:
+    return path if path.startswith("/api/") else V1 + path
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_every_operation_of_the_schema_has_a_row():
+    rows = {(method, _full_path(path)) for method, path, *_ in TABLE}
+
+    assert schema_operations() - rows == set(), "operations without a row in TABLE"
+    assert rows - schema_operations() == set(), "rows for operations the schema no longer has"
+
+
+def test_the_table_has_a_cell_for_every_role():
+    for row in TABLE + EXTRA:
+        assert len(row) == 3 + len(ROLES), row
+
+
+def _application(cast, state):
+    if state is None:
+        return None
+    if state == PENDING:
+        application = application_in(S.SUBMITTED, cast)
+        return services.application_start_review(application=application, actor=cast.secretariat)
+    if state == S.DRAFT:
+        return new_draft(cast)
+    return application_in(state, cast)
+
+
+def _credentials(cast) -> dict[str, str | None]:
+    revoked = token_for(cast.secretariat, name="revoked")
+    PersonalToken.objects.filter(prefix=revoked.partition(".")[0]).update(revoked=True)
+    dead_partner = PartnerKeyFactory()
+    dead_partner.revoked = True
+    dead_partner.save()
+    return {
+        "anonymous": None,
+        **{role: f"Token {token_for(cast.user(role))}" for role in ROLES[1:7]},
+        "partner_key": f"Api-Key {PartnerKeyFactory().key}",
+        "revoked_token": f"Token {revoked}",
+        "revoked_partner_key": f"Api-Key {dead_partner.key}",
+    }
+
+
+def _call(client, method: str, path: str, body, multipart: bool):
+    if method == "GET":
+        return client.get(path)
+    if multipart:
+        upload = SimpleUploadedFile("letter.pdf", PDF_BYTES, content_type="application/octet-stream")
+        return client.generic(method, path, **_multipart({"kind": "letter_of_intent", "file": upload}))
+    return client.generic(method, path, data=_json(body), content_type="application/json")
+
+
+def _json(body) -> str:
+    return json.dumps(body or {})
+
+
+def _multipart(data: dict) -> dict:
+    return {"data": encode_multipart(BOUNDARY, data), "content_type": MULTIPART_CONTENT}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "state", "expected"),
+    [
+        pytest.param(
+            method, path, state, dict(zip(ROLES, statuses, strict=True)), id=f"{method} {path} [{state}]"
+        )
+        for method, path, state, *statuses in TABLE + EXTRA
+    ],
+)
+def test_permission_table(cast, method, path, state, expected, regions):
+    application = _application(cast, state)
+    affiliate = MembershipFactory(organization__region=regions["africa-east"]).organization
+    values = {"slug": affiliate.slug}
+    if application is not None:
+        values["id"] = application.pk
+        values["doc_id"] = application.documents.order_by("pk").first().pk
+    body = BODIES.get((method, path))
+    if body == "REVIEWERS":
+        body = {"reviewers": [r.pk for r in cast.reviewers]}
+    address = _full_path(path).format(**values)
+    credentials = _credentials(cast)
+
+    actual = {}
+    for role in ROLES:
+        cache.clear()  # no rate limit carries over from one cell to the next
+        with transaction.atomic():
+            response = _call(
+                client_with(credentials[role]), method, address, body, (method, path) in MULTIPART
+            )
+            actual[role] = response.status_code
+            transaction.set_rollback(True)
+
+    assert actual == expected
