@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format worker beat migrate clean e2e-deps
+.PHONY: help install run test lint format worker beat migrate clean e2e-deps bench soak
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,24 @@ test: $(STAMP) ## Run the whole test suite (DATABASE_URL / REDIS_URL select real
 
 e2e-deps: ## axe-core into node_modules/ for the browser tests (needs npm; chromium comes from apt)
 	npm install --no-save --no-audit --no-fund --prefix . axe-core@$$(node -p "require('./package.json').devDependencies['axe-core']")
+
+# The benchmarks' databases are <name>_template, _1k, _100k… next to DATABASE_URL's (cached between
+# runs); REDIS_URL is for the notification latency. wrk is installed with apt-get when possible.
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fedreg_bench
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/12
+bench: $(STAMP) ## Benchmarks on PostgreSQL + Redis: ratios against their goals as JSON (var/bench.json; BENCH_ARGS=--help)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+	       || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }; }; } \
+	  || echo "bench: wrk is not installed (apt-get install wrk); using the Python load generator"
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The soak drops and re-creates its database (the name must contain "soak") and flushes its Redis db.
+soak: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fedreg_soak
+soak: export REDIS_URL ?= redis://127.0.0.1:6379/13
+soak: export SOAK_SECONDS ?= 120
+soak: $(STAMP) ## gunicorn (2 workers) + Celery on PostgreSQL + Redis under mixed load for SOAK_SECONDS; report in var/soak.json
+	BIN=$(BIN) soak/soak.sh
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check .

@@ -1,0 +1,316 @@
+"""Deterministic data sets: organizations with accented names spread over the default regions.
+
+The same size always gives the same rows (a seeded generator). About 75% of the
+organizations are affiliates (an active membership); the others have a withdrawn or
+suspended membership, or none. Rows go in with PostgreSQL's COPY (psycopg 3
+``cursor.copy``); ``search_text`` is filled by the model's own ``build_search_text``, as
+``save()`` would.
+"""
+
+import csv
+import datetime
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+from django.utils.text import slugify
+
+from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Region, Standing
+
+# Change when the generated rows change: cached databases with another version are rebuilt.
+DATA_VERSION = 1
+SEED = 20261128
+
+# The words partners search for, in the languages of the federation's members.
+ORGANIZATION_WORDS = (
+    "Université",
+    "Fédération des Étudiants",
+    "Federación de Estudiantes",
+    "Unión Estudiantil",
+    "National Union of Students",
+    "Student Union",
+    "Associação Académica",
+    "Związek Studentów",
+    "Studierendenvertretung",
+    "Öğrenci Birliği",
+    "Syndicat Étudiant",
+    "Consiglio degli Studenti",
+    "Studentská unie",
+    "Hallgatói Önkormányzat",
+)
+CITIES = (
+    "São Paulo",
+    "Bogotá",
+    "Kraków",
+    "Zürich",
+    "Málaga",
+    "Québec",
+    "Nouméa",
+    "Reykjavík",
+    "Łódź",
+    "Ouagadougou",
+    "Yaoundé",
+    "Medellín",
+    "Córdoba",
+    "Düsseldorf",
+    "Besançon",
+    "Genève",
+    "Tromsø",
+    "İzmir",
+    "Hà Nội",
+    "Asunción",
+    "Nairobi",
+    "Lagos",
+    "Accra",
+    "Dakar",
+    "Kampala",
+    "Tunis",
+    "Beyrouth",
+    "Amman",
+    "Almaty",
+    "Tbilisi",
+    "Kyiv",
+    "Brno",
+    "Győr",
+    "Cluj-Napoca",
+    "Ljubljana",
+    "Århus",
+    "Tampere",
+    "Uppsala",
+    "Galway",
+    "Porto",
+    "Sevilla",
+    "Bologna",
+    "Leuven",
+    "Montréal",
+    "Mérida",
+    "Valparaíso",
+    "Cusco",
+    "Santo Domingo",
+    "San José",
+    "Manila",
+    "Hanoi",
+    "Bandung",
+    "Chennai",
+    "Dhaka",
+    "Lahore",
+    "Suva",
+    "Auckland",
+)
+FACULTIES = (
+    "",
+    "",
+    "",
+    "Faculté de Droit",
+    "Facultad de Medicina",
+    "Campus Norte",
+    "Sciences Po",
+    "Technische Fakultät",
+    "School of Engineering",
+    "Escola Politécnica",
+)
+KINDS = ("national_union", "university_union", "federation", "other")
+CATEGORIES = (
+    (MembershipCategory.FULL,) * 6 + (MembershipCategory.ASSOCIATE,) * 3 + (MembershipCategory.OBSERVER,)
+)
+EPOCH = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+
+# The search word the benchmark asks for (``?q=``): folded, it matches "Université" names.
+SEARCH_WORD = "universite"
+# The region filter the benchmark asks for (``?region=``): a parent, so its sub-regions count.
+REGION_FILTER = "europe"
+
+
+@dataclass(frozen=True)
+class Counts:
+    organizations: int
+    memberships: int
+    affiliates: int
+
+
+def leaf_regions(region_ids: dict[str, int], parents: dict[str, str | None]) -> list[str]:
+    """Codes of the regions without sub-regions, in code order."""
+    with_children = {parent for parent in parents.values() if parent}
+    return sorted(code for code in region_ids if code not in with_children)
+
+
+@dataclass(frozen=True)
+class RegionSpace:
+    """Where organizations go: the leaf regions (code → id) and the countries of each."""
+
+    region_ids: dict[str, int]
+    leaves: list[str]
+    countries: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, alias: str) -> "RegionSpace":
+        regions = list(Region.objects.using(alias).values_list("code", "pk", "parent__code"))
+        region_ids = {code: pk for code, pk, _parent in regions}
+        countries: dict[str, list[str]] = defaultdict(list)
+        for country, region_code in CountryRegion.objects.using(alias).values_list("country", "region__code"):
+            countries[region_code].append(country)
+        for codes in countries.values():
+            codes.sort()
+        leaves = leaf_regions(region_ids, {code: parent for code, _pk, parent in regions})
+        return cls(region_ids, [code for code in leaves if countries[code]], dict(countries))
+
+
+def organization_rows(size: int, *, space: RegionSpace) -> Iterator[dict]:
+    """``size`` organizations as field values (ids 1..size), the same for the same size and regions."""
+    leaves, countries_by_region, region_ids = space.leaves, space.countries, space.region_ids
+    rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}")
+    for pk in range(1, size + 1):
+        region = rng.choice(leaves)
+        country = rng.choice(countries_by_region[region])
+        word, city, faculty = rng.choice(ORGANIZATION_WORDS), rng.choice(CITIES), rng.choice(FACULTIES)
+        name = f"{word} {city}" + (f" \u2013 {faculty}" if faculty else "")
+        acronym = "".join(part[0] for part in name.replace("\u2013", " ").split() if part[0].isupper())[:10]
+        updated = EPOCH + datetime.timedelta(seconds=rng.randrange(10 * 365 * 86400), microseconds=pk)
+        organization = Organization(name=name, acronym=acronym, city=city)
+        yield {
+            "id": pk,
+            "name": name,
+            "acronym": acronym,
+            "slug": f"{slugify(name)[:200]}-{pk}",
+            "country": country,
+            "region_id": region_ids[region],
+            "city": city,
+            "website": f"https://org{pk}.example.org/",
+            "email": f"office@org{pk}.example.org",
+            "founded_year": rng.randrange(1900, 2024),
+            "students_represented": rng.randrange(500, 2_000_000),
+            "kind": rng.choice(KINDS),
+            "created_at": updated - datetime.timedelta(days=rng.randrange(1, 2000)),
+            "updated_at": updated,
+            "search_text": organization.build_search_text(),  # what Organization.save() stores
+        }
+
+
+def membership_rows(size: int) -> Iterator[dict]:
+    """Memberships of organizations 1..size: 75% active, 8% withdrawn, 5% suspended, 12% none."""
+    rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}-memberships")
+    pk = 0
+    for organization_id in range(1, size + 1):
+        draw = rng.random()
+        if draw >= 0.88:
+            continue
+        standing = (
+            Standing.ACTIVE if draw < 0.75 else Standing.WITHDRAWN if draw < 0.83 else Standing.SUSPENDED
+        )
+        admitted = datetime.date(1990, 1, 1) + datetime.timedelta(days=rng.randrange(35 * 365))
+        created = datetime.datetime.combine(admitted, datetime.time(12), tzinfo=datetime.UTC)
+        pk += 1
+        yield {
+            "id": pk,
+            "organization_id": organization_id,
+            "category": rng.choice(CATEGORIES),
+            "standing": standing,
+            "admitted_on": admitted,
+            "ended_on": admitted + datetime.timedelta(days=400) if standing == Standing.WITHDRAWN else None,
+            "created_at": created,
+            "updated_at": created,
+        }
+
+
+def _columns(model) -> list[tuple[str, str, object]]:
+    """(column, attname, default) of the model's concrete fields, in table order."""
+    return [
+        (field.column, field.attname, field.get_default() if field.has_default() or field.null else None)
+        for field in model._meta.concrete_fields
+    ]
+
+
+def copy_rows(alias: str, model, rows) -> int:
+    """COPY ``rows`` (dicts of attnames) into ``model``'s table; missing fields get their default."""
+    columns = _columns(model)
+    names = ", ".join(connections[alias].ops.quote_name(column) for column, _attname, _default in columns)
+    table = connections[alias].ops.quote_name(model._meta.db_table)
+    count = 0
+    with connections[alias].cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.get(attname, default) for _column, attname, default in columns])
+            count += 1
+    return count
+
+
+def reset_sequence(alias: str, model) -> None:
+    table = model._meta.db_table
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM "
+            f"{connections[alias].ops.quote_name(table)}), 1))",
+            [table],
+        )
+
+
+def seed(alias: str, size: int) -> Counts:
+    """Fill an empty, migrated database (regions loaded) with ``size`` organizations; then ANALYZE."""
+    with transaction.atomic(using=alias):
+        organizations = copy_rows(alias, Organization, organization_rows(size, space=RegionSpace.load(alias)))
+        memberships = copy_rows(alias, Membership, membership_rows(size))
+        reset_sequence(alias, Organization)
+        reset_sequence(alias, Membership)
+    with connections[alias].cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute(
+            "SELECT COUNT(*) FROM registry_membership WHERE standing = %s",
+            [Standing.ACTIVE.value],
+        )
+        (affiliates,) = cursor.fetchone()
+    return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)
+
+
+def counts(alias: str) -> Counts:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM registry_organization), (SELECT COUNT(*) FROM registry_membership), "
+            "(SELECT COUNT(*) FROM registry_membership WHERE standing = %s)",
+            [Standing.ACTIVE.value],
+        )
+        organizations, memberships, affiliates = cursor.fetchone()
+    return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)
+
+
+# --- the CSV file for the import timing ------------------------------------------------------------------
+
+
+def write_organizations_csv(path, size: int, *, alias: str) -> list[str]:
+    """The organizations of a data set of ``size`` as a CSV file (header: column names); its columns."""
+    columns = _columns(Organization)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([column for column, _attname, _default in columns])
+        for row in organization_rows(size, space=RegionSpace.load(alias)):
+            writer.writerow([_csv_value(row.get(attname, default)) for _column, attname, default in columns])
+    return [column for column, _attname, _default in columns]
+
+
+CSV_NULL = r"\N"
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return CSV_NULL
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_csv(alias: str, path, columns: list[str], *, chunk: int = 1 << 20) -> int:
+    """COPY a CSV file written by ``write_organizations_csv`` into the organization table; rows copied."""
+    connection = connections[alias]
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    with connection.cursor() as cursor:
+        with (
+            cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '{CSV_NULL}')"
+            ) as copy,
+            open(path, "rb") as fh,
+        ):
+            while data := fh.read(chunk):
+                copy.write(data)
+        return cursor.rowcount

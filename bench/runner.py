@@ -1,0 +1,1062 @@
+"""``python -m bench``: seed (or reuse) the data sets, measure every ratio in rounds, print JSON.
+
+Each ratio has two cases, a numerator and a denominator, measured in rounds: in a round
+both run back to back, in random order, and give one sample each (the median of a batch
+of calls, or requests/s over a few seconds). The ratio is the median of the per-round
+ratios, with a 95% bootstrap interval; ``pass`` / ``fail`` when the whole interval is on
+one side of the goal, ``inconclusive`` when it straddles it (run more rounds).
+
+Progress goes to stderr; the JSON document to stdout and to ``--output`` (var/bench.json).
+Exit status: 0 when every ratio passes, 1 when one does not (or could not run), 2 on an error.
+"""
+
+import argparse
+import contextlib
+import fcntl
+import gc
+import json
+import logging
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .databases import ROOT, BenchSetupError, Server, size_label
+
+RATIOS: dict[str, str] = {
+    "api_vs_raw": "<= 1.5",
+    "naive_vs_api": ">= 5",
+    "scale_first_page": "<= 1.3",
+    "scale_deep_page": "<= 1.3",
+    "scale_region_filter": "<= 1.3",
+    "scale_search": "<= 2.0",
+    "http_throughput": ">= 0.5",
+    "transition_cost": "<= 3",
+    "notify_latency": "<= 10",
+}
+EXTRAS = ("memory", "import")
+
+# The query counts pinned by tests/api/test_queries.py (anonymous requests; keep in step).
+PINNED_QUERIES = {
+    "first_page": (1, "test_anonymous_list_without_region_costs_one_query"),
+    "deep_page": (
+        1,
+        "test_anonymous_list_without_region_costs_one_query (a page after a cursor costs the same)",
+    ),
+    "region_filter": (
+        3,
+        "test_anonymous_list_costs_three_queries_with_every_filter (region, region tree, page)",
+    ),
+    "search": (1, "test_anonymous_list_without_region_costs_one_query (q adds a WHERE, no query)"),
+}
+
+API = "/api/v1/affiliates/"
+PAGE_SIZE = 100
+THROUGHPUT_PAGE_SIZE = 20
+DEEP_PAGE_AT = 0.9
+
+
+# --- options --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="1000,100000", help="small,large organizations (default 1000,100000)"
+    )
+    parser.add_argument("--rounds", type=int, default=20, help="rounds of the in-process cases")
+    parser.add_argument(
+        "--sample-seconds",
+        type=float,
+        default=0.25,
+        help="in-process cases: calls per round are as many as take about this long (at least 3)",
+    )
+    parser.add_argument(
+        "--inner", type=int, default=20, help="in-process cases: at most this many calls per round"
+    )
+    parser.add_argument("--http-rounds", type=int, default=8)
+    parser.add_argument("--http-seconds", type=float, default=3.0, help="seconds of load per case per round")
+    parser.add_argument("--http-connections", type=int, default=4)
+    parser.add_argument("--latency-rounds", type=int, default=15)
+    parser.add_argument("--latency-inner", type=int, default=5)
+    parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated ratio ids and extras ({', '.join(EXTRAS)})"
+    )
+    parser.add_argument("--skip", default="", help="comma-separated ratio ids and extras to leave out")
+    parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--json-import", action="store_true", help="also time manage.py import_registry (JSON)"
+    )
+    parser.add_argument("--profile", action="store_true", help="profile (pyinstrument) the ratios that miss")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases even if current")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the round order (default: random)")
+    parser.add_argument("--output", default=str(ROOT / "var" / "bench.json"))
+    options = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in options.sizes.split(","))
+    if len(sizes) != 2 or sizes[0] < 10 or sizes[0] == sizes[1]:
+        parser.error("--sizes takes two different sizes of at least 10, e.g. 1000,100000")
+    options.small, options.large = sizes
+    known = {*RATIOS, *EXTRAS}
+    only = {s for s in options.only.split(",") if s}
+    skip = {s for s in options.skip.split(",") if s}
+    if unknown := (only | skip) - known:
+        parser.error(f"unknown ids: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    options.selected = [
+        name for name in [*RATIOS, *EXTRAS] if (not only or name in only) and name not in skip
+    ]
+    options.inner = max(3, options.inner)
+    if options.seed is None:
+        options.seed = random.SystemRandom().randrange(1 << 30)
+    return options
+
+
+# --- measurement -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    description: str
+    unit: str  # "ms" (lower is better) or "req/s"
+    sample: Callable[[], float]  # one round's sample
+    samples: list[float] = field(default_factory=list)
+    details: Callable[[], dict] | None = None  # more for the case's JSON entry, asked after the rounds
+
+
+class Bench:
+    def __init__(self, options: argparse.Namespace, *, log_dir: Path):
+        self.options = options
+        self.rng = random.Random(options.seed)
+        self.started = time.monotonic()
+        self.cases: dict[str, dict] = {}
+        self.ratios: list[dict] = []
+        self.skipped: list[dict] = []
+        self.misses: dict[str, Callable[[], None]] = {}  # ratio id → what to profile
+        self.log_dir = log_dir
+
+    def log(self, message: str) -> None:
+        print(f"[bench {time.monotonic() - self.started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def wanted(self, name: str) -> bool:
+        return name in self.options.selected
+
+    def skip(self, ratio_id: str, reason: str) -> None:
+        self.log(f"{ratio_id}: skipped: {reason}")
+        self.skipped.append({"id": ratio_id, "reason": reason})
+
+    def measure(
+        self, ratio_id: str, numerator: Case, denominator: Case, *, rounds: int, profile=None
+    ) -> dict:
+        from .stats import ratio_entry, summary
+
+        self.log(f"{ratio_id}: {rounds} rounds of {numerator.name} vs {denominator.name}")
+        for case in (numerator, denominator):  # warm-up, not counted
+            case.sample()
+        for _ in range(rounds):
+            pair = [numerator, denominator]
+            self.rng.shuffle(pair)
+            for case in pair:
+                gc.collect()
+                case.samples.append(case.sample())
+        for case in (numerator, denominator):
+            self.cases[case.name] = {
+                "description": case.description,
+                "unit": case.unit,
+                **(case.details() if case.details else {}),
+                **summary(case.samples),
+            }
+        entry = ratio_entry(
+            ratio_id,
+            numerator.name,
+            denominator.name,
+            numerator.samples,
+            denominator.samples,
+            RATIOS[ratio_id],
+        )
+        self.ratios.append(entry)
+        self.log(
+            f"{ratio_id}: {entry['median']} (95% {entry['ci95'][0]}..{entry['ci95'][1]}) goal {entry['goal']}: {entry['status']}"
+        )
+        if entry["status"] != "pass" and profile is not None:
+            self.misses[ratio_id] = profile
+        return entry
+
+
+def batch_ms(call: Callable[[], float], inner: int) -> float:
+    """The median, in milliseconds, of ``inner`` calls that each return their own seconds."""
+    from .stats import median
+
+    return median([call() for _ in range(inner)]) * 1000
+
+
+class Batch:
+    """A round's sample of a timed call: the median of as many calls as take about ``seconds``
+    (at least 3, at most ``most``), a number fixed by the first sample (the warm-up)."""
+
+    def __init__(self, call: Callable[[], float], *, seconds: float, most: int):
+        self.call, self.seconds, self.most = call, seconds, most
+        self.calls: int | None = None
+
+    def __call__(self) -> float:
+        from .stats import median
+
+        if self.calls is None:
+            times = [self.call() for _ in range(3)]
+            self.calls = max(3, min(self.most, math.ceil(self.seconds / max(median(times), 1e-6))))
+            return median(times) * 1000
+        return batch_ms(self.call, self.calls)
+
+    def details(self) -> dict:
+        return {"calls_per_round": self.calls}
+
+
+# --- the affiliate endpoint in-process ------------------------------------------------------------------
+
+
+@dataclass
+class DataSet:
+    size: int
+    alias: str
+    urls: dict[str, str]
+    rows: dict
+    results: dict[str, int] = field(default_factory=dict)  # rows each request answers
+
+
+def api_urls(alias: str) -> dict[str, str]:
+    """The requests of the API cases on one data set; the deep page's cursor is 90% down the list."""
+    from api.pagination import Cursor, encode_cursor, ordered
+    from registry.selectors import affiliate_rows
+
+    from .data import REGION_FILTER, SEARCH_WORD
+    from .routing import using_database
+
+    with using_database(alias):
+        total = affiliate_rows().count()
+        # 90% down the list, or as deep as still leaves a full page (so both sizes serve as many rows).
+        position = max(0, min(int(total * DEEP_PAGE_AT), total - PAGE_SIZE - 1))
+        row = ordered(affiliate_rows(), "name")[position]
+    cursor = encode_cursor(Cursor(ordering="name", value=row["name"], pk=row["id"]))
+    return {
+        "first_page": f"{API}?page_size={PAGE_SIZE}",
+        "deep_page": f"{API}?page_size={PAGE_SIZE}&cursor={cursor}",
+        "region_filter": f"{API}?page_size={PAGE_SIZE}&region={REGION_FILTER}",
+        "search": f"{API}?page_size={PAGE_SIZE}&q={SEARCH_WORD}",
+        "raw": f"/bench/raw/affiliates/?page_size={PAGE_SIZE}",
+        "naive": f"/bench/naive/affiliates/?page_size={PAGE_SIZE}",
+        "throughput_page": f"{API}?page_size={THROUGHPUT_PAGE_SIZE}",
+    }
+
+
+def count_queries(client, alias: str, url: str) -> int:
+    from django.db import connections
+
+    from .routing import using_database
+
+    executed: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with contextlib.ExitStack() as stack:
+        for name in connections:
+            stack.enter_context(connections[name].execute_wrapper(record))
+        with using_database(alias):
+            code, _body = client.get(url)
+    if code != 200:
+        raise RuntimeError(f"GET {url} answered {code}")
+    return len(executed)
+
+
+def check_same_results(client, alias: str, urls: dict[str, str]) -> dict[str, int]:
+    """The limit and the naive view must answer what the endpoint answers, or the ratios mean nothing.
+
+    Returns how many rows each request answers."""
+    import orjson
+
+    from .routing import using_database
+
+    with using_database(alias):
+        bodies = {name: client.get(url) for name, url in urls.items()}
+    for name, (code, _body) in bodies.items():
+        if code != 200:
+            raise RuntimeError(f"{urls[name]} answered {code} on {alias}")
+    api = orjson.loads(bodies["first_page"][1])
+    for name in ("raw", "naive"):
+        other = orjson.loads(bodies[name][1])
+        if other["results"] != api["results"]:
+            raise RuntimeError(f"{urls[name]} does not answer the endpoint's results on {alias}")
+        if bool(other["next"]) != bool(api["next"]):
+            raise RuntimeError(f"{urls[name]} disagrees with the endpoint on whether there is a next page")
+    return {name: len(orjson.loads(body)["results"]) for name, (_code, body) in bodies.items()}
+
+
+def in_process_profile(client, data: DataSet, key: str, *, calls: int) -> Callable[[], None]:
+    """What ``--profile`` runs for a miss: ``calls`` requests of the case, in this process."""
+    from .routing import using_database
+
+    def run() -> None:
+        with using_database(data.alias):
+            for _ in range(calls):
+                client.timed(data.urls[key])
+
+    return run
+
+
+def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queries: dict) -> None:
+    from .routing import using_database
+
+    inner, rounds = bench.options.inner, bench.options.rounds
+
+    def http_case(name: str, data: DataSet, key: str, what: str) -> Case:
+        url = data.urls[key]
+        batch = Batch(lambda: client.timed(url), seconds=bench.options.sample_seconds, most=inner)
+
+        def sample() -> float:
+            with using_database(data.alias):
+                return batch()
+
+        shown = url if key != "deep_page" else f"{API}?page_size={PAGE_SIZE}&cursor=<90%>"
+        description = f"{what}: GET {shown} on {size_label(data.size)}, in-process WSGI; a round's median"
+        return Case(
+            name,
+            description,
+            "ms",
+            sample,
+            details=lambda: {"results": data.results[key], **batch.details()},
+        )
+
+    def profile(data: DataSet, key: str) -> Callable[[], None]:
+        return in_process_profile(client, data, key, calls=max(50, inner * 5))
+
+    big = size_label(large.size)
+    if bench.wanted("api_vs_raw"):
+        bench.measure(
+            "api_vs_raw",
+            http_case(f"api_vs_raw/api@{big}", large, "first_page", "the endpoint"),
+            http_case(f"api_vs_raw/raw@{big}", large, "raw", "the same SQL through a cursor, orjson"),
+            rounds=rounds,
+            profile=profile(large, "first_page"),
+        )
+    if bench.wanted("naive_vs_api"):
+        bench.measure(
+            "naive_vs_api",
+            http_case(f"naive_vs_api/naive@{big}", large, "naive", "ListAPIView + ModelSerializer"),
+            http_case(f"naive_vs_api/api@{big}", large, "first_page", "the endpoint"),
+            rounds=rounds,
+            profile=profile(large, "first_page"),
+        )
+    for ratio_id, key in (
+        ("scale_first_page", "first_page"),
+        ("scale_deep_page", "deep_page"),
+        ("scale_region_filter", "region_filter"),
+        ("scale_search", "search"),
+    ):
+        if bench.wanted(ratio_id):
+            bench.measure(
+                ratio_id,
+                http_case(f"{ratio_id}@{big}", large, key, key.replace("_", " ")),
+                http_case(f"{ratio_id}@{size_label(small.size)}", small, key, key.replace("_", " ")),
+                rounds=rounds,
+                profile=profile(large, key),
+            )
+
+    for data in (small, large):
+        for key in ("first_page", "deep_page", "region_filter", "search", "raw", "naive"):
+            pinned, test = PINNED_QUERIES.get(key, (None, None))
+            measured = count_queries(client, data.alias, data.urls[key])
+            queries[f"{key}@{size_label(data.size)}"] = {
+                "url": data.urls[key] if key != "deep_page" else f"{API}?page_size={PAGE_SIZE}&cursor=<90%>",
+                "measured": measured,
+                "pinned": pinned,
+                **(
+                    {"pinned_by": f"tests/api/test_queries.py::{test}", "match": measured == pinned}
+                    if test
+                    else {}
+                ),
+            }
+
+
+# --- HTTP throughput and memory under gunicorn ------------------------------------------------------------
+
+
+def http_cases(bench: Bench, server: Server, large: DataSet, *, tool: str, client) -> dict | None:
+    from . import servers
+
+    options = bench.options
+    env = servers.django_env(
+        database_url=server.url_for(server.name(size_label(large.size))), LOG_LEVEL="INFO"
+    )
+    gunicorn = servers.Gunicorn(env=env, log_dir=bench.log_dir)
+    page_url = gunicorn.url(large.urls["throughput_page"])
+    bare_url = gunicorn.url("/bench/bare/")
+    memory: dict | None = None
+    api_requests = 0
+
+    def load_case(name: str, url: str, what: str, *, is_api: bool) -> Case:
+        def sample() -> float:
+            nonlocal api_requests
+            gunicorn.check_alive()
+            result = servers.load(
+                url, seconds=options.http_seconds, connections=options.http_connections, tool=tool
+            )
+            if is_api:
+                api_requests += result["requests"]
+            return result["rps"]
+
+        description = (
+            f"{what}: requests/s of GET {url.split(str(gunicorn.port), 1)[1]} under gunicorn (2 sync workers), "
+            f"{tool}, {options.http_connections} connections, {options.http_seconds:g} s per round"
+        )
+        return Case(name, description, "req/s", sample)
+
+    bench.log(f"starting gunicorn on 127.0.0.1:{gunicorn.port} ({size_label(large.size)}), load with {tool}")
+    try:
+        gunicorn.start()
+        gunicorn.wait_ready("/bench/bare/")
+        booted = {pid: servers.memory_kib(pid)["VmRSS"] for pid in gunicorn.worker_pids()}
+        if bench.wanted("http_throughput"):
+            bench.measure(
+                "http_throughput",
+                load_case(
+                    f"http_throughput/api@{size_label(large.size)}",
+                    page_url,
+                    f"the endpoint, {THROUGHPUT_PAGE_SIZE} rows",
+                    is_api=True,
+                ),
+                load_case("http_throughput/bare", bare_url, "a bare JsonResponse view", is_api=False),
+                rounds=options.http_rounds,
+                profile=in_process_profile(client, large, "throughput_page", calls=200),
+            )
+        if bench.wanted("memory"):
+            memory = measure_memory(bench, gunicorn, page_url, tool=tool, already=api_requests, booted=booted)
+    finally:
+        gunicorn.stop()
+    return memory
+
+
+def measure_memory(
+    bench: Bench, gunicorn, url: str, *, tool: str, already: int, booted: dict[int, int]
+) -> dict:
+    """Peak RSS of the gunicorn workers once they have served ``--memory-requests`` API requests."""
+    from . import servers
+
+    target = bench.options.memory_requests
+    done = already
+    deadline = time.monotonic() + 300
+    bench.log(f"memory: loading the endpoint until {target} requests ({done} so far)")
+    while done < target and time.monotonic() < deadline:
+        gunicorn.check_alive()
+        done += servers.load(url, seconds=5, connections=bench.options.http_connections, tool=tool)[
+            "requests"
+        ]
+    workers = {pid: servers.memory_kib(pid) for pid in gunicorn.worker_pids()}
+    peak = max(values["VmHWM"] for values in workers.values())
+    return {
+        "requests": done,
+        "url": url.split(str(gunicorn.port), 1)[1],
+        "workers": [
+            {
+                "pid": pid,
+                "rss_at_start_kib": booted.get(pid),
+                "rss_kib": v["VmRSS"],
+                "peak_rss_kib": v["VmHWM"],
+            }
+            for pid, v in workers.items()
+        ],
+        "peak_rss_mib": round(peak / 1024, 1),
+        "note": "peak_rss_mib: the larger worker's peak (VmHWM); gunicorn ran without --max-requests "
+        "(production recycles a worker after ~2000 requests)",
+    }
+
+
+# --- workflow cases ---------------------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@dataclass
+class Workflow:
+    """An application on the workflow database, moved back and forth: submitted ⇄ info_requested."""
+
+    application: object
+    applicant: object
+    secretariat: object
+
+    @classmethod
+    def prepare(cls) -> "Workflow":
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from registry import roles
+        from workflows import services
+
+        users = get_user_model().objects
+        tag = uuid.uuid4().hex[:8]
+        applicant = users.create_user(
+            username=f"applicant-{tag}@bench.example", email=f"applicant-{tag}@bench.example"
+        )
+        secretariat = users.create_user(
+            username=f"secretariat-{tag}@bench.example",
+            email=f"secretariat-{tag}@bench.example",
+            is_staff=True,
+        )
+        secretariat.groups.add(Group.objects.get_or_create(name=roles.SECRETARIAT)[0])
+        application = services.application_create(
+            applicant=applicant,
+            data={
+                "name": f"Université de Bench {tag}",
+                "acronym": "UB",
+                "country": "KE",
+                "city": "Nairobi",
+                "website": "https://ub.example.org",
+                "email": "office@ub.example.org",
+                "founded_year": 1990,
+                "students_represented": 12_000,
+                "kind": "national_union",
+                "motivation": "We represent the students of our country.",
+            },
+        )
+        for kind in settings.WORKFLOW_REQUIRED_DOCUMENT_KINDS:
+            upload = SimpleUploadedFile(f"{kind}.pdf", PDF_BYTES, content_type="application/pdf")
+            services.document_add(application=application, actor=applicant, kind=kind, upload=upload)
+        application = services.application_submit(application=application, actor=applicant)
+        return cls(application=application, applicant=applicant, secretariat=secretariat)
+
+    def transition(self) -> None:
+        """request_info when submitted, resubmit when information was requested: one service call."""
+        from workflows import services
+        from workflows.models import ApplicationState
+
+        if self.application.state == ApplicationState.SUBMITTED:
+            self.application = services.application_request_info(
+                application=self.application,
+                actor=self.secretariat,
+                comment="Please send your statutes in English.",
+            )
+        else:
+            self.application = services.application_resubmit(
+                application=self.application, actor=self.applicant
+            )
+
+    def timed_transition(self) -> float:
+        started = time.perf_counter()
+        self.transition()
+        return time.perf_counter() - started
+
+    def timed_update(self) -> float:
+        """One UPDATE of the same row in its own transaction."""
+        from django.db import connection, transaction
+
+        table = connection.ops.quote_name(type(self.application)._meta.db_table)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET updated_at = now() WHERE id = %s", [self.application.pk])
+        return time.perf_counter() - started
+
+
+def transition_case(bench: Bench, workflow: Workflow, queries: dict) -> None:
+    from django.db import connection
+
+    inner = bench.options.inner
+    for label in ("request_info", "resubmit"):
+        executed: list[str] = []
+
+        def record(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            workflow.transition()
+        queries[f"transition:{label}"] = {"measured": len(executed), "pinned": None}
+
+    def profile() -> None:
+        for _ in range(max(50, inner * 5)):
+            workflow.transition()
+
+    broker = "Redis" if os.environ.get("REDIS_URL") else "kombu's in-memory transport"
+    seconds = bench.options.sample_seconds
+    transitions = Batch(workflow.timed_transition, seconds=seconds, most=inner)
+    updates = Batch(workflow.timed_update, seconds=seconds, most=inner)
+    bench.measure(
+        "transition_cost",
+        Case(
+            "transition_cost/transition",
+            "workflows.services request_info / resubmit alternately (lock, FSM, log row, outbox row, commit, "
+            f"on-commit publish to {broker}); a round's median",
+            "ms",
+            transitions,
+            details=transitions.details,
+        ),
+        Case(
+            "transition_cost/update",
+            "one UPDATE of the same row in its own transaction; a round's median",
+            "ms",
+            updates,
+            details=updates.details,
+        ),
+        rounds=bench.options.rounds,
+        profile=profile,
+    )
+
+
+def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str) -> None:
+    import orjson
+    import redis
+    from django.conf import settings
+    from django.db import transaction
+    from django.db.models import Max
+
+    from workflows.models import Notification
+
+    from . import servers
+
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"bench:{uuid.uuid4().hex[:12]}"
+    queue = settings.BENCH_NOTIFICATIONS_QUEUE
+    env = servers.django_env(
+        database_url=server.url_for(server.name("workflow")),
+        redis_url=redis_url,
+        BENCH_REDIS_PREFIX=prefix,
+        LOG_LEVEL="WARNING",
+    )
+    worker = servers.CeleryWorker(
+        env=env, log_dir=bench.log_dir, hostname=f"bench-{prefix[-12:]}@localhost", queue=queue
+    )
+    echo = servers.RedisEcho(env=env, log_dir=bench.log_dir)
+
+    def purge() -> None:
+        for key in [*client.scan_iter(f"{prefix}:*"), *client.scan_iter(f"{queue}*")]:
+            client.delete(key)
+
+    def one_notification() -> float:
+        """Commit a transition; return the seconds until its delivery task starts on the worker."""
+        before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+        committed: list[float] = []
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs first, at the commit
+            workflow.transition()
+            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs last: published
+        new = set(Notification.objects.filter(pk__gt=before).values_list("pk", flat=True))
+        if not new:
+            raise RuntimeError("the transition wrote no outbox row")
+        waiting = set(new)
+        while waiting:  # every delivery of this transition, so that the worker is idle for the next one
+            item = client.blpop([f"{prefix}:finished"], timeout=30)
+            if item is None:
+                worker.check_alive()
+                raise TimeoutError(f"the delivery tasks did not finish within 30 s; see {worker.log_path}")
+            waiting.discard(orjson.loads(item[1])["id"])
+        starts = [orjson.loads(raw) for raw in client.lrange(f"{prefix}:started", 0, -1)]
+        client.delete(f"{prefix}:started")
+        started = min(entry["t"] for entry in starts if entry["id"] in new)
+        publish_ms.append((committed[1] - committed[0]) * 1000)
+        broker_ms.append((started - committed[1]) * 1000)
+        return started - committed[0]
+
+    publish_ms: list[float] = []
+    broker_ms: list[float] = []
+
+    def breakdown() -> dict:
+        from .stats import median, rounded
+
+        return {
+            "breakdown_median_ms": {
+                "commit_to_published": rounded(median(publish_ms)),
+                "published_to_task_start": rounded(median(broker_ms)),
+            }
+        }
+
+    def one_handoff() -> float:
+        sent = time.monotonic()
+        client.lpush(f"{prefix}:ping", b"x")
+        item = client.brpop([f"{prefix}:pong"], timeout=30)
+        if item is None:
+            echo.check_alive()
+            raise TimeoutError("the Redis echo did not answer within 30 s")
+        return float(item[1]) - sent
+
+    inner = bench.options.latency_inner
+    purge()
+    try:
+        echo.start()
+        worker.start()
+        for what, key, process in (
+            ("Celery worker", "worker-ready", worker),
+            ("Redis echo", "echo-ready", echo),
+        ):
+            if client.blpop([f"{prefix}:{key}"], timeout=90) is None:
+                process.check_alive()
+                raise TimeoutError(f"the {what} did not start within 90 s; see {process.log_path}")
+        bench.measure(
+            "notify_latency",
+            Case(
+                "notify_latency/transition_to_task",
+                "commit of a transition → deliver_notification starts (task_prerun) on a Celery worker "
+                f"subprocess (prefork, 2), via Redis; median of {inner}",
+                "ms",
+                lambda: batch_ms(one_notification, inner),
+                details=breakdown,
+            ),
+            Case(
+                "notify_latency/redis_handoff",
+                f"LPUSH → BRPOP between two processes on the same Redis; median of {inner}",
+                "ms",
+                lambda: batch_ms(one_handoff, inner),
+            ),
+            rounds=bench.options.latency_rounds,
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            client.lpush(f"{prefix}:ping", b"stop")
+        worker.stop()
+        echo.stop()
+        purge()
+
+
+def purge_publishes(redis_url: str) -> None:
+    """Drop the messages transition_cost published to the bench's own queue (nobody consumed them)."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{settings.BENCH_NOTIFICATIONS_QUEUE}*"):
+        client.delete(key)
+
+
+# --- import timing -------------------------------------------------------------------------------------------
+
+
+def import_timing(bench: Bench, server: Server, admin, *, size: int, template_rebuilt: bool) -> dict:
+    from django.core.management import get_commands
+    from django.db import transaction
+
+    from . import data, databases
+
+    csv_path = bench.log_dir / f"organizations-{size}-v{data.DATA_VERSION}.csv"
+    if template_rebuilt or not csv_path.exists():
+        bench.log(f"import: writing {csv_path.name}")
+        data.write_organizations_csv(csv_path, size, alias="default")
+    columns = csv_path.open(encoding="utf-8").readline().strip().split(",")
+    name = server.name("import")
+    result: dict = {"organizations": size, "csv_bytes": csv_path.stat().st_size}
+    csv_commands = sorted(command for command in get_commands() if "csv" in command)
+    result["csv_import_command"] = (
+        f"found {', '.join(csv_commands)}: not measured (the bench does not know its arguments)"
+        if csv_commands
+        else "no CSV import command"
+    )
+    try:
+        databases.create(admin, name, template=server.name("template"))
+        started = time.perf_counter()
+        with transaction.atomic(using="bench_import"):
+            copied = data.copy_csv("bench_import", csv_path, columns)
+        elapsed = time.perf_counter() - started
+        result["copy"] = {
+            "rows": copied,
+            "seconds": round(elapsed, 2),
+            "rows_per_second": round(copied / elapsed),
+            "how": "psycopg 3 cursor.copy(COPY registry_organization FROM STDIN csv) into a migrated database "
+            "with its indexes, one transaction",
+        }
+        bench.log(f"import: COPY of {copied} organizations in {elapsed:.1f} s")
+        if bench.options.json_import:
+            result["json_import_registry"] = json_import_timing(bench, server, name, size)
+    finally:
+        databases.release("bench_import")
+        databases.drop(admin, name)
+    return result
+
+
+JSON_IMPORT_TIMEOUT = 1200
+
+
+def json_import_timing(bench: Bench, server: Server, import_database: str, size: int) -> dict:
+    """``manage.py export_registry`` of the large data set, then ``import_registry --replace`` of it, timed."""
+    from . import servers
+
+    path = bench.log_dir / f"registry-{size}.json"
+    source = servers.django_env(
+        database_url=server.url_for(server.name(size_label(size))), LOG_LEVEL="WARNING"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "export_registry", "--output", str(path)],
+        cwd=ROOT,
+        env=source,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    target = servers.django_env(database_url=server.url_for(import_database), LOG_LEVEL="WARNING")
+    json_bytes = path.stat().st_size
+    started = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "manage.py", "import_registry", str(path), "--replace"],
+            cwd=ROOT,
+            env=target,
+            capture_output=True,
+            text=True,
+            timeout=JSON_IMPORT_TIMEOUT,
+            check=False,
+        )
+        status, output = completed.returncode, (completed.stdout or completed.stderr).strip()[-500:]
+    except subprocess.TimeoutExpired:
+        status, output = None, f"stopped after {JSON_IMPORT_TIMEOUT} s"
+    finally:
+        path.unlink()
+    elapsed = time.perf_counter() - started
+    bench.log(f"import: manage.py import_registry of {size} organizations: {elapsed:.1f} s ({output[-80:]})")
+    return {
+        "seconds": round(elapsed, 2),
+        "exit_status": status,
+        "output": output,
+        "json_bytes": json_bytes,
+        "note": "whole command, Python start-up included; regions, memberships and history as the command does",
+    }
+
+
+# --- profiles -----------------------------------------------------------------------------------------------
+
+
+def write_profiles(bench: Bench) -> dict[str, str]:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        bench.log("profiles: pyinstrument is not installed (pip install -e '.[dev]')")
+        return {}
+    paths = {}
+    for ratio_id, run in bench.misses.items():
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        run()
+        profiler.stop()
+        path = bench.log_dir / f"profile-{ratio_id}.txt"
+        path.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+        paths[ratio_id] = str(path.relative_to(ROOT))
+        bench.log(f"profile of {ratio_id}: {paths[ratio_id]}")
+    return paths
+
+
+# --- meta --------------------------------------------------------------------------------------------------------
+
+
+def git_info() -> dict:
+    def git(*args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
+        )
+        return result.stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
+
+
+def versions(redis_url: str, wrk: str | None) -> dict:
+    from importlib.metadata import version
+
+    import django
+    import psycopg
+    from django.db import connection
+
+    found = {"python": platform.python_version(), "django": django.get_version()}
+    for package in ("djangorestframework", "psycopg", "orjson", "gunicorn", "celery", "redis"):
+        found[package if package != "redis" else "redis-py"] = version(package)
+    found["libpq"] = str(psycopg.pq.version())
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        found["postgresql"] = cursor.fetchone()[0]
+    if redis_url:
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            found["redis"] = redis.Redis.from_url(redis_url, socket_connect_timeout=2).info("server")[
+                "redis_version"
+            ]
+    found["wrk"] = wrk
+    return found
+
+
+# --- main ------------------------------------------------------------------------------------------------------
+
+
+def run(options: argparse.Namespace) -> tuple[dict, int]:
+    server = Server.from_environment()
+    bench = Bench(options, log_dir=log_dir(server))
+    small_label, large_label = size_label(options.small), size_label(options.large)
+    aliases = {
+        "bench_template": {"NAME": server.name("template"), "POOL": False},
+        f"bench_{small_label}": {"NAME": server.name(small_label)},
+        f"bench_{large_label}": {"NAME": server.name(large_label)},
+        "bench_import": {"NAME": server.name("import"), "POOL": False},
+    }
+    os.environ["BENCH_DATABASES"] = json.dumps(aliases)
+    os.environ["DATABASE_URL"] = server.url_for(server.name("workflow"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    redis_url = os.environ.get("REDIS_URL", "")
+
+    import django
+
+    django.setup()
+    app_log = (bench.log_dir / "app.log").open("w")
+    for handler in logging.getLogger().handlers:  # the request log lines: to a file, not the terminal
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(app_log)
+
+    from . import databases
+    from .client import WSGIClient
+    from .data import counts
+
+    load_start = os.getloadavg()
+    admin = server.admin()
+    template_rebuilt = databases.prepare_template(
+        server, admin, "bench_template", bench.log, rebuild=options.rebuild
+    )
+    rebuilt = {}
+    for size in (options.small, options.large):
+        rebuilt[size_label(size)] = databases.prepare_dataset(
+            server,
+            admin,
+            f"bench_{size_label(size)}",
+            size,
+            bench.log,
+            rebuild=options.rebuild,
+        )
+    databases.create(admin, server.name("workflow"), template=server.name("template"))
+
+    tool = options.load_generator
+    wrk = None
+    if tool in ("auto", "wrk"):
+        from .servers import wrk_path, wrk_version
+
+        wrk = wrk_version() if wrk_path() else None
+        if wrk is None and tool == "wrk":
+            raise BenchSetupError("--load-generator wrk, but wrk is not installed (apt-get install wrk)")
+        tool = "wrk" if wrk else "python"
+
+    client = WSGIClient()
+    sets = {}
+    for size in (options.small, options.large):
+        alias = f"bench_{size_label(size)}"
+        urls = api_urls(alias)
+        results = check_same_results(client, alias, urls)
+        sets[size] = DataSet(size=size, alias=alias, urls=urls, rows=counts(alias).__dict__, results=results)
+    small, large = sets[options.small], sets[options.large]
+    queries: dict = {}
+    memory = imported = None
+
+    in_process_cases(bench, client, small, large, queries)
+
+    if bench.wanted("http_throughput") or bench.wanted("memory"):
+        memory = http_cases(bench, server, large, tool=tool, client=client)
+
+    if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
+        workflow = Workflow.prepare()
+        if bench.wanted("transition_cost"):
+            transition_case(bench, workflow, queries)
+            if redis_url:
+                purge_publishes(redis_url)
+        if bench.wanted("notify_latency"):
+            if redis_url:
+                notify_case(bench, server, workflow, redis_url)
+            else:
+                bench.skip("notify_latency", "needs REDIS_URL (a real Celery worker through Redis)")
+
+    if bench.wanted("import"):
+        imported = import_timing(bench, server, admin, size=options.large, template_rebuilt=template_rebuilt)
+
+    profiles = write_profiles(bench) if options.profile and bench.misses else {}
+    document = {
+        "meta": {
+            "git": git_info(),
+            "versions": versions(redis_url, wrk),
+            "cpus": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "load_average": {
+                "start": [round(x, 2) for x in load_start],
+                "end": [round(x, 2) for x in os.getloadavg()],
+            },
+            "rows": {size_label(s.size): s.rows for s in (small, large)},
+            "databases": {
+                "server": server.address,
+                **{size_label(s.size): server.name(size_label(s.size)) for s in (small, large)},
+                "rebuilt": {"template": template_rebuilt, **rebuilt},
+            },
+            "settings": "bench.settings: config.settings with DEBUG off, throttling off, bench URLs added",
+            "load_generator": f"wrk {wrk}" if tool == "wrk" else "python (bench.load)",
+            "rounds": {
+                "in_process": options.rounds,
+                "in_process_sample_seconds": options.sample_seconds,
+                "in_process_calls_per_round_at_most": options.inner,
+                "http": options.http_rounds,
+                "http_seconds": options.http_seconds,
+                "latency": options.latency_rounds,
+                "latency_calls_per_round": options.latency_inner,
+            },
+            "seed": options.seed,
+            "duration_seconds": round(time.monotonic() - bench.started, 1),
+        },
+        "cases": bench.cases,
+        "ratios": bench.ratios,
+        "queries": queries,
+    }
+    if memory is not None:
+        document["memory"] = memory
+    if imported is not None:
+        document["import"] = imported
+    if profiles:
+        document["profiles"] = profiles
+    if bench.skipped:
+        document["skipped"] = bench.skipped
+    databases.release("default")
+    databases.drop(admin, server.name("workflow"))
+    admin.close()
+    every_pass = all(r["status"] == "pass" for r in bench.ratios) and not bench.skipped
+    return document, 0 if every_pass else 1
+
+
+def log_dir(server: Server) -> Path:
+    """var/bench/<database name>/: the processes' logs, profiles, the CSV file; one run at a time."""
+    path = ROOT / "var" / "bench" / server.base_name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    try:
+        server = Server.from_environment()
+    except BenchSetupError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    with open(log_dir(server) / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"bench: another `python -m bench` is running on {server.base_name}_*", file=sys.stderr)
+            return 2
+        try:
+            document, status = run(options)
+        except BenchSetupError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
+        except Exception:
+            traceback.print_exc()
+            print("bench: failed (see above); nothing was written", file=sys.stderr)
+            return 2
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return status

@@ -1,0 +1,46 @@
+"""Settings of the benchmarks: production's (``config.settings``, DEBUG off), with four changes.
+
+1. ``ROOT_URLCONF`` adds the bench-only views (``bench.urls``) in front of the site's.
+2. No API throttling: the benchmark sends thousands of anonymous requests from one address.
+3. The data sets are extra database aliases (``BENCH_DATABASES``, set by ``python -m bench``)
+   chosen per measurement by ``bench.routing``; ``default`` is ``DATABASE_URL``.
+4. Tasks are never run in-process: they are published to ``REDIS_URL`` (or to kombu's
+   in-memory transport without it), as in production, on a queue of the bench's own
+   (``bench-notifications``); e-mail goes nowhere.
+
+Everything else — middleware, logging, the connection pool, security headers — is production's.
+Requests carry ``X-Forwarded-Proto: https`` as the reverse proxy in front would.
+"""
+
+import copy
+import json
+import os
+
+os.environ["DEBUG"] = "0"
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, REDIS_URL, REST_FRAMEWORK
+
+ROOT_URLCONF = "bench.urls"
+
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+# alias → {"NAME": database name, "POOL": bool}; the server and user are DATABASE_URL's.
+for _alias, _spec in json.loads(os.environ.get("BENCH_DATABASES", "{}")).items():
+    DATABASES[_alias] = copy.deepcopy(DATABASES["default"])
+    DATABASES[_alias]["NAME"] = _spec["NAME"]
+    if not _spec.get("POOL", True):
+        DATABASES[_alias]["OPTIONS"].pop("pool", None)
+DATABASE_ROUTERS = ["bench.routing.BenchRouter"]
+
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+# A queue of the bench's own: no other worker on the same Redis takes (or sends) these messages.
+BENCH_NOTIFICATIONS_QUEUE = "bench-notifications"
+CELERY_TASK_ROUTES = {"workflows.tasks.deliver_notification": {"queue": BENCH_NOTIFICATIONS_QUEUE}}
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+}
