@@ -7,7 +7,9 @@ hot paths do not run them. ``affiliate_item`` turns one row of
 """
 
 import datetime
+from functools import lru_cache
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
@@ -20,13 +22,24 @@ def iso_datetime(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=4096)
+def _country_name(code: str, language: str | None) -> str:
+    with translation.override(language):
+        return str(countries.name(code))
+
+
+def country_name(code: str) -> str:
+    """The country's name in the active language (cached: resolving it is most of a row's cost)."""
+    return _country_name(code, translation.get_language())
+
+
 def affiliate_item(row: dict, *, with_email: bool) -> dict:
     """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests)."""
     item = {
         "slug": row["slug"],
         "name": row["name"],
         "acronym": row["acronym"],
-        "country": {"code": row["country"], "name": countries.name(row["country"])},
+        "country": {"code": row["country"], "name": country_name(row["country"])},
         "region": {"code": row["region__code"], "name": row["region__name"]},
         "city": row["city"],
         "website": row["website"],
