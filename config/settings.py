@@ -168,6 +168,10 @@ ACCOUNT_RATE_LIMITS = {
     "login": env.str("LOGIN_RATE_LIMIT", default="30/m/ip"),
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
 }
+# The client's address for those limits, as the API's throttling and the logs take it: from
+# X-Forwarded-For as the API_NUM_PROXIES proxies in front wrote it. Behind a proxy, REMOTE_ADDR is
+# the proxy's, the same for everyone: one address's failures would lock everybody out.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("API_NUM_PROXIES", default=0 if DEBUG else 1)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Federation Registry"
 # Members of Secretariat and Executive Committee must enrol in TOTP before any committee page.
@@ -419,7 +423,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Reverse proxies in front of the site (one in production, none with DEBUG): the client IP
     # for anonymous rate limits is then taken from X-Forwarded-For as that many proxies set it.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0 if DEBUG else 1),
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,  # API_NUM_PROXIES
 }
 
 SPECTACULAR_SETTINGS = {

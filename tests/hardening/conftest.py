@@ -1,0 +1,150 @@
+"""Fixtures of the hardening tests: a small world with every role, and clients acting as them.
+
+Officers (Secretariat, Executive Committee) have TOTP, and two-factor is required, as in
+production. Uploaded files go to a fresh MEDIA_ROOT per test (real files, so a test can
+assert that nothing was written), and rate-limit counters to a fresh in-memory cache.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from api.tokens import token_create
+from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PartnerKeyFactory,
+    applicant_user,
+    attach_required_documents,
+    committee_member,
+    reviewer_user,
+    secretariat_user,
+)
+from workflows import services
+from workflows.models import ApplicationState, MembershipApplication
+
+S = ApplicationState
+
+# Every role of the permission table, in the table's column order.
+ROLES = (
+    "anonymous",
+    "applicant_a",
+    "applicant_b",
+    "secretariat",
+    "assigned_reviewer",
+    "other_reviewer",
+    "committee",
+    "partner_key",
+    "revoked_key",
+)
+# Roles that are people signed in to the site (the others are anonymous to the pages).
+SIGNED_IN = ("applicant_a", "applicant_b", "secretariat", "assigned_reviewer", "other_reviewer", "committee")
+
+
+@pytest.fixture(autouse=True)
+def _hardening_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+    settings.OFFICERS_REQUIRE_MFA = True
+
+
+def _person(make, **kwargs):
+    user = make(**kwargs)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@dataclass
+class World:
+    """Applicant A's application under review (reviewer assigned, documents), A's draft,
+    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token."""
+
+    users: dict
+    application: MembershipApplication  # A's, under review, the assigned reviewer's review pending
+    draft: MembershipApplication  # A's, a draft with documents
+    b_application: MembershipApplication  # B's own draft
+    affiliate: object
+    partner_key: object
+    revoked_key: object
+    a_token: object
+    anonymous: AnonymousUser = field(default_factory=AnonymousUser)
+
+    def user(self, role: str):
+        return self.users.get(role, self.anonymous)
+
+    def headers(self, role: str) -> dict[str, str]:
+        if role == "partner_key":
+            return {"HTTP_AUTHORIZATION": f"Api-Key {self.partner_key.key}"}
+        if role == "revoked_key":
+            return {"HTTP_AUTHORIZATION": f"Api-Key {self.revoked_key.key}"}
+        return {}
+
+    def client(self, role: str, **kwargs) -> Client:
+        """A test client acting as ``role``: signed in, or sending its key on every request."""
+        client = Client(**kwargs, **self.headers(role))
+        if role in self.users:
+            client.force_login(self.users[role], backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+
+def build_world(regions) -> World:
+    ContentType.objects.get_for_model(MembershipApplication)
+    users = {
+        "applicant_a": _person(applicant_user),
+        "applicant_b": _person(applicant_user),
+        "secretariat": _person(secretariat_user),
+        "assigned_reviewer": _person(reviewer_user),
+        "other_reviewer": _person(reviewer_user),
+        "committee": _person(committee_member),
+    }
+    for officer in (users["secretariat"], users["committee"]):
+        TOTP.activate(officer, generate_totp_secret())
+    second_reviewer = _person(reviewer_user)
+    region = regions["africa-east"]
+
+    application = ApplicationFactory(applicant=users["applicant_a"], region=region)
+    attach_required_documents(application)
+    application = services.application_submit(application=application, actor=users["applicant_a"])
+    application = services.application_start_review(
+        application=application,
+        actor=users["secretariat"],
+        reviewers=[users["assigned_reviewer"], second_reviewer],
+    )
+    draft = ApplicationFactory(applicant=users["applicant_a"], region=region)
+    attach_required_documents(draft)
+    b_application = ApplicationFactory(applicant=users["applicant_b"], region=region)
+    attach_required_documents(b_application)
+
+    affiliate = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    revoked_key = PartnerKeyFactory()
+    revoked_key.revoked = True
+    revoked_key.save()
+    a_token, _key = token_create(user=users["applicant_a"], name="walk")
+    return World(
+        users=users,
+        application=MembershipApplication.objects.get(pk=application.pk),
+        draft=MembershipApplication.objects.get(pk=draft.pk),
+        b_application=MembershipApplication.objects.get(pk=b_application.pk),
+        affiliate=affiliate,
+        partner_key=PartnerKeyFactory(),
+        revoked_key=revoked_key,
+        a_token=a_token,
+    )
+
+
+@pytest.fixture
+def world(regions) -> World:
+    return build_world(regions)

@@ -1,0 +1,913 @@
+"""Authorization everywhere: every URL pattern of the project by every role, against ONE table.
+
+``TABLE`` maps each URL pattern (as Django joins it: ``ResolverMatch.route``) to what each role
+gets for GET and POST (and PATCH under /api/): a status code, ``LOGIN`` (a redirect to the log-in
+page), or ``→/path/`` (a redirect there; ``{pk}`` is the application's id). Routes that name an
+application (``pk``) are walked twice: on applicant A's application under review (its assigned
+reviewer's review pending) and, as ``"<route> [draft]"``, on A's draft.
+
+A URL pattern without a row fails ``test_every_url_pattern_has_a_row``, and the walk prints
+what each role got, in the table's syntax, for someone to check and paste: a new URL forces a
+decision. A row for a pattern that no longer exists fails too.
+
+The admin (``/admin/…``, about 90 patterns, one per model and action) is covered by a rule and
+a few rows rather than one row per pattern (``test_admin_urls_follow_the_admin_rule``): every
+admin pattern is walked, and
+
+- every role that is not staff (anonymous, applicants, reviewers, committee, partner keys)
+  gets ``ADMIN_LOGIN``, a redirect to the admin's log-in (which sends on to the site's), for
+  GET and POST, except on the log-in and log-out pages themselves, which have rows in ``TABLE``;
+- the secretariat gets what ``ADMIN_SECRETARIAT`` says on its representative rows, 403 on the
+  user, e-mail address and two-factor admin (it holds no permission there: no way to raise its
+  own rights), and never a server error anywhere.
+
+Roles: ``tests/hardening/conftest.py`` (``ROLES``). The partner-key roles send
+``Authorization: Api-Key …`` on every request; pages ignore it (they are anonymous there).
+Every request runs in a rolled-back savepoint (``walker.py``), and a refused one must write
+nothing to the database but its session.
+"""
+
+import pytest
+
+from tests.hardening.conftest import ROLES, SIGNED_IN
+from tests.hardening.urlwalk import ADMIN_LOGIN, LOGIN, routes
+from tests.hardening.walker import route_values, walk_route
+
+pytestmark = pytest.mark.django_db
+
+GET, POST, PATCH = "GET", "POST", "PATCH"
+
+# Where redirects lead ({pk}: the application's id).
+TO_COMMITTEE_PAGE = "→/committee/applications/{pk}/"
+TO_STATUS = "→/applications/{pk}/"
+TO_DOCUMENTS = "→/applications/{pk}/documents/"
+TO_REVIEW = "→/applications/{pk}/review/"
+TO_MY_APPLICATIONS = "→/applications/"
+TO_QUEUE = "→/committee/"
+TO_HOME = "→/"
+TO_ADMIN = "→/admin/"
+TO_TOKENS = "→/account/tokens/"
+TO_REAUTHENTICATE = "→/accounts/reauthenticate/"
+TO_REAUTH_CODE = "→/accounts/reauthenticate/code/"
+TO_PASSWORD_CHANGE = "→/accounts/password/change/"
+TO_EMAIL = "→/accounts/email/"
+TO_RESET_DONE = "→/accounts/password/reset/done/"
+
+
+def row(
+    anonymous,
+    applicant_a,
+    applicant_b,
+    secretariat,
+    assigned_reviewer,
+    other_reviewer,
+    committee,
+    partner_key,
+    revoked_key,
+):
+    return dict(
+        zip(
+            ROLES,
+            [
+                anonymous,
+                applicant_a,
+                applicant_b,
+                secretariat,
+                assigned_reviewer,
+                other_reviewer,
+                committee,
+                partner_key,
+                revoked_key,
+            ],
+            strict=True,
+        )
+    )
+
+
+def same(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+TABLE = {
+    # --- public pages -----------------------------------------------------------------------------
+    "": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "healthz": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "directory/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "directory/<slug:slug>/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
+    # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
+    "admin/login/": {
+        GET: row(LOGIN, 403, 403, TO_ADMIN, 403, 403, 403, LOGIN, LOGIN),
+        POST: row(LOGIN, 403, 403, 200, 403, 403, 403, LOGIN, LOGIN),
+    },
+    "admin/logout/": {
+        GET: row(TO_ADMIN, TO_ADMIN, TO_ADMIN, 405, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN),
+        POST: row(TO_ADMIN, TO_ADMIN, TO_ADMIN, 200, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN),
+    },
+    # --- the partner API: open to all; a revoked key is refused (403), never taken as anonymous -----
+    "api/v1/affiliates/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    "api/v1/affiliates/<slug:slug>/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    "api/v1/regions/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    "api/schema/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    "api/docs/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    "api/redoc/": {
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+    },
+    # --- the workflow API: people only (401 without credentials, 403 for partner keys); an
+    # application the caller may not see is 404. Reviewers and the committee see every application
+    # past the draft (workflows.rules.may_view); only the applicant changes it; the services answer
+    # 409 to an action the state does not allow, 403 to a person who may not take it.
+    "api/v1/applications/$": {
+        GET: row(401, 200, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 201, 201, 201, 201, 201, 201, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/$": {
+        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 409, 404, 403, 403, 403, 403, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/$ [draft]": {
+        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/ballots/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/ballots/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/close-vote/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/close-vote/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/complete-review/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/complete-review/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/(?P<doc_id>[0-9]{1,18})/$": {
+        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/(?P<doc_id>[0-9]{1,18})/$ [draft]": {
+        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 201, 404, 403, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/history/$": {
+        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/history/$ [draft]": {
+        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/open-vote/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/open-vote/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/recusal/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/recusal/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/reject/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/reject/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/request-info/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/request-info/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/resubmit/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/resubmit/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/reviews/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 403, 201, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/reviews/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/start-review/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/start-review/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/submit/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/submit/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/withdraw/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/withdraw/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/(?P<path>.*)$": {
+        GET: same(404),
+        POST: same(404),
+        PATCH: same(404),
+    },
+    # --- allauth: every URL it mounts (accounts/, 2fa/) ------------------------------------------
+    "accounts/login/": {
+        GET: row(
+            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+        ),
+        POST: row(
+            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+        ),
+    },
+    "accounts/logout/": {
+        GET: row(TO_HOME, 200, 200, 200, 200, 200, 200, TO_HOME, TO_HOME),
+        POST: same(TO_HOME),
+    },
+    "accounts/inactive/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "accounts/signup/": {
+        GET: row(
+            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+        ),
+        POST: row(
+            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+        ),
+    },
+    "accounts/reauthenticate/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+    },
+    "accounts/reauthenticate/code/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+    },
+    "accounts/reauthenticate/code/confirm/": {
+        GET: row(
+            LOGIN,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/email/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, LOGIN, LOGIN),
+    },
+    "accounts/confirm-email/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "accounts/password/change/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+    },
+    "accounts/password/set/": {
+        GET: row(
+            LOGIN,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            TO_PASSWORD_CHANGE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/password/reset/": {
+        GET: same(200),
+        POST: same(TO_RESET_DONE),
+    },
+    "accounts/login/code/confirm/": {
+        GET: row(
+            LOGIN,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/confirm-email/(?P<key>[-:\\w]+)/$": {
+        GET: same(200),
+        POST: same(404),
+    },
+    "accounts/password/reset/key/done/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": {
+        GET: same(200),
+        POST: same(200),
+    },
+    "accounts/password/reset/done/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "accounts/2fa/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
+    },
+    "accounts/2fa/authenticate/": {
+        GET: row(
+            LOGIN,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/2fa/reauthenticate/": {
+        GET: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            200,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            200,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            200,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            200,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/2fa/totp/activate/": {
+        GET: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/2fa/totp/deactivate/": {
+        GET: row(LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, LOGIN, LOGIN),
+        POST: row(LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, LOGIN, LOGIN),
+    },
+    "accounts/2fa/recovery-codes/": {
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
+    },
+    "accounts/2fa/recovery-codes/generate/": {
+        GET: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: row(
+            LOGIN,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "accounts/2fa/recovery-codes/download/": {
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    # --- personal API tokens: one's own only (another's prefix is 404) ----------------------------
+    "account/tokens/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+    },
+    "account/tokens/<str:prefix>/revoke/": {
+        GET: same(405),
+        POST: row(LOGIN, TO_TOKENS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    # --- the applicant portal: 404 to everyone but the applicant on every application URL (the
+    # secretariat and, past the draft, reviewers and committee are sent to the committee's page) --
+    "applications/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/new/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/": {
+        GET: row(
+            LOGIN,
+            200,
+            404,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            LOGIN,
+            LOGIN,
+        ),
+        POST: same(405),
+    },
+    "applications/<int:pk>/ [draft]": {
+        GET: row(LOGIN, 200, 404, TO_COMMITTEE_PAGE, 404, 404, 404, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/<int:pk>/edit/": {
+        GET: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/edit/ [draft]": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/documents/": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/documents/ [draft]": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/documents/<int:doc_id>/": {
+        GET: row(LOGIN, 200, 404, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/<int:pk>/documents/<int:doc_id>/ [draft]": {
+        GET: row(LOGIN, 200, 404, 200, 404, 404, 404, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/<int:pk>/documents/<int:doc_id>/remove/": {
+        GET: same(405),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/documents/<int:doc_id>/remove/ [draft]": {
+        GET: same(405),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/review/": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/<int:pk>/review/ [draft]": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "applications/<int:pk>/submit/": {
+        GET: same(405),
+        POST: row(LOGIN, TO_REVIEW, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/submit/ [draft]": {
+        GET: same(405),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/withdraw/": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/withdraw/ [draft]": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    # --- the committee pages: 403 to people without a committee role, 404 for a draft to reviewers --
+    "committee/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    "committee/applications/<int:pk>/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(
+            LOGIN,
+            403,
+            403,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            TO_COMMITTEE_PAGE,
+            LOGIN,
+            LOGIN,
+        ),
+    },
+    "committee/applications/<int:pk>/ [draft]": {
+        GET: row(LOGIN, 403, 403, 200, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 403, 403, TO_COMMITTEE_PAGE, 404, 404, 404, LOGIN, LOGIN),
+    },
+}
+
+# --- the admin: a rule for everyone but the secretariat, and representative rows for it -------------
+
+ADMIN_OWN_ROWS = {"admin/login/", "admin/logout/"}  # in TABLE, every role
+# Apps whose admin the secretariat may not open at all (accounts and their second factors).
+ADMIN_FORBIDDEN_APPS = {"auth", "account", "mfa"}
+ADMIN_SECRETARIAT = {
+    "admin/": {GET: 200},
+    "admin/(?P<app_label>auth|account|mfa|registry|workflows|api)/$": {GET: 200},  # /admin/registry/
+    "admin/registry/organization/": {GET: 200},
+    "admin/registry/organization/<path:object_id>/change/": {GET: 200},
+    "admin/registry/organization/<path:object_id>/history/": {GET: 200},
+    "admin/registry/membership/<path:object_id>/change/": {GET: 200},
+    "admin/workflows/membershipapplication/": {GET: 200},
+    "admin/workflows/membershipapplication/<path:object_id>/change/": {GET: 200, POST: 403},
+    "admin/workflows/membershipapplication/add/": {GET: 403, POST: 403},
+    "admin/workflows/membershipapplication/<path:object_id>/delete/": {GET: 403, POST: 403},
+    "admin/workflows/membershipapplication/<path:object_id>/transition/<slug:name>/": {GET: 200},
+    "admin/workflows/membershipapplication/<path:object_id>/document/<int:document_id>/": {GET: 200},
+    "admin/workflows/notification/add/": {GET: 403, POST: 403},
+    "admin/workflows/voteround/add/": {GET: 403, POST: 403},
+    "admin/api/partnerkey/": {GET: 200},
+    "admin/api/partnerkey/add/": {GET: 200},
+    "admin/auth/user/": {GET: 403, POST: 403},
+    "admin/auth/user/<path:object_id>/change/": {GET: 403, POST: 403},
+    "admin/auth/user/<id>/password/": {GET: 403, POST: 403},
+    "admin/auth/group/<path:object_id>/change/": {GET: 403, POST: 403},
+    "admin/mfa/authenticator/<path:object_id>/delete/": {GET: 403, POST: 403},
+    "admin/(?P<url>.*)$": {GET: 404},
+}
+NOT_STAFF = tuple(role for role in ROLES if role != "secretariat")
+
+
+def _variants():
+    """(table key, route, which application) for every route, and the draft variants."""
+    for route in routes():
+        if route.is_admin and route.route not in ADMIN_OWN_ROWS:
+            continue
+        yield route.route, route, "application"
+        if "pk" in route.params:
+            yield f"{route.route} [draft]", route, "draft"
+
+
+def _suggest(key: str, observed: dict) -> str:
+    """The observed answers in the table's syntax, for a person to check before pasting."""
+    lines = [f"    {key!r}: {{"]
+    for method in (GET, POST, PATCH):
+        if method in observed:
+            values = [observed[method][role] for role in ROLES]
+            shown = ", ".join(repr(v) for v in values)
+            lines.append(f"        {method}: row({shown}),")
+    return "\n".join([*lines, "    },"])
+
+
+def test_every_url_pattern_has_a_row():
+    keys = {key for key, _route, _which in _variants()}
+    missing = sorted(keys - TABLE.keys())
+    stale = sorted(TABLE.keys() - keys)
+    stale_admin = sorted(ADMIN_SECRETARIAT.keys() - {r.route for r in routes() if r.is_admin})
+    assert not missing, (
+        "These URL patterns have no row in TABLE: decide who may open them "
+        "(test_each_role_gets_what_the_table_says prints what they answer now): " + ", ".join(missing)
+    )
+    assert not stale, f"These rows are for URL patterns that no longer exist: {stale}"
+    assert not stale_admin, f"These admin rows are for URL patterns that no longer exist: {stale_admin}"
+
+
+def test_the_table_has_every_role_and_method_in_each_row():
+    for key, methods in TABLE.items():
+        assert GET in methods, key
+        assert POST in methods, key
+        assert (PATCH in methods) == key.startswith("api/"), key
+        for method, expected in methods.items():
+            assert tuple(expected) == ROLES, (key, method)
+
+
+def test_each_role_gets_what_the_table_says(world):
+    mismatches, suggestions, wrote = [], [], []
+    for key, route, which in _variants():
+        application = world.draft if which == "draft" else world.application
+        observed = walk_route(world, route, application=application)
+        wrote += [(observed["_path"], *change) for change in observed["_changed_on_refusal"]]
+        expected = TABLE.get(key)
+        if expected is None:
+            suggestions.append(_suggest(key, observed))
+            continue
+        for method, by_role in expected.items():
+            for role, outcome in by_role.items():
+                got = observed[method][role]
+                if got != outcome:
+                    mismatches.append(
+                        f"{method} {observed['_path']} as {role}: expected {outcome!r}, got {got!r}"
+                    )
+    assert not wrote, f"Refused requests that changed the database: {wrote}"
+    assert not suggestions, "URL patterns without a row; they answer now:\n" + "\n".join(suggestions)
+    assert not mismatches, f"{len(mismatches)} answers differ from TABLE:\n" + "\n".join(mismatches)
+
+
+def test_admin_urls_follow_the_admin_rule(world):
+    problems, wrote, checked = [], [], 0
+    for route in routes():
+        if not route.is_admin or route.route in ADMIN_OWN_ROWS:
+            continue
+        observed = walk_route(world, route, methods=(GET, POST))
+        wrote += [(observed["_path"], *change) for change in observed["_changed_on_refusal"]]
+        app_label = route.template.split("/")[1]
+        for method in (GET, POST):
+            checked += 1
+            for role in NOT_STAFF:
+                if observed[method][role] != ADMIN_LOGIN:
+                    problems.append(f"{method} {observed['_path']} as {role}: {observed[method][role]!r}")
+            got = observed[method]["secretariat"]
+            expected = ADMIN_SECRETARIAT.get(route.route, {}).get(method)
+            if expected is not None and got != expected:
+                problems.append(
+                    f"{method} {observed['_path']} as secretariat: expected {expected!r}, got {got!r}"
+                )
+            if isinstance(got, int) and got >= 500:
+                problems.append(f"{method} {observed['_path']} as secretariat: server error {got}")
+            if app_label in ADMIN_FORBIDDEN_APPS and not (
+                got == 403 or (isinstance(got, str) and got.endswith("/change/"))  # …/<id>/ → …/<id>/change/
+            ):
+                problems.append(f"{method} {observed['_path']} as secretariat: {got!r}, expected 403")
+    assert checked > 100  # every model's admin was walked
+    assert not wrote, f"Refused requests that changed the database: {wrote}"
+    assert not problems, "\n".join(problems)
+
+
+# --- applicant B never learns that A's application or documents exist ---------------------------------
+
+NOWHERE = 999_999_999
+
+
+def _b_answers(world, route, values, *, token=None):
+    client = world.client("applicant_b")
+    if token is not None:
+        client = world.client("anonymous")
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
+    answers = {}
+    for method in (GET, POST, PATCH) if route.route.startswith("api/") else (GET, POST):
+        path = route.path(values)
+        if method == GET:
+            response = client.get(path)
+        elif method == PATCH:
+            response = client.patch(path, {"name": "Hijacked"}, content_type="application/json")
+        elif route.route.startswith("api/") and not route.route.endswith("documents/$"):
+            response = client.post(path, {"comment": "x", "choice": "yes"}, content_type="application/json")
+        else:
+            response = client.post(path, {"expected_state": "draft", "name": "Hijacked", "kind": "other"})
+        answers[method] = (response.status_code, response)
+    return answers
+
+
+OBJECT_ROUTES = [r for r in routes() if not r.is_admin and ({"pk", "doc_id"} & set(r.params))]
+
+
+@pytest.mark.parametrize("via", ["session", "token"])
+def test_applicant_b_never_learns_that_a_s_application_or_documents_exist(world, via):
+    """On every URL that names an application or a document (pages and API), B's answer for A's
+    (draft, under review) is B's answer for an id that exists nowhere: 404 outside the committee
+    pages (which refuse B with 403 before looking anything up), never A's data, no change."""
+    from api.tokens import token_create
+
+    token = token_create(user=world.users["applicant_b"], name="b")[1] if via == "token" else None
+    routes_here = [r for r in OBJECT_ROUTES if via == "session" or r.route.startswith("api/")]
+    assert routes_here, "no application URL found"
+    problems = []
+    for application in (world.application, world.draft):
+        secret_name = application.name
+        for route in routes_here:
+            values = route_values(world, route, application=application)
+            nowhere = {**values, "pk": NOWHERE, "doc_id": NOWHERE}
+            seen = _b_answers(world, route, values, token=token)
+            unknown = _b_answers(world, route, nowhere, token=token)
+            for method, (status, response) in seen.items():
+                where = f"{method} {route.path(values)}"
+                if status != unknown[method][0]:
+                    problems.append(f"{where}: {status}, but {unknown[method][0]} for an unknown id")
+                if status != 404 and not route.route.startswith("committee/") and status != 405:
+                    problems.append(f"{where}: {status}, expected 404")
+                body = b"" if getattr(response, "streaming", False) else response.content
+                if secret_name.encode() in body:
+                    problems.append(f"{where}: the answer names A's application")
+        # B's own application id with A's document: still nothing.
+        for route in [r for r in routes_here if "doc_id" in r.params]:
+            values = route_values(world, route, application=application)
+            values["pk"] = world.b_application.pk
+            status = _b_answers(world, route, values, token=token)[GET][0]
+            if status not in (404, 405):
+                problems.append(f"GET {route.path(values)} (B's application, A's document): {status}")
+    world.application.refresh_from_db()
+    world.draft.refresh_from_db()
+    assert world.application.name != "Hijacked"
+    assert world.draft.name != "Hijacked"
+    assert not problems, "\n".join(problems)
+
+
+def test_every_form_post_needs_a_csrf_token(world):
+    """With a session, a POST without the CSRF token is refused (403) on every page and endpoint
+    that takes POST; personal tokens and partner keys carry no cookie and need none."""
+    problems, checked = [], 0
+    for key, route, which in _variants():
+        if which == "draft" or route.route.startswith("admin/"):
+            continue
+        expected = TABLE.get(key, {}).get(POST, {})
+        takers = [
+            role
+            for role in ("anonymous", *SIGNED_IN)
+            if expected.get(role) not in (405, 404, 403, 401, LOGIN, None)
+        ]
+        if not takers:
+            continue
+        role = takers[0]
+        path = route.path(route_values(world, route))
+        client = world.client(role, enforce_csrf_checks=True)
+        if route.route.startswith("api/"):
+            response = client.post(path, {"comment": "x"}, content_type="application/json")
+        else:
+            response = client.post(path, {"name": "x"})
+        checked += 1
+        if response.status_code != 403:
+            problems.append(f"POST {path} as {role} without CSRF token: {response.status_code}")
+    assert checked >= 20
+    assert not problems, "\n".join(problems)
