@@ -58,9 +58,10 @@ soak: export SOAK_SECONDS ?= 120
 soak: $(STAMP) ## gunicorn (2 workers) + Celery on PostgreSQL + Redis under mixed load for SOAK_SECONDS; report in var/soak.json
 	BIN=$(BIN) soak/soak.sh
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check, and the apps' dependency contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -5,11 +5,15 @@ carry a valid key: a malformed, unknown, revoked or expired key is refused
 with 403 and says why — it is never silently treated as anonymous.
 """
 
+import datetime
 import re
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+
+from accounts.models import PersonalToken
 
 from .models import PartnerKey
 
@@ -65,3 +69,63 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # No challenge: refusals are 403, not 401 (a 401 would invite a browser login prompt).
         return None
+
+
+# --- personal tokens: ``Authorization: Token <key>`` (or ``Bearer``) ------------------------------
+
+TOKEN_KEYWORDS = ("token", "bearer")
+# ``last_used_at`` is written at most this often per token (not on every request).
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
+class InvalidToken(exceptions.AuthenticationFailed):
+    default_code = "invalid_token"
+
+
+class PersonalTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>`` or ``Bearer <key>`` → the token's user; ``request.auth`` is the token.
+
+    No header of these schemes: not this class's business (the request may be anonymous, or
+    use a session or a partner key). A malformed, unknown, revoked or expired key, or a
+    deactivated account, is refused with 401 and says why.
+    """
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _sep, key = header.strip().partition(" ")
+        if scheme.lower() not in TOKEN_KEYWORDS:
+            return None
+        key = key.strip()
+        if not KEY_FORMAT.fullmatch(key):
+            raise InvalidToken(
+                _("The token is malformed. Send the header 'Authorization: Token <key>' with the whole key."),
+                code="token_malformed",
+            )
+        token = PersonalToken.objects.select_related("user").filter(prefix=key.partition(".")[0]).first()
+        if token is None or not token.is_valid(key):
+            raise InvalidToken(
+                _("The token is not known. Check that you copied it whole."), code="token_unknown"
+            )
+        if token.revoked:
+            raise InvalidToken(
+                _("This token has been revoked. Create a new one on your account page."), code="token_revoked"
+            )
+        if token.has_expired:
+            raise InvalidToken(
+                _("This token has expired. Create a new one on your account page."), code="token_expired"
+            )
+        if not token.user.is_active:
+            raise InvalidToken(_("This account is deactivated."), code="user_inactive")
+        _note_use(token)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        # A challenge makes DRF answer 401 (not 403) to requests without credentials.
+        return 'Token realm="api"'
+
+
+def _note_use(token: PersonalToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        PersonalToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

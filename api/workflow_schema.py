@@ -39,7 +39,7 @@ PARTNER_SCHEME = "PartnerApiKey"
 
 
 class PersonalTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "api.tokens.PersonalTokenAuthentication"
+    target_class = "api.authentication.PersonalTokenAuthentication"
     name = "PersonalToken"
 
     def get_security_definition(self, auto_schema):

@@ -175,7 +175,7 @@ class HistoryEntrySerializer(serializers.Serializer):
         allow_null=True,
         help_text=_(
             "Who acted; null when the system did (a deadline, the last ballot). Applicants see "
-            "the federation's staff as “The federation”."
+            "the federation's staff and the system as “The federation”."
         ),
     )
     comment = serializers.CharField(allow_blank=True)

@@ -1,6 +1,6 @@
 """The workflow API: membership applications, their documents, transitions, reviews and votes.
 
-For people only: a session (with CSRF) or a personal token (``api.tokens``); partner
+For people only: a session (with CSRF) or a personal token (``accounts.tokens``); partner
 keys are refused. Every application is fetched through
 ``workflows.selectors.application_visible_to``, so one the caller may not see is a
 404, never a 403. Each endpoint validates its input's shape, calls ONE service of
@@ -21,18 +21,15 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from config.accounts import officer_needs_mfa
-from registry import roles
+from accounts.mfa import officer_needs_mfa
 from registry.selectors import region_with_descendants_ids
-from workflows import rules, selectors, services
+from workflows import selectors, services
 from workflows.models import MembershipApplication
-from workflows.presentation import APPLICANT_VISIBLE_COMMENTS
 
 from . import workflow_schema as docs
-from .authentication import PartnerKeyAuthentication
+from .authentication import PartnerKeyAuthentication, PersonalTokenAuthentication
 from .permissions import is_partner
 from .throttling import AtomicRateThrottle
-from .tokens import PersonalTokenAuthentication
 from .workflow_serializers import (
     ApplicationDetailSerializer,
     ApplicationFilterSerializer,
@@ -51,7 +48,6 @@ from .workflow_serializers import (
     ReviewInputSerializer,
     ReviewSerializer,
     StartReviewSerializer,
-    person_name,
 )
 
 # Ids are bigints: longer numbers are not an application (and would overflow the database driver).
@@ -381,33 +377,5 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         application = self.get_object()
-        entries = history_entries(application=application, user=request.user)
+        entries = selectors.application_history_for(application=application, viewer=request.user)
         return Response(HistoryEntrySerializer(entries, many=True).data)
-
-
-def history_entries(*, application: MembershipApplication, user) -> list[dict]:
-    """The transition log as ``user`` may read it: applicants (without a role) see the federation's
-    staff as "The federation" and only the comments meant for them, as on their status page."""
-    as_applicant = rules.is_applicant(application, user) and not (
-        roles.is_secretariat(user) or roles.is_reviewer(user) or roles.is_committee_member(user)
-    )
-    entries = []
-    for log in selectors.application_history(application=application):
-        if log.by is None:
-            by = None
-        elif as_applicant and log.by_id != application.applicant_id:
-            by = str(_("The federation"))
-        else:
-            by = person_name(log.by)
-        show_comment = not as_applicant or log.transition in APPLICANT_VISIBLE_COMMENTS
-        entries.append(
-            {
-                "when": log.timestamp,
-                "source": log.source_state,
-                "to": log.state,
-                "transition": log.transition,
-                "by": by,
-                "comment": (log.description or "") if show_comment else "",
-            }
-        )
-    return entries

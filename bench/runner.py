@@ -499,7 +499,7 @@ class Workflow:
         from django.contrib.auth.models import Group
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from registry import roles
+        from accounts import roles
         from workflows import services
 
         users = get_user_model().objects
@@ -618,7 +618,7 @@ def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str
     from django.db import transaction
     from django.db.models import Max
 
-    from workflows.models import Notification
+    from notifications.models import Notification
 
     from . import servers
 

@@ -66,8 +66,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # The project's apps, lowest layer first (DESIGN.md "Layout"; contracts in pyproject.toml).
+    "accounts",
     "registry",
+    "notifications",
     "workflows",
+    "portal",
+    "ops",
     "api",
 ]
 
@@ -89,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "config.accounts.OfficerMFAMiddleware",
+    "accounts.mfa.OfficerMFAMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,14 +151,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Accounts are django-allauth's: log-in by e-mail (username = e-mail, never shown),
-# mandatory e-mail verification, TOTP two-factor (allauth.mfa). See config/accounts.py.
+# mandatory e-mail verification, TOTP two-factor (allauth.mfa). See accounts/.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "my-applications"
-ACCOUNT_ADAPTER = "config.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -338,7 +343,7 @@ CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
 }
 
 # --- Notifications ------------------------------------------------------------------------------
-# Transitions write outbox rows (workflows.Notification); a Celery task on the "notifications"
+# Transitions write outbox rows (notifications.Notification); a Celery task on the "notifications"
 # queue delivers each one; beat re-enqueues what was lost. See README "Notifications".
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; an SMTP call never hangs a worker
 NOTIFICATION_MESSAGE_ID_DOMAIN = env.str(

@@ -2,23 +2,22 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from ops import health
 from registry import views as registry_views
-
-from . import views
 
 # The admin's log-in is allauth's: the same rate limits and two-factor apply there.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", registry_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("directory/", registry_views.directory, name="directory"),
     path("directory/<slug:slug>/", registry_views.affiliate_detail, name="affiliate-detail"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
-    path("account/tokens/", include("api.tokens")),  # personal API tokens
-    path("", include("workflows.urls")),
+    path("account/tokens/", include("accounts.tokens")),  # personal API tokens
+    path("", include("portal.urls")),
 ]
 
 admin.site.site_header = "Federation Registry"

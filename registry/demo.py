@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT, ensure_role_groups
+
 from .demo_data import DEMO_ORGANIZATIONS
 from .models import CountryRegion, Membership, MembershipCategory, Organization, Standing
 from .regions import load_default_regions
-from .roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT, ensure_role_groups
 
 DEMO_PASSWORD = "federation-demo"
 

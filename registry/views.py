@@ -1,4 +1,4 @@
-"""The public directory of affiliates."""
+"""The public pages: the landing page and the directory of affiliates."""
 
 from itertools import groupby
 
@@ -78,3 +78,8 @@ def directory(request):
 def affiliate_detail(request, slug: str):
     organization = get_object_or_404(affiliate_list().select_related("region__parent"), slug=slug)
     return render(request, "registry/affiliate_detail.html", {"organization": organization})
+
+
+@require_safe
+def home(request):
+    return render(request, "home.html", {"affiliate_count": affiliate_list().count()})

@@ -21,7 +21,7 @@ def main() -> int:
     django.setup()
     from django.db.models import Count
 
-    from workflows.models import Notification, NotificationState
+    from notifications.models import Notification, NotificationState
 
     deadline = time.monotonic() + float(os.environ.get("SOAK_OUTBOX_WAIT", "60"))
     while True:

@@ -42,8 +42,8 @@ def seed(fixtures_path: Path) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from accounts.tokens import token_create
     from api.models import PartnerKey
-    from api.tokens import token_create
     from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Region
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -88,19 +88,19 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\
 
 def secretariat_user(**kwargs):
     """A member of staff in the Secretariat group (admin access through its group permissions)."""
-    from registry.roles import SECRETARIAT
+    from accounts.roles import SECRETARIAT
 
     return UserFactory(groups=[SECRETARIAT], is_staff=True, **kwargs)
 
 
 def reviewer_user(**kwargs):
-    from registry.roles import REVIEWERS
+    from accounts.roles import REVIEWERS
 
     return UserFactory(groups=[REVIEWERS], **kwargs)
 
 
 def committee_member(**kwargs):
-    from registry.roles import EXECUTIVE_COMMITTEE
+    from accounts.roles import EXECUTIVE_COMMITTEE
 
     return UserFactory(groups=[EXECUTIVE_COMMITTEE], **kwargs)
 

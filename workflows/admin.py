@@ -6,7 +6,7 @@ on the list), each calling its service. A refused action (``WorkflowError``) com
 an error message, never as an error page.
 
 Access is by Django model permissions (the Secretariat group gets them from
-``registry.roles.SECRETARIAT_PERMISSIONS``): "view" to see; "change" on applications to run
+``accounts.roles.SECRETARIAT_PERMISSIONS``): "view" to see; "change" on applications to run
 their transitions, which the services then allow to the Secretariat only.
 """
 
@@ -30,14 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
-from registry import roles
+from accounts import roles
 from registry.models import MembershipCategory
 from registry.selectors import region_tree, region_with_descendants_ids
 
-from . import (
-    admin_outbox,  # noqa: F401 — registers the outbox's admin (its own module)
-    services,
-)
+from . import services
 from .errors import ErrorCode, WorkflowError
 from .models import (
     ApplicationDocument,

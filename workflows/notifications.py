@@ -1,49 +1,42 @@
-"""Events that the workflow announces by e-mail, written as outbox rows by the services.
+"""Events that the workflow announces by e-mail: who is told of what (``PLANS``).
 
-``emit`` runs inside the caller's transaction: it resolves the recipients of an event,
-writes one ``Notification`` row per recipient (a unique idempotency key per event and
-recipient, so the same event never writes twice) and enqueues delivery after commit.
-If the transaction rolls back, no row exists and nothing is enqueued. Delivery itself
-is in ``workflows.outbox``. The context stored on a row holds ids and plain strings only;
+``emit`` runs inside the caller's transaction: it resolves the recipients of an event and
+hands one outbox row per recipient to ``notifications.services.outbox_write`` (a unique
+idempotency key per event and recipient, so the same event never writes twice; delivery
+enqueued after commit). If the transaction rolls back, no row exists and nothing is
+enqueued. Delivery itself is the ``notifications`` app's. The context stored on a row holds ids and plain strings only;
 the e-mail is rendered from it at delivery.
 """
 
 import datetime
 import hashlib
-import logging
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from registry import roles
+from accounts import roles
+from notifications.models import Notification
+from notifications.services import outbox_write
 
-from .errors import ErrorCode, WorkflowError
 from .events import Event
 from .models import (
     FINAL_STATES,
     ApplicationState,
     MembershipApplication,
-    Notification,
-    NotificationState,
     Review,
     ReviewerAssignment,
     Voter,
     VoteRound,
 )
 
-__all__ = ["Event", "emit", "notification_cancel", "notification_retry", "portal_link"]
+__all__ = ["Event", "emit", "portal_link"]
 
-logger = logging.getLogger(__name__)
-User = get_user_model()
 
 # Audiences: who reads an e-mail decides its template (``<event>`` or ``<event>_<audience>``).
 APPLICANT = "applicant"
@@ -88,16 +81,12 @@ class Recipient(NamedTuple):
         return self.user.get_full_name().strip() or self.user.email or self.user.get_username()
 
 
-def _group_members(group: str) -> list:
-    return list(User.objects.filter(is_active=True, groups__name=group).distinct().order_by("pk"))
-
-
 def _secretariat() -> list[Recipient]:
-    return [Recipient.of(u, SECRETARIAT) for u in _group_members(roles.SECRETARIAT)]
+    return [Recipient.of(u, SECRETARIAT) for u in roles.members_of(roles.SECRETARIAT)]
 
 
 def _committee() -> list[Recipient]:
-    return [Recipient.of(u, COMMITTEE) for u in _group_members(roles.EXECUTIVE_COMMITTEE)]
+    return [Recipient.of(u, COMMITTEE) for u in roles.committee_members()]
 
 
 def _applicant(application: MembershipApplication) -> list[Recipient]:
@@ -162,54 +151,101 @@ def _comment(log: StateLog | None) -> str:
     return ((log.description if log is not None else "") or "").strip()
 
 
-def _plan(event: Event, application, log, ctx: dict[str, Any]) -> Plan:
-    vote_round: VoteRound | None = ctx.pop("round", None)
-    context: dict[str, Any] = {}
-    if vote_round is not None:
-        context.update(_round_context(vote_round))
+def _submitted(application, log, ctx, context) -> Plan:
+    return Plan(_log_discriminator(log, Event.SUBMITTED), _applicant(application) + _secretariat(), context)
 
-    if event == Event.SUBMITTED:
-        return Plan(_log_discriminator(log, event), _applicant(application) + _secretariat(), context)
-    if event == Event.INFO_REQUESTED:
-        context["message"] = str(ctx.get("message") or _comment(log))
-        return Plan(_log_discriminator(log, event), _applicant(application), context)
-    if event == Event.RESUBMITTED:
-        context["comment"] = _comment(log)
-        return Plan(_log_discriminator(log, event), _secretariat(), context)
-    if event == Event.REVIEWER_ASSIGNED:
-        reviewer = ctx["reviewer"]
-        assignment = ctx.get("assignment") or ReviewerAssignment.objects.get(
-            application=application, reviewer=reviewer
-        )
-        return Plan(f"assignment{assignment.pk}", [Recipient.of(reviewer, REVIEWER)], context)
-    if event == Event.REVIEW_COMPLETE:
-        review = ctx.get("review") or Review.objects.filter(application=application).order_by("-pk").first()
-        context["review_count"] = application.reviews.count()
-        return Plan(f"review{review.pk if review else 0}", _secretariat(), context)
-    if event == Event.VOTE_OPENED:
-        voters = Voter.objects.filter(round=vote_round, user__is_active=True).select_related("user")
-        return Plan(_log_discriminator(log, event), [Recipient.of(v.user, VOTER) for v in voters], context)
-    if event == Event.VOTE_REMINDER:
-        voters = (
-            Voter.objects.filter(round=vote_round, user__is_active=True, recused_at__isnull=True)
-            .filter(ballot__isnull=True)
-            .select_related("user")
-        )
-        return Plan(f"round{vote_round.pk}", [Recipient.of(v.user, VOTER) for v in voters], context)
-    if event in (Event.ADMITTED, Event.REJECTED):
+
+def _info_requested(application, log, ctx, context) -> Plan:
+    context["message"] = str(ctx.get("message") or _comment(log))
+    return Plan(_log_discriminator(log, Event.INFO_REQUESTED), _applicant(application), context)
+
+
+def _resubmitted(application, log, ctx, context) -> Plan:
+    context["comment"] = _comment(log)
+    return Plan(_log_discriminator(log, Event.RESUBMITTED), _secretariat(), context)
+
+
+def _reviewer_assigned(application, log, ctx, context) -> Plan:
+    reviewer = ctx["reviewer"]
+    assignment = ctx.get("assignment") or ReviewerAssignment.objects.get(
+        application=application, reviewer=reviewer
+    )
+    return Plan(f"assignment{assignment.pk}", [Recipient.of(reviewer, REVIEWER)], context)
+
+
+def _review_complete(application, log, ctx, context) -> Plan:
+    review = ctx.get("review") or Review.objects.filter(application=application).order_by("-pk").first()
+    context["review_count"] = application.reviews.count()
+    return Plan(f"review{review.pk if review else 0}", _secretariat(), context)
+
+
+def _vote_opened(application, log, ctx, context) -> Plan:
+    voters = Voter.objects.filter(round=ctx["round"], user__is_active=True).select_related("user")
+    return Plan(
+        _log_discriminator(log, Event.VOTE_OPENED), [Recipient.of(v.user, VOTER) for v in voters], context
+    )
+
+
+def _vote_reminder(application, log, ctx, context) -> Plan:
+    vote_round = ctx["round"]
+    voters = (
+        Voter.objects.filter(round=vote_round, user__is_active=True, recused_at__isnull=True)
+        .filter(ballot__isnull=True)
+        .select_related("user")
+    )
+    return Plan(f"round{vote_round.pk}", [Recipient.of(v.user, VOTER) for v in voters], context)
+
+
+def _decided(event: Event):
+    def plan(application, log, ctx, context) -> Plan:
+        vote_round = ctx.get("round")
         context["by_vote"] = vote_round is not None
         context["reason"] = str(ctx.get("reason") or ("" if vote_round else _comment(log)))
         return Plan(_log_discriminator(log, event), _applicant(application) + _committee(), context)
-    if event in (Event.NO_QUORUM, Event.WITHDRAWN):
-        context["comment"] = _comment(log) if event == Event.WITHDRAWN else ""
+
+    return plan
+
+
+def _to_secretariat(event: Event, *, with_comment: bool):
+    def plan(application, log, ctx, context) -> Plan:
+        context["comment"] = _comment(log) if with_comment else ""
         return Plan(_log_discriminator(log, event), _secretariat(), context)
-    if event == Event.DIGEST:
-        context["day"] = ctx["day"]
-        context["items"] = ctx["items"]
-        context["total"] = ctx.get("total", len(ctx["items"]))
-        context["days"] = ctx.get("days", settings.DIGEST_WAITING_DAYS)
-        return Plan(f"day{ctx['day']}", _secretariat(), context)
-    raise ValueError(f"Unknown event {event!r}")
+
+    return plan
+
+
+def _digest(application, log, ctx, context) -> Plan:
+    context["day"] = ctx["day"]
+    context["items"] = ctx["items"]
+    context["total"] = ctx.get("total", len(ctx["items"]))
+    context["days"] = ctx.get("days", settings.DIGEST_WAITING_DAYS)
+    return Plan(f"day{ctx['day']}", _secretariat(), context)
+
+
+# Event → who is told, with what: each entry takes (application, log row, the caller's context,
+# the shared context so far) and returns the event's Plan.
+PLANS = {
+    Event.SUBMITTED: _submitted,
+    Event.INFO_REQUESTED: _info_requested,
+    Event.RESUBMITTED: _resubmitted,
+    Event.REVIEWER_ASSIGNED: _reviewer_assigned,
+    Event.REVIEW_COMPLETE: _review_complete,
+    Event.VOTE_OPENED: _vote_opened,
+    Event.VOTE_REMINDER: _vote_reminder,
+    Event.ADMITTED: _decided(Event.ADMITTED),
+    Event.REJECTED: _decided(Event.REJECTED),
+    Event.NO_QUORUM: _to_secretariat(Event.NO_QUORUM, with_comment=False),
+    Event.WITHDRAWN: _to_secretariat(Event.WITHDRAWN, with_comment=True),
+    Event.DIGEST: _digest,
+}
+
+
+def _event_plan(event: Event, application, log, ctx: dict[str, Any]) -> Plan:
+    if event not in PLANS:
+        raise ValueError(f"Unknown event {event!r}")
+    vote_round: VoteRound | None = ctx.get("round")
+    context: dict[str, Any] = _round_context(vote_round) if vote_round is not None else {}
+    return PLANS[event](application, log, ctx, context)
 
 
 def _template(event: Event, audience: str) -> str:
@@ -233,14 +269,17 @@ def idempotency_key(event: Event, application_id: int | None, discriminator: str
 def emit(event: Event, *, application, log=None, **context) -> list[Notification]:
     """Write the outbox rows of ``event`` in the caller's transaction; return the new ones.
 
-    Resolve the recipients, build each row's key and context, insert the rows whose key is
-    new (a second identical event writes nothing), enqueue each new row's delivery on commit.
+    Resolve the recipients (``PLANS``), build each row's key and context, hand the rows to
+    the outbox (``outbox_write``: new keys only, delivery enqueued on commit).
     """
     event = Event(event)
-    plan = _plan(event, application, log, dict(context))
+    plan = _event_plan(event, application, log, dict(context))
     base = _application_context(application) if application is not None else {}
     base.update(plan.context)
     application_id = application.pk if application is not None else None
+    subject_type = (
+        ContentType.objects.get_for_model(MembershipApplication) if application is not None else None
+    )
 
     rows: dict[str, Notification] = {}
     for recipient in plan.recipients:
@@ -259,33 +298,11 @@ def emit(event: Event, *, application, log=None, **context) -> list[Notification
             event=event.value,
             template=_template(event, recipient.audience),
             context=row_context,
-            application_id=application_id,
+            subject_type=subject_type,
+            subject_id=application_id,
             idempotency_key=key,
         )
-    if not rows:
-        return []
-    existing = set(
-        Notification.objects.filter(idempotency_key__in=list(rows)).values_list("idempotency_key", flat=True)
-    )
-    new_keys = [key for key in rows if key not in existing]
-    if not new_keys:
-        return []
-    Notification.objects.bulk_create([rows[key] for key in new_keys], ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(idempotency_key__in=new_keys, state=NotificationState.PENDING).order_by(
-            "pk"
-        )
-    )
-    enqueue_on_commit([n.pk for n in created])
-    return created
-
-
-def enqueue_on_commit(notification_ids: Iterable[int]) -> None:
-    """Enqueue delivery of each row after the current transaction commits (ids only)."""
-    from .tasks import deliver_notification  # the tasks module imports the services, which import us
-
-    for pk in notification_ids:
-        deliver_notification.delay_on_commit(notification_id=pk)
+    return outbox_write(rows.values())
 
 
 # --- periodic producers: the vote reminder and the daily digest ------------------------------------
@@ -362,51 +379,3 @@ def digest_send(*, now: datetime.datetime | None = None) -> list[Notification]:
         return emit(
             Event.DIGEST, application=None, day=now.date().isoformat(), items=items, total=total, days=days
         )
-
-
-# --- the secretariat's actions on the outbox (admin) --------------------------------------------------
-
-
-def _require_outbox_admin(actor) -> None:
-    if not (getattr(actor, "is_superuser", False) and actor.is_active) and not roles.is_secretariat(actor):
-        raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the secretariat may manage the outbox."))
-
-
-@transaction.atomic
-def notification_retry(*, notification: Notification, actor) -> Notification:
-    """A failed, cancelled or waiting e-mail: send it now, with a fresh count of attempts.
-
-    Check, lock, reset to pending (due now, attempts 0, the last error kept), enqueue on commit.
-    """
-    _require_outbox_admin(actor)
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
-    if locked.state not in (NotificationState.FAILED, NotificationState.CANCELLED, NotificationState.PENDING):
-        raise WorkflowError(
-            ErrorCode.NOT_ALLOWED,
-            _("This e-mail is “%(state)s”: it cannot be sent again.") % {"state": locked.get_state_display()},
-        )
-    locked.state = NotificationState.PENDING
-    locked.attempts = 0
-    locked.next_attempt_at = timezone.now()
-    locked.claimed_at = None
-    locked.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_at"])
-    enqueue_on_commit([locked.pk])
-    logger.info("Notification %s queued again by %s", locked.pk, actor)
-    return locked
-
-
-@transaction.atomic
-def notification_cancel(*, notification: Notification, actor) -> Notification:
-    """Never send a pending or failed e-mail. Check, lock, mark cancelled."""
-    _require_outbox_admin(actor)
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
-    if locked.state not in (NotificationState.PENDING, NotificationState.FAILED):
-        raise WorkflowError(
-            ErrorCode.NOT_ALLOWED,
-            _("This e-mail is “%(state)s”: it cannot be cancelled.") % {"state": locked.get_state_display()},
-        )
-    locked.state = NotificationState.CANCELLED
-    locked.next_attempt_at = None
-    locked.save(update_fields=["state", "next_attempt_at"])
-    logger.info("Notification %s cancelled by %s", locked.pk, actor)
-    return locked

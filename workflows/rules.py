@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from registry import roles
+from accounts import roles
 
 if TYPE_CHECKING:
     from .models import MembershipApplication
@@ -117,6 +117,21 @@ def may_view(application: "MembershipApplication", user) -> bool:
     return application.state != ApplicationState.DRAFT and (
         roles.is_reviewer(user) or roles.is_committee_member(user)
     )
+
+
+def sees_as_applicant(application: "MembershipApplication", user) -> bool:
+    """The applicant sees their own case only as its applicant, whatever other role they hold
+    (a conflict of interest is excluded by rule): staff appear as "the federation", and only the
+    comments meant for the applicant are shown."""
+    return is_applicant(application, user)
+
+
+# Transitions whose comment is meant for the applicant and shown in their history.
+APPLICANT_VISIBLE_COMMENTS = frozenset({"request_info", "reject", "withdraw", "resubmit", "submit"})
+
+
+def may_read_comment(application: "MembershipApplication", user, transition: str) -> bool:
+    return not sees_as_applicant(application, user) or transition in APPLICANT_VISIBLE_COMMENTS
 
 
 # --- the vote -----------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
-from registry import roles
+from accounts import roles
+from accounts.people import display_name
 from registry.selectors import region_with_descendants_ids
 
 from . import rules
@@ -52,6 +54,76 @@ def _state_logs(application: MembershipApplication) -> QuerySet[StateLog]:
 def application_history(*, application: MembershipApplication) -> list[StateLog]:
     """The transition log, oldest first, with who acted."""
     return list(_state_logs(application).select_related("by").order_by("timestamp", "pk"))
+
+
+# What a logged transition means, said to the applicant and to the committee.
+STEP_WORDS: dict[str, object] = {
+    "submit": _("The application was sent."),
+    "resubmit": _("The application was sent again with the information asked for."),
+    "request_info": _("The secretariat asked for more information."),
+    "start_review": _("The review started."),
+    "complete_review": _("The review was finished."),
+    "open_vote": _("The Executive Committee's vote opened."),
+    "close_vote": _("The vote closed."),
+    "reject": _("The secretariat rejected the application."),
+    "withdraw": _("The application was withdrawn."),
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One logged step as a given person may read it."""
+
+    when: datetime.datetime
+    transition: str
+    source: str
+    to: str
+    by: str | None  # who acted: a name, "The federation" for staff seen by the applicant; None: the system
+    by_viewer: bool  # the reader took this step
+    comment: str
+
+    @property
+    def what(self):
+        return STEP_WORDS.get(self.transition, self.transition)
+
+    @property
+    def who(self):
+        """For the pages: "You", a name, "The federation", or "The system"."""
+        if self.by_viewer:
+            return _("You")
+        return self.by or _("The system")
+
+    @property
+    def state_label(self):
+        return ApplicationState(self.to).label if self.to in ApplicationState.values else self.to
+
+
+def application_history_for(*, application: MembershipApplication, viewer) -> list[HistoryEntry]:
+    """The transition log, oldest first, as ``viewer`` may read it (``rules.sees_as_applicant``,
+    ``rules.may_read_comment``). The portal's status and committee pages and the API show this."""
+    as_applicant = rules.sees_as_applicant(application, viewer)
+    entries = []
+    for log in application_history(application=application):
+        if log.by is None:
+            by = str(_("The federation")) if as_applicant else None
+        elif as_applicant and log.by_id != application.applicant_id:
+            by = str(_("The federation"))
+        else:
+            by = display_name(log.by)
+        entries.append(
+            HistoryEntry(
+                when=log.timestamp,
+                transition=log.transition,
+                source=log.source_state,
+                to=log.state,
+                by=by,
+                by_viewer=log.by_id is not None and log.by_id == getattr(viewer, "pk", None),
+                comment=(log.description or "")
+                if rules.may_read_comment(application, viewer, log.transition)
+                else "",
+            )
+        )
+    return entries
 
 
 def latest_info_request(*, application: MembershipApplication) -> StateLog | None:

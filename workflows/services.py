@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
-from registry import roles
+from accounts import roles
 from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Standing
 from registry.validators import (
     validate_founding_year,

@@ -7,8 +7,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import PersonalToken
-from api.tokens import token_create
+from accounts.models import PersonalToken
+from accounts.tokens import token_create
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import ApplicationFactory, committee_member, secretariat_user
 from tests.workflows.helpers import new_draft
@@ -163,3 +163,17 @@ def test_answers_are_private_and_never_cached(cast, api_as):
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "Authorization" in response["Vary"]
+
+
+def test_an_officer_who_applies_needs_two_factor_for_their_own_application_too(settings):
+    """The same rule as the portal's (tests/portal/test_accounts.py): no exception for the applicant."""
+    settings.OFFICERS_REQUIRE_MFA = True
+    officer = secretariat_user()
+    application = new_draft(type("People", (), {"applicant": officer})())
+    document = application.documents.first()
+    client = client_with(f"Token {token_for(officer)}")
+    url = f"{API}{application.pk}/documents/{document.pk}/"
+
+    assert error_code(client.get(url), 403) == "mfa_required"
+    TOTP.activate(officer, generate_totp_secret())
+    assert client.get(url).status_code == 200

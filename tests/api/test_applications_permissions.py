@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from drf_spectacular.generators import SchemaGenerator
 
-from api.models import PersonalToken
+from accounts.models import PersonalToken
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
 from tests.workflows.helpers import application_in, new_draft

@@ -5,8 +5,8 @@ import re
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from api.models import PersonalToken
-from api.tokens import MAX_ACTIVE_TOKENS, token_create
+from accounts.models import PersonalToken
+from accounts.tokens import MAX_ACTIVE_TOKENS, token_create
 from tests.api.workflow_fixtures import client_with
 from tests.factories import applicant_user, secretariat_user
 

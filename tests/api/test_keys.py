@@ -139,7 +139,7 @@ def test_the_admin_shows_a_new_key_once(client):
 
 
 def test_the_secretariat_may_create_and_revoke_partner_keys():
-    from registry.roles import SECRETARIAT, ensure_role_groups
+    from accounts.roles import SECRETARIAT, ensure_role_groups
 
     ensure_role_groups()
     user = UserFactory(groups=[SECRETARIAT], is_staff=True)

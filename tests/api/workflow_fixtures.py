@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from rest_framework.test import APIClient
 
-from api.models import PersonalToken
+from accounts.models import PersonalToken
 from tests.factories import PartnerKeyFactory, reviewer_user
 from tests.workflows.helpers import People
 from workflows.models import MembershipApplication

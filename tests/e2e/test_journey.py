@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
 
-from registry.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT
+from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.e2e.helpers import PASSWORD, TINY_PDF, confirmation_link, log_in, verified_user
 from workflows.models import ApplicationState, MembershipApplication

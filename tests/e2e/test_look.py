@@ -8,10 +8,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
+from ops.demo import seed_demo_applications
 from registry.demo import DEMO_PASSWORD, seed_demo
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.e2e.helpers import log_in
-from workflows.demo import seed_demo_applications
 from workflows.models import ApplicationState, MembershipApplication
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

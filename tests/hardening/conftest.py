@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from api.tokens import token_create
+from accounts.tokens import token_create
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,

@@ -695,7 +695,9 @@ ADMIN_OWN_ROWS = {"admin/login/", "admin/logout/"}  # in TABLE, every role
 ADMIN_FORBIDDEN_APPS = {"auth", "account", "mfa"}
 ADMIN_SECRETARIAT = {
     "admin/": {GET: 200},
-    "admin/(?P<app_label>auth|account|mfa|registry|workflows|api)/$": {GET: 200},  # /admin/registry/
+    "admin/(?P<app_label>auth|account|mfa|registry|notifications|workflows|api)/$": {
+        GET: 200
+    },  # /admin/registry/
     "admin/registry/organization/": {GET: 200},
     "admin/registry/organization/<path:object_id>/change/": {GET: 200},
     "admin/registry/organization/<path:object_id>/history/": {GET: 200},
@@ -706,7 +708,7 @@ ADMIN_SECRETARIAT = {
     "admin/workflows/membershipapplication/<path:object_id>/delete/": {GET: 403, POST: 403},
     "admin/workflows/membershipapplication/<path:object_id>/transition/<slug:name>/": {GET: 200},
     "admin/workflows/membershipapplication/<path:object_id>/document/<int:document_id>/": {GET: 200},
-    "admin/workflows/notification/add/": {GET: 403, POST: 403},
+    "admin/notifications/notification/add/": {GET: 403, POST: 403},
     "admin/workflows/voteround/add/": {GET: 403, POST: 403},
     "admin/api/partnerkey/": {GET: 200},
     "admin/api/partnerkey/add/": {GET: 200},
@@ -848,7 +850,7 @@ def test_applicant_b_never_learns_that_a_s_application_or_documents_exist(world,
     """On every URL that names an application or a document (pages and API), B's answer for A's
     (draft, under review) is B's answer for an id that exists nowhere: 404 outside the committee
     pages (which refuse B with 403 before looking anything up), never A's data, no change."""
-    from api.tokens import token_create
+    from accounts.tokens import token_create
 
     token = token_create(user=world.users["applicant_b"], name="b")[1] if via == "token" else None
     routes_here = [r for r in OBJECT_ROUTES if via == "session" or r.route.startswith("api/")]

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from notifications.models import Notification, NotificationState
 from tests.conftest import REQUIRE_SERVICES
 from tests.integration.harness import CeleryWorker, RedisServer, SmtpServer, database_url, wait_until
 from tests.notifications.helpers import (
@@ -29,7 +30,6 @@ from tests.notifications.helpers import (
     screening_rejection_story,
 )
 from workflows import services
-from workflows.models import Notification, NotificationState
 from workflows.notifications import Event, digest_send, vote_reminders_send
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -162,7 +162,7 @@ def sweep_until_all_sent(*, timeout: float, supervise=None) -> None:
     ``supervise``, called on every round, may restart a worker that exited, as the process
     supervisor does in production (docker compose ``restart: unless-stopped``).
     """
-    from workflows.tasks import sweep_notifications
+    from notifications.tasks import sweep_notifications
 
     def swept() -> bool:
         if all_sent():

@@ -7,13 +7,12 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import mail
 from django.test import RequestFactory
 
+from notifications.admin import NotificationAdmin
+from notifications.models import Notification, NotificationState
+from notifications.services import OutboxError, notification_cancel, notification_retry
 from tests.factories import UserFactory, committee_member
 from tests.notifications.helpers import new_draft
 from workflows import services
-from workflows.admin_outbox import NotificationAdmin
-from workflows.errors import WorkflowError
-from workflows.models import Notification, NotificationState
-from workflows.notifications import notification_cancel, notification_retry
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +82,7 @@ def test_cancel_stops_a_pending_row_and_refuses_a_sent_one(model_admin, rows, ca
 
 
 def test_a_cancelled_row_is_never_sent(rows, cast):
-    from workflows.tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     notification_cancel(notification=rows[0], actor=cast.sec)
     assert deliver_notification(notification_id=rows[0].pk) == "skipped"
@@ -91,10 +90,10 @@ def test_a_cancelled_row_is_never_sent(rows, cast):
 
 
 def test_only_the_secretariat_manages_the_outbox(rows, cast):
-    with pytest.raises(WorkflowError) as refused:
+    with pytest.raises(OutboxError) as refused:
         notification_retry(notification=rows[0], actor=committee_member(username="c9@example.org"))
     assert refused.value.code == "forbidden"
-    with pytest.raises(WorkflowError):
+    with pytest.raises(OutboxError):
         notification_cancel(notification=rows[0], actor=cast.applicant)
     assert Notification.objects.get(pk=rows[0].pk).state == S.PENDING
 
@@ -102,12 +101,12 @@ def test_only_the_secretariat_manages_the_outbox(rows, cast):
 def test_a_row_being_sent_cannot_be_retried_or_cancelled(rows, cast):
     Notification.objects.filter(pk=rows[0].pk).update(state=S.SENDING)
     for service in (notification_retry, notification_cancel):
-        with pytest.raises(WorkflowError) as refused:
+        with pytest.raises(OutboxError) as refused:
             service(notification=rows[0], actor=cast.sec)
         assert refused.value.code == "not_allowed"
 
 
 def test_the_secretariat_group_may_see_and_act_on_the_outbox(cast):
-    assert cast.sec.has_perm("workflows.view_notification")
-    assert cast.sec.has_perm("workflows.change_notification")
-    assert not cast.sec.has_perm("workflows.delete_notification")
+    assert cast.sec.has_perm("notifications.view_notification")
+    assert cast.sec.has_perm("notifications.change_notification")
+    assert not cast.sec.has_perm("notifications.delete_notification")

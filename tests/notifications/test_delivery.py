@@ -7,12 +7,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from notifications import delivery as outbox
+from notifications.models import Notification, NotificationState
+from notifications.tasks import deliver_notification
 from tests.notifications.backends import ScriptedBackend
 from tests.notifications.helpers import new_draft
-from workflows import outbox, services
-from workflows.models import Notification, NotificationState
+from workflows import services
 from workflows.notifications import Event
-from workflows.tasks import deliver_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -301,7 +302,7 @@ def test_every_template_renders_a_subject_a_text_and_an_html_body(template):
             {"id": 2, "name": "B", "country_code": "GH", "state_label": "Reviewed", "days": 15, "link": "l2"},
         ],
     }
-    message = outbox.render(
+    message = outbox.message_build(
         Notification(template=template, context=context, recipient_email="kim@example.org")
     )
 

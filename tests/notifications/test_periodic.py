@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from notifications.models import Notification
 from tests.notifications.helpers import new_draft, open_vote_story
 from workflows import services
-from workflows.models import Notification
 from workflows.notifications import Event, digest_send, vote_reminders_send
 from workflows.tasks import send_daily_digest, send_vote_reminders
 
@@ -90,7 +90,7 @@ def test_the_digest_lists_applications_waiting_too_long_once_a_day(cast, setting
     assert sorted(n.recipient_id for n in first) == sorted(u.pk for u in cast.secretariat)
     assert second == []
     row = first[0]
-    assert row.application is None
+    assert row.subject is None
     assert [item["id"] for item in row.context["items"]] == [old.pk]
     assert row.context["items"][0]["days"] == 20
     assert row.context["total"] == 1

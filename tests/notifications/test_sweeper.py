@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from notifications import delivery as outbox
+from notifications.models import Notification, NotificationState
+from notifications.tasks import sweep_notifications
 from tests.notifications.helpers import new_draft
-from workflows import outbox, services
-from workflows.models import Notification, NotificationState
-from workflows.tasks import sweep_notifications
+from workflows import services
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_the_periodic_task_runs_the_sweeper(rows, sweep_settings):
 def test_a_broker_outage_at_enqueue_time_leaves_the_row_for_the_sweeper(
     cast, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    from workflows.tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")

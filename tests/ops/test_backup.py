@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django_fsm_log.models import StateLog
 
+from accounts.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
+from ops import backup
 from registry.models import ArchivedDecision, CountryRegion, Membership, Organization, Region
-from registry.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
-from workflows import backup, services
+from workflows import services
 from workflows.models import ApplicationState, MembershipApplication
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_documents_in_memory")]

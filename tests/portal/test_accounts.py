@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
-from tests.factories import UserFactory, committee_member, reviewer_user, secretariat_user
+from tests.factories import ApplicationFactory, UserFactory, committee_member, reviewer_user, secretariat_user
 from tests.portal.conftest import S
+from tests.workflows.helpers import attach_required_documents
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +259,22 @@ def test_an_officer_with_two_factor_is_asked_for_the_code_at_log_in(client, sett
     response = _log_in(client, officer.email)
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert not _logged_in(client)
+
+
+def test_an_officer_who_applies_needs_two_factor_for_their_own_application_too(client, settings):
+    """One rule on every side (the API refuses the same person: tests/api/test_applications_auth.py)."""
+    settings.OFFICERS_REQUIRE_MFA = True
+    officer = secretariat_user()
+    application = ApplicationFactory(applicant=officer)
+    attach_required_documents(application)
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+    pages = [
+        "/applications/",
+        f"/applications/{application.pk}/",
+        f"/applications/{application.pk}/documents/{application.documents.first().pk}/",
+        "/account/tokens/",
+    ]
+    for path in pages:
+        assert client.get(path)["Location"] == "/accounts/2fa/totp/activate/", path
+    TOTP.activate(officer, generate_totp_secret())
+    assert client.get(pages[2]).status_code == 200

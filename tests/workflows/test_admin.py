@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from registry.roles import SECRETARIAT, ensure_role_groups
+from accounts.roles import SECRETARIAT, ensure_role_groups
 from tests.factories import RegionFactory, UserFactory
 from tests.workflows.helpers import application_in, log_story, new_draft, reload, snapshot
 from workflows import services

@@ -3,7 +3,7 @@
 Counts include SAVEPOINT / RELEASE statements (each ``atomic`` block inside the test's
 transaction is a savepoint) and the outbox rows written by ``workflows.notifications.emit``
 (3 queries per event: existing keys, insert, read back). The caller's user objects are fresh,
-so the actor's groups are read once (``registry.roles`` caches them on the user object).
+so the actor's groups are read once (``accounts.roles`` caches them on the user object).
 
 Known repeats, by design of django-fsm: a transition's guards run twice, once in the service
 (to name the failing one) and once more in django-fsm's ``change_state``; so ``submit`` and

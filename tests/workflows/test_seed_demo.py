@@ -3,9 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from accounts.roles import ROLE_GROUPS
 from registry.demo import DEMO_USERS
 from registry.models import Membership, Organization
-from registry.roles import ROLE_GROUPS
 from registry.selectors import affiliate_list
 from workflows.models import MembershipApplication, VoteRound
 

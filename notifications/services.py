@@ -1,0 +1,106 @@
+"""Writing to the outbox, and the secretariat's actions on it.
+
+``outbox_write`` runs inside the sender's transaction: it inserts the rows whose idempotency
+key is new (the same event never writes twice) and enqueues their delivery after commit. If
+the transaction rolls back, no row exists and nothing is enqueued.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+
+from .models import Notification, NotificationState
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxError(Exception):
+    """A refused action on the outbox: ``code`` (forbidden, not_allowed) and a message for the person."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
+    """Insert the unsaved ``rows`` whose idempotency key is new; enqueue each on commit; return them.
+
+    Read which keys exist, insert the others (``ignore_conflicts``: a concurrent writer of the
+    same key wins quietly), read back the inserted rows, enqueue them on commit.
+    """
+    rows = {row.idempotency_key: row for row in rows}
+    if not rows:
+        return []
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=list(rows)).values_list("idempotency_key", flat=True)
+    )
+    new_keys = [key for key in rows if key not in existing]
+    if not new_keys:
+        return []
+    Notification.objects.bulk_create([rows[key] for key in new_keys], ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(idempotency_key__in=new_keys, state=NotificationState.PENDING).order_by(
+            "pk"
+        )
+    )
+    enqueue_on_commit([n.pk for n in created])
+    return created
+
+
+def enqueue_on_commit(notification_ids: Iterable[int]) -> None:
+    """Enqueue delivery of each row after the current transaction commits (ids only)."""
+    from .tasks import deliver_notification  # the tasks module imports delivery, which imports us
+
+    for pk in notification_ids:
+        deliver_notification.delay_on_commit(notification_id=pk)
+
+
+def _require_outbox_admin(actor) -> None:
+    if not (getattr(actor, "is_superuser", False) and actor.is_active) and not roles.is_secretariat(actor):
+        raise OutboxError("forbidden", _("Only the secretariat may manage the outbox."))
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, actor) -> Notification:
+    """A failed, cancelled or waiting e-mail: send it now, with a fresh count of attempts.
+
+    Check, lock, reset to pending (due now, attempts 0, the last error kept), enqueue on commit.
+    """
+    _require_outbox_admin(actor)
+    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    if locked.state not in (NotificationState.FAILED, NotificationState.CANCELLED, NotificationState.PENDING):
+        raise OutboxError(
+            "not_allowed",
+            _("This e-mail is “%(state)s”: it cannot be sent again.") % {"state": locked.get_state_display()},
+        )
+    locked.state = NotificationState.PENDING
+    locked.attempts = 0
+    locked.next_attempt_at = timezone.now()
+    locked.claimed_at = None
+    locked.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_at"])
+    enqueue_on_commit([locked.pk])
+    logger.info("Notification %s queued again by %s", locked.pk, actor)
+    return locked
+
+
+@transaction.atomic
+def notification_cancel(*, notification: Notification, actor) -> Notification:
+    """Never send a pending or failed e-mail. Check, lock, mark cancelled."""
+    _require_outbox_admin(actor)
+    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    if locked.state not in (NotificationState.PENDING, NotificationState.FAILED):
+        raise OutboxError(
+            "not_allowed",
+            _("This e-mail is “%(state)s”: it cannot be cancelled.") % {"state": locked.get_state_display()},
+        )
+    locked.state = NotificationState.CANCELLED
+    locked.next_attempt_at = None
+    locked.save(update_fields=["state", "next_attempt_at"])
+    logger.info("Notification %s cancelled by %s", locked.pk, actor)
+    return locked

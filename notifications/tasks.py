@@ -1,0 +1,51 @@
+"""The outbox's tasks. Their names keep the ``workflows.tasks`` prefix they were first
+published under, so messages in flight during a deploy are still consumed."""
+
+import functools
+import logging
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+
+from . import delivery
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxTask(DjangoTask):
+    """``delay_on_commit`` that never fails the committed transaction.
+
+    The outbox row is already committed when the message is published; if the broker is
+    down, the publish error is logged and the sweeper enqueues the row later. (Celery's own
+    ``delay_on_commit`` would raise out of the caller's ``atomic`` block after the commit.)
+    """
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self._delay_or_log, *args, **kwargs), robust=True)
+
+    def _delay_or_log(self, *args, **kwargs) -> None:
+        try:
+            self.delay(*args, **kwargs)
+        except Exception as exc:
+            logger.warning("Could not enqueue %s%s (%r); the sweeper will", self.name, kwargs or args, exc)
+
+
+@shared_task(
+    name="workflows.tasks.deliver_notification",
+    base=OutboxTask,
+    # Idempotent (the row is locked and checked), so acknowledge after it ran: a message whose
+    # worker dies is delivered again rather than lost. Routed to the "notifications" queue.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def deliver_notification(notification_id: int) -> str:
+    """Send one outbox row (``notifications.delivery.deliver``)."""
+    return delivery.deliver(notification_id=notification_id)
+
+
+@shared_task(name="workflows.tasks.sweep_notifications", ignore_result=True)
+def sweep_notifications() -> dict[str, list[int]]:
+    """Reset rows stuck in sending and re-enqueue lost pending rows (Celery beat, every minute)."""
+    return delivery.sweep()

@@ -1,0 +1,737 @@
+"""Backups of the registry and of the federation's decisions, as one JSON document.
+
+``export_registry()`` writes, in a fixed order so that the same data gives the same
+bytes: the regions (with their parent's code), the country → region mapping, the
+organizations (by slug), their memberships, and the decisions: every application in
+a final state (admitted, rejected, withdrawn) with its dates and each vote round's
+rules, tally and outcome, followed by the decisions restored earlier
+(``registry.ArchivedDecision``), merged in one order.
+
+``import_registry()`` loads such a document into a database whose registry is empty
+(or, with ``replace``, after deleting the registry), in one transaction, keeping every
+timestamp; decisions become ``ArchivedDecision`` rows. Export → import into a fresh
+database → export gives the same bytes. A document that is not valid raises
+``BackupError`` with every problem found, and nothing is written.
+
+What a backup does not hold: user accounts, applications still open, the applicants'
+contact persons, documents, reviews and named ballots, the outbox, and the change
+history of organizations and memberships (the import starts a new one).
+"""
+
+import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+
+from registry.models import (
+    ArchivedDecision,
+    CountryRegion,
+    Membership,
+    Organization,
+    Region,
+)
+from workflows.models import FINAL_STATES, MembershipApplication, VoteOutcome, VoteRound
+
+FORMAT = "federation-registry-backup"
+VERSION = 1
+
+ORGANIZATION_FIELDS = (
+    "slug",
+    "name",
+    "acronym",
+    "country",
+    "region",
+    "city",
+    "website",
+    "email",
+    "founded_year",
+    "students_represented",
+    "kind",
+    "created_at",
+    "updated_at",
+)
+MEMBERSHIP_FIELDS = (
+    "organization",
+    "category",
+    "standing",
+    "admitted_on",
+    "ended_on",
+    "created_at",
+    "updated_at",
+)
+DECISION_FIELDS = (
+    "name",
+    "acronym",
+    "country",
+    "region",
+    "city",
+    "kind",
+    "organization",
+    "state",
+    "created_at",
+    "submitted_at",
+    "decided_at",
+    "vote_rounds",
+)
+ROUND_FIELDS = (
+    "number",
+    "category",
+    "opened_at",
+    "deadline",
+    "closed_at",
+    "rules",
+    "outcome",
+    "is_void",
+    "yes",
+    "no",
+    "abstain",
+    "eligible",
+)
+ROUND_OUTCOMES = ("", *VoteOutcome.values)
+SECTIONS = ("regions", "countries", "organizations", "memberships", "decisions")
+
+
+class BackupError(Exception):
+    """The document cannot be imported; ``problems`` lists why (at most ``MAX_PROBLEMS``)."""
+
+    MAX_PROBLEMS = 20
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = problems or []
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        lines = [self.args[0]]
+        shown = self.problems[: self.MAX_PROBLEMS]
+        lines += [f"  - {problem}" for problem in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"  … and {len(self.problems) - len(shown)} more.")
+        return "\n".join(lines)
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def _timestamp(value: datetime.datetime | None) -> str | None:
+    """UTC, to the microsecond, always the same spelling: 2024-05-01T12:00:00.000000Z."""
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _country(value) -> str:
+    return getattr(value, "code", None) or (value or "")
+
+
+def _canonical(value: Any) -> Any:
+    """JSON with every object's keys sorted: PostgreSQL's jsonb does not keep their order."""
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def _round_json(vote_round: dict[str, Any]) -> dict[str, Any]:
+    """A round as stored in ``ArchivedDecision.vote_rounds``, in the export's key order."""
+    return {key: _canonical(vote_round[key]) for key in ROUND_FIELDS}
+
+
+def render(data: dict[str, Any]) -> str:
+    """The document as text: UTF-8 JSON, two-space indent, keys in their given order, final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def _round_data(vote_round: VoteRound) -> dict[str, Any]:
+    return {
+        "number": vote_round.number,
+        "category": vote_round.category,
+        "opened_at": _timestamp(vote_round.opened_at),
+        "deadline": _timestamp(vote_round.deadline),
+        "closed_at": _timestamp(vote_round.closed_at),
+        "rules": _canonical(vote_round.rules),
+        "outcome": vote_round.outcome,
+        "is_void": vote_round.is_void,
+        "yes": vote_round.yes_count,
+        "no": vote_round.no_count,
+        "abstain": vote_round.abstain_count,
+        "eligible": vote_round.eligible_count,
+    }
+
+
+def _decision_sort_key(decision: dict[str, Any]) -> tuple:
+    return (decision["decided_at"] or "", decision["created_at"] or "", decision["name"], decision["country"])
+
+
+def export_data() -> dict[str, Any]:
+    """The whole backup as a dict (see the module's docstring), read in one consistent snapshot."""
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if snapshot:  # the transaction's first statement: one snapshot for every query below
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _export_data()
+
+
+def _export_data() -> dict[str, Any]:
+    region_codes = dict(Region.objects.values_list("pk", "code"))
+    regions = sorted(
+        (
+            {"code": code, "name": name, "parent": region_codes.get(parent_id)}
+            for code, name, parent_id in Region.objects.values_list("code", "name", "parent_id")
+        ),
+        key=lambda r: r["code"],
+    )
+    countries = sorted(
+        (
+            {"country": _country(country), "region": region_codes[region_id]}
+            for country, region_id in CountryRegion.objects.values_list("country", "region_id")
+        ),
+        key=lambda c: c["country"],
+    )
+
+    org_slugs: dict[int, str] = {}
+    organizations = []
+    for org in Organization.objects.order_by("pk"):
+        org_slugs[org.pk] = org.slug
+        organizations.append(
+            {
+                "slug": org.slug,
+                "name": org.name,
+                "acronym": org.acronym,
+                "country": _country(org.country),
+                "region": region_codes[org.region_id],
+                "city": org.city,
+                "website": org.website,
+                "email": org.email,
+                "founded_year": org.founded_year,
+                "students_represented": org.students_represented,
+                "kind": org.kind,
+                "created_at": _timestamp(org.created_at),
+                "updated_at": _timestamp(org.updated_at),
+            }
+        )
+    organizations.sort(key=lambda o: o["slug"])
+
+    memberships = [
+        {
+            "organization": org_slugs[m.organization_id],
+            "category": m.category,
+            "standing": m.standing,
+            "admitted_on": _date(m.admitted_on),
+            "ended_on": _date(m.ended_on),
+            "created_at": _timestamp(m.created_at),
+            "updated_at": _timestamp(m.updated_at),
+        }
+        for m in Membership.objects.order_by("pk")
+    ]
+    # Stable sort: equal keys keep the database's order, which an import preserves.
+    memberships.sort(key=lambda m: (m["organization"], m["admitted_on"], m["created_at"]))
+
+    decisions = []
+    applications = (
+        MembershipApplication.objects.filter(state__in=FINAL_STATES)
+        .prefetch_related("vote_rounds")
+        .order_by("pk")
+    )
+    for application in applications:
+        decisions.append(
+            {
+                "name": application.name,
+                "acronym": application.acronym,
+                "country": _country(application.country),
+                "region": region_codes.get(application.region_id),
+                "city": application.city,
+                "kind": application.kind,
+                "organization": org_slugs.get(application.organization_id),
+                "state": application.state,
+                "created_at": _timestamp(application.created_at),
+                "submitted_at": _timestamp(application.submitted_at),
+                "decided_at": _timestamp(application.decided_at),
+                "vote_rounds": [
+                    _round_data(r) for r in sorted(application.vote_rounds.all(), key=lambda r: r.number)
+                ],
+            }
+        )
+    for archived in ArchivedDecision.objects.order_by("pk"):
+        decisions.append(
+            {
+                "name": archived.name,
+                "acronym": archived.acronym,
+                "country": _country(archived.country),
+                "region": region_codes.get(archived.region_id),
+                "city": archived.city,
+                "kind": archived.kind,
+                "organization": org_slugs.get(archived.organization_id),
+                "state": archived.state,
+                "created_at": _timestamp(archived.created_at),
+                "submitted_at": _timestamp(archived.submitted_at),
+                "decided_at": _timestamp(archived.decided_at),
+                "vote_rounds": [_round_json(r) for r in archived.vote_rounds],
+            }
+        )
+    decisions.sort(key=_decision_sort_key)
+
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "regions": regions,
+        "countries": countries,
+        "organizations": organizations,
+        "memberships": memberships,
+        "decisions": decisions,
+    }
+
+
+def export_registry() -> str:
+    return render(export_data())
+
+
+# --- import: reading and checking the document ------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}")
+
+    def from_validation(self, where: str, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    self.add(where, error if field == "__all__" else f"{field}: {error}")
+        else:
+            for error in exc.messages:
+                self.add(where, error)
+
+
+def _parse_timestamp(value: Any, *, required: bool = True) -> datetime.datetime | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("a timestamp (text such as 2024-05-01T12:00:00.000000Z) is required")
+    parsed = datetime.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"the timestamp {value!r} has no time zone")
+    return parsed.astimezone(datetime.UTC)
+
+
+def _parse_date(value: Any, *, required: bool = True) -> datetime.date | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("a date (text such as 2024-05-01) is required")
+    return datetime.date.fromisoformat(value)
+
+
+def parse(text: str | bytes) -> dict[str, Any]:
+    """Decode a document and check its frame (format, version, sections); raise ``BackupError``."""
+    try:
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise BackupError(f"The file is not UTF-8 text: {exc.reason}.") from None
+    except json.JSONDecodeError as exc:
+        raise BackupError(
+            f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError(f'The file is not a Federation Registry backup (its "format" is not "{FORMAT}").')
+    version = data.get("version")
+    if version != VERSION:
+        raise BackupError(
+            f"The backup's format version is {version!r}; this version of the registry reads version {VERSION}."
+        )
+    problems = [
+        f'"{section}" must be a list.' for section in SECTIONS if not isinstance(data.get(section), list)
+    ]
+    if problems:
+        raise BackupError("The backup is incomplete.", problems)
+    return data
+
+
+@dataclass
+class _Plan:
+    """The rows to create, built and checked before anything is written."""
+
+    regions: list[Region]
+    region_parents: list[tuple[Region, str]]
+    countries: list[tuple[CountryRegion, Region]]
+    organizations: list[Organization]
+    organization_times: list[tuple[datetime.datetime, datetime.datetime]]
+    memberships: list[tuple[Membership, str]]
+    membership_times: list[tuple[datetime.datetime, datetime.datetime]]
+    decisions: list[tuple[ArchivedDecision, str | None, str | None]]
+
+
+def _record(problems: _Problems, section: str, index: int, item: Any, fields: tuple[str, ...]) -> bool:
+    where = f"{section}[{index}]"
+    if not isinstance(item, dict):
+        problems.add(where, "must be an object")
+        return False
+    missing = [field for field in fields if field not in item]
+    unknown = sorted(set(item) - set(fields))
+    if missing:
+        problems.add(where, f"missing {', '.join(missing)}")
+    if unknown:
+        problems.add(where, f"unknown {', '.join(unknown)}")
+    return not missing and not unknown
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be text")
+    return value
+
+
+def _optional_int(item: dict[str, Any], key: str) -> int | None:
+    value = item[key]
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValueError(f"{key} must be a whole number or null")
+    return value
+
+
+def _plan(data: dict[str, Any]) -> _Plan:
+    problems = _Problems()
+
+    # Regions: codes unique, parents known, no cycle.
+    regions: dict[str, Region] = {}
+    parents: dict[str, str] = {}
+    for index, item in enumerate(data["regions"]):
+        if not _record(problems, "regions", index, item, ("code", "name", "parent")):
+            continue
+        where = f"regions[{index}]"
+        try:
+            code, name = _text(item, "code"), _text(item, "name")
+            parent = item["parent"]
+            if parent is not None and not isinstance(parent, str):
+                raise ValueError("parent must be a region code or null")
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        if code in regions:
+            problems.add(where, f"the region code {code!r} appears twice")
+            continue
+        region = Region(code=code, name=name)
+        try:
+            region.full_clean(exclude=["parent"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        regions[code] = region
+        if parent is not None:
+            parents[code] = parent
+    for code, parent in parents.items():
+        if parent not in regions:
+            problems.add(f"region {code!r}", f"unknown parent region code {parent!r}")
+    for start in parents:
+        node, steps = parents.get(start), 0
+        while node is not None and node != start and steps <= len(parents):
+            node, steps = parents.get(node), steps + 1
+        if node == start:
+            problems.add(f"region {start!r}", "its parent regions form a cycle")
+    names = Counter(r.name for r in regions.values())
+    problems.items += [f"regions: the name {n!r} appears {c} times" for n, c in names.items() if c > 1]
+
+    def region_of(where: str, code: Any, *, required: bool = True) -> Region | None:
+        if code is None and not required:
+            return None
+        if not isinstance(code, str) or code not in regions:
+            problems.add(where, f"unknown region code {code!r}")
+            return None
+        return regions[code]
+
+    # Country → region.
+    countries: list[tuple[CountryRegion, Region]] = []
+    seen_countries: set[str] = set()
+    for index, item in enumerate(data["countries"]):
+        if not _record(problems, "countries", index, item, ("country", "region")):
+            continue
+        where = f"countries[{index}]"
+        region = region_of(where, item["region"])
+        country = item["country"]
+        if not isinstance(country, str):
+            problems.add(where, "country must be a country code")
+            continue
+        if country in seen_countries:
+            problems.add(where, f"the country {country!r} appears twice")
+            continue
+        seen_countries.add(country)
+        row = CountryRegion(country=country)
+        try:
+            row.full_clean(exclude=["region"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        if region is not None:
+            countries.append((row, region))
+
+    # Organizations.
+    organizations: dict[str, Organization] = {}
+    organization_times = []
+    for index, item in enumerate(data["organizations"]):
+        if not _record(problems, "organizations", index, item, ORGANIZATION_FIELDS):
+            continue
+        where = f"organizations[{index}]"
+        slug = item["slug"]
+        if not isinstance(slug, str):
+            problems.add(where, "slug must be text")
+            continue
+        if slug in organizations:
+            problems.add(where, f"the slug {slug!r} appears twice")
+            continue
+        region = region_of(where, item["region"])
+        try:
+            org = Organization(
+                slug=_text(item, "slug"),
+                name=_text(item, "name"),
+                acronym=_text(item, "acronym"),
+                country=_text(item, "country"),
+                city=_text(item, "city"),
+                website=_text(item, "website"),
+                email=_text(item, "email"),
+                founded_year=_optional_int(item, "founded_year"),
+                students_represented=_optional_int(item, "students_represented"),
+                kind=_text(item, "kind"),
+            )
+            times = (_parse_timestamp(item["created_at"]), _parse_timestamp(item["updated_at"]))
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        try:
+            org.full_clean(exclude=["region"], validate_unique=False)
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        if region is not None:
+            org.region = region
+        organizations[slug] = org
+        organization_times.append(times)
+
+    # Memberships.
+    memberships = []
+    membership_times = []
+    active: Counter[str] = Counter()
+    for index, item in enumerate(data["memberships"]):
+        if not _record(problems, "memberships", index, item, MEMBERSHIP_FIELDS):
+            continue
+        where = f"memberships[{index}]"
+        slug = item["organization"]
+        if not isinstance(slug, str) or slug not in organizations:
+            problems.add(where, f"unknown organization slug {slug!r}")
+            continue
+        try:
+            membership = Membership(
+                category=_text(item, "category"),
+                standing=_text(item, "standing"),
+                admitted_on=_parse_date(item["admitted_on"]),
+                ended_on=_parse_date(item["ended_on"], required=False),
+            )
+            times = (_parse_timestamp(item["created_at"]), _parse_timestamp(item["updated_at"]))
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        try:
+            membership.full_clean(exclude=["organization"], validate_unique=False)
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        if membership.standing == "active":
+            active[slug] += 1
+            if active[slug] == 2:
+                problems.add(where, f"the organization {slug!r} has more than one active membership")
+        memberships.append((membership, slug))
+        membership_times.append(times)
+
+    # Decisions.
+    decisions = []
+    for index, item in enumerate(data["decisions"]):
+        if not _record(problems, "decisions", index, item, DECISION_FIELDS):
+            continue
+        where = f"decisions[{index}]"
+        region = region_of(where, item["region"], required=False)
+        slug = item["organization"]
+        if slug is not None and (not isinstance(slug, str) or slug not in organizations):
+            problems.add(where, f"unknown organization slug {slug!r}")
+            continue
+        try:
+            decision = ArchivedDecision(
+                name=_text(item, "name"),
+                acronym=_text(item, "acronym"),
+                country=_text(item, "country"),
+                city=_text(item, "city"),
+                kind=_text(item, "kind"),
+                state=_text(item, "state"),
+                created_at=_parse_timestamp(item["created_at"]),
+                submitted_at=_parse_timestamp(item["submitted_at"], required=False),
+                decided_at=_parse_timestamp(item["decided_at"], required=False),
+                vote_rounds=_vote_rounds(item["vote_rounds"]),
+            )
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        try:
+            decision.full_clean(
+                exclude=["organization", "region", "imported_at"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        decisions.append((decision, item["region"], slug))
+
+    if problems.items:
+        raise BackupError("The backup cannot be imported; nothing was changed.", problems.items)
+    return _Plan(
+        regions=list(regions.values()),
+        region_parents=[(regions[code], parent) for code, parent in parents.items()],
+        countries=countries,
+        organizations=list(organizations.values()),
+        organization_times=organization_times,
+        memberships=memberships,
+        membership_times=membership_times,
+        decisions=decisions,
+    )
+
+
+def _vote_rounds(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ValueError("vote_rounds must be a list")
+    for number, vote_round in enumerate(value):
+        if not isinstance(vote_round, dict) or set(vote_round) != set(ROUND_FIELDS):
+            raise ValueError(f"vote_rounds[{number}] must have exactly: {', '.join(ROUND_FIELDS)}")
+        for key in ("opened_at", "deadline", "closed_at"):
+            _parse_timestamp(vote_round[key], required=key == "opened_at")
+        for key in ("number", "yes", "no", "abstain", "eligible"):
+            count = vote_round[key]
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise ValueError(f"vote_rounds[{number}].{key} must be a whole number ≥ 0")
+        if vote_round["outcome"] not in ROUND_OUTCOMES:
+            raise ValueError(
+                f"vote_rounds[{number}].outcome must be one of {', '.join(map(repr, ROUND_OUTCOMES))}"
+            )
+        if not isinstance(vote_round["is_void"], bool) or not isinstance(vote_round["category"], str):
+            raise ValueError(f"vote_rounds[{number}]: is_void must be true or false, category text")
+    return [_round_json(vote_round) for vote_round in value]
+
+
+# --- import: writing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    regions: int
+    countries: int
+    organizations: int
+    memberships: int
+    decisions: int
+
+
+def registry_counts() -> dict[str, int]:
+    """What the registry holds now; an import needs every count at zero (or ``replace``)."""
+    return {
+        "regions": Region.objects.count(),
+        "countries": CountryRegion.objects.count(),
+        "organizations": Organization.objects.count(),
+        "memberships": Membership.objects.count(),
+        "archived decisions": ArchivedDecision.objects.count(),
+    }
+
+
+def _delete_registry() -> None:
+    ArchivedDecision.objects.all().delete()
+    Membership.objects.all().delete()
+    Organization.objects.all().delete()
+    CountryRegion.objects.all().delete()
+    Region.objects.update(parent=None)
+    Region.objects.all().delete()
+
+
+def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult:
+    """Load a backup in one transaction; raise ``BackupError`` (nothing written) when it cannot."""
+    data = parse(text)
+    plan = _plan(data)
+    with transaction.atomic():
+        applications = MembershipApplication.objects.count()
+        if applications:
+            raise BackupError(
+                f"The database has {applications} membership applications: a backup is restored into a "
+                "database without any (they refer to the registry, which the import creates or replaces)."
+            )
+        counts = registry_counts()
+        if any(counts.values()):
+            if not replace:
+                held = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+                raise BackupError(
+                    f"The registry is not empty ({held}). Import into an empty database, "
+                    "or use --replace to delete the registry first."
+                )
+            try:
+                _delete_registry()
+            except ProtectedError as exc:
+                raise BackupError(f"The registry cannot be deleted: {exc.args[0]}") from None
+        try:
+            _write(plan)
+        except IntegrityError as exc:
+            raise BackupError(
+                f"The backup breaks a rule of the database: {exc}. Nothing was changed."
+            ) from None
+    return ImportResult(
+        regions=len(plan.regions),
+        countries=len(plan.countries),
+        organizations=len(plan.organizations),
+        memberships=len(plan.memberships),
+        decisions=len(plan.decisions),
+    )
+
+
+def _write(plan: _Plan) -> None:
+    reason = "Restored from a backup (import_registry)"
+    Region.objects.bulk_create(plan.regions)
+    by_code = {region.code: region for region in plan.regions}
+    for region, parent in plan.region_parents:
+        region.parent = by_code[parent]
+    Region.objects.bulk_update([region for region, _ in plan.region_parents], ["parent"])
+
+    countries = []
+    for row, region in plan.countries:
+        row.region = by_code[region.code]
+        countries.append(row)
+    CountryRegion.objects.bulk_create(countries)
+
+    for org in plan.organizations:
+        org.search_text = org.build_search_text()  # bulk_create does not call save()
+    Organization.objects.bulk_create(plan.organizations)
+    # auto_now / auto_now_add set the times on insert: put the backup's back.
+    for org, (created, updated) in zip(plan.organizations, plan.organization_times, strict=True):
+        org.created_at, org.updated_at = created, updated
+    Organization.objects.bulk_update(plan.organizations, ["created_at", "updated_at"], batch_size=500)
+    Organization.history.bulk_history_create(plan.organizations, default_change_reason=reason)
+
+    orgs = {org.slug: org for org in plan.organizations}
+    memberships = []
+    for membership, slug in plan.memberships:
+        membership.organization = orgs[slug]
+        memberships.append(membership)
+    Membership.objects.bulk_create(memberships)
+    for membership, (created, updated) in zip(memberships, plan.membership_times, strict=True):
+        membership.created_at, membership.updated_at = created, updated
+    Membership.objects.bulk_update(memberships, ["created_at", "updated_at"], batch_size=500)
+    Membership.history.bulk_history_create(memberships, default_change_reason=reason)
+
+    decisions = []
+    for decision, region_code, slug in plan.decisions:
+        decision.region = by_code.get(region_code) if region_code else None
+        decision.organization = orgs.get(slug) if slug else None
+        decisions.append(decision)
+    ArchivedDecision.objects.bulk_create(decisions)

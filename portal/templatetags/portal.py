@@ -1,0 +1,39 @@
+"""Template helpers of the portal: roles for the navigation, states in plain words."""
+
+from django import template
+
+from accounts import roles
+from portal.presentation import state_words
+from workflows.models import ApplicationState
+
+register = template.Library()
+
+
+@register.filter
+def has_committee_access(user) -> bool:
+    """Whether the committee pages are for ``user`` (Secretariat, Reviewers, Executive Committee)."""
+    return roles.is_secretariat(user) or roles.is_reviewer(user) or roles.is_committee_member(user)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    try:
+        return ApplicationState(state).label
+    except ValueError:
+        return state
+
+
+@register.filter
+def state_summary(state: str) -> str:
+    try:
+        return state_words(state).summary
+    except KeyError:
+        return ""
+
+
+@register.filter
+def state_tone(state: str) -> str:
+    try:
+        return state_words(state).tone
+    except KeyError:
+        return ""
