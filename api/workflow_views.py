@@ -9,7 +9,6 @@ keys are refused. Every application is fetched through
 """
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import FileResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, mixins, renderers, status, viewsets
@@ -24,6 +23,7 @@ from rest_framework.settings import api_settings
 from accounts.mfa import officer_needs_mfa
 from registry.selectors import region_with_descendants_ids
 from workflows import selectors, services
+from workflows.documents import document_response
 from workflows.models import MembershipApplication
 
 from . import workflow_schema as docs
@@ -255,16 +255,9 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if document is None:
             raise exceptions.NotFound(_("This application has no document with this id."))
         try:
-            handle = document.file.open("rb")
+            return document_response(document)
         except FileNotFoundError:
             raise exceptions.NotFound(_("The file of this document is missing.")) from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
 
     # --- transitions: one action, one service --------------------------------------------------------
 
@@ -362,7 +355,7 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def ballots(self, request, pk=None):
         application = self.get_object()
         body = self.validated(BallotInputSerializer)
-        ballot = services.vote_cast(application=application, voter=request.user, **body)
+        ballot = services.vote_cast(application=application, member=request.user, **body)
         return Response(BallotSerializer(ballot).data, status=status.HTTP_201_CREATED)
 
     @docs.recuse
@@ -370,7 +363,7 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def recusal(self, request, pk=None):
         application = self.get_object()
         body = self.validated(RecusalInputSerializer)
-        voter = services.vote_recuse(application=application, voter=request.user, **body)
+        voter = services.vote_recuse(application=application, member=request.user, **body)
         return Response(RecusalSerializer(voter).data)
 
     @docs.history

@@ -9,15 +9,14 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accounts import roles
 from registry.models import CountryRegion, MembershipCategory, Region
 from registry.selectors import region_tree
+from workflows import selectors
 from workflows.documents import ACCEPTED_DESCRIPTION
 from workflows.models import (
     ApplicationState,
@@ -246,16 +245,6 @@ class RejectForm(ExpectedStateMixin):
     )
 
 
-def possible_reviewers(application: MembershipApplication):
-    User = get_user_model()
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[roles.REVIEWERS, roles.EXECUTIVE_COMMITTEE])
-        .filter(~Q(pk=application.applicant_id))
-        .distinct()
-        .order_by("first_name", "last_name", "email")
-    )
-
-
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         name = obj.get_full_name()
@@ -273,7 +262,7 @@ class AssignReviewersForm(ExpectedStateMixin):
 
     def __init__(self, *args, application: MembershipApplication, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = possible_reviewers(application)
+        self.fields["reviewers"].queryset = selectors.possible_reviewers(application=application)
         if application.state != ApplicationState.SUBMITTED:
             del self.fields["start_review"]
 

@@ -20,7 +20,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,11 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
-from accounts import roles
 from registry.models import MembershipCategory
 from registry.selectors import region_tree, region_with_descendants_ids
 
-from . import services
+from . import selectors, services
+from .documents import document_response
 from .errors import ErrorCode, WorkflowError
 from .models import (
     ApplicationDocument,
@@ -170,17 +170,6 @@ class MessageForm(TransitionForm):
         self.fields["comment"].help_text = _("Sent to the applicant and kept in the log.")
 
 
-def possible_reviewers(application: MembershipApplication):
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.REVIEWERS, roles.EXECUTIVE_COMMITTEE])
-        .exclude(pk=application.applicant_id)
-        .exclude(review_assignments__application=application)
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
-
-
 class UserChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user) -> str:
         name = user.get_full_name()
@@ -197,7 +186,9 @@ class ReviewersForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = possible_reviewers(self.application)
+        self.fields["reviewers"].queryset = selectors.possible_reviewers(
+            application=self.application
+        ).exclude(review_assignments__application=self.application)
         self.fields["reviewers"].help_text = _("Members of Reviewers or the Executive Committee.")
 
 
@@ -251,21 +242,27 @@ TRANSITIONS = {
             "request_info",
             _("Request information"),
             MessageForm,
-            lambda a, u, d: services.application_request_info(application=a, actor=u, comment=d["comment"]),
+            lambda a, u, d: services.application_request_info(
+                application=a, actor=u, expected_state=d.get("state"), comment=d["comment"]
+            ),
             _("Information requested from the applicant."),
         ),
         AdminTransition(
             "reject",
             _("Reject as ineligible"),
             MessageForm,
-            lambda a, u, d: services.application_reject(application=a, actor=u, comment=d["comment"]),
+            lambda a, u, d: services.application_reject(
+                application=a, actor=u, expected_state=d.get("state"), comment=d["comment"]
+            ),
             _("Application rejected."),
         ),
         AdminTransition(
             "assign_reviewers",
             _("Assign reviewers"),
             AssignReviewersForm,
-            lambda a, u, d: services.reviewers_assign(application=a, actor=u, reviewers=list(d["reviewers"])),
+            lambda a, u, d: services.reviewers_assign(
+                application=a, actor=u, expected_state=d.get("state"), reviewers=list(d["reviewers"])
+            ),
             _("Reviewers assigned."),
             fsm=False,
             states=(S.SUBMITTED, S.UNDER_REVIEW),
@@ -275,7 +272,11 @@ TRANSITIONS = {
             _("Start the review"),
             ReviewersForm,
             lambda a, u, d: services.application_start_review(
-                application=a, actor=u, reviewers=list(d.get("reviewers") or ()), comment=d["comment"]
+                application=a,
+                actor=u,
+                expected_state=d.get("state"),
+                reviewers=list(d.get("reviewers") or ()),
+                comment=d["comment"],
             ),
             _("Review started."),
         ),
@@ -284,7 +285,7 @@ TRANSITIONS = {
             _("Complete the review"),
             TransitionForm,
             lambda a, u, d: services.application_complete_review(
-                application=a, actor=u, comment=d["comment"]
+                application=a, actor=u, expected_state=d.get("state"), comment=d["comment"]
             ),
             _("Review completed."),
         ),
@@ -294,6 +295,7 @@ TRANSITIONS = {
             OpenVoteForm,
             lambda a, u, d: services.vote_open(
                 application=a,
+                expected_state=d.get("state"),
                 actor=u,
                 deadline=d.get("deadline"),
                 category=d.get("category") or MembershipCategory.FULL,
@@ -305,7 +307,9 @@ TRANSITIONS = {
             "close_vote",
             _("Close the vote"),
             TransitionForm,
-            lambda a, u, d: services.vote_close(application=a, actor=u, comment=d["comment"]),
+            lambda a, u, d: services.vote_close(
+                application=a, actor=u, expected_state=d.get("state"), comment=d["comment"]
+            ),
             _("Vote closed."),
         ),
     ]
@@ -476,16 +480,6 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             form = transition.form(request.POST, application=application)
             if form.is_valid():
-                if form.cleaned_data["state"] != application.state:
-                    messages.error(
-                        request,
-                        gettext(
-                            "Someone else changed this application meanwhile: it is now “%(state)s”. "
-                            "Nothing was done."
-                        )
-                        % {"state": application.get_state_display()},
-                    )
-                    return HttpResponseRedirect(change_url)
                 try:
                     transition.run(application, request.user, form.cleaned_data)
                 except WorkflowError as error:
@@ -521,12 +515,9 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         document = get_object_or_404(ApplicationDocument, pk=document_id, application=application)
         try:
-            handle = document.file.open("rb")
+            return document_response(document)
         except FileNotFoundError:
             raise Http404 from None
-        return FileResponse(
-            handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
-        )
 
     def run_on_each(self, request, queryset, transition: AdminTransition) -> None:
         """Run a transition on each selected application through its service; report each refusal."""

@@ -10,6 +10,7 @@ import re
 import zlib
 
 from django.conf import settings
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -151,3 +152,19 @@ def clean_original_name(name: str, content_type: str | None = None) -> str:
     if extensions and not name.lower().endswith(extensions):
         name += extensions[0]
     return name
+
+
+def document_response(document) -> FileResponse:
+    """A stored document as a download, the same on every side (portal, API, admin), called after
+    the access check: an attachment with its type, never sniffed or rendered (a sandbox CSP), never
+    stored by a cache. Raise ``FileNotFoundError`` when the file is missing."""
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -7,9 +7,10 @@ carries the error code and message the services report when it fails.
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
+from django.db.models import Exists
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -108,6 +109,21 @@ def is_secretariat(application: "MembershipApplication", user) -> bool:
     return roles.is_secretariat(user)
 
 
+def is_assigned_reviewer(application: "MembershipApplication", user) -> bool:
+    return application.assignments.filter(reviewer_id=getattr(user, "pk", None)).exists()
+
+
+def has_reviewed(application: "MembershipApplication", user) -> bool:
+    return application.reviews.filter(reviewer_id=getattr(user, "pk", None)).exists()
+
+
+def may_read_reviews(application: "MembershipApplication", user) -> bool:
+    """Reviewers write their own review before they read the others'; the secretariat always reads."""
+    return roles.is_secretariat(user) or not (
+        is_assigned_reviewer(application, user) and not has_reviewed(application, user)
+    )
+
+
 def may_view(application: "MembershipApplication", user) -> bool:
     """Applicants see their own; the secretariat all; reviewers and committee from submission on."""
     from .models import ApplicationState
@@ -202,3 +218,153 @@ def vote_outcome(tally: Tally, rules: VoteRules) -> str:
     share = Fraction(tally.yes, base)
     passed = share > threshold if strict else share >= threshold
     return "passed" if passed else "failed"
+
+
+# --- who may take which action, in which state: one table for the services and the pages ----------
+
+
+class Refusal(NamedTuple):
+    """Why an action is refused: the services raise it as a WorkflowError; the pages offer an
+    action only when ``refusal`` finds none."""
+
+    code: str
+    message: str
+    details: dict = {}
+
+
+# The longest comment or message kept with a step, a review or a recusal (pages, API and admin
+# alike; the services refuse longer ones).
+COMMENT_MAX_LENGTH = 5000
+
+
+def _state_refusal(application: "MembershipApplication", action: str) -> Refusal:
+    return Refusal(
+        "not_allowed",
+        _("This action (%(action)s) is not possible while the application is “%(state)s”.")
+        % {"action": action.replace("_", " "), "state": application.get_state_display()},
+        {"state": application.state, "action": action},
+    )
+
+
+def _transition_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """A django-fsm transition: its source states, then its ``permission=`` (guards aside)."""
+    from django_fsm import can_proceed
+
+    method = getattr(application, action)
+    if not can_proceed(method, check_conditions=False):
+        return _state_refusal(application, action)
+    if not method._django_fsm.has_transition_perm(application, application.state, user):
+        return Refusal("forbidden", _("You are not allowed to take this action on this application."))
+    return None
+
+
+def _edit_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    if not is_applicant(application, user):
+        return Refusal("forbidden", _("Only the applicant may change this application."))
+    if not application.is_editable:
+        return Refusal(
+            "not_allowed",
+            _("This application cannot be changed while it is “%(state)s”.")
+            % {"state": application.get_state_display()},
+            {"state": application.state},
+        )
+    return None
+
+
+def _assign_reviewers_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    from .models import ApplicationState
+
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may take this action."))
+    if application.state not in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW):
+        return _state_refusal(application, action)
+    return None
+
+
+def _review_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    from .models import ApplicationState
+
+    if application.state != ApplicationState.UNDER_REVIEW:
+        return _state_refusal(application, action)
+    # One query: None when not assigned, else whether their review is in.
+    reviewed = (
+        application.assignments.filter(reviewer_id=getattr(user, "pk", None))
+        .annotate(done=Exists(application.reviews.filter(reviewer_id=getattr(user, "pk", None))))
+        .values_list("done", flat=True)
+        .first()
+    )
+    if reviewed is None:
+        return Refusal("forbidden", _("Only a reviewer assigned to this application may review it."))
+    if reviewed:
+        return Refusal("conflict", _("You have already reviewed this application."))
+    return None
+
+
+def _ballot_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Vote or recuse: an eligible member of the open round's electorate who has neither voted nor recused."""
+    from .models import ApplicationState, Voter
+
+    if application.state != ApplicationState.EXECUTIVE_VOTE:
+        return Refusal("not_allowed", _("There is no open vote on this application."))
+    voter = (
+        Voter.objects.filter(
+            round__application=application, round__closed_at__isnull=True, user_id=getattr(user, "pk", None)
+        )
+        .select_related("ballot")
+        .first()
+    )
+    return electorate_refusal(voter)
+
+
+def electorate_refusal(voter) -> Refusal | None:
+    """Whether a person's row in the open round's electorate (or None) lets them vote or recuse.
+
+    Eligibility is the snapshot taken when the round opened, not today's committee.
+    """
+    if voter is None:
+        return Refusal("forbidden", _("You are not an eligible voter in this round."))
+    if voter.recused_at is not None:
+        return Refusal("forbidden", _("You have recused yourself from this vote."))
+    if hasattr(voter, "ballot"):
+        return Refusal("conflict", _("You have already voted in this round; a ballot is final."))
+    return None
+
+
+def _close_vote_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Only the secretariat closes a vote (asked first, whatever the state); then the transition's
+    own check. In ``executive_vote`` a round is always open (opening makes one, every way out closes it)."""
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may take this action."))
+    return _transition_refusal(application, user, action)
+
+
+# Every action a person may take on an application → the check that refuses it (or None).
+ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | None]] = {
+    "submit": _transition_refusal,
+    "resubmit": _transition_refusal,
+    "withdraw": _transition_refusal,
+    "request_info": _transition_refusal,
+    "reject": _transition_refusal,
+    "start_review": _transition_refusal,
+    "complete_review": _transition_refusal,
+    "open_vote": _transition_refusal,
+    "close_vote": _close_vote_refusal,
+    "edit": _edit_refusal,
+    "assign_reviewers": _assign_reviewers_refusal,
+    "review": _review_refusal,
+    "vote": _ballot_refusal,
+    "recuse": _ballot_refusal,
+}
+
+
+def refusal(action: str, application: "MembershipApplication", user) -> Refusal | None:
+    """Why ``user`` may not take ``action`` on ``application`` now, or None when they may."""
+    return ACTIONS[action](application, user, action)
+
+
+def allowed_actions(application: "MembershipApplication", user) -> set[str]:
+    """The actions ``user`` may take on ``application`` now (guards such as missing documents aside:
+    those are explained when the action is tried)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return {action for action in ACTIONS if refusal(action, application, user) is None}

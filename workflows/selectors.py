@@ -1,10 +1,8 @@
-"""Reads of the workflow for the pages: queues, histories, and what a person may do now.
+"""Reads of the workflow for the pages and the API: queues, histories, and what a person may do now.
 
-``available_actions`` asks the same questions the services ask before they act
-(django-fsm's state check and ``permission=``, the assignment and voter rows), so
-a page offers exactly the buttons that the services would accept, guards aside:
-a guard that fails (a missing document, a pending review) is explained when the
-button is used.
+``available_actions`` reads ``rules.ACTIONS``, the table the services refuse from, so a page
+offers exactly the buttons that the services would accept, guards aside: a guard that fails
+(a missing document, a pending review) is explained when the button is used.
 """
 
 import datetime
@@ -15,7 +13,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
 from accounts import roles
@@ -31,18 +28,6 @@ from .models import (
     VoteRound,
 )
 
-# The transitions a page may offer as buttons, by the name of their method.
-TRANSITIONS = (
-    "submit",
-    "resubmit",
-    "withdraw",
-    "request_info",
-    "reject",
-    "start_review",
-    "complete_review",
-    "open_vote",
-    "close_vote",
-)
 QUEUE_STATES = tuple(s for s in ApplicationState if s != ApplicationState.DRAFT)
 
 
@@ -131,6 +116,16 @@ def latest_info_request(*, application: MembershipApplication) -> StateLog | Non
     if application.state != ApplicationState.INFO_REQUESTED:
         return None
     return _state_logs(application).filter(transition="request_info").order_by("-timestamp", "-pk").first()
+
+
+def possible_reviewers(*, application: MembershipApplication):
+    """Who may be assigned to review ``application``: Reviewers and the Executive Committee, never
+    its applicant; by name. The assignment forms list them and the service accepts only them."""
+    return (
+        roles.possible_reviewers()
+        .exclude(pk=application.applicant_id)
+        .order_by("last_name", "first_name", "email", "pk")
+    )
 
 
 def applications_of(*, user) -> QuerySet[MembershipApplication]:
@@ -265,42 +260,9 @@ def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundVi
 
 
 def available_actions(*, application: MembershipApplication, user) -> set[str]:
-    """The actions ``user`` may take on ``application`` now, by the rules the services apply."""
-    actions: set[str] = set()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return actions
-    for name in TRANSITIONS:
-        method = getattr(application, name)
-        if can_proceed(method, check_conditions=False) and method._django_fsm.has_transition_perm(
-            application, application.state, user
-        ):
-            actions.add(name)
-    if rules.is_applicant(application, user) and application.is_editable:
-        actions.add("edit")
-    if roles.is_secretariat(user) and application.state in (
-        ApplicationState.SUBMITTED,
-        ApplicationState.UNDER_REVIEW,
-    ):
-        actions.add("assign_reviewers")
-    if "close_vote" in actions and open_round(application=application) is None:
-        actions.discard("close_vote")
-    if (
-        application.state == ApplicationState.UNDER_REVIEW
-        and application.assignments.filter(reviewer_id=user.pk).exists()
-        and not application.reviews.filter(reviewer_id=user.pk).exists()
-    ):
-        actions.add("review")
-    if application.state == ApplicationState.EXECUTIVE_VOTE and roles.is_committee_member(user):
-        voter = (
-            Voter.objects.filter(
-                round__application=application, round__closed_at__isnull=True, user_id=user.pk
-            )
-            .select_related("ballot")
-            .first()
-        )
-        if voter is not None and voter.recused_at is None and not hasattr(voter, "ballot"):
-            actions.update({"vote", "recuse"})
-    return actions
+    """The actions ``user`` may take on ``application`` now: ``rules.allowed_actions``, the same
+    table the services refuse from."""
+    return rules.allowed_actions(application, user)
 
 
 def waiting_on(*, user, applications) -> dict[int, str]:

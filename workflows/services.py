@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -31,7 +30,7 @@ from registry.validators import (
     validate_students_count,
 )
 
-from . import rules
+from . import rules, selectors
 from .documents import clean_original_name, validate_upload
 from .errors import ErrorCode, WorkflowError
 from .models import (
@@ -49,8 +48,6 @@ from .models import (
     VoteRound,
 )
 from .notifications import Event, emit
-
-User = get_user_model()
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -72,13 +69,16 @@ CONTACT_FIELDS = ("name", "role", "email", "phone")
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _lock(application: MembershipApplication, *, expect_current: bool = True) -> MembershipApplication:
-    """Lock the application's row; refuse when the caller's copy is out of date."""
+def _lock(application: MembershipApplication, *, expected_state: str | None = None) -> MembershipApplication:
+    """Lock the application's row; refuse (``conflict``) a caller who saw another state than it has now.
+
+    ``expected_state`` is the state the caller's page or request showed; None skips the check.
+    """
     try:
         locked = MembershipApplication.objects.select_for_update().get(pk=application.pk)
     except MembershipApplication.DoesNotExist:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This application no longer exists.")) from None
-    if expect_current and locked.state != application.state:
+    if expected_state is not None and locked.state != expected_state:
         raise WorkflowError(
             ErrorCode.CONFLICT,
             _("Someone else changed this application meanwhile: it is now “%(state)s”.")
@@ -88,13 +88,20 @@ def _lock(application: MembershipApplication, *, expect_current: bool = True) ->
     return locked
 
 
-def _state_error(application: MembershipApplication, action: str) -> WorkflowError:
-    return WorkflowError(
-        ErrorCode.NOT_ALLOWED,
-        _("This action (%(action)s) is not possible while the application is “%(state)s”.")
-        % {"action": action.replace("_", " "), "state": application.get_state_display()},
-        details={"state": application.state, "action": action},
-    )
+def _check(action: str, application: MembershipApplication, actor) -> None:
+    """Raise the refusal of ``rules.refusal`` (state, role, done already), if there is one."""
+    refused = rules.refusal(action, application, actor)
+    if refused is not None:
+        raise WorkflowError(refused.code, str(refused.message), details=dict(refused.details))
+
+
+def _check_comment(comment: str | None, *, field: str = "comment") -> None:
+    if len(comment or "") > rules.COMMENT_MAX_LENGTH:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("Please shorten the text: at most %(limit)d characters.") % {"limit": rules.COMMENT_MAX_LENGTH},
+            details={field: [_("At most %(limit)d characters.") % {"limit": rules.COMMENT_MAX_LENGTH}]},
+        )
 
 
 def _guard_details(application: MembershipApplication, guard) -> dict[str, Any]:
@@ -130,12 +137,12 @@ def _transition(
     """Check and run the transition ``name`` on a locked application, save it, return its log row."""
     method = getattr(application, name)
     meta = method._django_fsm
-    if not can_proceed(method, check_conditions=False):
-        raise _state_error(application, name)
-    if not system and not meta.has_transition_perm(application, application.state, actor):
-        raise WorkflowError(
-            ErrorCode.FORBIDDEN, _("You are not allowed to take this action on this application.")
-        )
+    if system:  # the deadline closes a round: the state must allow it; nobody's permission is asked
+        if not can_proceed(method, check_conditions=False):
+            _check(name, application, None)
+    else:
+        _check(name, application, actor)
+    _check_comment(comment)
     application.transition_comment = comment or ""
     for guard in meta.get_transition(application.state).conditions:
         if not guard(application):
@@ -145,26 +152,6 @@ def _transition(
     method(*args, by=actor, description=comment or None)
     application.save()
     return _latest_log(application)
-
-
-def _require_applicant(application: MembershipApplication, actor) -> None:
-    if not rules.is_applicant(application, actor):
-        raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the applicant may change this application."))
-
-
-def _require_secretariat(actor) -> None:
-    if not roles.is_secretariat(actor):
-        raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the secretariat may take this action."))
-
-
-def _require_editable(application: MembershipApplication) -> None:
-    if not application.is_editable:
-        raise WorkflowError(
-            ErrorCode.NOT_ALLOWED,
-            _("This application cannot be changed while it is “%(state)s”.")
-            % {"state": application.get_state_display()},
-            details={"state": application.state},
-        )
 
 
 # What people type: one-line fields take no control or text-direction characters, free text
@@ -279,14 +266,14 @@ def application_update(
     actor,
     data: dict[str, Any],
     contacts: list[dict[str, Any]] | None = None,
+    expected_state: str | None = None,
 ) -> MembershipApplication:
     """Change a draft (or an application the secretariat asked information about).
 
     Lock, check applicant and editable state, validate, save, replace the contacts if given.
     """
-    _require_applicant(application, actor)
-    locked = _lock(application, expect_current=False)
-    _require_editable(locked)
+    locked = _lock(application, expected_state=expected_state)
+    _check("edit", locked, actor)
     _apply_fields(locked, data)
     _validate(locked, exclude=["applicant", "organization", "membership"])
     try:
@@ -304,12 +291,13 @@ def application_update(
 
 
 @transaction.atomic
-def document_add(*, application: MembershipApplication, actor, kind: str, upload) -> ApplicationDocument:
+def document_add(
+    *, application: MembershipApplication, actor, kind: str, upload, expected_state: str | None = None
+) -> ApplicationDocument:
     """Attach a document: check applicant, editable state, kind, type by content, size and active
     content (``documents.validate_upload``); name it for display; store it under a generated name."""
-    _require_applicant(application, actor)
-    locked = _lock(application, expect_current=False)
-    _require_editable(locked)
+    locked = _lock(application, expected_state=expected_state)
+    _check("edit", locked, actor)
     document = ApplicationDocument(
         application=locked,
         kind=kind,
@@ -329,10 +317,10 @@ def document_add(*, application: MembershipApplication, actor, kind: str, upload
 
 
 @transaction.atomic
-def document_remove(*, document: ApplicationDocument, actor) -> None:
-    application = _lock(document.application, expect_current=False)
-    _require_applicant(application, actor)
-    _require_editable(application)
+def document_remove(*, document: ApplicationDocument, actor, expected_state: str | None = None) -> None:
+    """Remove a document while the application is editable; its file goes after commit."""
+    application = _lock(document.application, expected_state=expected_state)
+    _check("edit", application, actor)
     storage, name = document.file.storage, document.file.name
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
@@ -343,10 +331,10 @@ def document_remove(*, document: ApplicationDocument, actor) -> None:
 
 @transaction.atomic
 def application_submit(
-    *, application: MembershipApplication, actor, comment: str = ""
+    *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
     """draft → submitted. Lock, check, transition, log, outbox (receipt to applicant; secretariat)."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "submit", actor=actor, comment=comment)
     locked.submitted_at = locked.submitted_at or log.timestamp
     locked.save(update_fields=["submitted_at"])
@@ -356,10 +344,10 @@ def application_submit(
 
 @transaction.atomic
 def application_resubmit(
-    *, application: MembershipApplication, actor, comment: str = ""
+    *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
     """info_requested → submitted. Lock, check, transition, log, outbox (secretariat)."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "resubmit", actor=actor, comment=comment)
     emit(Event.RESUBMITTED, application=locked, log=log)
     return locked
@@ -367,10 +355,10 @@ def application_resubmit(
 
 @transaction.atomic
 def application_withdraw(
-    *, application: MembershipApplication, actor, comment: str = ""
+    *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
     """Any open state → withdrawn. Lock, check, void an open vote round, transition, log, outbox."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "withdraw", actor=actor, comment=comment)
     locked.vote_rounds.filter(closed_at__isnull=True).update(closed_at=log.timestamp, is_void=True)
     locked.decided_at = log.timestamp
@@ -384,19 +372,21 @@ def application_withdraw(
 
 @transaction.atomic
 def application_request_info(
-    *, application: MembershipApplication, actor, comment: str
+    *, application: MembershipApplication, actor, comment: str, expected_state: str | None = None
 ) -> MembershipApplication:
     """submitted / under_review → info_requested, with the message to the applicant."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "request_info", actor=actor, comment=comment)
     emit(Event.INFO_REQUESTED, application=locked, log=log, message=comment)
     return locked
 
 
 @transaction.atomic
-def application_reject(*, application: MembershipApplication, actor, comment: str) -> MembershipApplication:
+def application_reject(
+    *, application: MembershipApplication, actor, comment: str, expected_state: str | None = None
+) -> MembershipApplication:
     """submitted → rejected at screening (ineligible), with the reason."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "reject", actor=actor, comment=comment)
     locked.decided_at = log.timestamp
     locked.save(update_fields=["decided_at"])
@@ -407,13 +397,8 @@ def application_reject(*, application: MembershipApplication, actor, comment: st
 def _eligible_reviewers(reviewers: Iterable, application: MembershipApplication) -> list:
     reviewers = list(reviewers)
     ids = [getattr(r, "pk", r) for r in reviewers]
-    users = {
-        u.pk: u
-        for u in User.objects.filter(
-            pk__in=ids, is_active=True, groups__name__in=[roles.REVIEWERS, roles.EXECUTIVE_COMMITTEE]
-        ).distinct()
-    }
-    refused = [pk for pk in ids if pk not in users or pk == application.applicant_id]
+    users = {u.pk: u for u in selectors.possible_reviewers(application=application).filter(pk__in=ids)}
+    refused = [pk for pk in ids if pk not in users]
     if refused:
         raise WorkflowError(
             ErrorCode.INVALID,
@@ -427,13 +412,11 @@ def _eligible_reviewers(reviewers: Iterable, application: MembershipApplication)
 
 @transaction.atomic
 def reviewers_assign(
-    *, application: MembershipApplication, actor, reviewers: Iterable
+    *, application: MembershipApplication, actor, reviewers: Iterable, expected_state: str | None = None
 ) -> list[ReviewerAssignment]:
     """Assign reviewers (users or ids) in submitted / under_review; outbox to each new reviewer."""
-    _require_secretariat(actor)
-    locked = _lock(application, expect_current=False)
-    if locked.state not in (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW):
-        raise _state_error(locked, "assign_reviewers")
+    locked = _lock(application, expected_state=expected_state)
+    _check("assign_reviewers", locked, actor)
     wanted = _eligible_reviewers(reviewers, locked)
     already = set(locked.assignments.values_list("reviewer_id", flat=True))
     created = ReviewerAssignment.objects.bulk_create(
@@ -450,13 +433,16 @@ def reviewers_assign(
 
 @transaction.atomic
 def application_start_review(
-    *, application: MembershipApplication, actor, reviewers: Iterable | None = None, comment: str = ""
+    *,
+    application: MembershipApplication,
+    actor,
+    reviewers: Iterable | None = None,
+    comment: str = "",
+    expected_state: str | None = None,
 ) -> MembershipApplication:
     """submitted → under_review. Assign the given reviewers first, then check enough are assigned."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     if reviewers:
-        if not roles.is_secretariat(actor):
-            raise WorkflowError(ErrorCode.FORBIDDEN, _("Only the secretariat may take this action."))
         reviewers_assign(application=locked, actor=actor, reviewers=reviewers)
     _transition(locked, "start_review", actor=actor, comment=comment)
     return locked
@@ -464,16 +450,17 @@ def application_start_review(
 
 @transaction.atomic
 def review_submit(
-    *, application: MembershipApplication, reviewer, recommendation: str, comment: str
+    *,
+    application: MembershipApplication,
+    reviewer,
+    recommendation: str,
+    comment: str,
+    expected_state: str | None = None,
 ) -> Review:
     """An assigned reviewer's one review, under review only; outbox to the secretariat when all are in."""
-    locked = _lock(application, expect_current=False)
-    if locked.state != ApplicationState.UNDER_REVIEW:
-        raise _state_error(locked, "review")
-    if not locked.assignments.filter(reviewer_id=getattr(reviewer, "pk", None)).exists():
-        raise WorkflowError(
-            ErrorCode.FORBIDDEN, _("Only a reviewer assigned to this application may review it.")
-        )
+    locked = _lock(application, expected_state=expected_state)
+    _check("review", locked, reviewer)
+    _check_comment(comment)
     errors = {}
     if recommendation not in Recommendation.values:
         errors["recommendation"] = [_("Choose admit, reject or needs_info.")]
@@ -495,21 +482,15 @@ def review_submit(
 
 @transaction.atomic
 def application_complete_review(
-    *, application: MembershipApplication, actor, comment: str = ""
+    *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
     """under_review → reviewed, once every assigned review is in."""
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     _transition(locked, "complete_review", actor=actor, comment=comment)
     return locked
 
 
 # --- the vote ---------------------------------------------------------------------------------
-
-
-def _committee_members():
-    return (
-        User.objects.filter(is_active=True, groups__name=roles.EXECUTIVE_COMMITTEE).distinct().order_by("pk")
-    )
 
 
 @transaction.atomic
@@ -520,11 +501,12 @@ def vote_open(
     deadline: datetime.datetime | None = None,
     category: str = MembershipCategory.FULL,
     comment: str = "",
+    expected_state: str | None = None,
 ) -> VoteRound:
     """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each."""
     from django.conf import settings
 
-    locked = _lock(application)
+    locked = _lock(application, expected_state=expected_state or application.state)
     now = timezone.now()
     deadline = deadline or now + datetime.timedelta(days=settings.VOTE_DEFAULT_DEADLINE_DAYS)
     errors = {}
@@ -535,7 +517,7 @@ def vote_open(
     if errors:
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
     log = _transition(locked, "open_vote", actor=actor, comment=comment)
-    members = list(_committee_members())
+    members = list(roles.committee_members())
     if not members:
         raise WorkflowError(ErrorCode.INCOMPLETE, _("The Executive Committee has no members to vote."))
     vote_round = VoteRound.objects.create(
@@ -574,21 +556,26 @@ def _everyone_voted(tally: rules.Tally) -> bool:
     return tally.eligible > 0 and tally.cast >= tally.eligible
 
 
-def _eligible_voter(vote_round: VoteRound, user) -> Voter:
-    voter = Voter.objects.filter(round=vote_round, user_id=getattr(user, "pk", None)).first()
-    # Eligibility is the snapshot taken when the round opened, not today's committee.
-    if voter is None:
-        raise WorkflowError(ErrorCode.FORBIDDEN, _("You are not an eligible voter in this round."))
-    if voter.recused_at is not None:
-        raise WorkflowError(ErrorCode.FORBIDDEN, _("You have recused yourself from this vote."))
-    return voter
+def _electorate_row(vote_round: VoteRound, member) -> Voter:
+    """``member``'s row in the round's electorate, refused as ``rules.electorate_refusal`` says."""
+    row = (
+        Voter.objects.filter(round=vote_round, user_id=getattr(member, "pk", None))
+        .select_related("ballot")
+        .first()
+    )
+    if refused := rules.electorate_refusal(row):
+        raise WorkflowError(refused.code, str(refused.message))
+    return row
 
 
 @transaction.atomic
-def vote_cast(*, application: MembershipApplication, voter, choice: str) -> Ballot:
-    """One final ballot. Lock the application and round, check eligibility, record;
+def vote_cast(
+    *, application: MembershipApplication, member, choice: str, expected_state: str | None = None
+) -> Ballot:
+    """One final ballot by ``member`` (a user). Lock the application and round, check the choice and
+    that ``member`` may vote (``rules``: in the round's electorate, not recused, not voted), record;
     close the round when every eligible voter has voted."""
-    locked = _lock(application, expect_current=False)
+    locked = _lock(application, expected_state=expected_state)
     vote_round = _open_round(locked)
     if choice not in BallotChoice.values:
         raise WorkflowError(
@@ -596,10 +583,10 @@ def vote_cast(*, application: MembershipApplication, voter, choice: str) -> Ball
             _("Choose yes, no or abstain."),
             details={"choice": [_("Choose yes, no or abstain.")]},
         )
-    eligible = _eligible_voter(vote_round, voter)
+    electorate_row = _electorate_row(vote_round, member)
     try:
         with transaction.atomic():
-            ballot = Ballot.objects.create(round=vote_round, voter=eligible, choice=choice)
+            ballot = Ballot.objects.create(round=vote_round, voter=electorate_row, choice=choice)
     except IntegrityError:
         raise WorkflowError(
             ErrorCode.CONFLICT, _("You have already voted in this round; a ballot is final.")
@@ -610,29 +597,35 @@ def vote_cast(*, application: MembershipApplication, voter, choice: str) -> Ball
 
 
 @transaction.atomic
-def vote_recuse(*, application: MembershipApplication, voter, reason: str = "") -> Voter:
-    """Leave the round's eligible set before voting; close the round if everyone left has voted."""
-    locked = _lock(application, expect_current=False)
+def vote_recuse(
+    *, application: MembershipApplication, member, reason: str = "", expected_state: str | None = None
+) -> Voter:
+    """``member`` leaves the round's electorate before voting; close the round if everyone left has voted."""
+    locked = _lock(application, expected_state=expected_state)
     vote_round = _open_round(locked)
-    eligible = _eligible_voter(vote_round, voter)
-    if hasattr(eligible, "ballot"):
-        raise WorkflowError(ErrorCode.CONFLICT, _("You have already voted; a ballot is final."))
-    eligible.recused_at = timezone.now()
-    eligible.recusal_reason = (reason or "").strip()
-    eligible.save(update_fields=["recused_at", "recusal_reason"])
+    electorate_row = _electorate_row(vote_round, member)
+    _check_comment(reason, field="reason")
+    electorate_row.recused_at = timezone.now()
+    electorate_row.recusal_reason = (reason or "").strip()
+    electorate_row.save(update_fields=["recused_at", "recusal_reason"])
     if _everyone_voted(round_tally(vote_round)):
         _close_round(locked, vote_round, actor=None, comment=_("Every eligible member has voted."))
-    return eligible
+    return electorate_row
 
 
 @transaction.atomic
 def vote_close(
-    *, application: MembershipApplication, actor=None, comment: str = "", system: bool = False
+    *,
+    application: MembershipApplication,
+    actor=None,
+    comment: str = "",
+    system: bool = False,
+    expected_state: str | None = None,
 ) -> VoteRound:
     """Close the open round (by the secretariat, or by the system at the deadline)."""
-    locked = _lock(application, expect_current=not system)
+    locked = _lock(application, expected_state=None if system else (expected_state or application.state))
     if not system:
-        _require_secretariat(actor)
+        _check("close_vote", locked, actor)
     vote_round = _open_round(locked)
     return _close_round(locked, vote_round, actor=actor, comment=comment)
 

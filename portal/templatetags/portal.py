@@ -12,7 +12,7 @@ register = template.Library()
 @register.filter
 def has_committee_access(user) -> bool:
     """Whether the committee pages are for ``user`` (Secretariat, Reviewers, Executive Committee)."""
-    return roles.is_secretariat(user) or roles.is_reviewer(user) or roles.is_committee_member(user)
+    return roles.has_committee_role(user)
 
 
 @register.filter

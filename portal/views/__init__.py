@@ -5,14 +5,13 @@ never a server error. Every application URL answers 404 to people who may not se
 the application, so nobody learns that someone else's application exists.
 """
 
-import copy
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from portal.forms import (
 )
 from portal.presentation import state_words
 from workflows import rules, selectors, services
+from workflows.documents import document_response
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationDocument, ApplicationState, DocumentKind, MembershipApplication
 
@@ -54,30 +54,6 @@ def _own_application(request, pk: int) -> MembershipApplication:
     if application is None or not rules.is_applicant(application, request.user):
         raise Http404
     return application
-
-
-def _as_seen(application: MembershipApplication, expected_state: str) -> MembershipApplication:
-    """The application as the person saw it: the same row, in the state their page showed.
-
-    The services compare this state with the locked row and refuse a stale caller
-    (``conflict``). ``state`` is a protected FSM field, so it is set in ``__dict__``
-    on a copy; nothing is saved from this object.
-    """
-    seen = copy.copy(application)
-    seen.__dict__["state"] = expected_state
-    return seen
-
-
-def _stale_error(application: MembershipApplication, expected_state: str) -> WorkflowError | None:
-    """The services' conflict error when the page was out of date (for actions that are not transitions)."""
-    if expected_state == application.state:
-        return None
-    return WorkflowError(
-        ErrorCode.CONFLICT,
-        _("Someone else changed this application meanwhile: it is now “%(state)s”.")
-        % {"state": application.get_state_display()},
-        details={"state": application.state},
-    )
 
 
 def _apply_errors(exc: WorkflowError, form, formset=None) -> bool:
@@ -117,17 +93,13 @@ def _remap_contact_errors(exc: WorkflowError, indexes: list[int]) -> None:
     exc.details = remapped
 
 
-def _committee_access(user) -> bool:
-    return roles.is_secretariat(user) or roles.is_reviewer(user) or roles.is_committee_member(user)
-
-
 def committee_required(view):
     """Signed-in members of Secretariat, Reviewers or Executive Committee; others get 403."""
 
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not _committee_access(request.user):
+        if not roles.has_committee_role(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -251,11 +223,19 @@ def _after_save(request, application, form, formset, documents_form):
 @login_required
 def application_edit(request, pk: int):
     application = _own_application(request, pk)
-    if request.method == "POST":
-        stale = _stale_error(application, request.POST.get("expected_state", ""))
-        if stale is not None:
-            messages.error(request, stale.message)
-            return redirect("application-status", pk=application.pk)
+    if request.method == "POST" and not application.is_editable:
+        # A page shown before the application froze: the service says why nothing is saved
+        # (someone changed it meanwhile, or it cannot be changed now).
+        try:
+            services.application_update(
+                application=application,
+                actor=request.user,
+                data={},
+                expected_state=request.POST.get("expected_state") or None,
+            )
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        return redirect("application-status", pk=application.pk)
     if not application.is_editable:
         messages.info(
             request,
@@ -283,9 +263,16 @@ def application_edit(request, pk: int):
     contacts, indexes = _contacts_for_service(formset)
     try:
         application = services.application_update(
-            application=application, actor=request.user, data=form.service_data(), contacts=contacts
+            application=application,
+            actor=request.user,
+            data=form.service_data(),
+            contacts=contacts,
+            expected_state=request.POST.get("expected_state") or None,
         )
     except WorkflowError as exc:
+        if exc.code == ErrorCode.CONFLICT:  # the page was out of date: nothing is saved
+            messages.error(request, exc.message)
+            return redirect("application-status", pk=application.pk)
         _remap_contact_errors(exc, indexes)
         _apply_errors(exc, form, formset)
         messages.error(request, exc.message)
@@ -302,7 +289,7 @@ def application_status(request, pk: int):
     if application is None:
         raise Http404
     if not rules.is_applicant(application, request.user):
-        if rules.may_view(application, request.user) and _committee_access(request.user):
+        if rules.may_view(application, request.user) and roles.has_committee_role(request.user):
             return redirect("committee-application", pk=pk)
         raise Http404
     actions = selectors.available_actions(application=application, user=request.user)
@@ -331,15 +318,13 @@ def application_documents(request, pk: int):
     if request.method == "POST":
         form = DocumentUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            stale = _stale_error(application, form.cleaned_data["expected_state"])
             try:
-                if stale is not None:
-                    raise stale
                 document = services.document_add(
                     application=application,
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
+                    expected_state=form.cleaned_data["expected_state"],
                 )
             except WorkflowError as exc:
                 if exc.code == ErrorCode.CONFLICT or not application.is_editable:
@@ -376,10 +361,9 @@ def document_remove(request, pk: int, doc_id: int):
     application = _own_application(request, pk)
     document = get_object_or_404(ApplicationDocument, pk=doc_id, application=application)
     try:
-        stale = _stale_error(application, request.POST.get("expected_state", ""))
-        if stale is not None:
-            raise stale
-        services.document_remove(document=document, actor=request.user)
+        services.document_remove(
+            document=document, actor=request.user, expected_state=request.POST.get("expected_state", "")
+        )
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
@@ -398,16 +382,9 @@ def document_download(request, pk: int, doc_id: int):
     if not rules.may_view(application, request.user):
         raise Http404
     try:
-        handle = document.file.open("rb")
+        return document_response(document)
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @never_cache
@@ -450,7 +427,8 @@ def application_submit(request, pk: int):
     )
     try:
         service(
-            application=_as_seen(application, expected),
+            application=application,
+            expected_state=expected,
             actor=request.user,
             comment=form.cleaned_data["comment"],
         )
@@ -487,7 +465,8 @@ def application_withdraw(request, pk: int):
         return redirect("application-withdraw", pk=application.pk)
     try:
         services.application_withdraw(
-            application=_as_seen(application, form.cleaned_data["expected_state"]),
+            application=application,
+            expected_state=form.cleaned_data["expected_state"],
             actor=request.user,
             comment=form.cleaned_data["comment"],
         )
@@ -537,40 +516,53 @@ def committee_queue(request):
 
 
 # action name → (form class, the function that calls the service)
-def _do_request_info(request, seen, form):
+def _do_request_info(request, application, form, expected):
     services.application_request_info(
-        application=seen, actor=request.user, comment=form.cleaned_data["comment"]
+        application=application,
+        expected_state=expected,
+        actor=request.user,
+        comment=form.cleaned_data["comment"],
     )
     return _("The applicant is asked for more information.")
 
 
-def _do_reject(request, seen, form):
-    services.application_reject(application=seen, actor=request.user, comment=form.cleaned_data["comment"])
+def _do_reject(request, application, form, expected):
+    services.application_reject(
+        application=application,
+        expected_state=expected,
+        actor=request.user,
+        comment=form.cleaned_data["comment"],
+    )
     return _("The application is rejected.")
 
 
-def _do_assign_reviewers(request, seen, form):
+def _do_assign_reviewers(request, application, form, expected):
     reviewers = list(form.cleaned_data["reviewers"])
     if form.cleaned_data.get("start_review"):
-        services.application_start_review(application=seen, actor=request.user, reviewers=reviewers)
+        services.application_start_review(
+            application=application, expected_state=expected, actor=request.user, reviewers=reviewers
+        )
         return _("The reviewers are assigned and the review has started.")
-    services.reviewers_assign(application=seen, actor=request.user, reviewers=reviewers)
+    services.reviewers_assign(
+        application=application, expected_state=expected, actor=request.user, reviewers=reviewers
+    )
     return _("The reviewers are assigned.")
 
 
-def _do_start_review(request, seen, form):
-    services.application_start_review(application=seen, actor=request.user)
+def _do_start_review(request, application, form, expected):
+    services.application_start_review(application=application, expected_state=expected, actor=request.user)
     return _("The review has started.")
 
 
-def _do_complete_review(request, seen, form):
-    services.application_complete_review(application=seen, actor=request.user)
+def _do_complete_review(request, application, form, expected):
+    services.application_complete_review(application=application, expected_state=expected, actor=request.user)
     return _("The review is complete. The application can now go to the vote.")
 
 
-def _do_open_vote(request, seen, form):
+def _do_open_vote(request, application, form, expected):
     services.vote_open(
-        application=seen,
+        application=application,
+        expected_state=expected,
         actor=request.user,
         deadline=form.deadline_datetime(),
         category=form.cleaned_data["category"],
@@ -578,16 +570,20 @@ def _do_open_vote(request, seen, form):
     return _("The vote is open. The Executive Committee's members are told.")
 
 
-def _do_close_vote(request, seen, form):
+def _do_close_vote(request, application, form, expected):
     vote_round = services.vote_close(
-        application=seen, actor=request.user, comment=form.cleaned_data["comment"]
+        application=application,
+        expected_state=expected,
+        actor=request.user,
+        comment=form.cleaned_data["comment"],
     )
     return _("The vote is closed: %(outcome)s.") % {"outcome": vote_round.get_outcome_display()}
 
 
-def _do_review(request, seen, form):
+def _do_review(request, application, form, expected):
     services.review_submit(
-        application=seen,
+        application=application,
+        expected_state=expected,
         reviewer=request.user,
         recommendation=form.cleaned_data["recommendation"],
         comment=form.cleaned_data["comment"],
@@ -595,13 +591,23 @@ def _do_review(request, seen, form):
     return _("Thank you, your review is saved.")
 
 
-def _do_vote(request, seen, form):
-    ballot = services.vote_cast(application=seen, voter=request.user, choice=form.cleaned_data["choice"])
+def _do_vote(request, application, form, expected):
+    ballot = services.vote_cast(
+        application=application,
+        expected_state=expected,
+        member=request.user,
+        choice=form.cleaned_data["choice"],
+    )
     return _("Your vote “%(choice)s” is recorded.") % {"choice": ballot.get_choice_display()}
 
 
-def _do_recuse(request, seen, form):
-    services.vote_recuse(application=seen, voter=request.user, reason=form.cleaned_data["reason"])
+def _do_recuse(request, application, form, expected):
+    services.vote_recuse(
+        application=application,
+        expected_state=expected,
+        member=request.user,
+        reason=form.cleaned_data["reason"],
+    )
     return _("You have recused yourself from this vote.")
 
 
@@ -645,10 +651,7 @@ def committee_application(request, pk: int):
         if form.is_valid():
             expected = form.cleaned_data["expected_state"]
             try:
-                stale = _stale_error(application, expected)
-                if stale is not None:
-                    raise stale
-                done = COMMITTEE_ACTIONS[action][1](request, _as_seen(application, expected), form)
+                done = COMMITTEE_ACTIONS[action][1](request, application, form, expected)
             except WorkflowError as exc:
                 if exc.code == ErrorCode.INVALID and _apply_errors(exc, form):
                     messages.error(request, exc.message)
@@ -671,12 +674,8 @@ def committee_application(request, pk: int):
         if action in COMMITTEE_ACTIONS
     }
     assigned = list(application.assignments.select_related("reviewer"))
-    my_review_pending = "review" in actions
-    reviews = (
-        []
-        if my_review_pending and not roles.is_secretariat(request.user)
-        else list(application.reviews.select_related("reviewer"))
-    )
+    reviews_hidden = not rules.may_read_reviews(application, request.user)
+    reviews = [] if reviews_hidden else list(application.reviews.select_related("reviewer"))
     return render(
         request,
         "portal/committee_application.html",
@@ -689,7 +688,7 @@ def committee_application(request, pk: int):
             "contacts": list(application.contacts.all()),
             "assigned": assigned,
             "reviews": reviews,
-            "reviews_hidden": my_review_pending and not roles.is_secretariat(request.user),
+            "reviews_hidden": reviews_hidden,
             "rounds": selectors.vote_rounds_for(application=application, user=request.user),
             "history": selectors.application_history_for(application=application, viewer=request.user),
             "missing": _missing(application),

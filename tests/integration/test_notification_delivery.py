@@ -196,7 +196,7 @@ def test_every_event_of_the_stories_reaches_its_recipients_exactly_once(smtp, st
     deadline = timezone.now() + datetime.timedelta(days=7)
     application, _round, story_expected = open_vote_story(cast, deadline=deadline)
     expected += story_expected
-    services.vote_cast(application=application, voter=cast.committee[0], choice="yes")
+    services.vote_cast(application=application, member=cast.committee[0], choice="yes")
     assert len(vote_reminders_send(now=deadline - datetime.timedelta(hours=1))) == 2
     expected += [(Event.VOTE_REMINDER.value, u.email) for u in cast.committee[1:]]
     assert len(digest_send(now=timezone.now() + datetime.timedelta(days=15))) == 2

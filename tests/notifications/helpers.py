@@ -73,7 +73,7 @@ def admitted_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tu
     a = services.application_complete_review(application=reload(a), actor=cast.sec)
     services.vote_open(application=a, actor=cast.sec, deadline=timezone.now() + datetime.timedelta(days=7))
     for member in cast.committee:
-        services.vote_cast(application=reload(a), voter=member, choice="yes")
+        services.vote_cast(application=reload(a), member=member, choice="yes")
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.INFO_REQUESTED, cast, "applicant")

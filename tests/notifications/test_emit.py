@@ -71,7 +71,7 @@ def test_a_failed_vote_rejects_and_tells_the_applicant_and_the_committee(cast):
     a = services.application_complete_review(application=reload(a), actor=cast.sec)
     services.vote_open(application=a, actor=cast.sec)
     for member in cast.committee:
-        services.vote_cast(application=reload(a), voter=member, choice="no")
+        services.vote_cast(application=reload(a), member=member, choice="no")
 
     rejected = Notification.objects.filter(event=Event.REJECTED)
     assert sorted(rejected.values_list("recipient_email", flat=True)) == sorted(

@@ -28,8 +28,8 @@ def test_the_reminder_goes_once_to_members_who_have_neither_voted_nor_recused(ca
     deadline = timezone.now() + datetime.timedelta(days=7)
     application, vote_round = open_vote(cast, deadline=deadline)
     voted, recused, waiting = cast.committee
-    services.vote_cast(application=application, voter=voted, choice="yes")
-    services.vote_recuse(application=application, voter=recused, reason="I know them.")
+    services.vote_cast(application=application, member=voted, choice="yes")
+    services.vote_recuse(application=application, member=recused, reason="I know them.")
 
     assert vote_reminders_send(now=deadline - datetime.timedelta(hours=25)) == []  # too early
     sent = vote_reminders_send(now=deadline - datetime.timedelta(hours=23))

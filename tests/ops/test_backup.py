@@ -61,7 +61,7 @@ def demo(settings):
     services.vote_close(application=ecuador, actor=secretariat, comment="No quorum at the meeting.")
     services.vote_open(application=application(ecuador.name), actor=secretariat, category="associate")
     for member in committee:
-        services.vote_cast(application=application(ecuador.name), voter=member, choice="yes")
+        services.vote_cast(application=application(ecuador.name), member=member, choice="yes")
     malawi = application("Malawi National Students Union")
     services.application_reject(application=malawi, actor=secretariat, comment="Not a student union.")
     for name in ("Students' Union of Thailand", "Lesotho National Students Union"):

@@ -132,7 +132,7 @@ def walk(application: MembershipApplication, to: str, cast: Cast) -> MembershipA
         elif state == S.ADMITTED:
             # Committee: the second reviewer plus the two committee members.
             for member in [cast.reviewers[1], *cast.committee]:
-                services.vote_cast(application=reload(application), voter=member, choice="yes")
+                services.vote_cast(application=reload(application), member=member, choice="yes")
     return reload(application)
 
 

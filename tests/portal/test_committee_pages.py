@@ -244,8 +244,8 @@ def test_a_member_recuses(cast, application_in, client_as):
 
 def test_the_secretariat_closes_the_vote(cast, application_in, client_as):
     application = application_in(S.EXECUTIVE_VOTE)
-    services.vote_cast(application=application, voter=cast.committee[0], choice="yes")
-    services.vote_cast(application=reload(application), voter=cast.committee[1], choice="yes")
+    services.vote_cast(application=application, member=cast.committee[0], choice="yes")
+    services.vote_cast(application=reload(application), member=cast.committee[1], choice="yes")
     response = _post(client_as(cast.secretariat), application, "close_vote")
     assert reload(application).state == S.ADMITTED
     assert "The vote is closed: Passed." in _messages(response)
@@ -255,7 +255,7 @@ def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secr
     cast, application_in, client_as
 ):
     application = application_in(S.EXECUTIVE_VOTE)
-    services.vote_cast(application=application, voter=cast.committee[1], choice="no")
+    services.vote_cast(application=application, member=cast.committee[1], choice="no")
     url = f"/committee/applications/{application.pk}/"
     member = client_as(cast.committee[0])
     before = member.get(url)

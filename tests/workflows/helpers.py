@@ -111,7 +111,7 @@ def step(application: MembershipApplication, to: str, people: People) -> Members
         services.vote_open(application=application, actor=sec)
     elif to == S.ADMITTED:
         for member in people.committee:
-            services.vote_cast(application=application, voter=member, choice="yes")
+            services.vote_cast(application=application, member=member, choice="yes")
     elif to == S.REJECTED:
         services.application_reject(application=application, actor=sec, comment="Not a student union.")
     elif to == S.WITHDRAWN:

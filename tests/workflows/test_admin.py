@@ -295,7 +295,7 @@ def test_a_transition_not_possible_in_the_state_is_an_error_message(staff, peopl
     assert response.status_code == 302
     ((level, text),) = messages_of(response)
     assert level == "error"
-    assert text == "There is no open vote on this application."
+    assert text == "This action (close vote) is not possible while the application is “Submitted”."
     assert snapshot(application) == before
 
 
@@ -336,8 +336,8 @@ def test_open_and_close_the_vote_from_the_admin(staff, people):
     )
     vote_round = VoteRound.objects.get(application=application)
     assert vote_round.category == "observer"
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
-    services.vote_cast(application=application, voter=people.committee[1], choice="yes")
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")
+    services.vote_cast(application=application, member=people.committee[1], choice="yes")
     response = staff.post(
         transition_url(application, "close_vote"), {"state": S.EXECUTIVE_VOTE, "comment": "At the meeting."}
     )
@@ -376,8 +376,8 @@ def test_a_bulk_action_runs_each_through_the_service_and_reports_each_refusal(st
 
 def test_vote_rounds_are_read_only_with_voters_and_ballots(staff, people):
     application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, voter=people.committee[0], choice="no")
-    services.vote_recuse(application=application, voter=people.committee[1], reason="My union.")
+    services.vote_cast(application=application, member=people.committee[0], choice="no")
+    services.vote_recuse(application=application, member=people.committee[1], reason="My union.")
     vote_round = VoteRound.objects.get()
     url = reverse("admin:workflows_voteround_change", args=[vote_round.pk])
 

@@ -30,7 +30,7 @@ COPIED = (
 
 def _vote_yes(application, people):
     for member in people.committee:
-        services.vote_cast(application=application, voter=member, choice="yes")
+        services.vote_cast(application=application, member=member, choice="yes")
     return reload(application)
 
 
@@ -112,7 +112,7 @@ def test_admission_of_an_organization_still_active_keeps_its_membership(people):
     application = application_in(S.EXECUTIVE_VOTE, people, organization=active.organization)
 
     for member in people.committee[:3]:
-        services.vote_cast(application=application, voter=member, choice="yes")
+        services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)
     assert application.state == S.ADMITTED

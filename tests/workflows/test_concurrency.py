@@ -93,7 +93,7 @@ def test_ten_members_sending_five_ballots_each_are_counted_once(people):
     jobs = [
         (
             lambda copy, member=member, choice=choice: services.vote_cast(
-                application=copy, voter=member, choice=choice
+                application=copy, member=member, choice=choice
             )
         )
         for member in voters
@@ -133,15 +133,15 @@ def test_closing_by_hand_and_the_last_ballot_at_once_give_one_consistent_outcome
     winners = Counter()
     for _ in range(4):
         application = application_in(S.EXECUTIVE_VOTE, people)
-        services.vote_cast(application=application, voter=first, choice="yes")
-        services.vote_cast(application=application, voter=second, choice="no")
+        services.vote_cast(application=application, member=first, choice="yes")
+        services.vote_cast(application=application, member=second, choice="no")
 
         closed, ballot = run_together(
             [
                 lambda copy: services.vote_close(
                     application=copy, actor=secretariat, comment="Meeting over."
                 ),
-                lambda copy: services.vote_cast(application=copy, voter=last, choice="yes"),
+                lambda copy: services.vote_cast(application=copy, member=last, choice="yes"),
             ],
             load=lambda pk=application.pk: MembershipApplication.objects.get(pk=pk),
         )

@@ -135,11 +135,11 @@ def test_a_reviewer_reviews_an_application_once(people):
 def test_a_member_votes_once_and_the_ballot_is_final(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
     member = people.committee[0]
-    ballot = services.vote_cast(application=application, voter=member, choice="yes")
+    ballot = services.vote_cast(application=application, member=member, choice="yes")
 
     for choice in ("no", "yes", "abstain"):
         with pytest.raises(WorkflowError) as refused:
-            services.vote_cast(application=application, voter=member, choice=choice)
+            services.vote_cast(application=application, member=member, choice=choice)
         assert refused.value.code == ErrorCode.CONFLICT
 
     assert list(Ballot.objects.values_list("pk", "choice")) == [(ballot.pk, "yes")]
@@ -150,7 +150,7 @@ def test_an_unknown_choice_is_invalid(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_cast(application=application, voter=people.committee[0], choice="maybe")
+        services.vote_cast(application=application, member=people.committee[0], choice="maybe")
 
     assert refused.value.code == ErrorCode.INVALID
     assert not Ballot.objects.exists()
@@ -171,7 +171,7 @@ def test_nobody_outside_the_round_can_vote(people):
 
     for who in outsiders:
         with pytest.raises(WorkflowError) as refused:
-            services.vote_cast(application=application, voter=who, choice="yes")
+            services.vote_cast(application=application, member=who, choice="yes")
         assert refused.value.code == ErrorCode.FORBIDDEN, who
 
     assert snapshot(application) == before
@@ -183,7 +183,7 @@ def test_no_ballot_without_an_open_round(people, state):
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_cast(application=application, voter=people.committee[0], choice="yes")
+        services.vote_cast(application=application, member=people.committee[0], choice="yes")
 
     assert refused.value.code == ErrorCode.NOT_ALLOWED
     assert snapshot(application) == before
@@ -191,13 +191,13 @@ def test_no_ballot_without_an_open_round(people, state):
 
 def test_no_ballot_after_the_round_is_closed(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
-    services.vote_cast(application=application, voter=people.committee[1], choice="yes")
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")
+    services.vote_cast(application=application, member=people.committee[1], choice="yes")
     services.vote_close(application=application, actor=people.secretariat)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_cast(application=application, voter=people.committee[2], choice="no")
+        services.vote_cast(application=application, member=people.committee[2], choice="no")
 
     assert refused.value.code == ErrorCode.NOT_ALLOWED
     assert snapshot(application) == before
@@ -211,19 +211,19 @@ def test_recusal_removes_the_member_from_the_eligible_count(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
     vote_round = application.vote_rounds.get()
 
-    voter = services.vote_recuse(application=application, voter=people.committee[2], reason=" My union. ")
+    voter = services.vote_recuse(application=application, member=people.committee[2], reason=" My union. ")
 
     assert voter.recused_at is not None
     assert voter.recusal_reason == "My union."
     assert services.round_tally(vote_round).eligible == 2
     with pytest.raises(WorkflowError) as refused:
-        services.vote_cast(application=application, voter=people.committee[2], choice="yes")
+        services.vote_cast(application=application, member=people.committee[2], choice="yes")
     assert refused.value.code == ErrorCode.FORBIDDEN
 
     # The two members left vote: that is everybody, so the round closes.
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")
     assert VoteRound.objects.get().is_open
-    services.vote_cast(application=application, voter=people.committee[1], choice="no")
+    services.vote_cast(application=application, member=people.committee[1], choice="no")
 
     vote_round.refresh_from_db()
     assert not vote_round.is_open
@@ -234,10 +234,10 @@ def test_recusal_removes_the_member_from_the_eligible_count(people):
 
 def test_recusal_by_the_last_member_who_has_not_voted_closes_the_round(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
-    services.vote_cast(application=application, voter=people.committee[1], choice="yes")
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")
+    services.vote_cast(application=application, member=people.committee[1], choice="yes")
 
-    services.vote_recuse(application=application, voter=people.committee[2])
+    services.vote_recuse(application=application, member=people.committee[2])
 
     vote_round = VoteRound.objects.get()
     assert (vote_round.outcome, vote_round.eligible_count) == (VoteOutcome.PASSED, 2)
@@ -246,11 +246,11 @@ def test_recusal_by_the_last_member_who_has_not_voted_closes_the_round(people):
 
 def test_a_member_who_voted_cannot_recuse(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, voter=people.committee[0], choice="no")
+    services.vote_cast(application=application, member=people.committee[0], choice="no")
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_recuse(application=application, voter=people.committee[0])
+        services.vote_recuse(application=application, member=people.committee[0])
 
     assert refused.value.code == ErrorCode.CONFLICT
     assert snapshot(application) == before
@@ -261,7 +261,7 @@ def test_only_an_eligible_member_can_recuse(people):
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_recuse(application=application, voter=people.secretariat)
+        services.vote_recuse(application=application, member=people.secretariat)
 
     assert refused.value.code == ErrorCode.FORBIDDEN
     assert snapshot(application) == before
@@ -275,10 +275,10 @@ def test_the_round_closes_itself_when_every_eligible_member_has_voted(people):
     vote_round = application.vote_rounds.get()
 
     for member in people.committee[:2]:
-        services.vote_cast(application=application, voter=member, choice="abstain")
+        services.vote_cast(application=application, member=member, choice="abstain")
         vote_round.refresh_from_db()
         assert vote_round.is_open
-    services.vote_cast(application=application, voter=people.committee[2], choice="yes")
+    services.vote_cast(application=application, member=people.committee[2], choice="yes")
 
     vote_round.refresh_from_db()
     assert not vote_round.is_open
@@ -309,8 +309,8 @@ def _past(vote_round: VoteRound, **delta) -> None:
 
 def test_close_due_vote_rounds_closes_the_rounds_past_their_deadline_only(people):
     due = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=due, voter=people.committee[0], choice="yes")
-    services.vote_cast(application=due, voter=people.committee[1], choice="yes")
+    services.vote_cast(application=due, member=people.committee[0], choice="yes")
+    services.vote_cast(application=due, member=people.committee[1], choice="yes")
     not_due = application_in(S.EXECUTIVE_VOTE, people)
     due_round, not_due_round = due.vote_rounds.get(), not_due.vote_rounds.get()
     _past(due_round)

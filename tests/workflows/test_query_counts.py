@@ -161,25 +161,25 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
     people.committee.extend(committee_member() for _ in range(committee_size - 3))
     application = application_in(S.EXECUTIVE_VOTE, people)
     for member in people.committee[: committee_size - 2]:
-        services.vote_cast(application=application, voter=member, choice="yes")
+        services.vote_cast(application=application, member=member, choice="yes")
     second_last, last = fresh(people.committee[-2]), fresh(people.committee[-1])
     # savepoint, lock, round, voter, voter's groups, ballot (3, savepoint), tally, release.
     with django_assert_num_queries(9):
-        services.vote_cast(application=application, voter=second_last, choice="no")
+        services.vote_cast(application=application, member=second_last, choice="no")
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, organization lookup by name,
     # slug check, organization insert + its history row, membership (savepoint) + its history
     # row, application update, outbox (2 recipient reads + 3), release.
     with django_assert_num_queries(28):
-        services.vote_cast(application=application, voter=last, choice="yes")
+        services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 
 
 def test_vote_recuse_queries(people, django_assert_num_queries):
     application = application_in(S.EXECUTIVE_VOTE, people)
     member = fresh(people.committee[0])
-    with django_assert_num_queries(8):
-        services.vote_recuse(application=application, voter=member, reason="My own union.")
+    with django_assert_num_queries(7):
+        services.vote_recuse(application=application, member=member, reason="My own union.")
 
 
 def test_vote_close_queries(people, django_assert_num_queries):

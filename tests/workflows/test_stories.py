@@ -39,7 +39,7 @@ def test_story_admitted(people):
         application=application, actor=sec, category=MembershipCategory.ASSOCIATE, comment="To the vote."
     )
     for member, choice in zip(people.committee, ["yes", "yes", "no"], strict=True):
-        services.vote_cast(application=application, voter=member, choice=choice)
+        services.vote_cast(application=application, member=member, choice=choice)
 
     application = reload(application)
     assert application.state == S.ADMITTED
@@ -63,7 +63,7 @@ def test_story_admitted(people):
 def test_story_rejected_by_the_vote(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
     for member, choice in zip(people.committee, ["no", "no", "yes"], strict=True):
-        services.vote_cast(application=application, voter=member, choice=choice)
+        services.vote_cast(application=application, member=member, choice=choice)
 
     application = reload(application)
     assert application.state == S.REJECTED
@@ -106,7 +106,7 @@ def test_story_withdrawn_as_a_draft(people):
 
 def test_story_withdrawn_during_the_vote_voids_the_open_round(people):
     application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")
 
     services.application_withdraw(application=application, actor=people.applicant, comment="Too early.")
 
@@ -151,7 +151,7 @@ def test_story_information_requested_twice(people):
     application = _screen_and_review(application, people)
     services.vote_open(application=application, actor=sec)
     for member in people.committee:
-        services.vote_cast(application=application, voter=member, choice="yes")
+        services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)
     assert application.state == S.ADMITTED
@@ -177,7 +177,7 @@ def test_story_no_quorum_then_a_second_round_admits(people):
     sec = people.secretariat
     application = application_in(S.REVIEWED, people)
     first = services.vote_open(application=application, actor=sec)
-    services.vote_cast(application=application, voter=people.committee[0], choice="yes")  # 1 of 3
+    services.vote_cast(application=application, member=people.committee[0], choice="yes")  # 1 of 3
 
     services.vote_close(application=reload(application), actor=sec, comment="Deadline reached.")
 
@@ -195,7 +195,7 @@ def test_story_no_quorum_then_a_second_round_admits(people):
     )
     assert second.number == 2
     for member in people.committee:
-        services.vote_cast(application=application, voter=member, choice="yes")
+        services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)
     assert application.state == S.ADMITTED
