@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from registry.models import MembershipCategory, OrganizationKind, Region
+from workflows import rules
 from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation
 
 # Database bounds of the integer columns (PositiveSmallIntegerField, PositiveIntegerField).
@@ -237,7 +238,7 @@ class ApplicationWriteSerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=OrganizationKind.choices, required=False)
     motivation = serializers.CharField(
-        max_length=10_000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         required=False,
         allow_blank=True,
         help_text=_("Why the union wants to join the federation."),
@@ -276,7 +277,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(
-        max_length=10_000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         required=False,
         allow_blank=True,
         default="",
@@ -286,7 +287,8 @@ class CommentSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.Serializer):
     comment = serializers.CharField(
-        max_length=10_000, help_text=_("Required: the message to the applicant, kept in the history.")
+        max_length=rules.COMMENT_MAX_LENGTH,
+        help_text=_("Required: the message to the applicant, kept in the history."),
     )
 
 
@@ -316,7 +318,7 @@ class OpenVoteSerializer(CommentSerializer):
 
 class ReviewInputSerializer(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
-    comment = serializers.CharField(max_length=10_000, help_text=_("Your reasons."))
+    comment = serializers.CharField(max_length=rules.COMMENT_MAX_LENGTH, help_text=_("Your reasons."))
 
 
 class BallotInputSerializer(serializers.Serializer):
@@ -324,7 +326,9 @@ class BallotInputSerializer(serializers.Serializer):
 
 
 class RecusalInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=rules.COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class ApplicationFilterSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from django_countries import countries
 
 from registry.models import CountryRegion, MembershipCategory, Region
 from registry.selectors import region_tree
-from workflows import selectors
+from workflows import rules, selectors
 from workflows.documents import ACCEPTED_DESCRIPTION
 from workflows.models import (
     ApplicationState,
@@ -211,7 +211,7 @@ class SubmitForm(ExpectedStateMixin):
     comment = forms.CharField(
         label=_("A note for the secretariat (optional)"),
         required=False,
-        max_length=2000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -220,7 +220,7 @@ class WithdrawForm(ExpectedStateMixin):
     comment = forms.CharField(
         label=_("Why do you withdraw? (optional)"),
         required=False,
-        max_length=2000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -233,14 +233,16 @@ class ActionForm(ExpectedStateMixin):
 
 class MessageForm(ExpectedStateMixin):
     comment = forms.CharField(
-        label=_("Message to the applicant"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Message to the applicant"),
+        max_length=rules.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class RejectForm(ExpectedStateMixin):
     comment = forms.CharField(
         label=_("Reason for the rejection (sent to the applicant)"),
-        max_length=5000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -272,7 +274,7 @@ class ReviewForm(ExpectedStateMixin):
         label=_("Your recommendation"), choices=Recommendation.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_("Your review"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Your review"), max_length=rules.COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 6})
     )
 
 
@@ -297,7 +299,10 @@ class OpenVoteForm(ExpectedStateMixin):
 
 class CloseVoteForm(ExpectedStateMixin):
     comment = forms.CharField(
-        label=_("Note (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note (optional)"),
+        required=False,
+        max_length=rules.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -309,7 +314,7 @@ class RecuseForm(ExpectedStateMixin):
     reason = forms.CharField(
         label=_("Reason for recusal (optional)"),
         required=False,
-        max_length=2000,
+        max_length=rules.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

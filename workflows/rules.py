@@ -234,7 +234,7 @@ class Refusal(NamedTuple):
 
 # The longest comment or message kept with a step, a review or a recusal (pages, API and admin
 # alike; the services refuse longer ones).
-COMMENT_MAX_LENGTH = 5000
+COMMENT_MAX_LENGTH = 10_000
 
 
 def _state_refusal(application: "MembershipApplication", action: str) -> Refusal:

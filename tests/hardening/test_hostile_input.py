@@ -35,7 +35,7 @@ from tests.factories import (
     applicant_user,
     attach_required_documents,
 )
-from workflows import services
+from workflows import rules, services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationDocument, ContactPerson, MembershipApplication
 
@@ -462,15 +462,22 @@ def test_a_founding_year_the_registry_cannot_hold_never_reaches_the_vote(draft):
 
 
 def test_comments_and_reviews_refuse_nul_and_over_long_text(client_a, draft):
-    for body in ({"comment": "Sent\x00"}, {"comment": "x" * 10_001}):
+    """One limit (``rules.COMMENT_MAX_LENGTH``) in the API, the pages and the service."""
+    too_long = "x" * (rules.COMMENT_MAX_LENGTH + 1)
+    for body in ({"comment": "Sent\x00"}, {"comment": too_long}):
         response = client_a.post(
             f"/api/v1/applications/{draft.pk}/withdraw/", body, content_type="application/json"
         )
         assert response.status_code == 400, response.content
     response = client_a.post(
-        f"/applications/{draft.pk}/withdraw/", {"expected_state": "draft", "comment": "x" * 2001}
+        f"/applications/{draft.pk}/withdraw/", {"expected_state": "draft", "comment": too_long}
     )
     assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+    with pytest.raises(WorkflowError) as refused:
+        services.application_withdraw(application=draft, actor=draft.applicant, comment=too_long)
+    assert refused.value.code == "invalid"
     draft.refresh_from_db()
     assert draft.state == "draft"
 
