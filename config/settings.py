@@ -202,8 +202,13 @@ STORAGES = {
 }
 
 # --- E-mail --------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-vars().update(_email)
+# Without EMAIL_URL, every message is written as a file to var/mail/. Set directly rather than as a
+# filemail:// URL: django-environ drops the URL path's leading slash, making the path relative.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Federation Registry <registry@federation.example>"
 )
