@@ -437,7 +437,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the federation's directory of affiliates (member student unions) by region, country, "
         "category and changes since a date. Anonymous use is allowed; a partner key "
-        "(`Authorization: Api-Key <key>`, from the secretariat) adds the public e-mail and a higher "
+        "(`Authorization: Api-Key <key>`, from the secretariat) adds the union's e-mail address and a higher "
         "rate limit. People (applicants, the secretariat, reviewers, the Executive Committee) use the "
         "application workflow under /api/v1/applications/ with their session or a personal token "
         "(`Authorization: Token <key>`, created on /account/tokens/); partner keys do not open it. "
