@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: counts on the pages read 1,234
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -193,6 +194,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded documents are private: stored outside the static root, never served by URL.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 WHITENOISE_AUTOREFRESH = DEBUG
+# Served at the site's root: /favicon.ico, which browsers and other clients ask for on any site.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
