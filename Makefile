@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 run: export DEBUG ?= 1
+# PORT also sets the default SITE_URL, http://127.0.0.1:$PORT, the address in e-mails' links.
+run: export PORT := $(PORT)
 run: $(STAMP) ## Migrate, load regions and demo data, serve on 127.0.0.1:$(PORT) (SQLite, tasks in-process, mail to var/mail/)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_regions

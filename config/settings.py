@@ -44,7 +44,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails. Locally the site is served on 127.0.0.1:$PORT (`PORT=9000 make run`).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # intcomma: counts on the pages read 1,234
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -197,6 +199,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded documents are private: stored outside the static root, never served by URL.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 WHITENOISE_AUTOREFRESH = DEBUG
+# Served at the site's root: /favicon.ico, which browsers and other clients ask for on any site.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -207,8 +211,13 @@ STORAGES = {
 }
 
 # --- E-mail --------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-vars().update(_email)
+# Without EMAIL_URL, every message is written as a file to var/mail/. Set directly rather than as a
+# filemail:// URL: django-environ drops the URL path's leading slash, making the path relative.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Federation Registry <registry@federation.example>"
 )
@@ -436,7 +445,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the federation's directory of affiliates (member student unions) by region, country, "
         "category and changes since a date. Anonymous use is allowed; a partner key "
-        "(`Authorization: Api-Key <key>`, from the secretariat) adds the public e-mail and a higher "
+        "(`Authorization: Api-Key <key>`, from the secretariat) adds the union's e-mail address and a higher "
         "rate limit. People (applicants, the secretariat, reviewers, the Executive Committee) use the "
         "application workflow under /api/v1/applications/ with their session or a personal token "
         "(`Authorization: Token <key>`, created on /account/tokens/); partner keys do not open it. "

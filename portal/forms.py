@@ -124,7 +124,10 @@ class ApplicationForm(forms.ModelForm):
             "name": _("Only this is needed to save a draft. You can fill in the rest later."),
             "acronym": _("For example NUS or FEUE. Leave empty if you have none."),
             "website": _("Start with https://"),
-            "email": _("We publish it in the directory if your union is admitted."),
+            "email": _(
+                "Not shown on this site. If your union is admitted, the federation shares it with its "
+                "partners through the API."
+            ),
             "students_represented": _("An estimate is fine."),
             "motivation": _("A few sentences are enough. You may write in simple English."),
         }

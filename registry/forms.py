@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .models import Region
-from .selectors import region_tree
+from .selectors import affiliate_countries, fold_for_search, region_tree
 
 
 def region_choices():
@@ -13,8 +13,17 @@ def region_choices():
     ]
 
 
-def country_choices():
-    return [("", _("All countries")), *countries]
+def country_choices(*, asked: str = "") -> list[tuple[str, str]]:
+    """The countries that have affiliates, by their common English name (django-countries).
+
+    ``asked`` is the code in the request: kept when it is a country without affiliates (a
+    link from before its last one left), so the page answers with an empty list, not 400.
+    """
+    codes = set(affiliate_countries())
+    if asked and countries.alpha2(asked) == asked:
+        codes.add(asked)
+    named = [(code, str(countries.name(code) or code)) for code in codes]
+    return [("", _("All countries")), *sorted(named, key=lambda choice: fold_for_search(choice[1]))]
 
 
 class DirectoryFilterForm(forms.Form):
@@ -25,7 +34,12 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     region = forms.ChoiceField(label=_("Region"), choices=region_choices, required=False)
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        asked = str(self.data.get("country") or "") if self.is_bound else ""
+        self.fields["country"].choices = country_choices(asked=asked)
 
     def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]

@@ -95,6 +95,16 @@ def affiliate_row(*, slug: str) -> dict | None:
     return next(iter(affiliate_rows().filter(slug=slug).order_by()[:1]), None)
 
 
+def affiliate_countries() -> list[str]:
+    """The codes of the countries that have at least one affiliate (one query)."""
+    return list(affiliate_list().order_by().values_list("country", flat=True).distinct())
+
+
+def top_level_regions() -> list[Region]:
+    """The regions that have no parent, by name."""
+    return list(Region.objects.filter(parent__isnull=True).order_by("name"))
+
+
 def is_affiliate(*, organization: Organization) -> bool:
     return organization.memberships.filter(standing=Standing.ACTIVE).exists()
 

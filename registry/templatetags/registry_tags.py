@@ -1,6 +1,7 @@
 from django import template
 
 from registry.models import MembershipCategory
+from registry.selectors import top_level_regions
 
 register = template.Library()
 
@@ -12,3 +13,9 @@ def category_label(value: str) -> str:
         return MembershipCategory(value).label
     except ValueError:
         return value
+
+
+@register.simple_tag
+def top_level_region_names() -> str:
+    """The names of the top-level regions, by name, as one comma-separated phrase ("" if none)."""
+    return ", ".join(region.name for region in top_level_regions())
