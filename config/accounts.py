@@ -2,7 +2,8 @@
 
 - ``AccountAdapter`` stores the e-mail as the username (the project keeps Django's
   default User, and the demo users are made that way), so nobody ever sees or
-  chooses a username, and sends people to their own start page after log-in.
+  chooses a username, and sends people to their own start page after log-in. Its client
+  address (allauth's log-in limits) is ``config.proxies.client_ip``'s.
 - ``OfficerMFAMiddleware`` keeps members of Secretariat and Executive Committee
   out of the committee pages and the admin until they have enrolled in TOTP,
   when ``OFFICERS_REQUIRE_MFA`` is on.
@@ -12,10 +13,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.proxies import client_ip
 from registry import roles
 
 USERNAME_MAX_LENGTH = 150
@@ -32,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
             user.username = email
         else:  # an address too long for the username column: a generated, unique name
             super().populate_username(request, user)
+
+    def get_client_ip(self, request) -> str:
+        """The address allauth's rate limits (log-in, failed log-ins) count: the one the API's
+        throttles and the logs use (``config.proxies.client_ip``, ``TRUSTED_PROXIES``)."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def get_login_redirect_url(self, request) -> str:
         user = request.user

@@ -40,6 +40,7 @@ def production_env(**extra: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "registry.federation.example",
         "CSRF_TRUSTED_ORIGINS": "https://registry.federation.example",
         "SITE_URL": "https://registry.federation.example",
+        "TRUSTED_PROXIES": "127.0.0.1/32",  # nginx on the same host (README "Deployment")
         **extra,
     }
 
@@ -67,6 +68,56 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def deploy_warnings(ids: set[str]) -> list[str]:
+    from django.core.checks import run_checks
+
+    return [m.id for m in run_checks(include_deployment_checks=True) if m.id in ids]
+
+
+def test_check_deploy_warns_when_no_proxy_is_trusted_with_debug_off(settings):
+    settings.DEBUG = False
+    settings.TRUSTED_PROXIES = []
+
+    assert deploy_warnings({"config.W001"}) == ["config.W001"]
+
+
+@pytest.mark.parametrize(("debug", "proxies"), [(False, ["127.0.0.1/32"]), (True, [])])
+def test_check_deploy_is_quiet_with_a_trusted_proxy_or_debug(settings, debug, proxies):
+    settings.DEBUG = debug
+    settings.TRUSTED_PROXIES = proxies
+
+    assert deploy_warnings({"config.W001"}) == []
+
+
+def test_check_deploy_names_trusted_proxies_in_production_when_it_is_empty():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(TRUSTED_PROXIES=""),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "(config.W001) TRUSTED_PROXIES is empty" in result.stderr
+    assert "Behind a reverse proxy, set TRUSTED_PROXIES" in result.stderr
+
+
+def test_without_a_proxy_the_warning_can_be_silenced_from_the_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(TRUSTED_PROXIES="", SILENCED_SYSTEM_CHECKS="config.W001"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(1 silenced)" in result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
