@@ -228,6 +228,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Cache: allauth's log-in rate limits must be shared by every web process ----------------
+# Without REDIS_URL the cache is per process: with DEBUG off, `manage.py check` (and so migrate,
+# runserver and every management command) stops with config.E001 (config/checks.py) unless
+# ALLOW_LOCAL_CACHE=1 says the deployment is one single process.
+ALLOW_LOCAL_CACHE = env.bool("ALLOW_LOCAL_CACHE", default=False)
 CACHES = {
     "default": (
         {
@@ -417,7 +421,7 @@ for _name, _rate in [
         raise ImproperlyConfigured(f"{_name} must look like 60/min or 1000/hour; got {_rate!r}.")
 
 # Throttling counts requests in the default cache (CACHES above): Redis when REDIS_URL is set,
-# shared by every web process; else memory, per process (fine for one process, too lax for several).
+# shared by every web process; else memory, per process (one process only: ALLOW_LOCAL_CACHE).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
