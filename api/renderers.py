@@ -1,8 +1,9 @@
-"""JSON through orjson, CSV streamed, and ``?format=`` that wins over ``Accept``."""
+"""JSON through orjson, CSV streamed, and ``?format=`` that wins over ``Accept``.
 
-import csv
+The CSV text itself is ``registry.csv_export.csv_lines``'s (formula cells escaped), as for every CSV.
+"""
+
 import decimal
-from collections.abc import Iterable, Iterator
 
 import orjson
 from django.utils.functional import Promise
@@ -39,27 +40,6 @@ class CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         raise NotImplementedError("CSV is streamed by the view; errors are rendered as JSON")
-
-
-class _Echo:
-    """A file-like object that hands back what is written: lets csv.writer produce strings."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[list[str]], *, batch: int = 500) -> Iterator[str]:
-    """The header and rows as CSV text, ``batch`` rows per chunk."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    chunk: list[str] = []
-    for row in rows:
-        chunk.append(writer.writerow(row))
-        if len(chunk) >= batch:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
 
 
 class FormatFirstContentNegotiation(DefaultContentNegotiation):

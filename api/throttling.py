@@ -9,6 +9,9 @@ back: concurrent requests of one client all read the same history and all pass (
 against Redis let 30 to 36 through a limit of 20). ``LockedHistoryMixin`` makes that
 read-decide-write one step per client, under a short lock taken with ``cache.add`` (atomic in
 Redis and in memory); the limits and ``Retry-After`` stay DRF's.
+
+A client's address is ``config.proxies.client_ip``'s (X-Forwarded-For only from ``TRUSTED_PROXIES``),
+the same as for the log-in limits and the logs, never DRF's ``NUM_PROXIES`` rule.
 """
 
 import time
@@ -16,15 +19,23 @@ import time
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
+from config.proxies import client_ip
+
 from .permissions import is_partner
 
 
 class LockedHistoryMixin:
-    """DRF's sliding-window check and update, one request at a time per client (cache key)."""
+    """DRF's sliding-window check and update, one request at a time per client (cache key).
+
+    A client's address (``get_ident``, the anonymous bucket's key) is ``client_ip``'s.
+    """
 
     lock_seconds = 2  # a lock's lifetime: a process that died holding it frees it by then
     lock_wait_seconds = 2.0  # how long a request waits for the lock before it is refused
     lock_poll_seconds = 0.002
+
+    def get_ident(self, request) -> str:
+        return client_ip(request) or ""
 
     def allow_request(self, request, view):
         if self.rate is None:

@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.csv_export import csv_lines
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
 
 from . import schema
@@ -26,7 +27,7 @@ from .exceptions import error_body
 from .filters import AffiliateQueryForm
 from .pagination import ordered, page_links, paginate
 from .permissions import is_partner
-from .renderers import CSVRenderer, ORJSONRenderer, csv_lines
+from .renderers import CSVRenderer, ORJSONRenderer
 from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, region_items
 
 

@@ -15,7 +15,7 @@ from rest_framework import exceptions, mixins, renderers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -28,6 +28,7 @@ from workflows.models import MembershipApplication
 
 from . import workflow_schema as docs
 from .authentication import PartnerKeyAuthentication, PersonalTokenAuthentication
+from .parsers import JSONParser, RequestTooLarge
 from .permissions import is_partner
 from .throttling import AtomicRateThrottle
 from .workflow_serializers import (
@@ -117,12 +118,6 @@ class AnyMediaRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover
         raise NotImplementedError("files are streamed by the view; errors are rendered as JSON")
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "too_large"
 
 
 class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

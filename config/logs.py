@@ -18,6 +18,8 @@ from typing import Any
 
 import structlog
 
+from .proxies import client_ip
+
 JSON = "json"
 CONSOLE = "console"
 FORMATS = (JSON, CONSOLE)
@@ -101,23 +103,6 @@ def logging_config(*, fmt: str, level: str, tasks_in_process: bool) -> dict[str,
 
 
 # --- signal receivers (django-structlog) -------------------------------------------------------
-
-
-def client_ip(request) -> str | None:
-    """The client's address as the API's throttling sees it (DRF's NUM_PROXIES rule).
-
-    Without proxies, REMOTE_ADDR. Behind ``n`` proxies, the n-th address from the right of
-    X-Forwarded-For: the one the outermost proxy of ours wrote, which a client cannot forge.
-    """
-    from django.conf import settings
-
-    remote = request.META.get("REMOTE_ADDR")
-    proxies = getattr(settings, "REST_FRAMEWORK", {}).get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies <= 0 or not forwarded:
-        return remote
-    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-    return addresses[-min(proxies, len(addresses))] if addresses else remote
 
 
 def _bind_request_start(request, logger, log_kwargs, **kwargs) -> None:

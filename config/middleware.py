@@ -46,6 +46,12 @@ class RequestBodyLimitMiddleware:
     ``client_max_body_size``) is the first limit, this one holds where there is none.
     The body is never read: the answer depends on ``Content-Length`` only (WSGI gives a
     body without one, a chunked one, to Django as empty).
+
+    The refusal sets no ``Connection`` header: it is hop-by-hop, which a WSGI application must
+    not set (PEP 3333; wsgiref, under runserver and the live-server tests, answered 500
+    instead). Closing the connection is the server's decision: Django's development server
+    discards the unread body and closes a response without a length, gunicorn's sync workers
+    close after every response, and nginx answers such a request itself before it gets here.
     """
 
     def __init__(self, get_response):
@@ -58,11 +64,7 @@ class RequestBodyLimitMiddleware:
             return _refusal(request, 400, "invalid", "Invalid Content-Length.")
         if length > settings.REQUEST_BODY_MAX_BYTES:
             limit_mb = settings.REQUEST_BODY_MAX_BYTES / (1024 * 1024)
-            response = _refusal(
-                request, 413, "too_large", f"The request is too large: at most {limit_mb:g} MB."
-            )
-            response["Connection"] = "close"
-            return response
+            return _refusal(request, 413, "too_large", f"The request is too large: at most {limit_mb:g} MB.")
         return self.get_response(request)
 
 

@@ -14,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config import proxies as _proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "portal",
     "ops",
     "api",
+    "config.apps.ProjectConfig",  # the project's system checks (config/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -175,10 +178,8 @@ ACCOUNT_RATE_LIMITS = {
     "login": env.str("LOGIN_RATE_LIMIT", default="30/m/ip"),
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
 }
-# The client's address for those limits, as the API's throttling and the logs take it: from
-# X-Forwarded-For as the API_NUM_PROXIES proxies in front wrote it. Behind a proxy, REMOTE_ADDR is
-# the proxy's, the same for everyone: one address's failures would lock everybody out.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("API_NUM_PROXIES", default=0 if DEBUG else 1)
+# The client's address for those limits is config.proxies.client_ip's (the account adapter's
+# get_client_ip), as for the API's throttling and the logs; see TRUSTED_PROXIES below.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Federation Registry"
 # Members of Secretariat and Executive Committee must enrol in TOTP before any committee page.
@@ -241,6 +242,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Cache: allauth's log-in rate limits must be shared by every web process ----------------
+# Without REDIS_URL the cache is per process: with DEBUG off, `manage.py check` (and so migrate,
+# runserver and every management command) stops with config.E001 (config/checks.py) unless
+# ALLOW_LOCAL_CACHE=1 says the deployment is one single process.
+ALLOW_LOCAL_CACHE = env.bool("ALLOW_LOCAL_CACHE", default=False)
 CACHES = {
     "default": (
         {
@@ -254,6 +259,18 @@ CACHES = {
 }
 
 # --- Security --------------------------------------------------------------------------
+# Our reverse proxies (CIDRs or addresses, comma-separated; empty by default). X-Forwarded-For is
+# read only on requests that come from one of them: then the client is the right-most address in
+# it that is not itself a trusted proxy (config/proxies.py). Otherwise the client is REMOTE_ADDR.
+# Used by the API's rate limits, the log-in limits and the logs. Behind a proxy and left empty,
+# every client has the proxy's address: `check --deploy` warns (config/checks.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    _proxies.parse_networks(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}.") from exc
+# A check that does not apply to a deployment (e.g. config.W001 with no proxy in front), by id.
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -322,8 +339,8 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # config.middleware.RequestIdMiddleware vets it first
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: at INFO, request_started is not written
 DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = 10  # nor task_enqueued / task_started
-# The client's address on a request's lines, taken as the API's throttling takes it (REMOTE_ADDR,
-# or X-Forwarded-For as written by the API_NUM_PROXIES proxies in front), never as the client says.
+# The client's address on a request's lines, taken as the API's throttling takes it
+# (config.proxies.client_ip: REMOTE_ADDR, or X-Forwarded-For from TRUSTED_PROXIES), never as the client says.
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 LOG_CLIENT_IP = env.bool("LOG_CLIENT_IP", default=True)
 
@@ -418,7 +435,7 @@ for _name, _rate in [
         raise ImproperlyConfigured(f"{_name} must look like 60/min or 1000/hour; got {_rate!r}.")
 
 # Throttling counts requests in the default cache (CACHES above): Redis when REDIS_URL is set,
-# shared by every web process; else memory, per process (fine for one process, too lax for several).
+# shared by every web process; else memory, per process (one process only: ALLOW_LOCAL_CACHE).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -427,6 +444,12 @@ REST_FRAMEWORK = {
     # Endpoints open to anonymous clients (the directory) say so themselves.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, with JSON bodies capped in size (DATA_UPLOAD_MAX_MEMORY_SIZE) and depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.FormatFirstContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonymousRateThrottle",
@@ -435,9 +458,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": API_RATE_ANON, "partner": API_RATE_PARTNER, "user": API_RATE_USER},
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Reverse proxies in front of the site (one in production, none with DEBUG): the client IP
-    # for anonymous rate limits is then taken from X-Forwarded-For as that many proxies set it.
-    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,  # API_NUM_PROXIES
+    # The anonymous rate limit's client address is config.proxies.client_ip's (TRUSTED_PROXIES),
+    # not DRF's NUM_PROXIES (api/throttling.py).
 }
 
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,9 @@ import os
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+# The tests' cache is in memory on purpose (CACHES below): one process, no check error (config.E001).
+# Subprocesses that inherit the environment (manage.py commands, the bench's smoke run) get it too.
+os.environ.setdefault("ALLOW_LOCAL_CACHE", "1")
 
 from .settings import *  # noqa: F403
 from .settings import VAR_DIR

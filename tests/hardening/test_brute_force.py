@@ -1,6 +1,6 @@
 """Brute force on the log-in: limited per account across addresses and per address across accounts,
 on the site's log-in and on the admin's way in (which is the same log-in), with the client's
-address taken as the proxy wrote it (X-Forwarded-For), never as the client says.
+address taken as our proxy wrote it (X-Forwarded-For from TRUSTED_PROXIES), never as the client says.
 
 tests/portal/test_accounts.py has the basics from one address (an account locked after five
 failures; ten failures across accounts lock the address; the admin shares the lock). Added
@@ -9,9 +9,11 @@ X-Forwarded-For, and the admin's own log-in form, which never checks a password.
 """
 
 import pytest
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
-from django.conf import settings as django_settings
+from django.test import RequestFactory
 
+from config.proxies import client_ip
 from tests.factories import UserFactory, secretariat_user
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,12 @@ PASSWORD = "correct horse battery staple"
 SITE = "/accounts/login/"
 ADMIN_WAY = "/accounts/login/?next=/admin/"  # where /admin/ sends people to log in
 LOCKED = "Too many failed login attempts"
+PROXY = "127.0.0.1"  # the test client's REMOTE_ADDR: nginx on the same host
+
+
+@pytest.fixture(autouse=True)
+def _behind_our_proxy(settings):
+    settings.TRUSTED_PROXIES = [f"{PROXY}/32"]
 
 
 def _verified(user):
@@ -37,9 +45,10 @@ def _attempt(client, email, password, *, path=SITE, ip="198.51.100.7"):
 def test_the_log_in_limits_see_the_client_address_as_the_api_does():
     """Behind the proxy, REMOTE_ADDR is the proxy's for everyone: without this, one address's
     failures would lock everybody out, and an attacker's would not be told apart."""
-    proxies = django_settings.ALLAUTH_TRUSTED_PROXY_COUNT
-    assert proxies == django_settings.REST_FRAMEWORK["NUM_PROXIES"]
-    assert proxies == 1  # production: DEBUG off, one proxy
+    for remote, forwarded in [(PROXY, "6.6.6.6, 198.51.100.7"), ("203.0.113.5", "198.51.100.7")]:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        assert get_adapter(request).get_client_ip(request) == client_ip(request)
+    assert client_ip(request) == "203.0.113.5"
 
 
 @pytest.mark.parametrize("path", [SITE, ADMIN_WAY])
@@ -107,3 +116,27 @@ def test_a_locked_account_is_locked_on_the_admin_way_in_too(client):
     assert not logged_in
     assert LOCKED in response.content.decode()
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_spoofed_x_forwarded_for_from_an_untrusted_address_does_not_make_a_new_address(client):
+    """A client that reaches the server directly (not through our proxy) is its REMOTE_ADDR."""
+    for n in range(10):
+        client.logout()
+        client.post(
+            SITE,
+            {"login": f"nobody{n}@union.example.org", "password": "guess"},
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    user = _verified(UserFactory(username="real@union.example.org", email="real@union.example.org"))
+
+    client.logout()
+    response = client.post(
+        SITE,
+        {"login": user.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.5",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+
+    assert "_auth_user_id" not in client.session
+    assert LOCKED in response.content.decode()

@@ -435,6 +435,7 @@ def run_manage(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedPro
         "DEBUG": "0",
         "SECRET_KEY": "backup-tests-" + "x" * 50,
         "LOG_FORMAT": "console",
+        "ALLOW_LOCAL_CACHE": "1",  # one process, no Redis: the cache check (config.E001) allows it
         **env_extra,
     }
     return subprocess.run(

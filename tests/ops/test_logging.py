@@ -75,11 +75,20 @@ def test_a_malformed_request_id_is_replaced_by_a_new_one(client, json_logs, bad)
 
 @pytest.mark.django_db
 def test_the_client_address_is_the_one_our_proxy_saw(client, json_logs, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]  # the test client's REMOTE_ADDR
 
     client.get("/healthz", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
 
     assert finished(json_logs())[0]["ip"] == "203.0.113.7"
+
+
+@pytest.mark.django_db
+def test_x_forwarded_for_from_an_untrusted_address_is_not_logged_as_the_client(client, json_logs, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"}, REMOTE_ADDR="192.0.2.44")
+
+    assert finished(json_logs())[0]["ip"] == "192.0.2.44"
 
 
 @pytest.mark.django_db

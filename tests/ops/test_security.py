@@ -30,7 +30,8 @@ EXPECTED_CSP = {
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    """The environment of a production process: DEBUG off, a real key, a host name, nothing else."""
+    """The environment of a production process: DEBUG off, a real key, a host name, the proxy in
+    front and Redis (never reached by `check`), nothing else."""
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"}}
     return {
         **keep,
@@ -40,6 +41,8 @@ def production_env(**extra: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "registry.federation.example",
         "CSRF_TRUSTED_ORIGINS": "https://registry.federation.example",
         "SITE_URL": "https://registry.federation.example",
+        "TRUSTED_PROXIES": "127.0.0.1/32",  # nginx on the same host (README "Deployment")
+        "REDIS_URL": "redis://redis.internal:6379/0",  # the rate limits' shared cache
         **extra,
     }
 
@@ -67,6 +70,124 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def deploy_warnings(ids: set[str]) -> list[str]:
+    from django.core.checks import run_checks
+
+    return [m.id for m in run_checks(include_deployment_checks=True) if m.id in ids]
+
+
+def test_check_deploy_warns_when_no_proxy_is_trusted_with_debug_off(settings):
+    settings.DEBUG = False
+    settings.TRUSTED_PROXIES = []
+
+    assert deploy_warnings({"config.W001"}) == ["config.W001"]
+
+
+@pytest.mark.parametrize(("debug", "proxies"), [(False, ["127.0.0.1/32"]), (True, [])])
+def test_check_deploy_is_quiet_with_a_trusted_proxy_or_debug(settings, debug, proxies):
+    settings.DEBUG = debug
+    settings.TRUSTED_PROXIES = proxies
+
+    assert deploy_warnings({"config.W001"}) == []
+
+
+def test_check_deploy_names_trusted_proxies_in_production_when_it_is_empty():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(TRUSTED_PROXIES=""),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "(config.W001) TRUSTED_PROXIES is empty" in result.stderr
+    assert "Behind a reverse proxy, set TRUSTED_PROXIES" in result.stderr
+
+
+def test_without_a_proxy_the_warning_can_be_silenced_from_the_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(TRUSTED_PROXIES="", SILENCED_SYSTEM_CHECKS="config.W001"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(1 silenced)" in result.stdout
+
+
+def manage_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_a_cache_per_process_without_redis():
+    env = production_env()
+    del env["REDIS_URL"]
+
+    result = manage_check(env)
+
+    assert result.returncode != 0
+    assert "(config.E001) The default cache (LocMemCache) is not shared between processes" in result.stderr
+    assert "Set REDIS_URL" in result.stderr
+    assert "ALLOW_LOCAL_CACHE=1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_single_process_deployment_may_keep_the_cache_in_memory():
+    env = production_env(ALLOW_LOCAL_CACHE="1")
+    del env["REDIS_URL"]
+
+    result = manage_check(env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def cache_errors() -> list[str]:
+    from django.core.checks import run_checks
+
+    return [m.id for m in run_checks() if m.id == "config.E001"]
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.parametrize(
+    ("backend", "refused"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", True),
+        ("django.core.cache.backends.dummy.DummyCache", True),
+        ("django.core.cache.backends.redis.RedisCache", False),
+        ("django.core.cache.backends.db.DatabaseCache", False),
+    ],
+)
+def test_the_cache_check_refuses_process_local_caches_only(settings, backend, refused):
+    settings.DEBUG = False
+    settings.ALLOW_LOCAL_CACHE = False
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "127.0.0.1:1"}}
+
+    assert cache_errors() == (["config.E001"] if refused else [])
+
+
+@pytest.mark.parametrize(("debug", "allow"), [(True, False), (False, True)])
+def test_the_cache_check_allows_memory_with_debug_or_the_opt_out(settings, debug, allow):
+    settings.DEBUG = debug
+    settings.ALLOW_LOCAL_CACHE = allow
+    settings.CACHES = LOCMEM
+
+    assert cache_errors() == []
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
