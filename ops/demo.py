@@ -16,12 +16,15 @@ from registry.demo import DEMO_PASSWORD
 from workflows import services
 from workflows.models import MembershipApplication
 
-# A one-page PDF, small enough to keep in the source.
+# A one-page PDF, small enough to keep in the source, with the cross-reference table that the
+# upload check requires (it refuses a PDF a reader would have to repair).
 DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"%PDF-1.4\n"
+    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
+    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n"
 )
 
 # (applicant e-mail, stage reached, application data)

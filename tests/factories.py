@@ -1,6 +1,7 @@
 """factory-boy factories shared by every test folder."""
 
 import datetime
+import io
 
 import factory
 from django.contrib.auth import get_user_model
@@ -80,10 +81,43 @@ class PartnerKeyFactory(factory.django.DjangoModelFactory):
 
 # --- the application workflow -----------------------------------------------------------
 
-# The smallest files the upload check accepts, by their first bytes.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+def minimal_pdf(*objects: bytes) -> bytes:
+    """A PDF the upload check accepts: ``objects`` (numbered from 1; the first is the catalog),
+    by default a catalog, a page tree and one empty A4 page, then a cross-reference table that
+    says exactly where each one is (a PDF without one is damaged, and refused)."""
+    objects = objects or (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
+    )
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    size = len(objects) + 1
+    return (
+        out
+        + b"xref\n0 %d\n0000000000 65535 f \n" % size
+        + table
+        + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, len(out))
+    )
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (4, 3), **options) -> bytes:
+    """A small picture (a flat colour) as a file of ``image_format`` ("PNG", "JPEG")."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(out, image_format, **options)
+    return out.getvalue()
+
+
+# The smallest files the upload check accepts (a real PDF, a real PNG, a real JPEG).
+PDF_BYTES = minimal_pdf()
+PNG_BYTES = image_bytes("PNG")
+JPEG_BYTES = image_bytes("JPEG")
 
 
 def secretariat_user(**kwargs):

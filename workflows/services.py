@@ -31,7 +31,7 @@ from registry.validators import (
 )
 
 from . import rules, selectors
-from .documents import clean_original_name, validate_upload
+from .documents import clean_original_name, clean_upload
 from .errors import ErrorCode, WorkflowError
 from .models import (
     ApplicationDocument,
@@ -295,23 +295,20 @@ def document_add(
     *, application: MembershipApplication, actor, kind: str, upload, expected_state: str | None = None
 ) -> ApplicationDocument:
     """Attach a document: check applicant, editable state, kind, type by content, size and active
-    content (``documents.validate_upload``); name it for display; store it under a generated name."""
+    content (``documents.clean_upload``); name it for display; store what the check returns (the
+    PDF as sent, an image written again) under a generated name."""
     locked = _lock(application, expected_state=expected_state)
     _check("edit", locked, actor)
-    document = ApplicationDocument(
-        application=locked,
-        kind=kind,
-        size=upload.size or 0,
-        uploaded_by=actor,
-    )
+    document = ApplicationDocument(application=locked, kind=kind, uploaded_by=actor)
     if kind not in dict(ApplicationDocument._meta.get_field("kind").choices):
         raise WorkflowError(
             ErrorCode.INVALID, _("Unknown document kind."), details={"kind": [_("Unknown kind.")]}
         )
-    document.content_type = validate_upload(upload)
+    clean = clean_upload(upload)
+    document.content_type, document.size = clean.content_type, clean.size
     # The name as shown and offered on download, with the extension of the type found.
     document.original_name = clean_original_name(getattr(upload, "name", "") or "", document.content_type)
-    document.file.save(document.original_name, upload, save=False)
+    document.file.save(document.original_name, clean.file, save=False)
     document.save()
     return document
 

@@ -177,8 +177,8 @@ def test_a_refused_file_is_reported_next_to_its_input_and_the_draft_is_kept(cast
 def test_the_documents_page_shows_the_rules_and_refuses_a_file_too_large(
     cast, application_in, client_as, settings
 ):
+    application = application_in(S.DRAFT)  # its documents are uploaded under the usual limit
     settings.DOCUMENT_MAX_BYTES = 100
-    application = application_in(S.DRAFT)
     client = client_as(cast.applicant)
     assert (
         "Up to 100\xa0bytes per file."
