@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
+from notifications import delivery
+from notifications.models import Notification
 from tests.config.helpers import BASE_DIR, clean_env, run_settings
 from tests.notifications.helpers import Cast, new_draft
-from workflows import outbox, services
-from workflows.models import Notification
+from workflows import services
 from workflows.notifications import Event
 
 PRINT_SITE_URL = "print(json.dumps(settings.SITE_URL))"
@@ -81,7 +82,7 @@ def test_a_notification_email_links_to_the_port_of_make_run(settings):
     application = services.application_submit(application=new_draft(cast), actor=cast.applicant)
 
     receipt = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.applicant)
-    message = outbox.render(receipt)
+    message = delivery.message_build(receipt)
 
     links = re.findall(r"https?://[^\s\"<>]+", message.body + message.alternatives[0][0])
     assert f"http://127.0.0.1:9000/applications/{application.pk}/" in links

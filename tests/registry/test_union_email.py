@@ -4,8 +4,8 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from portal.forms import ApplicationForm
 from tests.factories import MembershipFactory, PartnerKeyFactory
-from workflows.forms import ApplicationForm
 
 pytestmark = pytest.mark.django_db
 
