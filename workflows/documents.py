@@ -9,11 +9,10 @@ metadata (EXIF with its GPS position, text chunks, ICC profiles, comments) or an
 """
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
-import pikepdf
-import pikepdf.settings
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.http import FileResponse
@@ -22,6 +21,12 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin
 
 from .errors import ErrorCode, WorkflowError
+
+# pikepdf says at import, at INFO, that its bridge from qpdf's log is ready: a line in every
+# process's log and on every management command's stderr. Its warnings and errors still show.
+logging.getLogger("pikepdf._core").setLevel(logging.WARNING)
+import pikepdf  # noqa: E402
+import pikepdf.settings  # noqa: E402
 
 # Content type → the bytes a file of that type starts with.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
