@@ -2,7 +2,8 @@
 
 No header: the request is anonymous. A header with the ``Api-Key`` scheme must
 carry a valid key: a malformed, unknown, revoked or expired key is refused
-with 403 and says why — it is never silently treated as anonymous.
+with 403 and says why — it is never silently treated as anonymous. Each refusal
+counts against the caller's address in the anonymous rate limit (then 429).
 """
 
 import re
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from .models import PartnerKey
+from .throttling import counts_refusals
 
 KEYWORD = "Api-Key"
 # "<prefix>.<secret>", as djangorestframework-api-key generates them (8 and 32 letters or digits).
@@ -33,6 +35,7 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
     Authorization headers of other schemes are left to other authentication classes.
     """
 
+    @counts_refusals
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, key = header.strip().partition(" ")

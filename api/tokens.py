@@ -26,6 +26,7 @@ from config.accounts import mfa_setup_redirect, officer_needs_mfa
 
 from .authentication import KEY_FORMAT
 from .models import PersonalToken
+from .throttling import counts_refusals
 
 KEYWORDS = ("token", "bearer")
 # A person may hold this many usable tokens at a time.
@@ -46,9 +47,11 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     No header of these schemes: not this class's business (the request may be anonymous, or
     use a session or a partner key). A malformed, unknown, revoked or expired key, or a
-    deactivated account, is refused with 401 and says why.
+    deactivated account, is refused with 401 and says why, and counts against the caller's
+    address in the anonymous rate limit (then 429: keys cannot be guessed at speed).
     """
 
+    @counts_refusals
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, key = header.strip().partition(" ")
