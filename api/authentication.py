@@ -2,7 +2,8 @@
 
 No header: the request is anonymous. A header with the ``Api-Key`` scheme must
 carry a valid key: a malformed, unknown, revoked or expired key is refused
-with 403 and says why — it is never silently treated as anonymous.
+with 403 and says why — it is never silently treated as anonymous. Each refusal
+counts against the caller's address in the anonymous rate limit (then 429).
 """
 
 import datetime
@@ -16,6 +17,7 @@ from rest_framework import authentication, exceptions
 from accounts.models import PersonalToken
 
 from .models import PartnerKey
+from .throttling import counts_refusals
 
 KEYWORD = "Api-Key"
 # "<prefix>.<secret>", as djangorestframework-api-key generates them (8 and 32 letters or digits).
@@ -37,6 +39,7 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
     Authorization headers of other schemes are left to other authentication classes.
     """
 
+    @counts_refusals
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, key = header.strip().partition(" ")
@@ -87,9 +90,11 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     No header of these schemes: not this class's business (the request may be anonymous, or
     use a session or a partner key). A malformed, unknown, revoked or expired key, or a
-    deactivated account, is refused with 401 and says why.
+    deactivated account, is refused with 401 and says why, and counts against the caller's
+    address in the anonymous rate limit (then 429: keys cannot be guessed at speed).
     """
 
+    @counts_refusals
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, key = header.strip().partition(" ")

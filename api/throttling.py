@@ -14,8 +14,10 @@ A client's address is ``config.proxies.client_ip``'s (X-Forwarded-For only from 
 the same as for the log-in limits and the logs, never DRF's ``NUM_PROXIES`` rule.
 """
 
+import functools
 import time
 
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
@@ -85,3 +87,36 @@ class PartnerRateThrottle(_RateFromSettings, AtomicRateThrottle):
         if not is_partner(request):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+
+
+class RefusedCredentialsThrottle(AnonymousRateThrottle):
+    """The anonymous bucket of the caller's address, for a request whose key or token was refused.
+
+    Authentication runs before the views' throttles, so a refused partner key or personal token
+    never reached them: keys could be guessed at any speed. ``counts_refusals`` counts such a
+    request against the address's anonymous limit (``API_RATE_ANON``, the same bucket as its
+    anonymous requests) and answers 429 once it is spent.
+    """
+
+    def get_cache_key(self, request, view):
+        # Not AnonymousRateThrottle's: asking whether the request is a partner's would
+        # authenticate it again, from inside its authentication.
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def counts_refusals(authenticate):
+    """Decorates an authentication class's ``authenticate``: each refusal it raises (a malformed,
+    unknown, revoked or expired key or token) counts against the caller's address in the anonymous
+    rate limit, and once that is spent the answer is 429 (``Throttled``) instead."""
+
+    @functools.wraps(authenticate)
+    def wrapper(self, request):
+        try:
+            return authenticate(self, request)
+        except APIException:
+            throttle = RefusedCredentialsThrottle()
+            if not throttle.allow_request(request, None):
+                raise Throttled(wait=throttle.wait()) from None
+            raise
+
+    return wrapper

@@ -6,6 +6,8 @@ an application needs) is the services'. Output serializers read the rows that
 ``api.workflow_views`` loaded (``select_related`` / ``prefetch_related`` there).
 """
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
@@ -44,6 +46,40 @@ def person_name(user) -> str:
     return user.get_full_name() or user.email or user.get_username()
 
 
+# Sent by browsers' forms with a session; the CSRF check reads it, the serializers do not.
+IGNORED_INPUT_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+class InputSerializer(serializers.Serializer):
+    """The base of every serializer that reads a request: a key it does not know is an error.
+
+    ``state``, ``applicant``, ``decided_at`` or a misspelt ``adress`` in a body are refused with
+    400 naming each (``details``: one entry per unknown key), never silently dropped: the
+    client learns that nothing was done with them. Nested serializers (``contacts``) refuse
+    theirs too, under their own path. Fields a serializer reads are its writable fields.
+    """
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            accepted = [name for name, field in self.fields.items() if not field.read_only]
+            message = _("Unknown field. The fields accepted here are: %(fields)s.") % {
+                "fields": ", ".join(accepted)
+            }
+            unknown = {
+                str(key): [message] for key in data if key not in accepted and key not in IGNORED_INPUT_KEYS
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -59,7 +95,7 @@ class ApplicantSerializer(PersonSerializer):
     email = serializers.EmailField()
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(InputSerializer):
     """A further contact person of the union (in and out)."""
 
     name = serializers.CharField(max_length=150)
@@ -207,7 +243,7 @@ def region_from_code(code: str | None) -> Region | None:
     return region
 
 
-class ApplicationWriteSerializer(serializers.Serializer):
+class ApplicationWriteSerializer(InputSerializer):
     """The fields an applicant sets; PATCH sends only those it changes. ``contacts`` replaces the list."""
 
     name = serializers.CharField(max_length=200, help_text=_("The union's name."))
@@ -268,14 +304,14 @@ class UploadField(serializers.FileField):
     """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back)."""
 
 
-class DocumentUploadSerializer(serializers.Serializer):
+class DocumentUploadSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = UploadField(
         help_text=_("PDF, PNG or JPEG (recognised by content, not name), at most 10 MB."),
     )
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(InputSerializer):
     comment = serializers.CharField(
         max_length=rules.COMMENT_MAX_LENGTH,
         required=False,
@@ -285,7 +321,7 @@ class CommentSerializer(serializers.Serializer):
     )
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(InputSerializer):
     comment = serializers.CharField(
         max_length=rules.COMMENT_MAX_LENGTH,
         help_text=_("Required: the message to the applicant, kept in the history."),
@@ -316,23 +352,24 @@ class OpenVoteSerializer(CommentSerializer):
     )
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class ReviewInputSerializer(InputSerializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     comment = serializers.CharField(max_length=rules.COMMENT_MAX_LENGTH, help_text=_("Your reasons."))
 
 
-class BallotInputSerializer(serializers.Serializer):
+class BallotInputSerializer(InputSerializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices, help_text=_("Final once cast."))
 
 
-class RecusalInputSerializer(serializers.Serializer):
+class RecusalInputSerializer(InputSerializer):
     reason = serializers.CharField(
         max_length=rules.COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
 
 
 class ApplicationFilterSerializer(serializers.Serializer):
-    """The list's query parameters."""
+    """The list's query parameters (not an ``InputSerializer``: the query string also carries
+    the pagination's ``page`` and ``page_size``)."""
 
     state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
     region = serializers.CharField(max_length=20, required=False)

@@ -363,6 +363,13 @@ VOTE_QUORUM = env.str("VOTE_QUORUM", default="1/2")
 VOTE_MAJORITY = env.str("VOTE_MAJORITY", default="simple")
 VOTE_BASE = env.str("VOTE_BASE", default="yes_no")
 VOTE_DEFAULT_DEADLINE_DAYS = env.int("VOTE_DEFAULT_DEADLINE_DAYS", default=14)
+# The latest deadline a vote may be given: this many days from its opening (to the end of that day, UTC).
+VOTE_MAX_DAYS = env.int("VOTE_MAX_DAYS", default=90)
+if not 1 <= VOTE_DEFAULT_DEADLINE_DAYS <= VOTE_MAX_DAYS:
+    raise ImproperlyConfigured(
+        f"VOTE_DEFAULT_DEADLINE_DAYS must be between 1 and VOTE_MAX_DAYS ({VOTE_MAX_DAYS}); "
+        f"got {VOTE_DEFAULT_DEADLINE_DAYS}."
+    )
 CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
     "task": "workflows.tasks.close_due_vote_rounds",
     "schedule": 60.0,

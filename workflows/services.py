@@ -500,15 +500,25 @@ def vote_open(
     comment: str = "",
     expected_state: str | None = None,
 ) -> VoteRound:
-    """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each."""
+    """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each.
+
+    The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (to the end of that
+    day, UTC, the last day the form offers); otherwise ``invalid`` with details on "deadline".
+    """
     from django.conf import settings
 
     locked = _lock(application, expected_state=expected_state or application.state)
     now = timezone.now()
     deadline = deadline or now + datetime.timedelta(days=settings.VOTE_DEFAULT_DEADLINE_DAYS)
+    last_day = (now + datetime.timedelta(days=settings.VOTE_MAX_DAYS)).astimezone(datetime.UTC).date()
     errors = {}
     if deadline <= now:
         errors["deadline"] = [_("The deadline must be in the future.")]
+    elif deadline.astimezone(datetime.UTC).date() > last_day:
+        errors["deadline"] = [
+            _("The deadline must be at most %(days)d days away: %(date)s (UTC) at the latest.")
+            % {"days": settings.VOTE_MAX_DAYS, "date": last_day.isoformat()}
+        ]
     if category not in MembershipCategory.values:
         errors["category"] = [_("Choose full, associate or observer.")]
     if errors:
