@@ -1,6 +1,7 @@
 # Federation Registry — the two commands are `make run` and `make test`.
+# PYTHON and VENV select the interpreter and its virtualenv, e.g. PYTHON=python3.13 VENV=.venv-3.13.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the project with its dev tools
+install: $(STAMP) ## Create $(VENV) (default .venv) and install the project with its dev tools
 
 run: export DEBUG ?= 1
 # PORT also sets the default SITE_URL, http://127.0.0.1:$PORT, the address in e-mails' links.

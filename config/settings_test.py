@@ -5,6 +5,8 @@ runs on the embedded defaults and against real services.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
@@ -27,3 +29,15 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") != "0"
 # Rate-limit counters in memory, whatever REDIS_URL says (tests/api/conftest.py clears them per test).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+
+# SQLite: the test database is a file, one per test process, rather than Django's in-memory one.
+# Live-server tests (tests/hardening, tests/e2e) answer requests in other threads; with an
+# in-memory database Django hands those threads the test's own connection, and sharing it fails
+# at random on Python 3.13 (sqlite3.InterfaceError: bad parameter or other API misuse). With a
+# file every thread opens its own connection. Django deletes the file at the end of the run.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"fedreg-test-{os.getpid()}.sqlite3")
+    }
+    # A test database need not survive a power cut: no fsync at each commit (as fast as memory).
+    DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405
