@@ -619,93 +619,16 @@ def transition_case(bench: Bench, workflow: Workflow, queries: dict) -> None:
 
 
 def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str) -> None:
-    import orjson
-    import redis
-    from django.conf import settings
-    from django.db import transaction
-    from django.db.models import Max
+    """Measure notify_latency: a committed transition until its delivery task starts on a Celery worker,
+    against a bare hand-off between two processes through the same Redis.
 
-    from notifications.models import Notification
-
-    from . import servers
-
-    client = redis.Redis.from_url(redis_url)
-    prefix = f"bench:{uuid.uuid4().hex[:12]}"
-    queue = settings.BENCH_NOTIFICATIONS_QUEUE
-    env = servers.django_env(
-        database_url=server.url_for(server.name("workflow")),
-        redis_url=redis_url,
-        BENCH_REDIS_PREFIX=prefix,
-        LOG_LEVEL="WARNING",
-    )
-    worker = servers.CeleryWorker(
-        env=env, log_dir=bench.log_dir, hostname=f"bench-{prefix[-12:]}@localhost", queue=queue
-    )
-    echo = servers.RedisEcho(env=env, log_dir=bench.log_dir)
-
-    def purge() -> None:
-        for key in [*client.scan_iter(f"{prefix}:*"), *client.scan_iter(f"{queue}*")]:
-            client.delete(key)
-
-    def one_notification() -> float:
-        """Commit a transition; return the seconds until its delivery task starts on the worker."""
-        before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
-        committed: list[float] = []
-        with transaction.atomic():
-            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs first, at the commit
-            workflow.transition()
-            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs last: published
-        new = set(Notification.objects.filter(pk__gt=before).values_list("pk", flat=True))
-        if not new:
-            raise RuntimeError("the transition wrote no outbox row")
-        waiting = set(new)
-        while waiting:  # every delivery of this transition, so that the worker is idle for the next one
-            item = client.blpop([f"{prefix}:finished"], timeout=30)
-            if item is None:
-                worker.check_alive()
-                raise TimeoutError(f"the delivery tasks did not finish within 30 s; see {worker.log_path}")
-            waiting.discard(orjson.loads(item[1])["id"])
-        starts = [orjson.loads(raw) for raw in client.lrange(f"{prefix}:started", 0, -1)]
-        client.delete(f"{prefix}:started")
-        started = min(entry["t"] for entry in starts if entry["id"] in new)
-        publish_ms.append((committed[1] - committed[0]) * 1000)
-        broker_ms.append((started - committed[1]) * 1000)
-        return started - committed[0]
-
-    publish_ms: list[float] = []
-    broker_ms: list[float] = []
-
-    def breakdown() -> dict:
-        from .stats import median, rounded
-
-        return {
-            "breakdown_median_ms": {
-                "commit_to_published": rounded(median(publish_ms)),
-                "published_to_task_start": rounded(median(broker_ms)),
-            }
-        }
-
-    def one_handoff() -> float:
-        sent = time.monotonic()
-        client.lpush(f"{prefix}:ping", b"x")
-        item = client.brpop([f"{prefix}:pong"], timeout=30)
-        if item is None:
-            echo.check_alive()
-            raise TimeoutError("the Redis echo did not answer within 30 s")
-        return float(item[1]) - sent
-
+    Starts the Redis echo and the Celery worker, waits until both are ready, measures, then stops
+    them and deletes the bench's Redis keys (also before starting, and when a step fails)."""
+    probe = NotifyProbe(bench, server, workflow, redis_url)
     inner = bench.options.latency_inner
-    purge()
+    probe.purge()
     try:
-        echo.start()
-        worker.start()
-        for what, key, process in (
-            ("Celery worker", "worker-ready", worker),
-            ("Redis echo", "echo-ready", echo),
-        ):
-            if client.blpop([f"{prefix}:{key}"], timeout=90) is None:
-                process.check_alive()
-                raise TimeoutError(f"the {what} did not start within 90 s; see {process.log_path}")
+        probe.start()
         bench.measure(
             "notify_latency",
             Case(
@@ -713,23 +636,145 @@ def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str
                 "commit of a transition → deliver_notification starts (task_prerun) on a Celery worker "
                 f"subprocess (prefork, 2), via Redis; median of {inner}",
                 "ms",
-                lambda: batch_ms(one_notification, inner),
-                details=breakdown,
+                lambda: batch_ms(probe.one_notification, inner),
+                details=probe.breakdown,
             ),
             Case(
                 "notify_latency/redis_handoff",
                 f"LPUSH → BRPOP between two processes on the same Redis; median of {inner}",
                 "ms",
-                lambda: batch_ms(one_handoff, inner),
+                lambda: batch_ms(probe.one_handoff, inner),
             ),
             rounds=bench.options.latency_rounds,
         )
     finally:
+        probe.stop()
+
+
+class NotifyProbe:
+    """The processes of notify_latency and what they report, under one Redis key prefix.
+
+    The Celery worker (``bench.worker``) pushes ``<prefix>:started`` and ``<prefix>:finished``
+    entries for each delivery task; the Redis echo (``bench.handoff``) answers ``<prefix>:ping``
+    with a timestamp on ``<prefix>:pong``; both push ``<prefix>:<name>-ready`` once started."""
+
+    def __init__(self, bench: Bench, server: Server, workflow: Workflow, redis_url: str):
+        import redis
+        from django.conf import settings
+
+        from . import servers
+
+        self.workflow = workflow
+        self.client = redis.Redis.from_url(redis_url)
+        self.prefix = f"bench:{uuid.uuid4().hex[:12]}"
+        self.queue = settings.BENCH_NOTIFICATIONS_QUEUE
+        env = servers.django_env(
+            database_url=server.url_for(server.name("workflow")),
+            redis_url=redis_url,
+            BENCH_REDIS_PREFIX=self.prefix,
+            LOG_LEVEL="WARNING",
+        )
+        self.worker = servers.CeleryWorker(
+            env=env, log_dir=bench.log_dir, hostname=f"bench-{self.prefix[-12:]}@localhost", queue=self.queue
+        )
+        self.echo = servers.RedisEcho(env=env, log_dir=bench.log_dir)
+        self.publish_ms: list[float] = []
+        self.broker_ms: list[float] = []
+
+    def purge(self) -> None:
+        """Delete the prefix's keys and the bench queue's messages."""
+        client = self.client
+        for key in [*client.scan_iter(f"{self.prefix}:*"), *client.scan_iter(f"{self.queue}*")]:
+            client.delete(key)
+
+    def start(self) -> None:
+        """Start the echo and the worker; wait up to 90 s for each to say it is ready."""
+        self.echo.start()
+        self.worker.start()
+        for what, key, process in (
+            ("Celery worker", "worker-ready", self.worker),
+            ("Redis echo", "echo-ready", self.echo),
+        ):
+            if self.client.blpop([f"{self.prefix}:{key}"], timeout=90) is None:
+                process.check_alive()
+                raise TimeoutError(f"the {what} did not start within 90 s; see {process.log_path}")
+
+    def stop(self) -> None:
+        """Tell the echo to stop, stop both processes, delete the keys."""
         with contextlib.suppress(Exception):
-            client.lpush(f"{prefix}:ping", b"stop")
-        worker.stop()
-        echo.stop()
-        purge()
+            self.client.lpush(f"{self.prefix}:ping", b"stop")
+        self.worker.stop()
+        self.echo.stop()
+        self.purge()
+
+    def one_notification(self) -> float:
+        """Commit a transition; return the seconds until its delivery task starts on the worker."""
+        import orjson
+
+        committed, new = self._commit_transition()
+        self._wait_for_deliveries(new)
+        client = self.client
+        starts = [orjson.loads(raw) for raw in client.lrange(f"{self.prefix}:started", 0, -1)]
+        client.delete(f"{self.prefix}:started")
+        started = min(entry["t"] for entry in starts if entry["id"] in new)
+        self.publish_ms.append((committed[1] - committed[0]) * 1000)
+        self.broker_ms.append((started - committed[1]) * 1000)
+        return started - committed[0]
+
+    def _commit_transition(self) -> tuple[list[float], set[int]]:
+        """One transition in its own transaction: the monotonic times of its commit and of the end of
+        its on-commit work (the publish), and the ids of the outbox rows it wrote."""
+        from django.db import transaction
+        from django.db.models import Max
+
+        from notifications.models import Notification
+
+        before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+        committed: list[float] = []
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs first, at the commit
+            self.workflow.transition()
+            transaction.on_commit(lambda: committed.append(time.monotonic()))  # runs last: published
+        new = set(Notification.objects.filter(pk__gt=before).values_list("pk", flat=True))
+        if not new:
+            raise RuntimeError("the transition wrote no outbox row")
+        return committed, new
+
+    def _wait_for_deliveries(self, new: set[int]) -> None:
+        """Wait (30 s at most for each) until the worker has finished every delivery of ``new``,
+        so that it is idle for the next transition."""
+        import orjson
+
+        waiting = set(new)
+        while waiting:
+            item = self.client.blpop([f"{self.prefix}:finished"], timeout=30)
+            if item is None:
+                self.worker.check_alive()
+                raise TimeoutError(
+                    f"the delivery tasks did not finish within 30 s; see {self.worker.log_path}"
+                )
+            waiting.discard(orjson.loads(item[1])["id"])
+
+    def breakdown(self) -> dict:
+        """The medians of the two parts of a notification's latency, for the case's JSON entry."""
+        from .stats import median, rounded
+
+        return {
+            "breakdown_median_ms": {
+                "commit_to_published": rounded(median(self.publish_ms)),
+                "published_to_task_start": rounded(median(self.broker_ms)),
+            }
+        }
+
+    def one_handoff(self) -> float:
+        """LPUSH a ping, BRPOP the echo's pong: the seconds until the echo read it."""
+        sent = time.monotonic()
+        self.client.lpush(f"{self.prefix}:ping", b"x")
+        item = self.client.brpop([f"{self.prefix}:pong"], timeout=30)
+        if item is None:
+            self.echo.check_alive()
+            raise TimeoutError("the Redis echo did not answer within 30 s")
+        return float(item[1]) - sent
 
 
 def purge_publishes(redis_url: str) -> None:
@@ -898,8 +943,63 @@ def versions(redis_url: str, wrk: str | None) -> dict:
 
 
 def run(options: argparse.Namespace) -> tuple[dict, int]:
+    """Prepare the databases and Django, measure what ``options`` selects, and build the JSON document.
+
+    Returns the document and the exit status: 0 when every ratio passes and none was skipped, else 1."""
     server = Server.from_environment()
     bench = Bench(options, log_dir=log_dir(server))
+    point_django_at(server, options)
+    redis_url = os.environ.get("REDIS_URL", "")
+    start_django(bench.log_dir)
+
+    from . import databases
+    from .client import WSGIClient
+
+    load_start = os.getloadavg()
+    admin = server.admin()
+    template_rebuilt, rebuilt = prepare_databases(bench, server, admin)
+    tool, wrk = choose_load_generator(options.load_generator)
+    client = WSGIClient()
+    small, large = data_sets(client, options)
+    queries: dict = {}
+    memory = imported = None
+
+    in_process_cases(bench, client, small, large, queries)
+    if bench.wanted("http_throughput") or bench.wanted("memory"):
+        memory = http_cases(bench, server, large, tool=tool, client=client)
+    if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
+        workflow_cases(bench, server, queries, redis_url)
+    if bench.wanted("import"):
+        imported = import_timing(bench, server, admin, size=options.large, template_rebuilt=template_rebuilt)
+
+    profiles = write_profiles(bench) if options.profile and bench.misses else {}
+    document = {
+        "meta": run_meta(
+            bench,
+            server,
+            small,
+            large,
+            load_start=load_start,
+            rebuilt={"template": template_rebuilt, **rebuilt},
+            tool=tool,
+            wrk=wrk,
+            redis_url=redis_url,
+        ),
+        "cases": bench.cases,
+        "ratios": bench.ratios,
+        "queries": queries,
+        **optional_sections(memory=memory, imported=imported, profiles=profiles, skipped=bench.skipped),
+    }
+    databases.release("default")
+    databases.drop(admin, server.name("workflow"))
+    admin.close()
+    every_pass = all(r["status"] == "pass" for r in bench.ratios) and not bench.skipped
+    return document, 0 if every_pass else 1
+
+
+def point_django_at(server: Server, options: argparse.Namespace) -> None:
+    """Set the environment ``bench.settings`` reads: the bench's database aliases, the workflow
+    database as ``default``, and the settings module itself."""
     small_label, large_label = size_label(options.small), size_label(options.large)
     aliases = {
         "bench_template": {"NAME": server.name("template"), "POOL": False},
@@ -910,22 +1010,26 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
     os.environ["BENCH_DATABASES"] = json.dumps(aliases)
     os.environ["DATABASE_URL"] = server.url_for(server.name("workflow"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    redis_url = os.environ.get("REDIS_URL", "")
 
+
+def start_django(log_dir: Path) -> None:
+    """``django.setup()``, then send the request log lines to ``<log_dir>/app.log``, not the terminal."""
     import django
 
     django.setup()
-    app_log = (bench.log_dir / "app.log").open("w")
-    for handler in logging.getLogger().handlers:  # the request log lines: to a file, not the terminal
+    app_log = (log_dir / "app.log").open("w")
+    for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(app_log)
 
-    from . import databases
-    from .client import WSGIClient
-    from .data import counts
 
-    load_start = os.getloadavg()
-    admin = server.admin()
+def prepare_databases(bench: Bench, server: Server, admin) -> tuple[bool, dict[str, bool]]:
+    """The template, each size's data set (reused when current) and a fresh workflow database.
+
+    Returns whether the template was rebuilt, and whether each data set was (by size label)."""
+    from . import databases
+
+    options = bench.options
     template_rebuilt = databases.prepare_template(
         server, admin, "bench_template", bench.log, rebuild=options.rebuild
     )
@@ -940,8 +1044,13 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
             rebuild=options.rebuild,
         )
     databases.create(admin, server.name("workflow"), template=server.name("template"))
+    return template_rebuilt, rebuilt
 
-    tool = options.load_generator
+
+def choose_load_generator(tool: str) -> tuple[str, str | None]:
+    """``--load-generator`` resolved: ``("wrk", its version)`` or ``("python", None)``.
+
+    ``auto`` takes wrk when it is installed; ``wrk`` without it is a ``BenchSetupError``."""
     wrk = None
     if tool in ("auto", "wrk"):
         from .servers import wrk_path, wrk_version
@@ -950,86 +1059,97 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
         if wrk is None and tool == "wrk":
             raise BenchSetupError("--load-generator wrk, but wrk is not installed (apt-get install wrk)")
         tool = "wrk" if wrk else "python"
+    return tool, wrk
 
-    client = WSGIClient()
+
+def data_sets(client, options: argparse.Namespace) -> tuple[DataSet, DataSet]:
+    """The small and the large data set: their requests, row counts, and how many rows each request
+    answers (after checking that the raw and naive views answer what the endpoint answers)."""
+    from .data import counts
+
     sets = {}
     for size in (options.small, options.large):
         alias = f"bench_{size_label(size)}"
         urls = api_urls(alias)
         results = check_same_results(client, alias, urls)
         sets[size] = DataSet(size=size, alias=alias, urls=urls, rows=counts(alias).__dict__, results=results)
-    small, large = sets[options.small], sets[options.large]
-    queries: dict = {}
-    memory = imported = None
+    return sets[options.small], sets[options.large]
 
-    in_process_cases(bench, client, small, large, queries)
 
-    if bench.wanted("http_throughput") or bench.wanted("memory"):
-        memory = http_cases(bench, server, large, tool=tool, client=client)
+def workflow_cases(bench: Bench, server: Server, queries: dict, redis_url: str) -> None:
+    """transition_cost and notify_latency, as selected, on one application of the workflow database.
 
-    if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
-        workflow = Workflow.prepare()
-        if bench.wanted("transition_cost"):
-            transition_case(bench, workflow, queries)
-            if redis_url:
-                purge_publishes(redis_url)
-        if bench.wanted("notify_latency"):
-            if redis_url:
-                notify_case(bench, server, workflow, redis_url)
-            else:
-                bench.skip("notify_latency", "needs REDIS_URL (a real Celery worker through Redis)")
+    notify_latency needs ``REDIS_URL`` (it is skipped without); after transition_cost, the messages
+    it published to Redis are dropped."""
+    workflow = Workflow.prepare()
+    if bench.wanted("transition_cost"):
+        transition_case(bench, workflow, queries)
+        if redis_url:
+            purge_publishes(redis_url)
+    if bench.wanted("notify_latency"):
+        if redis_url:
+            notify_case(bench, server, workflow, redis_url)
+        else:
+            bench.skip("notify_latency", "needs REDIS_URL (a real Celery worker through Redis)")
 
-    if bench.wanted("import"):
-        imported = import_timing(bench, server, admin, size=options.large, template_rebuilt=template_rebuilt)
 
-    profiles = write_profiles(bench) if options.profile and bench.misses else {}
-    document = {
-        "meta": {
-            "git": git_info(),
-            "versions": versions(redis_url, wrk),
-            "cpus": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "load_average": {
-                "start": [round(x, 2) for x in load_start],
-                "end": [round(x, 2) for x in os.getloadavg()],
-            },
-            "rows": {size_label(s.size): s.rows for s in (small, large)},
-            "databases": {
-                "server": server.address,
-                **{size_label(s.size): server.name(size_label(s.size)) for s in (small, large)},
-                "rebuilt": {"template": template_rebuilt, **rebuilt},
-            },
-            "settings": "bench.settings: config.settings with DEBUG off, throttling off, bench URLs added",
-            "load_generator": f"wrk {wrk}" if tool == "wrk" else "python (bench.load)",
-            "rounds": {
-                "in_process": options.rounds,
-                "in_process_sample_seconds": options.sample_seconds,
-                "in_process_calls_per_round_at_most": options.inner,
-                "http": options.http_rounds,
-                "http_seconds": options.http_seconds,
-                "latency": options.latency_rounds,
-                "latency_calls_per_round": options.latency_inner,
-            },
-            "seed": options.seed,
-            "duration_seconds": round(time.monotonic() - bench.started, 1),
+def run_meta(
+    bench: Bench,
+    server: Server,
+    small: DataSet,
+    large: DataSet,
+    *,
+    load_start: tuple[float, float, float],
+    rebuilt: dict[str, bool],
+    tool: str,
+    wrk: str | None,
+    redis_url: str,
+) -> dict:
+    """The document's ``meta``: the code, the versions, the machine, the data, the settings of the run."""
+    options = bench.options
+    return {
+        "git": git_info(),
+        "versions": versions(redis_url, wrk),
+        "cpus": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "load_average": {
+            "start": [round(x, 2) for x in load_start],
+            "end": [round(x, 2) for x in os.getloadavg()],
         },
-        "cases": bench.cases,
-        "ratios": bench.ratios,
-        "queries": queries,
+        "rows": {size_label(s.size): s.rows for s in (small, large)},
+        "databases": {
+            "server": server.address,
+            **{size_label(s.size): server.name(size_label(s.size)) for s in (small, large)},
+            "rebuilt": rebuilt,
+        },
+        "settings": "bench.settings: config.settings with DEBUG off, throttling off, bench URLs added",
+        "load_generator": f"wrk {wrk}" if tool == "wrk" else "python (bench.load)",
+        "rounds": {
+            "in_process": options.rounds,
+            "in_process_sample_seconds": options.sample_seconds,
+            "in_process_calls_per_round_at_most": options.inner,
+            "http": options.http_rounds,
+            "http_seconds": options.http_seconds,
+            "latency": options.latency_rounds,
+            "latency_calls_per_round": options.latency_inner,
+        },
+        "seed": options.seed,
+        "duration_seconds": round(time.monotonic() - bench.started, 1),
     }
+
+
+def optional_sections(*, memory: dict | None, imported: dict | None, profiles: dict, skipped: list) -> dict:
+    """The document's sections that only some runs have, in their order: memory, import, profiles, skipped."""
+    sections: dict = {}
     if memory is not None:
-        document["memory"] = memory
+        sections["memory"] = memory
     if imported is not None:
-        document["import"] = imported
+        sections["import"] = imported
     if profiles:
-        document["profiles"] = profiles
-    if bench.skipped:
-        document["skipped"] = bench.skipped
-    databases.release("default")
-    databases.drop(admin, server.name("workflow"))
-    admin.close()
-    every_pass = all(r["status"] == "pass" for r in bench.ratios) and not bench.skipped
-    return document, 0 if every_pass else 1
+        sections["profiles"] = profiles
+    if skipped:
+        sections["skipped"] = skipped
+    return sections
 
 
 def log_dir(server: Server) -> Path:

@@ -186,15 +186,36 @@ def export_data() -> dict[str, Any]:
 
 
 def _export_data() -> dict[str, Any]:
+    """The document: its frame, then each section in the module docstring's order."""
     region_codes = dict(Region.objects.values_list("pk", "code"))
-    regions = sorted(
+    regions = _export_regions(region_codes)
+    countries = _export_countries(region_codes)
+    organizations, org_slugs = _export_organizations(region_codes)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "regions": regions,
+        "countries": countries,
+        "organizations": organizations,
+        "memberships": _export_memberships(org_slugs),
+        "decisions": _export_decisions(region_codes, org_slugs),
+    }
+
+
+def _export_regions(region_codes: dict[int, str]) -> list[dict[str, Any]]:
+    """Every region with its parent's code, by code."""
+    return sorted(
         (
             {"code": code, "name": name, "parent": region_codes.get(parent_id)}
             for code, name, parent_id in Region.objects.values_list("code", "name", "parent_id")
         ),
         key=lambda r: r["code"],
     )
-    countries = sorted(
+
+
+def _export_countries(region_codes: dict[int, str]) -> list[dict[str, Any]]:
+    """The country → region mapping, by country code."""
+    return sorted(
         (
             {"country": _country(country), "region": region_codes[region_id]}
             for country, region_id in CountryRegion.objects.values_list("country", "region_id")
@@ -202,6 +223,9 @@ def _export_data() -> dict[str, Any]:
         key=lambda c: c["country"],
     )
 
+
+def _export_organizations(region_codes: dict[int, str]) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Every organization, by slug; and each one's slug by primary key, for the sections that refer to it."""
     org_slugs: dict[int, str] = {}
     organizations = []
     for org in Organization.objects.order_by("pk"):
@@ -224,7 +248,11 @@ def _export_data() -> dict[str, Any]:
             }
         )
     organizations.sort(key=lambda o: o["slug"])
+    return organizations, org_slugs
 
+
+def _export_memberships(org_slugs: dict[int, str]) -> list[dict[str, Any]]:
+    """Every membership, by organization, admission date and creation time."""
     memberships = [
         {
             "organization": org_slugs[m.organization_id],
@@ -239,7 +267,11 @@ def _export_data() -> dict[str, Any]:
     ]
     # Stable sort: equal keys keep the database's order, which an import preserves.
     memberships.sort(key=lambda m: (m["organization"], m["admitted_on"], m["created_at"]))
+    return memberships
 
+
+def _export_decisions(region_codes: dict[int, str], org_slugs: dict[int, str]) -> list[dict[str, Any]]:
+    """The final applications and the decisions restored earlier, merged in one order."""
     decisions = []
     applications = (
         MembershipApplication.objects.filter(state__in=FINAL_STATES)
@@ -247,51 +279,35 @@ def _export_data() -> dict[str, Any]:
         .order_by("pk")
     )
     for application in applications:
-        decisions.append(
-            {
-                "name": application.name,
-                "acronym": application.acronym,
-                "country": _country(application.country),
-                "region": region_codes.get(application.region_id),
-                "city": application.city,
-                "kind": application.kind,
-                "organization": org_slugs.get(application.organization_id),
-                "state": application.state,
-                "created_at": _timestamp(application.created_at),
-                "submitted_at": _timestamp(application.submitted_at),
-                "decided_at": _timestamp(application.decided_at),
-                "vote_rounds": [
-                    _round_data(r) for r in sorted(application.vote_rounds.all(), key=lambda r: r.number)
-                ],
-            }
-        )
+        vote_rounds = [_round_data(r) for r in sorted(application.vote_rounds.all(), key=lambda r: r.number)]
+        decisions.append(_decision_data(application, vote_rounds, region_codes, org_slugs))
     for archived in ArchivedDecision.objects.order_by("pk"):
-        decisions.append(
-            {
-                "name": archived.name,
-                "acronym": archived.acronym,
-                "country": _country(archived.country),
-                "region": region_codes.get(archived.region_id),
-                "city": archived.city,
-                "kind": archived.kind,
-                "organization": org_slugs.get(archived.organization_id),
-                "state": archived.state,
-                "created_at": _timestamp(archived.created_at),
-                "submitted_at": _timestamp(archived.submitted_at),
-                "decided_at": _timestamp(archived.decided_at),
-                "vote_rounds": [_round_json(r) for r in archived.vote_rounds],
-            }
-        )
+        vote_rounds = [_round_json(r) for r in archived.vote_rounds]
+        decisions.append(_decision_data(archived, vote_rounds, region_codes, org_slugs))
     decisions.sort(key=_decision_sort_key)
+    return decisions
 
+
+def _decision_data(
+    decision: MembershipApplication | ArchivedDecision,
+    vote_rounds: list[dict[str, Any]],
+    region_codes: dict[int, str],
+    org_slugs: dict[int, str],
+) -> dict[str, Any]:
+    """One decision's entry: an application and an archived decision have the same fields."""
     return {
-        "format": FORMAT,
-        "version": VERSION,
-        "regions": regions,
-        "countries": countries,
-        "organizations": organizations,
-        "memberships": memberships,
-        "decisions": decisions,
+        "name": decision.name,
+        "acronym": decision.acronym,
+        "country": _country(decision.country),
+        "region": region_codes.get(decision.region_id),
+        "city": decision.city,
+        "kind": decision.kind,
+        "organization": org_slugs.get(decision.organization_id),
+        "state": decision.state,
+        "created_at": _timestamp(decision.created_at),
+        "submitted_at": _timestamp(decision.submitted_at),
+        "decided_at": _timestamp(decision.decided_at),
+        "vote_rounds": vote_rounds,
     }
 
 
@@ -405,13 +421,46 @@ def _optional_int(item: dict[str, Any], key: str) -> int | None:
     return value
 
 
-def _plan(data: dict[str, Any]) -> _Plan:
+def _import_plan(data: dict[str, Any]) -> _Plan:
+    """Build and check the rows of every section, in the document's order; raise ``BackupError``
+    listing every problem found, before anything is written."""
     problems = _Problems()
+    regions, parents = _plan_regions(problems, data["regions"])
+    countries = _plan_countries(problems, data["countries"], regions)
+    organizations, organization_times = _plan_organizations(problems, data["organizations"], regions)
+    memberships, membership_times = _plan_memberships(problems, data["memberships"], organizations)
+    decisions = _plan_decisions(problems, data["decisions"], regions, organizations)
+    if problems.items:
+        raise BackupError("The backup cannot be imported; nothing was changed.", problems.items)
+    return _Plan(
+        regions=list(regions.values()),
+        region_parents=[(regions[code], parent) for code, parent in parents.items()],
+        countries=countries,
+        organizations=list(organizations.values()),
+        organization_times=organization_times,
+        memberships=memberships,
+        membership_times=membership_times,
+        decisions=decisions,
+    )
 
-    # Regions: codes unique, parents known, no cycle.
+
+def _region_of(
+    problems: _Problems, regions: dict[str, Region], where: str, code: Any, *, required: bool = True
+) -> Region | None:
+    """The region a record refers to by code, or ``None`` (a problem when the code is unknown)."""
+    if code is None and not required:
+        return None
+    if not isinstance(code, str) or code not in regions:
+        problems.add(where, f"unknown region code {code!r}")
+        return None
+    return regions[code]
+
+
+def _plan_regions(problems: _Problems, items: list[Any]) -> tuple[dict[str, Region], dict[str, str]]:
+    """The regions by code, and each one's parent code: codes unique, parents known, no cycle."""
     regions: dict[str, Region] = {}
     parents: dict[str, str] = {}
-    for index, item in enumerate(data["regions"]):
+    for index, item in enumerate(items):
         if not _record(problems, "regions", index, item, ("code", "name", "parent")):
             continue
         where = f"regions[{index}]"
@@ -434,6 +483,14 @@ def _plan(data: dict[str, Any]) -> _Plan:
         regions[code] = region
         if parent is not None:
             parents[code] = parent
+    _check_region_tree(problems, regions, parents)
+    names = Counter(r.name for r in regions.values())
+    problems.items += [f"regions: the name {n!r} appears {c} times" for n, c in names.items() if c > 1]
+    return regions, parents
+
+
+def _check_region_tree(problems: _Problems, regions: dict[str, Region], parents: dict[str, str]) -> None:
+    """Every parent code names a region of the document, and no region is its own ancestor."""
     for code, parent in parents.items():
         if parent not in regions:
             problems.add(f"region {code!r}", f"unknown parent region code {parent!r}")
@@ -443,25 +500,19 @@ def _plan(data: dict[str, Any]) -> _Plan:
             node, steps = parents.get(node), steps + 1
         if node == start:
             problems.add(f"region {start!r}", "its parent regions form a cycle")
-    names = Counter(r.name for r in regions.values())
-    problems.items += [f"regions: the name {n!r} appears {c} times" for n, c in names.items() if c > 1]
 
-    def region_of(where: str, code: Any, *, required: bool = True) -> Region | None:
-        if code is None and not required:
-            return None
-        if not isinstance(code, str) or code not in regions:
-            problems.add(where, f"unknown region code {code!r}")
-            return None
-        return regions[code]
 
-    # Country → region.
+def _plan_countries(
+    problems: _Problems, items: list[Any], regions: dict[str, Region]
+) -> list[tuple[CountryRegion, Region]]:
+    """The country → region rows, each country once, with its region."""
     countries: list[tuple[CountryRegion, Region]] = []
     seen_countries: set[str] = set()
-    for index, item in enumerate(data["countries"]):
+    for index, item in enumerate(items):
         if not _record(problems, "countries", index, item, ("country", "region")):
             continue
         where = f"countries[{index}]"
-        region = region_of(where, item["region"])
+        region = _region_of(problems, regions, where, item["region"])
         country = item["country"]
         if not isinstance(country, str):
             problems.add(where, "country must be a country code")
@@ -477,11 +528,16 @@ def _plan(data: dict[str, Any]) -> _Plan:
             problems.from_validation(where, exc)
         if region is not None:
             countries.append((row, region))
+    return countries
 
-    # Organizations.
+
+def _plan_organizations(
+    problems: _Problems, items: list[Any], regions: dict[str, Region]
+) -> tuple[dict[str, Organization], list[tuple[datetime.datetime, datetime.datetime]]]:
+    """The organizations by slug (each slug once), and their (created, updated) times in the same order."""
     organizations: dict[str, Organization] = {}
     organization_times = []
-    for index, item in enumerate(data["organizations"]):
+    for index, item in enumerate(items):
         if not _record(problems, "organizations", index, item, ORGANIZATION_FIELDS):
             continue
         where = f"organizations[{index}]"
@@ -492,20 +548,9 @@ def _plan(data: dict[str, Any]) -> _Plan:
         if slug in organizations:
             problems.add(where, f"the slug {slug!r} appears twice")
             continue
-        region = region_of(where, item["region"])
+        region = _region_of(problems, regions, where, item["region"])
         try:
-            org = Organization(
-                slug=_text(item, "slug"),
-                name=_text(item, "name"),
-                acronym=_text(item, "acronym"),
-                country=_text(item, "country"),
-                city=_text(item, "city"),
-                website=_text(item, "website"),
-                email=_text(item, "email"),
-                founded_year=_optional_int(item, "founded_year"),
-                students_represented=_optional_int(item, "students_represented"),
-                kind=_text(item, "kind"),
-            )
+            org = _organization(item)
             times = (_parse_timestamp(item["created_at"]), _parse_timestamp(item["updated_at"]))
         except ValueError as exc:
             problems.add(where, str(exc))
@@ -518,12 +563,34 @@ def _plan(data: dict[str, Any]) -> _Plan:
             org.region = region
         organizations[slug] = org
         organization_times.append(times)
+    return organizations, organization_times
 
-    # Memberships.
+
+def _organization(item: dict[str, Any]) -> Organization:
+    """An organization from its record, without its region; ``ValueError`` when a value has the wrong type."""
+    return Organization(
+        slug=_text(item, "slug"),
+        name=_text(item, "name"),
+        acronym=_text(item, "acronym"),
+        country=_text(item, "country"),
+        city=_text(item, "city"),
+        website=_text(item, "website"),
+        email=_text(item, "email"),
+        founded_year=_optional_int(item, "founded_year"),
+        students_represented=_optional_int(item, "students_represented"),
+        kind=_text(item, "kind"),
+    )
+
+
+def _plan_memberships(
+    problems: _Problems, items: list[Any], organizations: dict[str, Organization]
+) -> tuple[list[tuple[Membership, str]], list[tuple[datetime.datetime, datetime.datetime]]]:
+    """The memberships with their organization's slug (at most one active per organization),
+    and their (created, updated) times in the same order."""
     memberships = []
     membership_times = []
     active: Counter[str] = Counter()
-    for index, item in enumerate(data["memberships"]):
+    for index, item in enumerate(items):
         if not _record(problems, "memberships", index, item, MEMBERSHIP_FIELDS):
             continue
         where = f"memberships[{index}]"
@@ -552,31 +619,28 @@ def _plan(data: dict[str, Any]) -> _Plan:
                 problems.add(where, f"the organization {slug!r} has more than one active membership")
         memberships.append((membership, slug))
         membership_times.append(times)
+    return memberships, membership_times
 
-    # Decisions.
+
+def _plan_decisions(
+    problems: _Problems,
+    items: list[Any],
+    regions: dict[str, Region],
+    organizations: dict[str, Organization],
+) -> list[tuple[ArchivedDecision, str | None, str | None]]:
+    """The archived decisions, each with its region code and organization slug (either may be null)."""
     decisions = []
-    for index, item in enumerate(data["decisions"]):
+    for index, item in enumerate(items):
         if not _record(problems, "decisions", index, item, DECISION_FIELDS):
             continue
         where = f"decisions[{index}]"
-        region = region_of(where, item["region"], required=False)
+        _region_of(problems, regions, where, item["region"], required=False)
         slug = item["organization"]
         if slug is not None and (not isinstance(slug, str) or slug not in organizations):
             problems.add(where, f"unknown organization slug {slug!r}")
             continue
         try:
-            decision = ArchivedDecision(
-                name=_text(item, "name"),
-                acronym=_text(item, "acronym"),
-                country=_text(item, "country"),
-                city=_text(item, "city"),
-                kind=_text(item, "kind"),
-                state=_text(item, "state"),
-                created_at=_parse_timestamp(item["created_at"]),
-                submitted_at=_parse_timestamp(item["submitted_at"], required=False),
-                decided_at=_parse_timestamp(item["decided_at"], required=False),
-                vote_rounds=_vote_rounds(item["vote_rounds"]),
-            )
+            decision = _archived_decision(item)
         except ValueError as exc:
             problems.add(where, str(exc))
             continue
@@ -589,18 +653,22 @@ def _plan(data: dict[str, Any]) -> _Plan:
         except ValidationError as exc:
             problems.from_validation(where, exc)
         decisions.append((decision, item["region"], slug))
+    return decisions
 
-    if problems.items:
-        raise BackupError("The backup cannot be imported; nothing was changed.", problems.items)
-    return _Plan(
-        regions=list(regions.values()),
-        region_parents=[(regions[code], parent) for code, parent in parents.items()],
-        countries=countries,
-        organizations=list(organizations.values()),
-        organization_times=organization_times,
-        memberships=memberships,
-        membership_times=membership_times,
-        decisions=decisions,
+
+def _archived_decision(item: dict[str, Any]) -> ArchivedDecision:
+    """A decision from its record, without its region and organization; ``ValueError`` when a value is wrong."""
+    return ArchivedDecision(
+        name=_text(item, "name"),
+        acronym=_text(item, "acronym"),
+        country=_text(item, "country"),
+        city=_text(item, "city"),
+        kind=_text(item, "kind"),
+        state=_text(item, "state"),
+        created_at=_parse_timestamp(item["created_at"]),
+        submitted_at=_parse_timestamp(item["submitted_at"], required=False),
+        decided_at=_parse_timestamp(item["decided_at"], required=False),
+        vote_rounds=_vote_rounds(item["vote_rounds"]),
     )
 
 
@@ -660,7 +728,7 @@ def _delete_registry() -> None:
 def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult:
     """Load a backup in one transaction; raise ``BackupError`` (nothing written) when it cannot."""
     data = parse(text)
-    plan = _plan(data)
+    plan = _import_plan(data)
     with transaction.atomic():
         applications = MembershipApplication.objects.count()
         if applications:
