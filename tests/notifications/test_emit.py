@@ -98,7 +98,8 @@ def test_the_rows_hold_plain_context_and_links_per_reader(cast, settings):
     assert portal_link(7, audience="secretariat").endswith("/committee/applications/7/")
 
 
-def test_vote_opened_carries_the_deadline_and_goes_to_each_eligible_voter(cast):
+def test_vote_opened_carries_the_deadline_and_goes_to_each_eligible_voter(cast, settings):
+    settings.VOTE_MAX_DAYS = 3650  # a fixed deadline years ahead, for a fixed display
     application = new_draft(cast)
     a = services.application_submit(application=application, actor=cast.applicant)
     services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
