@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import roles
 from portal.forms import (
     ActionForm,
     AssignReviewersForm,
@@ -35,6 +36,13 @@ from workflows.models import ApplicationState, MembershipApplication
 # --- the queue --------------------------------------------------------------------------------
 
 
+def _queue_form(request) -> CommitteeFilterForm:
+    """The filter form; a reviewer who is neither secretariat nor committee first sees their own."""
+    if not request.GET and roles.is_reviewer(request.user) and not roles.is_officer(request.user):
+        return CommitteeFilterForm({"mine": "1"})
+    return CommitteeFilterForm(request.GET or None)
+
+
 def _queue_filters(form: CommitteeFilterForm) -> dict | None:
     """What the filter form asks for: nothing when unbound, None when it is not valid."""
     if not form.is_bound:
@@ -42,7 +50,7 @@ def _queue_filters(form: CommitteeFilterForm) -> dict | None:
     return form.cleaned_data if form.is_valid() else None
 
 
-def _queue_applications(filters: dict | None) -> list[MembershipApplication]:
+def _queue_applications(filters: dict | None, user) -> list[MembershipApplication]:
     if filters is None:
         return []
     return list(
@@ -50,6 +58,7 @@ def _queue_applications(filters: dict | None) -> list[MembershipApplication]:
             state=filters.get("state") or None,
             region=filters.get("region"),
             waiting_days=filters.get("waiting"),
+            assigned_to=user if filters.get("mine") else None,
         )
     )
 
@@ -57,18 +66,19 @@ def _queue_applications(filters: dict | None) -> list[MembershipApplication]:
 @require_safe
 @committee_required
 def committee_queue(request):
-    form = CommitteeFilterForm(request.GET or None)
+    form = _queue_form(request)
     filters = _queue_filters(form)
-    applications = _queue_applications(filters)
-    counts = selectors.state_counts()
+    applications = _queue_applications(filters, request.user)
     waiting = selectors.waiting_on(user=request.user, applications=applications)
+    overview = selectors.secretariat_overview() if roles.is_secretariat(request.user) else None
     return render(
         request,
         "portal/committee_queue.html",
         {
             "form": form,
             "rows": [(application, waiting.get(application.pk)) for application in applications],
-            "counts": [(ApplicationState(state), n) for state, n in counts.items()],
+            "counts": [(ApplicationState(state), n) for state, n in selectors.state_counts().items()],
+            "overview": overview,
         },
         status=400 if filters is None else 200,
     )
