@@ -362,6 +362,25 @@ def refusal(action: str, application: "MembershipApplication", user) -> Refusal 
     return ACTIONS[action](application, user, action)
 
 
+# Guards that the action's own form answers (a message to write): never an obstacle to offering it.
+INPUT_GUARDS = frozenset({"comment_given"})
+
+
+def obstacles(application: "MembershipApplication", action: str) -> list[str]:
+    """What stands in the way of a transition that the person may otherwise take: the messages of
+    its failing guards (a review not in yet, a missing document). Empty when it can succeed."""
+    method = getattr(application, action, None)
+    meta = getattr(method, "_django_fsm", None)
+    transition = meta.get_transition(application.state) if meta is not None else None
+    if transition is None:
+        return []
+    return [
+        str(guard.error_message)
+        for guard in transition.conditions
+        if guard.__name__ not in INPUT_GUARDS and not guard(application)
+    ]
+
+
 def allowed_actions(application: "MembershipApplication", user) -> set[str]:
     """The actions ``user`` may take on ``application`` now (guards such as missing documents aside:
     those are explained when the action is tried)."""

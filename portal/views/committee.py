@@ -27,7 +27,7 @@ from portal.forms import (
     RejectForm,
     ReviewForm,
 )
-from portal.presentation import state_words
+from portal.presentation import ACTION_LABELS, state_words
 from portal.views.common import apply_errors, committee_required, missing
 from workflows import rules, selectors, services
 from workflows.errors import ErrorCode, WorkflowError
@@ -233,12 +233,14 @@ def _render_committee_page(request, application, bound: dict | None = None, stat
     """The page with a form for each action the person may take; ``bound`` ones keep their errors."""
     bound = bound or {}
     actions = selectors.available_actions(application=application, user=request.user)
+    blocked = {action: reasons for action in actions if (reasons := rules.obstacles(application, action))}
+    not_yet = [(ACTION_LABELS.get(action, action), reasons) for action, reasons in sorted(blocked.items())]
     forms = {
         action: bound.get(action) or _make_form(action, application)
         for action in actions
-        if action in COMMITTEE_ACTIONS
+        if action in COMMITTEE_ACTIONS and action not in blocked
     }
-    context = _committee_context(request, application, actions, forms)
+    context = {**_committee_context(request, application, actions, forms), "not_yet": not_yet}
     return render(request, "portal/committee_application.html", context, status=status)
 
 

@@ -404,3 +404,28 @@ def test_the_committee_page_shows_data_documents_and_history(cast, application_i
         "The Executive Committee&#x27;s vote opened.",
     ):
         assert text in html, text
+
+
+def test_an_action_is_offered_only_when_it_can_succeed_else_the_page_says_what_is_missing(
+    cast, application_in, client_as
+):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    client = client_as(cast.secretariat)
+
+    waiting = client.get(f"/committee/applications/{application.pk}/")
+    assert "complete_review" not in waiting.context["forms"]
+    assert ("Mark the review as complete", ["Not every assigned reviewer has submitted a review."]) in [
+        (str(label), reasons) for label, reasons in waiting.context["not_yet"]
+    ]
+    assert "Not possible yet: Mark the review as complete" in waiting.content.decode()
+
+    for reviewer in cast.reviewers:
+        services.review_submit(
+            application=reload(application), reviewer=reviewer, recommendation="admit", comment="Fine."
+        )
+    ready = client.get(f"/committee/applications/{application.pk}/")
+    assert "complete_review" in ready.context["forms"]
+    assert ready.context["not_yet"] == []
