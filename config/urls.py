@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/tokens/", include("accounts.tokens")),  # personal API tokens
+    path("account/profile/", include("accounts.profile")),  # the person's name
     path("", include("portal.urls")),
 ]
 
