@@ -107,6 +107,10 @@ TABLE = {
         GET: same(200),
         POST: same(405),
     },
+    "privacy/": {
+        GET: same(200),
+        POST: same(405),
+    },
     # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
     # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
     "admin/login/": {
