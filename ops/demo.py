@@ -259,9 +259,23 @@ def _backdate(application: MembershipApplication, days: int) -> None:
     )
 
 
+# The demo applicants' names: the pages name people by them (applicant@ is registry.demo's).
+DEMO_APPLICANT_NAMES = {
+    "union.malawi@demo.example": ("Chikondi", "Banda"),
+    "union.thailand@demo.example": ("Somchai", "Wongsakul"),
+    "union.ecuador@demo.example": ("María José", "Andrade"),
+    "union.senegal@demo.example": ("Awa", "Diop"),
+    "union.kyrgyzstan@demo.example": ("Aibek", "Toktogulov"),
+    "club.jordan@demo.example": ("Layla", "Haddad"),
+}
+
+
 def _user(email: str):
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=email, defaults={"email": email})
+    first_name, last_name = DEMO_APPLICANT_NAMES.get(email, ("", ""))
+    user, created = User.objects.get_or_create(
+        username=email, defaults={"email": email, "first_name": first_name, "last_name": last_name}
+    )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

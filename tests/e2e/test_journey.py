@@ -67,6 +67,7 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
 
     # --- sign-up and e-mail verification -----------------------------------------------------
     applicant.goto("/accounts/signup/")
+    applicant.get_by_label("Your name").fill("Amani Otieno")
     applicant.fill("input[name=email]", APPLICANT_EMAIL)
     applicant.fill("input[name=password1]", PASSWORD)
     applicant.fill("input[name=password2]", PASSWORD)
