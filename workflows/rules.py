@@ -130,9 +130,7 @@ def may_view(application: "MembershipApplication", user) -> bool:
 
     if is_applicant(application, user) or roles.is_secretariat(user):
         return True
-    return application.state != ApplicationState.DRAFT and (
-        roles.is_reviewer(user) or roles.is_committee_member(user)
-    )
+    return application.state != ApplicationState.DRAFT and roles.has_committee_role(user)
 
 
 def sees_as_applicant(application: "MembershipApplication", user) -> bool:

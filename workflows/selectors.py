@@ -146,7 +146,7 @@ def application_visible_to(user) -> QuerySet[MembershipApplication]:
     if roles.is_secretariat(user):
         return applications
     visible = Q(applicant_id=user.pk)
-    if roles.is_reviewer(user) or roles.is_committee_member(user):
+    if roles.has_committee_role(user):
         visible |= ~Q(state=ApplicationState.DRAFT)
     return applications.filter(visible)
 
