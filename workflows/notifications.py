@@ -161,8 +161,9 @@ def _info_requested(application, log, ctx, context) -> Plan:
 
 
 def _resubmitted(application, log, ctx, context) -> Plan:
+    """The secretariat, to screen the answer; the applicant, a receipt."""
     context["comment"] = _comment(log)
-    return Plan(_log_discriminator(log, Event.RESUBMITTED), _secretariat(), context)
+    return Plan(_log_discriminator(log, Event.RESUBMITTED), _applicant(application) + _secretariat(), context)
 
 
 def _reviewer_assigned(application, log, ctx, context) -> Plan:
@@ -179,10 +180,18 @@ def _review_complete(application, log, ctx, context) -> Plan:
     return Plan(f"review{review.pk if review else 0}", _secretariat(), context)
 
 
+def _review_started(application, log, ctx, context) -> Plan:
+    return Plan(_log_discriminator(log, Event.REVIEW_STARTED), _applicant(application), context)
+
+
 def _vote_opened(application, log, ctx, context) -> Plan:
+    """Each eligible voter, to vote; the applicant (first: they read their own case only as its
+    applicant), that the committee is voting."""
     voters = Voter.objects.filter(round=ctx["round"], user__is_active=True).select_related("user")
     return Plan(
-        _log_discriminator(log, Event.VOTE_OPENED), [Recipient.of(v.user, VOTER) for v in voters], context
+        _log_discriminator(log, Event.VOTE_OPENED),
+        _applicant(application) + [Recipient.of(v.user, VOTER) for v in voters],
+        context,
     )
 
 
@@ -196,12 +205,16 @@ def _vote_reminder(application, log, ctx, context) -> Plan:
     return Plan(f"round{vote_round.pk}", [Recipient.of(v.user, VOTER) for v in voters], context)
 
 
-def _decided(event: Event):
+def _decided(event: Event, *, secretariat: bool = False):
+    """The applicant and the committee; with ``secretariat``, the secretariat too."""
+
     def plan(application, log, ctx, context) -> Plan:
         vote_round = ctx.get("round")
         context["by_vote"] = vote_round is not None
         context["reason"] = str(ctx.get("reason") or ("" if vote_round else _comment(log)))
-        return Plan(_log_discriminator(log, event), _applicant(application) + _committee(), context)
+        context["closed_because"] = str(ctx.get("closed_because") or "")
+        recipients = _applicant(application) + _committee() + (_secretariat() if secretariat else [])
+        return Plan(_log_discriminator(log, event), recipients, context)
 
     return plan
 
@@ -209,9 +222,26 @@ def _decided(event: Event):
 def _to_secretariat(event: Event, *, with_comment: bool):
     def plan(application, log, ctx, context) -> Plan:
         context["comment"] = _comment(log) if with_comment else ""
+        context["closed_because"] = str(ctx.get("closed_because") or "")
         return Plan(_log_discriminator(log, event), _secretariat(), context)
 
     return plan
+
+
+def _vote_closed(application, log, ctx, context) -> Plan:
+    """A round that closed by itself (every eligible member voted, or the deadline): the
+    secretariat, with the outcome."""
+    vote_round = ctx["round"]
+    context["outcome"] = vote_round.outcome
+    context["outcome_label"] = str(vote_round.get_outcome_display())
+    context["closed_because"] = str(ctx.get("closed_because") or "")
+    return Plan(_log_discriminator(log, Event.VOTE_CLOSED), _secretariat(), context)
+
+
+def _withdrawn(application, log, ctx, context) -> Plan:
+    """The secretariat, that nothing more is to be done; the applicant, a confirmation."""
+    context["comment"] = _comment(log)
+    return Plan(_log_discriminator(log, Event.WITHDRAWN), _applicant(application) + _secretariat(), context)
 
 
 def _digest(application, log, ctx, context) -> Plan:
@@ -229,13 +259,15 @@ PLANS = {
     Event.INFO_REQUESTED: _info_requested,
     Event.RESUBMITTED: _resubmitted,
     Event.REVIEWER_ASSIGNED: _reviewer_assigned,
+    Event.REVIEW_STARTED: _review_started,
     Event.REVIEW_COMPLETE: _review_complete,
     Event.VOTE_OPENED: _vote_opened,
     Event.VOTE_REMINDER: _vote_reminder,
-    Event.ADMITTED: _decided(Event.ADMITTED),
+    Event.VOTE_CLOSED: _vote_closed,
+    Event.ADMITTED: _decided(Event.ADMITTED, secretariat=True),
     Event.REJECTED: _decided(Event.REJECTED),
     Event.NO_QUORUM: _to_secretariat(Event.NO_QUORUM, with_comment=False),
-    Event.WITHDRAWN: _to_secretariat(Event.WITHDRAWN, with_comment=True),
+    Event.WITHDRAWN: _withdrawn,
     Event.DIGEST: _digest,
 }
 
@@ -252,8 +284,12 @@ def _template(event: Event, audience: str) -> str:
     """``<event>`` for the event's main reader; ``<event>_<audience>`` where a second one reads it."""
     if (event, audience) in {
         (Event.SUBMITTED, SECRETARIAT),
+        (Event.RESUBMITTED, APPLICANT),
+        (Event.VOTE_OPENED, APPLICANT),
         (Event.ADMITTED, COMMITTEE),
+        (Event.ADMITTED, SECRETARIAT),
         (Event.REJECTED, COMMITTEE),
+        (Event.WITHDRAWN, APPLICANT),
     }:
         return f"{event.value}_{audience}"
     return event.value

@@ -437,11 +437,13 @@ def application_start_review(
     comment: str = "",
     expected_state: str | None = None,
 ) -> MembershipApplication:
-    """submitted → under_review. Assign the given reviewers first, then check enough are assigned."""
+    """submitted → under_review. Assign the given reviewers first, then check enough are assigned;
+    transition, log, outbox (the applicant)."""
     locked = _lock(application, expected_state=expected_state or application.state)
     if reviewers:
         reviewers_assign(application=locked, actor=actor, reviewers=reviewers)
-    _transition(locked, "start_review", actor=actor, comment=comment)
+    log = _transition(locked, "start_review", actor=actor, comment=comment)
+    emit(Event.REVIEW_STARTED, application=locked, log=log)
     return locked
 
 
@@ -640,8 +642,16 @@ def vote_close(
 def _close_round(
     application: MembershipApplication, vote_round: VoteRound, *, actor, comment: str
 ) -> VoteRound:
-    """Tally, record the outcome on the round, move the application, admit if passed; outbox."""
+    """Tally, record the outcome on the round, move the application, admit if passed; outbox.
+
+    The secretariat hears once of a round: of an admission (with how the round closed); else of
+    a round that closed by itself (``vote_closed``, with the outcome), or that they closed without
+    a quorum (``no_quorum``).
+    """
     tally = round_tally(vote_round)
+    closed_because = (
+        "secretariat" if actor is not None else "everyone_voted" if _everyone_voted(tally) else "deadline"
+    )
     outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.rules))
     log = _transition(
         application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
@@ -653,15 +663,19 @@ def _close_round(
     vote_round.yes_count, vote_round.no_count, vote_round.abstain_count = tally.yes, tally.no, tally.abstain
     vote_round.eligible_count = tally.eligible
     vote_round.save()
+    told = {"application": application, "log": log, "round": vote_round, "closed_because": closed_because}
     if outcome == VoteOutcome.PASSED:
         _admit(application, vote_round, on=log.timestamp.date())
-        emit(Event.ADMITTED, application=application, log=log, round=vote_round)
-    elif outcome == VoteOutcome.FAILED:
+        emit(Event.ADMITTED, **told)
+        return vote_round
+    if outcome == VoteOutcome.FAILED:
         application.decided_at = log.timestamp
         application.save(update_fields=["decided_at"])
-        emit(Event.REJECTED, application=application, log=log, round=vote_round)
-    else:
-        emit(Event.NO_QUORUM, application=application, log=log, round=vote_round)
+        emit(Event.REJECTED, **told)
+    if actor is None:
+        emit(Event.VOTE_CLOSED, **told)
+    elif outcome == VoteOutcome.NO_QUORUM:
+        emit(Event.NO_QUORUM, **told)
     return vote_round
 
 

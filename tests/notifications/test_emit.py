@@ -31,7 +31,7 @@ def test_the_admitted_story_writes_each_event_to_its_recipients_once(cast):
     application, expected = admitted_story(cast)
 
     assert as_counter(rows()) == as_counter(expected)
-    assert len(expected) == 17
+    assert len(expected) == 22
     assert set(Notification.objects.values_list("state", flat=True)) == {NotificationState.PENDING}
     assert {n.subject for n in Notification.objects.all()} == {application}
 
@@ -110,7 +110,7 @@ def test_vote_opened_carries_the_deadline_and_goes_to_each_eligible_voter(cast, 
     deadline = datetime.datetime(2031, 3, 4, 18, 0, tzinfo=datetime.UTC)
     vote_round = services.vote_open(application=a, actor=cast.sec, deadline=deadline)
 
-    opened = Notification.objects.filter(event=Event.VOTE_OPENED)
+    opened = Notification.objects.filter(event=Event.VOTE_OPENED, template="vote_opened")
     assert sorted(opened.values_list("recipient_id", flat=True)) == sorted(u.pk for u in cast.committee)
     context = opened.first().context
     assert context["deadline_display"] == "4 March 2031, 18:00 UTC"
