@@ -31,6 +31,7 @@ from .workflow_serializers import (
     ReviewInputSerializer,
     ReviewSerializer,
     StartReviewSerializer,
+    VoteRoundSerializer,
 )
 
 APPLICATIONS = "Applications"
@@ -132,6 +133,37 @@ RECUSAL_EXAMPLE = {
     "recused_at": "2025-04-02T17:45:00Z",
     "reason": "I was the union's president.",
 }
+ROUNDS_EXAMPLE = [
+    {
+        "number": 1,
+        "category": "full",
+        "opened_at": "2025-04-01T09:00:00Z",
+        "deadline": "2025-04-15T23:59:59Z",
+        "closed_at": "2025-04-03T11:20:00Z",
+        "outcome": "passed",
+        "is_void": False,
+        "rules": {"quorum": "1/2", "majority": "simple", "base": "yes_no"},
+        "rules_explained": [
+            "Quorum: more than half of the eligible members must vote (yes, no or abstain).",
+            "Majority: more than half of the yes and no votes must be yes (simple majority). "
+            "Abstentions do not count.",
+            "A member who recuses is not eligible in the round.",
+        ],
+        "tally": {"eligible": 5, "yes": 3, "no": 0, "abstain": 1, "cast": 4},
+        "recusals": [
+            {
+                "voter": "Lena Varga",
+                "reason": "I was the union's president.",
+                "recused_at": "2025-04-01T10:00:00Z",
+            }
+        ],
+        "explanation": [
+            "4 of 5 eligible voted — quorum reached (more than half: at least 3).",
+            "3 yes of 3 (yes + no) — simple majority reached (more than half: at least 2 yes).",
+            "Outcome: passed → admitted.",
+        ],
+    }
+]
 HISTORY_EXAMPLE = [
     {
         "when": "2025-03-02T09:00:00Z",
@@ -613,6 +645,26 @@ recuse = extend_schema(
             examples=[OpenApiExample("Recusal", value=RECUSAL_EXAMPLE, response_only=True)],
         ),
         **ACTING,
+    },
+)
+
+vote_rounds = extend_schema(
+    operation_id="listVoteRounds",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Vote rounds"),
+    description=_(
+        "Every vote round of the application, first opened first: its rules (also in words), and, for "
+        "whom may see them, the tally, who recused and why, and once closed how the outcome was "
+        "computed ('explanation'). The applicant never sees the committee's tally on their own case."
+    ),
+    parameters=[ID],
+    responses={
+        200: OpenApiResponse(
+            VoteRoundSerializer(many=True),
+            description=_("The rounds."),
+            examples=[OpenApiExample("Rounds", value=ROUNDS_EXAMPLE, response_only=True)],
+        ),
+        **ON_ONE,
     },
 )
 

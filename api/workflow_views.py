@@ -49,6 +49,7 @@ from .workflow_serializers import (
     ReviewInputSerializer,
     ReviewSerializer,
     StartReviewSerializer,
+    VoteRoundSerializer,
 )
 
 # Ids are bigints: longer numbers are not an application (and would overflow the database driver).
@@ -360,6 +361,13 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = self.validated(RecusalInputSerializer)
         voter = services.vote_recuse(application=application, member=request.user, **body)
         return Response(RecusalSerializer(voter).data)
+
+    @docs.vote_rounds
+    @action(detail=True, methods=["get"], url_path="rounds", pagination_class=None)
+    def rounds(self, request, pk=None):
+        application = self.get_object()
+        views = selectors.vote_rounds_for(application=application, user=request.user)
+        return Response(VoteRoundSerializer(views, many=True).data)
 
     @docs.history
     @action(detail=True, methods=["get"], pagination_class=None)

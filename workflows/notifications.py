@@ -17,13 +17,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django_fsm_log.models import StateLog
 
 from accounts import roles
 from notifications.models import Notification
 from notifications.services import outbox_write
 
+from . import rules
 from .events import Event
 from .models import (
     FINAL_STATES,
@@ -114,6 +115,21 @@ def _application_context(application: MembershipApplication) -> dict[str, Any]:
     }
 
 
+def _explanation(vote_round: VoteRound) -> list[str]:
+    """How a closed round's outcome was reached (``rules.explain_outcome``), in the language the
+    e-mails are rendered in; nothing while the round is open."""
+    if vote_round.is_open:
+        return []
+    tally = rules.Tally(
+        eligible=vote_round.eligible_count,
+        yes=vote_round.yes_count,
+        no=vote_round.no_count,
+        abstain=vote_round.abstain_count,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        return list(rules.explain_outcome(tally, rules.VoteRules.from_json(vote_round.rules)).lines)
+
+
 def _round_context(vote_round: VoteRound) -> dict[str, Any]:
     return {
         "round_id": vote_round.pk,
@@ -127,6 +143,7 @@ def _round_context(vote_round: VoteRound) -> dict[str, Any]:
         "abstain_count": vote_round.abstain_count,
         "cast_count": vote_round.yes_count + vote_round.no_count + vote_round.abstain_count,
         "eligible_count": vote_round.eligible_count,
+        "explanation": _explanation(vote_round),
     }
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, PNG_BYTES, ApplicationFactory
 from tests.workflows.helpers import application_in, new_draft, reload
+from workflows import services
 from workflows.models import ApplicationState, Ballot, Review, Voter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
@@ -541,6 +542,44 @@ def test_the_applicant_does_not_see_the_secretariats_internal_comments(cast, api
 
     assert (applicant[-1]["transition"], applicant[-1]["comment"]) == ("start_review", "")
     assert officer[-1]["comment"] == "Assign Lena."
+
+
+def test_a_round_gives_its_rules_in_words_and_once_closed_how_its_outcome_was_computed(cast, api_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    services.vote_recuse(application=application, member=cast.committee[0], reason="Former president.")
+
+    [open_round] = api_as("secretariat").get(url(application, "rounds")).json()
+    assert open_round["rules"] == {"quorum": "1/2", "majority": "simple", "base": "yes_no"}
+    assert open_round["rules_explained"][0] == (
+        "Quorum: more than half of the eligible members must vote (yes, no or abstain)."
+    )
+    assert (open_round["outcome"], open_round["closed_at"], open_round["explanation"]) == ("", None, None)
+    assert open_round["recusals"][0]["reason"] == "Former president."
+
+    for member in cast.committee[1:]:
+        services.vote_cast(application=reload(application), member=member, choice="no")
+    [closed] = api_as("committee").get(url(application, "rounds")).json()
+
+    assert (closed["number"], closed["outcome"], closed["is_void"]) == (1, "failed", False)
+    assert closed["tally"] == {"eligible": 2, "yes": 0, "no": 2, "abstain": 0, "cast": 2}
+    assert closed["explanation"] == [
+        "2 of 2 eligible voted — quorum reached (more than half: at least 2).",
+        "0 yes of 2 (yes + no) — simple majority not reached (more than half: at least 2 yes).",
+        "Outcome: failed → rejected.",
+    ]
+    assert [r["voter"] for r in closed["recusals"]] == [cast.committee[0].get_full_name()]
+
+
+def test_the_applicant_sees_the_rounds_of_their_case_without_the_committee_s_tally(cast, api_as):
+    application = application_in(S.ADMITTED, cast)
+
+    [round_] = api_as("applicant").get(url(application, "rounds")).json()
+
+    assert round_["outcome"] == "passed"
+    assert (round_["tally"], round_["explanation"], round_["recusals"]) == (None, None, [])
+    assert api_as("other_reviewer").get(url(application, "rounds")).json()[0]["explanation"][-1] == (
+        "Outcome: passed → admitted."
+    )
 
 
 # --- queries ----------------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ TABLE = [
     ("POST",  "/applications/{id}/ballots/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 201, 403, 401, 403),
     ("POST",  "/applications/{id}/ballots/",                   S.REVIEWED,        401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
     ("POST",  "/applications/{id}/recusal/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 200, 403, 401, 403),
+    ("GET",   "/applications/{id}/rounds/",                    S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
+    ("GET",   "/applications/{id}/rounds/",                    S.EXECUTIVE_VOTE,  401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
     # The directory: open to anyone; personal tokens are not its business (ignored), revoked keys are refused.

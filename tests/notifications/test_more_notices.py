@@ -220,3 +220,40 @@ def test_the_contact_address_defaults_to_the_secretariat(cast):
     message, _html = mail_of(Notification.objects.get(event=Event.SUBMITTED, recipient=cast.applicant))
 
     assert CONTACT in message.body
+
+
+def test_the_e_mails_at_closing_explain_how_the_outcome_was_computed(cast):
+    failed_vote_story(cast)
+    explanation = [
+        "3 of 3 eligible voted — quorum reached (more than half: at least 2).",
+        "0 yes of 3 (yes + no) — simple majority not reached (more than half: at least 2 yes).",
+        "Outcome: failed → rejected.",
+    ]
+
+    for row in (
+        Notification.objects.get(event=Event.REJECTED, recipient=cast.committee[0]),
+        Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.sec),
+    ):
+        assert row.context["explanation"] == explanation
+        message, html = mail_of(row)
+        assert "How the outcome was reached:\n- " + "\n- ".join(explanation) in message.body
+        assert "<li>Outcome: failed → rejected.</li>" in html
+    to_applicant, _html = mail_of(Notification.objects.get(event=Event.REJECTED, recipient=cast.applicant))
+    assert "How the outcome was reached" not in to_applicant.body
+
+
+def test_the_admission_e_mails_explain_the_outcome_to_the_secretariat_and_the_committee(cast):
+    a, _round, _expected = open_vote_story(cast)
+    for member in cast.committee:
+        services.vote_cast(application=reload(a), member=member, choice="yes")
+
+    for template in ("admitted_secretariat", "admitted_committee"):
+        row = Notification.objects.filter(event=Event.ADMITTED, template=template).first()
+        message, _html = mail_of(row)
+        assert "- 3 yes of 3 (yes + no) — simple majority reached (more than half: at least 2 yes)." in (
+            message.body
+        )
+    assert (
+        Notification.objects.get(event=Event.VOTE_OPENED, recipient=cast.applicant).context["explanation"]
+        == []
+    )

@@ -272,6 +272,48 @@ def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secr
     assert reviewer.context["rounds"][0].tally is None
 
 
+def test_an_open_round_shows_its_rules_in_words_and_no_explanation_yet(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    page = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
+
+    html = page.content.decode()
+    assert "Quorum: more than half of the eligible members must vote (yes, no or abstain)." in html
+    assert "Majority: more than half of the yes and no votes must be yes (simple majority)." in html
+    assert page.context["rounds"][0].explanation is None
+    assert "How the outcome was reached" not in html
+
+
+def test_a_closed_round_explains_its_outcome_and_who_recused_and_why(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    recused, *voters = [cast.reviewers[1], *cast.committee]  # an electorate of three
+    services.vote_recuse(application=application, member=recused, reason="I was its president.")
+    for voter in voters:
+        services.vote_cast(application=reload(application), member=voter, choice="yes")
+    assert reload(application).state == S.ADMITTED
+
+    page = client_as(cast.committee[0]).get(f"/committee/applications/{application.pk}/")
+
+    html = page.content.decode()
+    name = recused.get_full_name() or recused.email
+    assert f"<li>{name}: I was its president.</li>" in html
+    for line in (
+        "2 of 2 eligible voted — quorum reached (more than half: at least 2).",
+        "2 yes of 2 (yes + no) — simple majority reached (more than half: at least 2 yes).",
+        "Outcome: passed → admitted.",
+    ):
+        assert f"<li>{line}</li>" in html
+    assert page.context["rounds"][0].explanation.outcome == "passed"
+
+
+def test_recusals_and_the_explanation_stay_hidden_with_the_tally(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    services.vote_recuse(application=application, member=cast.committee[1], reason="Conflict.")
+    page = client_as(cast.committee[0]).get(f"/committee/applications/{application.pk}/")
+
+    assert page.context["rounds"][0].recusals == []
+    assert "Conflict." not in page.content.decode()
+
+
 # --- stale pages and refused actions --------------------------------------------------------------
 
 
