@@ -21,6 +21,7 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
@@ -125,6 +126,8 @@ REVIEW_EXAMPLE = {
     "recommendation": "admit",
     "comment": "The statutes are democratic and the union is national.",
     "submitted_at": "2025-03-20T08:00:00Z",
+    "updated_at": "2025-03-20T08:00:00Z",
+    "confirmed_at": None,
 }
 BALLOT_EXAMPLE = {"application": 12, "round": 1, "choice": "yes", "cast_at": "2025-04-02T17:45:00Z"}
 RECUSAL_EXAMPLE = {
@@ -540,7 +543,11 @@ TRANSITIONS = {
         CommentSerializer,
         "completeReview",
         _("Complete the review"),
-        _("under_review → reviewed, by the secretariat, once every assigned reviewer has reviewed."),
+        _(
+            "under_review → reviewed, by the secretariat, once every assigned reviewer has a review "
+            "written, confirmed or revised after the applicant's latest answer (409 'incomplete' "
+            "otherwise: 'pending_reviewers' and 'reviewers_to_confirm' in details)."
+        ),
         {"comment": ""},
     ),
     "open-vote": (
@@ -601,6 +608,69 @@ add_review = extend_schema(
             ReviewSerializer,
             description=_("The review."),
             examples=[OpenApiExample("Review", value=REVIEW_EXAMPLE, response_only=True)],
+        ),
+        **ACTING,
+    },
+)
+
+revise_review = extend_schema(
+    operation_id="reviseReview",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Revise your review"),
+    description=_(
+        "The author changes their review (recommendation and reasons) until the review is completed: "
+        "while the application is submitted, under review or waiting for information. Anyone else "
+        "is refused (403). A review revised after the applicant's latest answer counts as up to date."
+    ),
+    parameters=[ID],
+    request=ReviewInputSerializer,
+    examples=[
+        OpenApiExample(
+            "Revision",
+            value={"recommendation": "admit", "comment": "The statutes sent in answer settle it."},
+            request_only=True,
+        )
+    ],
+    responses={
+        200: OpenApiResponse(
+            ReviewSerializer,
+            description=_("The review as revised."),
+            examples=[
+                OpenApiExample(
+                    "Revised",
+                    value={**REVIEW_EXAMPLE, "updated_at": "2025-04-02T10:00:00Z"},
+                    response_only=True,
+                )
+            ],
+        ),
+        **ACTING,
+    },
+)
+
+confirm_review = extend_schema(
+    operation_id="confirmReview",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Confirm your review"),
+    description=_(
+        "The author confirms unchanged a review written before the applicant's latest answer to a "
+        "request for information. The review can be completed only when every such review is "
+        "confirmed or revised (409 'incomplete' names the reviewers). A review written, revised or "
+        "confirmed after the answer needs no confirmation (409 'conflict')."
+    ),
+    parameters=[ID],
+    request=ConfirmReviewSerializer,
+    examples=[OpenApiExample("Confirmation", value={}, request_only=True)],
+    responses={
+        200: OpenApiResponse(
+            ReviewSerializer,
+            description=_("The review, with the time of the confirmation."),
+            examples=[
+                OpenApiExample(
+                    "Confirmed",
+                    value={**REVIEW_EXAMPLE, "confirmed_at": "2025-04-02T10:00:00Z"},
+                    response_only=True,
+                )
+            ],
         ),
         **ACTING,
     },

@@ -37,6 +37,8 @@ ACTION_NAMES = {
     "open_vote": "open-vote",
     "close_vote": "close-vote",
     "review": "review",
+    "revise_review": "revise-review",
+    "confirm_review": "confirm-review",
     "vote": "vote",
     "recuse": "recuse",
 }
@@ -169,8 +171,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         help_text=_(
             "What you may do now, by the workflow's rules (conditions such as missing documents aside): "
             "edit (PATCH, documents), submit, resubmit, withdraw, request-info, reject, start-review, "
-            "complete-review, open-vote, close-vote, review (POST reviews/), vote (POST ballots/), "
-            "recuse (POST recusal/)."
+            "complete-review, open-vote, close-vote, review (POST reviews/), revise-review, "
+            "confirm-review, vote (POST ballots/), recuse (POST recusal/)."
         )
     )
 
@@ -186,6 +188,15 @@ class ReviewSerializer(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     comment = serializers.CharField()
     submitted_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        help_text=_("When the text was last written: submitted or revised.")
+    )
+    confirmed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When its author last confirmed it unchanged after an answer of the applicant; null if never."
+        ),
+    )
 
 
 class BallotSerializer(serializers.Serializer):
@@ -429,6 +440,10 @@ class OpenVoteSerializer(CommentSerializer):
 class ReviewInputSerializer(InputSerializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     comment = serializers.CharField(max_length=rules.COMMENT_MAX_LENGTH, help_text=_("Your reasons."))
+
+
+class ConfirmReviewSerializer(InputSerializer):
+    """No fields: confirming says "my review stands as written"."""
 
 
 class BallotInputSerializer(InputSerializer):

@@ -39,6 +39,7 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
@@ -345,6 +346,22 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = self.validated(ReviewInputSerializer)
         review = services.review_submit(application=application, reviewer=request.user, **body)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @docs.revise_review
+    @action(detail=True, methods=["post"], url_path="revise-review")
+    def revise_review(self, request, pk=None):
+        application = self.get_object()
+        body = self.validated(ReviewInputSerializer)
+        review = services.review_revise(application=application, reviewer=request.user, **body)
+        return Response(ReviewSerializer(review).data)
+
+    @docs.confirm_review
+    @action(detail=True, methods=["post"], url_path="confirm-review")
+    def confirm_review(self, request, pk=None):
+        application = self.get_object()
+        self.validated(ConfirmReviewSerializer)
+        review = services.review_confirm(application=application, reviewer=request.user)
+        return Response(ReviewSerializer(review).data)
 
     @docs.cast_ballot
     @action(detail=True, methods=["post"])

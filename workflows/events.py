@@ -14,6 +14,7 @@ class Event(models.TextChoices):
     RESUBMITTED = "resubmitted", _("Application resubmitted")
     REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer assigned")
     REVIEW_STARTED = "review_started", _("Review started")
+    REVIEW_TO_CONFIRM = "review_to_confirm", _("Review to confirm after an answer")
     REVIEW_COMPLETE = "review_complete", _("Reviews complete")
     VOTE_OPENED = "vote_opened", _("Vote opened")
     VOTE_REMINDER = "vote_reminder", _("Vote reminder")

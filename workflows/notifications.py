@@ -191,10 +191,35 @@ def _reviewer_assigned(application, log, ctx, context) -> Plan:
     return Plan(f"assignment{assignment.pk}", [Recipient.of(reviewer, REVIEWER)], context)
 
 
+def _review_to_confirm(application, log, ctx, context) -> Plan:
+    """The reviewers whose review predates the applicant's answer: read it, then confirm or revise."""
+    to_confirm = rules.reviewers_to_confirm(application)
+    reviews = (
+        Review.objects.filter(application=application, reviewer_id__in=to_confirm, reviewer__is_active=True)
+        .select_related("reviewer")
+        .order_by("pk")
+        if to_confirm
+        else []
+    )
+    context["answer_display"] = _when(log.timestamp)
+    context["comment"] = _comment(log)
+    return Plan(
+        _log_discriminator(log, Event.REVIEW_TO_CONFIRM),
+        [Recipient.of(review.reviewer, REVIEWER) for review in reviews],
+        context,
+    )
+
+
 def _review_complete(application, log, ctx, context) -> Plan:
+    """Every assigned review is in: once when the last is written, and once more per answer of the
+    applicant when the last review written before it is confirmed or revised (``after_answer``)."""
     review = ctx.get("review") or Review.objects.filter(application=application).order_by("-pk").first()
     context["review_count"] = application.reviews.count()
-    return Plan(f"review{review.pk if review else 0}", _secretariat(), context)
+    context["after_answer"] = bool(ctx.get("after_answer"))
+    discriminator = f"review{review.pk if review else 0}"
+    if context["after_answer"]:
+        discriminator = f"answer{rules.latest_answer_at(application).isoformat()}"
+    return Plan(discriminator, _secretariat(), context)
 
 
 def _review_started(application, log, ctx, context) -> Plan:
@@ -277,6 +302,7 @@ PLANS = {
     Event.RESUBMITTED: _resubmitted,
     Event.REVIEWER_ASSIGNED: _reviewer_assigned,
     Event.REVIEW_STARTED: _review_started,
+    Event.REVIEW_TO_CONFIRM: _review_to_confirm,
     Event.REVIEW_COMPLETE: _review_complete,
     Event.VOTE_OPENED: _vote_opened,
     Event.VOTE_REMINDER: _vote_reminder,

@@ -4,6 +4,7 @@ Guards take the application and answer True or False; they change nothing. Each
 carries the error code and message the services report when it fails.
 """
 
+import datetime
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.people import display_name
 
 if TYPE_CHECKING:
     from .models import MembershipApplication
@@ -86,9 +89,112 @@ def reviewers_pending(application: "MembershipApplication") -> list[int]:
     return sorted(assigned - reviewed)
 
 
-@guard("incomplete", _("Not every assigned reviewer has submitted a review."))
+# --- reviews and the applicant's answers ---------------------------------------------------------
+#
+# A review written before the applicant answered a request for information stays. Its author is
+# asked to read the answer and then confirm the review unchanged or revise it; the review can be
+# completed only when every assigned review was written, confirmed or revised after the latest
+# answer (the last ``resubmit`` in the log).
+
+
+def latest_answer_at(application: "MembershipApplication") -> datetime.datetime | None:
+    """When the applicant last answered a request for information (sent the application again)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    return (
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(application)),
+            object_id=application.pk,
+            transition="resubmit",
+        )
+        .order_by("-timestamp", "-pk")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+
+
+def review_is_current(review, answer_at: datetime.datetime | None) -> bool:
+    """Whether ``review`` takes the applicant's latest answer (at ``answer_at``) into account:
+    written, revised or confirmed after it, or there is no answer."""
+    if answer_at is None:
+        return True
+    return review.updated_at > answer_at or (
+        review.confirmed_at is not None and review.confirmed_at > answer_at
+    )
+
+
+def reviewers_to_confirm(application: "MembershipApplication") -> list[int]:
+    """Ids of the assigned reviewers whose review predates the applicant's latest answer and who
+    have neither confirmed nor revised it since."""
+    answer_at = latest_answer_at(application)
+    if answer_at is None:
+        return []
+    assigned = application.assignments.values_list("reviewer_id", flat=True)
+    return sorted(
+        application.reviews.filter(reviewer_id__in=assigned, updated_at__lte=answer_at)
+        .exclude(confirmed_at__gt=answer_at)
+        .values_list("reviewer_id", flat=True)
+    )
+
+
+def _names(user_ids: list[int]) -> str:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk(user_ids)
+    return ", ".join(display_name(users[pk]) for pk in user_ids if pk in users)
+
+
+def _reviews_refusal(application: "MembershipApplication") -> "Refusal":
+    """Why the review cannot be completed yet, naming the reviewers it waits for."""
+    pending, to_confirm = reviewers_pending(application), reviewers_to_confirm(application)
+    messages = []
+    if not application.assignments.exists():
+        messages.append(gettext("No reviewer is assigned."))
+    if pending:
+        messages.append(
+            gettext("Not every assigned reviewer has submitted a review: %(names)s.")
+            % {"names": _names(pending)}
+        )
+    if to_confirm:
+        answer_at = timezone.localtime(latest_answer_at(application), datetime.UTC)
+        messages.append(
+            gettext(
+                "Some reviews were written before the applicant's answer of %(date)s; their authors "
+                "must confirm or revise them: %(names)s."
+            )
+            % {"date": formats.date_format(answer_at, "j F Y"), "names": _names(to_confirm)}
+        )
+    return Refusal(
+        "incomplete", " ".join(messages), {"pending_reviewers": pending, "reviewers_to_confirm": to_confirm}
+    )
+
+
+@guard(
+    "incomplete",
+    _(
+        "Every assigned reviewer must have a review written, confirmed or revised after the "
+        "applicant's latest answer."
+    ),
+)
 def all_reviews_in(application: "MembershipApplication") -> bool:
-    return application.assignments.exists() and not reviewers_pending(application)
+    return (
+        application.assignments.exists()
+        and not reviewers_pending(application)
+        and not reviewers_to_confirm(application)
+    )
+
+
+all_reviews_in.explain = _reviews_refusal
+
+
+def guard_refusal(guard: Guard, application: "MembershipApplication") -> "Refusal":
+    """Why ``guard`` refuses: its own explanation (``guard.explain``, naming what is missing) or its
+    code and message."""
+    explain = getattr(guard, "explain", None)
+    if explain is not None:
+        return explain(application)
+    return Refusal(guard.error_code, guard.error_message)
 
 
 @guard("conflict", _("A vote on this application is already open."))
@@ -471,6 +577,35 @@ def _review_refusal(application: "MembershipApplication", user, action: str) -> 
     return None
 
 
+def own_review(application: "MembershipApplication", user):
+    """``user``'s review of ``application``, or None."""
+    return application.reviews.filter(reviewer_id=getattr(user, "pk", None)).first()
+
+
+def _own_review_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Revise or confirm a review: its author only, until the review is completed (submitted, under
+    review, or waiting for an answer); to confirm, the review must predate the latest answer."""
+    from .models import ApplicationState
+
+    if application.state not in (
+        ApplicationState.SUBMITTED,
+        ApplicationState.INFO_REQUESTED,
+        ApplicationState.UNDER_REVIEW,
+    ):
+        return _state_refusal(application, action)
+    review = own_review(application, user)
+    if review is None:
+        return Refusal("forbidden", _("Only the author of a review may revise or confirm it."))
+    if action == "confirm_review" and review_is_current(review, latest_answer_at(application)):
+        return Refusal(
+            "conflict",
+            _(
+                "Your review needs no confirmation: you wrote, revised or confirmed it after the applicant's latest answer."
+            ),
+        )
+    return None
+
+
 def _ballot_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
     """Vote or recuse: an eligible member of the open round's electorate who has neither voted nor recused."""
     from .models import ApplicationState, Voter
@@ -523,6 +658,8 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
     "edit": _edit_refusal,
     "assign_reviewers": _assign_reviewers_refusal,
     "review": _review_refusal,
+    "revise_review": _own_review_refusal,
+    "confirm_review": _own_review_refusal,
     "vote": _ballot_refusal,
     "recuse": _ballot_refusal,
 }

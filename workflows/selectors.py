@@ -24,6 +24,7 @@ from .models import (
     ApplicationState,
     Ballot,
     MembershipApplication,
+    Review,
     Voter,
     VoteRound,
 )
@@ -116,6 +117,22 @@ def latest_info_request(*, application: MembershipApplication) -> StateLog | Non
     if application.state != ApplicationState.INFO_REQUESTED:
         return None
     return _state_logs(application).filter(transition="request_info").order_by("-timestamp", "-pk").first()
+
+
+def application_reviews(*, application: MembershipApplication) -> list[Review]:
+    """The reviews, oldest first, with their reviewer; each with ``before_answer``: the moment of
+    the applicant's latest answer when the review was written before it and neither confirmed nor
+    revised since (``rules.review_is_current``), else None."""
+    answer_at = rules.latest_answer_at(application)
+    reviews = list(application.reviews.select_related("reviewer"))
+    for review in reviews:
+        review.before_answer = None if rules.review_is_current(review, answer_at) else answer_at
+    return reviews
+
+
+def own_review(*, application: MembershipApplication, reviewer) -> Review | None:
+    """``reviewer``'s review of ``application`` (to fill the form that revises it), or None."""
+    return rules.own_review(application, reviewer)
 
 
 def possible_reviewers(*, application: MembershipApplication):

@@ -485,6 +485,55 @@ def test_a_second_review_is_409(cast, api_as):
     assert Review.objects.filter(application=application).count() == 1
 
 
+def test_reviews_written_before_an_answer_are_confirmed_or_revised_through_the_api(cast, api_as):
+    first, second = cast.reviewers
+    application = application_in(S.UNDER_REVIEW, cast)
+    services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=cast.applicant)
+    services.application_start_review(application=reload(application), actor=cast.secretariat)
+    reviewer = api_as("assigned_reviewer")
+
+    assert {"confirm-review", "revise-review"} <= set(reviewer.get(url(application)).json()["actions"])
+    refused = error_of(
+        api_as("secretariat").post(url(application, "complete-review"), {}, format="json"), 409
+    )
+    assert refused["code"] == "incomplete"
+    assert refused["details"] == {
+        "pending_reviewers": [],
+        "reviewers_to_confirm": sorted([first.pk, second.pk]),
+    }
+
+    confirmed = reviewer.post(url(application, "confirm-review"), {}, format="json")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["confirmed_at"] is not None
+    assert (
+        error_of(reviewer.post(url(application, "confirm-review"), {}, format="json"), 409)["code"]
+        == "conflict"
+    )
+    assert error_of(reviewer.post(url(application, "confirm-review"), {"why": 1}, format="json"), 400)
+    services.review_revise(
+        application=application, reviewer=second, recommendation="admit", comment="Still yes."
+    )
+
+    done = api_as("secretariat").post(url(application, "complete-review"), {}, format="json")
+    assert done.status_code == 200
+    assert done.json()["state"] == "reviewed"
+
+
+def test_only_its_author_revises_a_review(cast, api_as):
+    application = application_in(S.UNDER_REVIEW, cast)
+    body = {"recommendation": "reject", "comment": "Changed my mind."}
+
+    revised = api_as("assigned_reviewer").post(url(application, "revise-review"), body, format="json")
+    assert revised.status_code == 200
+    assert (revised.json()["recommendation"], revised.json()["comment"]) == ("reject", "Changed my mind.")
+    assert revised.json()["updated_at"] > revised.json()["submitted_at"]
+    for role in ("other_reviewer", "secretariat", "committee"):
+        error = error_of(api_as(role).post(url(application, "revise-review"), body, format="json"), 403)
+        assert error["message"] == "Only the author of a review may revise or confirm it."
+    assert Review.objects.get(application=application, reviewer=cast.reviewers[1]).comment == "Eligible."
+
+
 def test_a_second_ballot_is_409(cast, api_as):
     application = application_in(S.EXECUTIVE_VOTE, cast)
     client = api_as("committee")

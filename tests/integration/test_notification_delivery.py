@@ -28,6 +28,7 @@ from tests.notifications.helpers import (
     new_draft,
     no_quorum_then_withdrawn_story,
     open_vote_story,
+    reviews_confirmed_after_answer_story,
     screening_rejection_story,
 )
 from workflows import services
@@ -196,6 +197,7 @@ def test_every_event_of_the_stories_reaches_its_recipients_exactly_once(smtp, st
         screening_rejection_story,
         no_quorum_then_withdrawn_story,
         failed_vote_story,
+        reviews_confirmed_after_answer_story,
     ):
         _application, story_expected = story(cast)
         expected += story_expected
@@ -216,7 +218,7 @@ def test_every_event_of_the_stories_reaches_its_recipients_exactly_once(smtp, st
 
     assert delivered(smtp) == Counter(expected)
     assert_each_message_once(smtp)
-    assert Notification.objects.count() == len(expected) == 80
+    assert Notification.objects.count() == len(expected) == 97
 
 
 def test_smtp_refusing_the_first_three_attempts_of_each_message_delivers_each_once(smtp, start_worker):

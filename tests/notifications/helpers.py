@@ -163,3 +163,32 @@ def failed_vote_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list
         Event.VOTE_CLOSED, cast, "secretariat"
     )
     return reload(a), expected
+
+
+def reviews_confirmed_after_answer_story(
+    cast: Cast, **kwargs
+) -> tuple[MembershipApplication, list[tuple[str, str]]]:
+    """Under review with both reviews in → information requested → answered → under review again;
+    both reviewers confirm their review → reviewed."""
+    a = new_draft(cast, **kwargs)
+    a = services.application_submit(application=a, actor=cast.applicant)
+    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
+    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    for reviewer in cast.reviewers:
+        services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Fine.")
+    a = services.application_request_info(application=reload(a), actor=cast.sec, comment="Your statutes?")
+    a = services.application_resubmit(application=a, actor=cast.applicant, comment="Attached.")
+    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    for reviewer in cast.reviewers:
+        services.review_confirm(application=reload(a), reviewer=reviewer)
+    a = services.application_complete_review(application=reload(a), actor=cast.sec)
+    expected = (
+        expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
+        + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
+        + expected_for(Event.REVIEW_STARTED, cast, "applicant") * 2
+        + expected_for(Event.REVIEW_COMPLETE, cast, "secretariat") * 2
+        + expected_for(Event.INFO_REQUESTED, cast, "applicant")
+        + expected_for(Event.RESUBMITTED, cast, "applicant", "secretariat")
+        + expected_for(Event.REVIEW_TO_CONFIRM, cast, "reviewers")
+    )
+    return reload(a), expected

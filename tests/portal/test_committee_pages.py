@@ -144,7 +144,8 @@ def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast
     )
     sec = client_as(cast.secretariat)
     early = _post(sec, application, "complete_review")
-    assert _messages(early) == ["Not every assigned reviewer has submitted a review."]
+    names = ", ".join(r.get_full_name() for r in cast.reviewers)
+    assert _messages(early) == [f"Not every assigned reviewer has submitted a review: {names}."]
 
     for reviewer in cast.reviewers:
         response = _post(
@@ -155,6 +156,54 @@ def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast
 
     _post(client_as(cast.secretariat), application, "complete_review")
     assert reload(application).state == S.REVIEWED
+
+
+def _answered_after_the_reviews(cast, application_in):
+    application = application_in(S.UNDER_REVIEW)
+    services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=cast.applicant)
+    return services.application_start_review(application=reload(application), actor=cast.secretariat)
+
+
+def test_reviews_written_before_an_answer_are_confirmed_or_changed_then_completed(
+    cast, application_in, client_as
+):
+    application = _answered_after_the_reviews(cast, application_in)
+    first, second = cast.reviewers
+    url = f"/committee/applications/{application.pk}/"
+
+    page = client_as(first).get(url)
+    html = page.content.decode()
+    assert html.count("Written before the answer of ") == 2
+    assert 'value="confirm_review"' in html
+    assert page.context["forms"]["revise_review"].initial["comment"] == "Eligible."
+    refused = _post(client_as(cast.secretariat), application, "complete_review")
+    assert "their authors must confirm or revise them" in _messages(refused)[0]
+    assert reload(application).state == S.UNDER_REVIEW
+
+    confirmed = _post(client_as(first), application, "confirm_review")
+    assert "Thank you, your review is confirmed." in _messages(confirmed)
+    assert confirmed.content.decode().count("Written before the answer of ") == 1
+    assert "confirmed by its author on" in confirmed.content.decode()
+    changed = _post(client_as(second), application, "revise_review", recommendation="reject", comment="No.")
+    assert "Thank you, your review is changed." in _messages(changed)
+    assert "changed by its author on" in changed.content.decode()
+    assert "Written before the answer of " not in changed.content.decode()
+
+    _post(client_as(cast.secretariat), application, "complete_review")
+    assert reload(application).state == S.REVIEWED
+    assert Review.objects.get(application=application, reviewer=second).recommendation == "reject"
+
+
+def test_a_revision_without_a_comment_shows_the_error_next_to_the_field(cast, application_in, client_as):
+    application = application_in(S.UNDER_REVIEW)
+    response = _post(
+        client_as(cast.reviewers[0]), application, "revise_review", recommendation="admit", comment=""
+    )
+
+    assert response.status_code == 400
+    assert response.context["forms"]["revise_review"].errors["comment"]
+    assert Review.objects.get(application=application, reviewer=cast.reviewers[0]).comment == "Eligible."
 
 
 def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, application_in, client_as):
