@@ -21,6 +21,7 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
@@ -31,6 +32,7 @@ from .workflow_serializers import (
     ReviewInputSerializer,
     ReviewSerializer,
     StartReviewSerializer,
+    VoteRoundSerializer,
 )
 
 APPLICATIONS = "Applications"
@@ -124,6 +126,8 @@ REVIEW_EXAMPLE = {
     "recommendation": "admit",
     "comment": "The statutes are democratic and the union is national.",
     "submitted_at": "2025-03-20T08:00:00Z",
+    "updated_at": "2025-03-20T08:00:00Z",
+    "confirmed_at": None,
 }
 BALLOT_EXAMPLE = {"application": 12, "round": 1, "choice": "yes", "cast_at": "2025-04-02T17:45:00Z"}
 RECUSAL_EXAMPLE = {
@@ -132,6 +136,37 @@ RECUSAL_EXAMPLE = {
     "recused_at": "2025-04-02T17:45:00Z",
     "reason": "I was the union's president.",
 }
+ROUNDS_EXAMPLE = [
+    {
+        "number": 1,
+        "category": "full",
+        "opened_at": "2025-04-01T09:00:00Z",
+        "deadline": "2025-04-15T23:59:59Z",
+        "closed_at": "2025-04-03T11:20:00Z",
+        "outcome": "passed",
+        "is_void": False,
+        "rules": {"quorum": "1/2", "majority": "simple", "base": "yes_no"},
+        "rules_explained": [
+            "Quorum: more than half of the eligible members must vote (yes, no or abstain).",
+            "Majority: more than half of the yes and no votes must be yes (simple majority). "
+            "Abstentions do not count.",
+            "A member who recuses is not eligible in the round.",
+        ],
+        "tally": {"eligible": 5, "yes": 3, "no": 0, "abstain": 1, "cast": 4},
+        "recusals": [
+            {
+                "voter": "Lena Varga",
+                "reason": "I was the union's president.",
+                "recused_at": "2025-04-01T10:00:00Z",
+            }
+        ],
+        "explanation": [
+            "4 of 5 eligible voted — quorum reached (more than half: at least 3).",
+            "3 yes of 3 (yes + no) — simple majority reached (more than half: at least 2 yes).",
+            "Outcome: passed → admitted.",
+        ],
+    }
+]
 HISTORY_EXAMPLE = [
     {
         "when": "2025-03-02T09:00:00Z",
@@ -508,7 +543,11 @@ TRANSITIONS = {
         CommentSerializer,
         "completeReview",
         _("Complete the review"),
-        _("under_review → reviewed, by the secretariat, once every assigned reviewer has reviewed."),
+        _(
+            "under_review → reviewed, by the secretariat, once every assigned reviewer has a review "
+            "written, confirmed or revised after the applicant's latest answer (409 'incomplete' "
+            "otherwise: 'pending_reviewers' and 'reviewers_to_confirm' in details)."
+        ),
         {"comment": ""},
     ),
     "open-vote": (
@@ -574,6 +613,69 @@ add_review = extend_schema(
     },
 )
 
+revise_review = extend_schema(
+    operation_id="reviseReview",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Revise your review"),
+    description=_(
+        "The author changes their review (recommendation and reasons) until the review is completed: "
+        "while the application is submitted, under review or waiting for information. Anyone else "
+        "is refused (403). A review revised after the applicant's latest answer counts as up to date."
+    ),
+    parameters=[ID],
+    request=ReviewInputSerializer,
+    examples=[
+        OpenApiExample(
+            "Revision",
+            value={"recommendation": "admit", "comment": "The statutes sent in answer settle it."},
+            request_only=True,
+        )
+    ],
+    responses={
+        200: OpenApiResponse(
+            ReviewSerializer,
+            description=_("The review as revised."),
+            examples=[
+                OpenApiExample(
+                    "Revised",
+                    value={**REVIEW_EXAMPLE, "updated_at": "2025-04-02T10:00:00Z"},
+                    response_only=True,
+                )
+            ],
+        ),
+        **ACTING,
+    },
+)
+
+confirm_review = extend_schema(
+    operation_id="confirmReview",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Confirm your review"),
+    description=_(
+        "The author confirms unchanged a review written before the applicant's latest answer to a "
+        "request for information. The review can be completed only when every such review is "
+        "confirmed or revised (409 'incomplete' names the reviewers). A review written, revised or "
+        "confirmed after the answer needs no confirmation (409 'conflict')."
+    ),
+    parameters=[ID],
+    request=ConfirmReviewSerializer,
+    examples=[OpenApiExample("Confirmation", value={}, request_only=True)],
+    responses={
+        200: OpenApiResponse(
+            ReviewSerializer,
+            description=_("The review, with the time of the confirmation."),
+            examples=[
+                OpenApiExample(
+                    "Confirmed",
+                    value={**REVIEW_EXAMPLE, "confirmed_at": "2025-04-02T10:00:00Z"},
+                    response_only=True,
+                )
+            ],
+        ),
+        **ACTING,
+    },
+)
+
 cast_ballot = extend_schema(
     operation_id="castBallot",
     tags=[REVIEW_AND_VOTE],
@@ -613,6 +715,26 @@ recuse = extend_schema(
             examples=[OpenApiExample("Recusal", value=RECUSAL_EXAMPLE, response_only=True)],
         ),
         **ACTING,
+    },
+)
+
+vote_rounds = extend_schema(
+    operation_id="listVoteRounds",
+    tags=[REVIEW_AND_VOTE],
+    summary=_("Vote rounds"),
+    description=_(
+        "Every vote round of the application, first opened first: its rules (also in words), and, for "
+        "whom may see them, the tally, who recused and why, and once closed how the outcome was "
+        "computed ('explanation'). The applicant never sees the committee's tally on their own case."
+    ),
+    parameters=[ID],
+    responses={
+        200: OpenApiResponse(
+            VoteRoundSerializer(many=True),
+            description=_("The rounds."),
+            examples=[OpenApiExample("Rounds", value=ROUNDS_EXAMPLE, response_only=True)],
+        ),
+        **ON_ONE,
     },
 )
 

@@ -37,6 +37,8 @@ ACTION_NAMES = {
     "open_vote": "open-vote",
     "close_vote": "close-vote",
     "review": "review",
+    "revise_review": "revise-review",
+    "confirm_review": "confirm-review",
     "vote": "vote",
     "recuse": "recuse",
 }
@@ -169,8 +171,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         help_text=_(
             "What you may do now, by the workflow's rules (conditions such as missing documents aside): "
             "edit (PATCH, documents), submit, resubmit, withdraw, request-info, reject, start-review, "
-            "complete-review, open-vote, close-vote, review (POST reviews/), vote (POST ballots/), "
-            "recuse (POST recusal/)."
+            "complete-review, open-vote, close-vote, review (POST reviews/), revise-review, "
+            "confirm-review, vote (POST ballots/), recuse (POST recusal/)."
         )
     )
 
@@ -186,6 +188,15 @@ class ReviewSerializer(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     comment = serializers.CharField()
     submitted_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        help_text=_("When the text was last written: submitted or revised.")
+    )
+    confirmed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When its author last confirmed it unchanged after an answer of the applicant; null if never."
+        ),
+    )
 
 
 class BallotSerializer(serializers.Serializer):
@@ -200,6 +211,82 @@ class RecusalSerializer(serializers.Serializer):
     round = serializers.IntegerField(source="round.number", help_text=_("The vote round's number (1, 2 …)."))
     recused_at = serializers.DateTimeField()
     reason = serializers.CharField(source="recusal_reason", allow_blank=True)
+
+
+class VoteRulesSerializer(serializers.Serializer):
+    quorum = serializers.CharField(
+        help_text=_("A fraction: the round has a quorum when more than this share of the eligible vote.")
+    )
+    majority = serializers.ChoiceField(
+        choices=list(rules.MAJORITIES),
+        help_text=_("simple (> 1/2), two_thirds (≥ 2/3), three_quarters (≥ 3/4)."),
+    )
+    base = serializers.ChoiceField(
+        choices=list(rules.BASES), help_text=_("What the yes votes are counted against.")
+    )
+
+
+class TallySerializer(serializers.Serializer):
+    eligible = serializers.IntegerField(help_text=_("Eligible voters, those who recused left out."))
+    yes = serializers.IntegerField()
+    no = serializers.IntegerField()
+    abstain = serializers.IntegerField()
+    cast = serializers.IntegerField(help_text=_("Ballots cast: yes + no + abstain."))
+
+
+class RecusalEntrySerializer(serializers.Serializer):
+    voter = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="recusal_reason", allow_blank=True)
+    recused_at = serializers.DateTimeField()
+
+    def get_voter(self, voter) -> str:
+        return person_name(voter.user)
+
+
+class VoteRoundSerializer(serializers.Serializer):
+    """A vote round as the caller may see it (``workflows.selectors.vote_rounds_for``)."""
+
+    number = serializers.IntegerField(source="round.number", help_text=_("1, 2 … in the order opened."))
+    category = serializers.ChoiceField(
+        source="round.category", choices=MembershipCategory.choices, help_text=_("The category proposed.")
+    )
+    opened_at = serializers.DateTimeField(source="round.opened_at")
+    deadline = serializers.DateTimeField(source="round.deadline")
+    closed_at = serializers.DateTimeField(source="round.closed_at", allow_null=True)
+    outcome = serializers.CharField(
+        source="round.outcome",
+        allow_blank=True,
+        help_text=_("passed, failed or no_quorum; empty while open."),
+    )
+    is_void = serializers.BooleanField(source="round.is_void", help_text=_("Closed without a quorum."))
+    rules = VoteRulesSerializer(
+        source="round.vote_rules", help_text=_("The rules stored when the round opened.")
+    )
+    rules_explained = serializers.ListField(
+        source="rules_words",
+        child=serializers.CharField(),
+        help_text=_("The round's quorum, majority and base in words."),
+    )
+    tally = TallySerializer(
+        allow_null=True,
+        help_text=_(
+            "Null while hidden from you: the tally is shown to the secretariat, to a committee member "
+            "once they have voted, to everyone else who may see the application once the round is "
+            "closed, and never to the applicant."
+        ),
+    )
+    recusals = RecusalEntrySerializer(many=True, help_text=_("Who recused and why; shown with the tally."))
+    explanation = serializers.SerializerMethodField(
+        help_text=_(
+            "How the outcome was computed, in words and numbers, one line each (quorum, majority, "
+            "outcome), e.g. “4 of 5 eligible voted — quorum reached (more than half: at least 3).”; "
+            "null while the round is open or its tally is hidden from you."
+        )
+    )
+
+    def get_explanation(self, view) -> list[str] | None:
+        explanation = view.explanation
+        return list(explanation.lines) if explanation is not None else None
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -355,6 +442,10 @@ class OpenVoteSerializer(CommentSerializer):
 class ReviewInputSerializer(InputSerializer):
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
     comment = serializers.CharField(max_length=rules.COMMENT_MAX_LENGTH, help_text=_("Your reasons."))
+
+
+class ConfirmReviewSerializer(InputSerializer):
+    """No fields: confirming says "my review stands as written"."""
 
 
 class BallotInputSerializer(InputSerializer):

@@ -39,6 +39,7 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
@@ -49,6 +50,7 @@ from .workflow_serializers import (
     ReviewInputSerializer,
     ReviewSerializer,
     StartReviewSerializer,
+    VoteRoundSerializer,
 )
 
 # Ids are bigints: longer numbers are not an application (and would overflow the database driver).
@@ -345,6 +347,22 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         review = services.review_submit(application=application, reviewer=request.user, **body)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
+    @docs.revise_review
+    @action(detail=True, methods=["post"], url_path="revise-review")
+    def revise_review(self, request, pk=None):
+        application = self.get_object()
+        body = self.validated(ReviewInputSerializer)
+        review = services.review_revise(application=application, reviewer=request.user, **body)
+        return Response(ReviewSerializer(review).data)
+
+    @docs.confirm_review
+    @action(detail=True, methods=["post"], url_path="confirm-review")
+    def confirm_review(self, request, pk=None):
+        application = self.get_object()
+        self.validated(ConfirmReviewSerializer)
+        review = services.review_confirm(application=application, reviewer=request.user)
+        return Response(ReviewSerializer(review).data)
+
     @docs.cast_ballot
     @action(detail=True, methods=["post"])
     def ballots(self, request, pk=None):
@@ -360,6 +378,13 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = self.validated(RecusalInputSerializer)
         voter = services.vote_recuse(application=application, member=request.user, **body)
         return Response(RecusalSerializer(voter).data)
+
+    @docs.vote_rounds
+    @action(detail=True, methods=["get"], url_path="rounds", pagination_class=None)
+    def rounds(self, request, pk=None):
+        application = self.get_object()
+        views = selectors.vote_rounds_for(application=application, user=request.user)
+        return Response(VoteRoundSerializer(views, many=True).data)
 
     @docs.history
     @action(detail=True, methods=["get"], pagination_class=None)

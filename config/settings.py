@@ -365,6 +365,8 @@ LOG_CLIENT_IP = env.bool("LOG_CLIENT_IP", default=True)
 
 # --- Federation rules ---------------------------------------------------------------
 FEDERATION_NAME = env.str("FEDERATION_NAME", default="International Federation of Student Unions")
+# The secretariat's address, given at the end of every e-mail for questions.
+FEDERATION_CONTACT_EMAIL = env.str("FEDERATION_CONTACT_EMAIL", default="secretariat@federation.example")
 HEALTHZ_BROKER_TIMEOUT = timedelta(seconds=2).total_seconds()
 
 # --- Application workflow ----------------------------------------------------------------

@@ -52,6 +52,7 @@ def message_build(notification: Notification) -> EmailMultiAlternatives:
     context = {
         **notification.context,
         "federation_name": settings.FEDERATION_NAME,
+        "contact_email": settings.FEDERATION_CONTACT_EMAIL,
         "site_url": settings.SITE_URL,
     }
     name = f"notifications/{notification.template}"

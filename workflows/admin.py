@@ -101,7 +101,7 @@ class AssignmentInline(ReadOnlyInline):
 
 class ReviewInline(ReadOnlyInline):
     model = Review
-    fields = ["reviewer", "recommendation", "comment", "submitted_at"]
+    fields = ["reviewer", "recommendation", "comment", "submitted_at", "updated_at", "confirmed_at"]
     select_related = ("reviewer",)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -343,6 +344,11 @@ class Review(models.Model):
     recommendation = models.CharField(_("recommendation"), max_length=20, choices=Recommendation.choices)
     comment = models.TextField(_("comment"), max_length=10_000)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    # When the text was last written (first written, or revised by its author), and when its author
+    # last confirmed it unchanged: ``rules.review_is_current`` compares them with the applicant's
+    # latest answer to a request for information.
+    updated_at = models.DateTimeField(_("last written at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed unchanged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["submitted_at", "pk"]
@@ -357,6 +363,12 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer}: {self.get_recommendation_display()}"
+
+    @property
+    def is_revised(self) -> bool:
+        """Changed by its author after it was submitted (``updated_at`` is set before ``submitted_at``
+        when a review is first saved, and to the moment of each revision)."""
+        return self.updated_at > self.submitted_at
 
 
 class VoteOutcome(models.TextChoices):

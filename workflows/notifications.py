@@ -17,13 +17,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django_fsm_log.models import StateLog
 
 from accounts import roles
 from notifications.models import Notification
 from notifications.services import outbox_write
 
+from . import rules
 from .events import Event
 from .models import (
     FINAL_STATES,
@@ -114,6 +115,21 @@ def _application_context(application: MembershipApplication) -> dict[str, Any]:
     }
 
 
+def _explanation(vote_round: VoteRound) -> list[str]:
+    """How a closed round's outcome was reached (``rules.explain_outcome``), in the language the
+    e-mails are rendered in; nothing while the round is open."""
+    if vote_round.is_open:
+        return []
+    tally = rules.Tally(
+        eligible=vote_round.eligible_count,
+        yes=vote_round.yes_count,
+        no=vote_round.no_count,
+        abstain=vote_round.abstain_count,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        return list(rules.explain_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules)).lines)
+
+
 def _round_context(vote_round: VoteRound) -> dict[str, Any]:
     return {
         "round_id": vote_round.pk,
@@ -127,6 +143,7 @@ def _round_context(vote_round: VoteRound) -> dict[str, Any]:
         "abstain_count": vote_round.abstain_count,
         "cast_count": vote_round.yes_count + vote_round.no_count + vote_round.abstain_count,
         "eligible_count": vote_round.eligible_count,
+        "explanation": _explanation(vote_round),
     }
 
 
@@ -161,8 +178,9 @@ def _info_requested(application, log, ctx, context) -> Plan:
 
 
 def _resubmitted(application, log, ctx, context) -> Plan:
+    """The secretariat, to screen the answer; the applicant, a receipt."""
     context["comment"] = _comment(log)
-    return Plan(_log_discriminator(log, Event.RESUBMITTED), _secretariat(), context)
+    return Plan(_log_discriminator(log, Event.RESUBMITTED), _applicant(application) + _secretariat(), context)
 
 
 def _reviewer_assigned(application, log, ctx, context) -> Plan:
@@ -173,16 +191,49 @@ def _reviewer_assigned(application, log, ctx, context) -> Plan:
     return Plan(f"assignment{assignment.pk}", [Recipient.of(reviewer, REVIEWER)], context)
 
 
+def _review_to_confirm(application, log, ctx, context) -> Plan:
+    """The reviewers whose review predates the applicant's answer: read it, then confirm or revise."""
+    to_confirm = rules.reviewers_to_confirm(application)
+    reviews = (
+        Review.objects.filter(application=application, reviewer_id__in=to_confirm, reviewer__is_active=True)
+        .select_related("reviewer")
+        .order_by("pk")
+        if to_confirm
+        else []
+    )
+    context["answer_display"] = _when(log.timestamp)
+    context["comment"] = _comment(log)
+    return Plan(
+        _log_discriminator(log, Event.REVIEW_TO_CONFIRM),
+        [Recipient.of(review.reviewer, REVIEWER) for review in reviews],
+        context,
+    )
+
+
 def _review_complete(application, log, ctx, context) -> Plan:
+    """Every assigned review is in: once when the last is written, and once more per answer of the
+    applicant when the last review written before it is confirmed or revised (``after_answer``)."""
     review = ctx.get("review") or Review.objects.filter(application=application).order_by("-pk").first()
     context["review_count"] = application.reviews.count()
-    return Plan(f"review{review.pk if review else 0}", _secretariat(), context)
+    context["after_answer"] = bool(ctx.get("after_answer"))
+    discriminator = f"review{review.pk if review else 0}"
+    if context["after_answer"]:
+        discriminator = f"answer{rules.latest_answer_at(application).isoformat()}"
+    return Plan(discriminator, _secretariat(), context)
+
+
+def _review_started(application, log, ctx, context) -> Plan:
+    return Plan(_log_discriminator(log, Event.REVIEW_STARTED), _applicant(application), context)
 
 
 def _vote_opened(application, log, ctx, context) -> Plan:
+    """Each eligible voter, to vote; the applicant (first: they read their own case only as its
+    applicant), that the committee is voting."""
     voters = Voter.objects.filter(round=ctx["round"], user__is_active=True).select_related("user")
     return Plan(
-        _log_discriminator(log, Event.VOTE_OPENED), [Recipient.of(v.user, VOTER) for v in voters], context
+        _log_discriminator(log, Event.VOTE_OPENED),
+        _applicant(application) + [Recipient.of(v.user, VOTER) for v in voters],
+        context,
     )
 
 
@@ -196,12 +247,16 @@ def _vote_reminder(application, log, ctx, context) -> Plan:
     return Plan(f"round{vote_round.pk}", [Recipient.of(v.user, VOTER) for v in voters], context)
 
 
-def _decided(event: Event):
+def _decided(event: Event, *, secretariat: bool = False):
+    """The applicant and the committee; with ``secretariat``, the secretariat too."""
+
     def plan(application, log, ctx, context) -> Plan:
         vote_round = ctx.get("round")
         context["by_vote"] = vote_round is not None
         context["reason"] = str(ctx.get("reason") or ("" if vote_round else _comment(log)))
-        return Plan(_log_discriminator(log, event), _applicant(application) + _committee(), context)
+        context["closed_because"] = str(ctx.get("closed_because") or "")
+        recipients = _applicant(application) + _committee() + (_secretariat() if secretariat else [])
+        return Plan(_log_discriminator(log, event), recipients, context)
 
     return plan
 
@@ -209,9 +264,26 @@ def _decided(event: Event):
 def _to_secretariat(event: Event, *, with_comment: bool):
     def plan(application, log, ctx, context) -> Plan:
         context["comment"] = _comment(log) if with_comment else ""
+        context["closed_because"] = str(ctx.get("closed_because") or "")
         return Plan(_log_discriminator(log, event), _secretariat(), context)
 
     return plan
+
+
+def _vote_closed(application, log, ctx, context) -> Plan:
+    """A round that closed by itself (every eligible member voted, or the deadline): the
+    secretariat, with the outcome."""
+    vote_round = ctx["round"]
+    context["outcome"] = vote_round.outcome
+    context["outcome_label"] = str(vote_round.get_outcome_display())
+    context["closed_because"] = str(ctx.get("closed_because") or "")
+    return Plan(_log_discriminator(log, Event.VOTE_CLOSED), _secretariat(), context)
+
+
+def _withdrawn(application, log, ctx, context) -> Plan:
+    """The secretariat, that nothing more is to be done; the applicant, a confirmation."""
+    context["comment"] = _comment(log)
+    return Plan(_log_discriminator(log, Event.WITHDRAWN), _applicant(application) + _secretariat(), context)
 
 
 def _digest(application, log, ctx, context) -> Plan:
@@ -229,13 +301,16 @@ PLANS = {
     Event.INFO_REQUESTED: _info_requested,
     Event.RESUBMITTED: _resubmitted,
     Event.REVIEWER_ASSIGNED: _reviewer_assigned,
+    Event.REVIEW_STARTED: _review_started,
+    Event.REVIEW_TO_CONFIRM: _review_to_confirm,
     Event.REVIEW_COMPLETE: _review_complete,
     Event.VOTE_OPENED: _vote_opened,
     Event.VOTE_REMINDER: _vote_reminder,
-    Event.ADMITTED: _decided(Event.ADMITTED),
+    Event.VOTE_CLOSED: _vote_closed,
+    Event.ADMITTED: _decided(Event.ADMITTED, secretariat=True),
     Event.REJECTED: _decided(Event.REJECTED),
     Event.NO_QUORUM: _to_secretariat(Event.NO_QUORUM, with_comment=False),
-    Event.WITHDRAWN: _to_secretariat(Event.WITHDRAWN, with_comment=True),
+    Event.WITHDRAWN: _withdrawn,
     Event.DIGEST: _digest,
 }
 
@@ -252,8 +327,12 @@ def _template(event: Event, audience: str) -> str:
     """``<event>`` for the event's main reader; ``<event>_<audience>`` where a second one reads it."""
     if (event, audience) in {
         (Event.SUBMITTED, SECRETARIAT),
+        (Event.RESUBMITTED, APPLICANT),
+        (Event.VOTE_OPENED, APPLICANT),
         (Event.ADMITTED, COMMITTEE),
+        (Event.ADMITTED, SECRETARIAT),
         (Event.REJECTED, COMMITTEE),
+        (Event.WITHDRAWN, APPLICANT),
     }:
         return f"{event.value}_{audience}"
     return event.value

@@ -4,6 +4,8 @@ Guards take the application and answer True or False; they change nothing. Each
 carries the error code and message the services report when it fails.
 """
 
+import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -11,9 +13,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.people import display_name
 
 if TYPE_CHECKING:
     from .models import MembershipApplication
@@ -84,9 +89,112 @@ def reviewers_pending(application: "MembershipApplication") -> list[int]:
     return sorted(assigned - reviewed)
 
 
-@guard("incomplete", _("Not every assigned reviewer has submitted a review."))
+# --- reviews and the applicant's answers ---------------------------------------------------------
+#
+# A review written before the applicant answered a request for information stays. Its author is
+# asked to read the answer and then confirm the review unchanged or revise it; the review can be
+# completed only when every assigned review was written, confirmed or revised after the latest
+# answer (the last ``resubmit`` in the log).
+
+
+def latest_answer_at(application: "MembershipApplication") -> datetime.datetime | None:
+    """When the applicant last answered a request for information (sent the application again)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    return (
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(application)),
+            object_id=application.pk,
+            transition="resubmit",
+        )
+        .order_by("-timestamp", "-pk")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+
+
+def review_is_current(review, answer_at: datetime.datetime | None) -> bool:
+    """Whether ``review`` takes the applicant's latest answer (at ``answer_at``) into account:
+    written, revised or confirmed after it, or there is no answer."""
+    if answer_at is None:
+        return True
+    return review.updated_at > answer_at or (
+        review.confirmed_at is not None and review.confirmed_at > answer_at
+    )
+
+
+def reviewers_to_confirm(application: "MembershipApplication") -> list[int]:
+    """Ids of the assigned reviewers whose review predates the applicant's latest answer and who
+    have neither confirmed nor revised it since."""
+    answer_at = latest_answer_at(application)
+    if answer_at is None:
+        return []
+    assigned = application.assignments.values_list("reviewer_id", flat=True)
+    return sorted(
+        application.reviews.filter(reviewer_id__in=assigned, updated_at__lte=answer_at)
+        .exclude(confirmed_at__gt=answer_at)
+        .values_list("reviewer_id", flat=True)
+    )
+
+
+def _names(user_ids: list[int]) -> str:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk(user_ids)
+    return ", ".join(display_name(users[pk]) for pk in user_ids if pk in users)
+
+
+def _reviews_refusal(application: "MembershipApplication") -> "Refusal":
+    """Why the review cannot be completed yet, naming the reviewers it waits for."""
+    pending, to_confirm = reviewers_pending(application), reviewers_to_confirm(application)
+    messages = []
+    if not application.assignments.exists():
+        messages.append(gettext("No reviewer is assigned."))
+    if pending:
+        messages.append(
+            gettext("Not every assigned reviewer has submitted a review: %(names)s.")
+            % {"names": _names(pending)}
+        )
+    if to_confirm:
+        answer_at = timezone.localtime(latest_answer_at(application), datetime.UTC)
+        messages.append(
+            gettext(
+                "Some reviews were written before the applicant's answer of %(date)s; their authors "
+                "must confirm or revise them: %(names)s."
+            )
+            % {"date": formats.date_format(answer_at, "j F Y"), "names": _names(to_confirm)}
+        )
+    return Refusal(
+        "incomplete", " ".join(messages), {"pending_reviewers": pending, "reviewers_to_confirm": to_confirm}
+    )
+
+
+@guard(
+    "incomplete",
+    _(
+        "Every assigned reviewer must have a review written, confirmed or revised after the "
+        "applicant's latest answer."
+    ),
+)
 def all_reviews_in(application: "MembershipApplication") -> bool:
-    return application.assignments.exists() and not reviewers_pending(application)
+    return (
+        application.assignments.exists()
+        and not reviewers_pending(application)
+        and not reviewers_to_confirm(application)
+    )
+
+
+all_reviews_in.explain = _reviews_refusal
+
+
+def guard_refusal(guard: Guard, application: "MembershipApplication") -> "Refusal":
+    """Why ``guard`` refuses: its own explanation (``guard.explain``, naming what is missing) or its
+    code and message."""
+    explain = getattr(guard, "explain", None)
+    if explain is not None:
+        return explain(application)
+    return Refusal(guard.error_code, guard.error_message)
 
 
 @guard("conflict", _("A vote on this application is already open."))
@@ -138,6 +246,15 @@ def sees_as_applicant(application: "MembershipApplication", user) -> bool:
     (a conflict of interest is excluded by rule): staff appear as "the federation", and only the
     comments meant for the applicant are shown."""
     return is_applicant(application, user)
+
+
+def may_read_round(application: "MembershipApplication", user, *, is_open: bool, voted: bool) -> bool:
+    """A vote round's tally, named ballots, recusals and explanation: never to the applicant of the
+    case (a conflict of interest); the secretariat always; a committee member once they have voted
+    in the round; everyone else who sees the application once the round is closed."""
+    if sees_as_applicant(application, user):
+        return False
+    return not is_open or roles.is_secretariat(user) or voted
 
 
 # Transitions whose comment is meant for the applicant and shown in their history.
@@ -216,6 +333,166 @@ def vote_outcome(tally: Tally, rules: VoteRules) -> str:
     share = Fraction(tally.yes, base)
     passed = share > threshold if strict else share >= threshold
     return "passed" if passed else "failed"
+
+
+# --- the vote in words: its rules, and how an outcome was reached ---------------------------------
+
+
+FRACTION_WORDS = {
+    Fraction(1, 2): _("half"),
+    Fraction(1, 3): _("one third"),
+    Fraction(2, 3): _("two thirds"),
+    Fraction(1, 4): _("one quarter"),
+    Fraction(3, 4): _("three quarters"),
+}
+MAJORITY_NAMES = {
+    "simple": _("simple majority"),
+    "two_thirds": _("two-thirds majority"),
+    "three_quarters": _("three-quarters majority"),
+}
+# What the yes votes are counted against, as in "3 yes of 4 (yes + no)".
+BASE_WORDS = {
+    "yes_no": _("yes + no"),
+    "yes_no_abstain": _("yes + no + abstain"),
+    "eligible": _("eligible members"),
+}
+
+
+def _fraction_words(value: Fraction) -> str:
+    named = FRACTION_WORDS.get(value)
+    return str(named) if named is not None else f"{value.numerator}/{value.denominator}"
+
+
+def _majority_words(majority: str) -> tuple[str, str]:
+    """The majority's name and its threshold in words: ("simple majority", "more than half")."""
+    threshold, strict = MAJORITIES[majority]
+    needed = gettext("more than %(fraction)s") if strict else gettext("at least %(fraction)s")
+    return str(MAJORITY_NAMES[majority]), needed % {"fraction": _fraction_words(threshold)}
+
+
+def describe_rules(rules: VoteRules) -> list[str]:
+    """A round's rules in words, one sentence each: quorum, majority, base."""
+    if rules.quorum == 0:
+        quorum = gettext("Quorum: at least one eligible member must vote (yes, no or abstain).")
+    else:
+        quorum = gettext(
+            "Quorum: more than %(fraction)s of the eligible members must vote (yes, no or abstain)."
+        ) % {"fraction": _fraction_words(rules.quorum)}
+    name, needed = _majority_words(rules.majority)
+    majority = {
+        "yes_no": gettext(
+            "Majority: %(needed)s of the yes and no votes must be yes (%(name)s). Abstentions do not count."
+        ),
+        "yes_no_abstain": gettext(
+            "Majority: %(needed)s of all votes cast (yes, no and abstain) must be yes (%(name)s). "
+            "Abstentions count like no."
+        ),
+        "eligible": gettext(
+            "Majority: %(needed)s of all eligible members must vote yes (%(name)s). "
+            "Abstaining or not voting counts like no."
+        ),
+    }[rules.base] % {"needed": needed, "name": name}
+    recusal = gettext("A member who recuses is not eligible in the round.")
+    return [quorum, majority, recusal]
+
+
+@dataclass(frozen=True)
+class OutcomeExplanation:
+    """How a tally's outcome follows from the rules, in whole numbers: the ballots the quorum
+    needs, the yes votes the majority needs, and the verdict they give. ``lines`` say it in words."""
+
+    outcome: str  # passed, failed or no_quorum
+    quorum_needed: int  # at least this many ballots
+    majority_base: int | None  # None without a quorum
+    yes_needed: int | None  # at least this many yes; None without a quorum
+    lines: tuple[str, ...]
+
+
+def _quorum_needed(rules: VoteRules, eligible: int) -> int:
+    """The fewest ballots that are more than ``quorum`` times the eligible members."""
+    return math.floor(rules.quorum * eligible) + 1
+
+
+def _yes_needed(rules: VoteRules, base: int) -> int:
+    """The fewest yes votes that reach the majority of ``base`` votes (at least one)."""
+    threshold, strict = MAJORITIES[rules.majority]
+    needed = math.floor(threshold * base) + 1 if strict else math.ceil(threshold * base)
+    return max(needed, 1)
+
+
+def _quorum_line(tally: Tally, rules: VoteRules, needed: int, reached: bool) -> str:
+    if tally.eligible == 0:
+        return gettext("Nobody was eligible to vote (every member recused) — no quorum.")
+    if rules.quorum == 0:
+        rule = gettext("at least 1")
+    else:
+        rule = gettext("more than %(fraction)s: at least %(needed)d") % {
+            "fraction": _fraction_words(rules.quorum),
+            "needed": needed,
+        }
+    values = {"cast": tally.cast, "eligible": tally.eligible, "rule": rule}
+    if reached:
+        return gettext("%(cast)d of %(eligible)d eligible voted — quorum reached (%(rule)s).") % values
+    return gettext("%(cast)d of %(eligible)d eligible voted — no quorum (%(rule)s).") % values
+
+
+def _majority_line(tally: Tally, rules: VoteRules, base: int, needed: int, reached: bool) -> str:
+    name, threshold = _majority_words(rules.majority)
+    if base == 0:
+        return gettext("0 yes of 0 (%(base)s): nobody voted yes or no — %(name)s not reached.") % {
+            "base": str(BASE_WORDS[rules.base]),
+            "name": name,
+        }
+    values = {
+        "yes": tally.yes,
+        "base": base,
+        "base_words": str(BASE_WORDS[rules.base]),
+        "name": name,
+        "threshold": threshold,
+        "needed": needed,
+    }
+    if reached:
+        message = gettext(
+            "%(yes)d yes of %(base)d (%(base_words)s) — %(name)s reached "
+            "(%(threshold)s: at least %(needed)d yes)."
+        )
+    else:
+        message = gettext(
+            "%(yes)d yes of %(base)d (%(base_words)s) — %(name)s not reached "
+            "(%(threshold)s: at least %(needed)d yes)."
+        )
+    return message % values
+
+
+VERDICTS = {
+    "passed": _("Outcome: passed → admitted."),
+    "failed": _("Outcome: failed → rejected."),
+    "no_quorum": _("Outcome: no quorum → the round is void; the application goes back to “Reviewed”."),
+}
+
+
+def explain_outcome(tally: Tally, rules: VoteRules) -> OutcomeExplanation:
+    """How ``tally`` gives its outcome under ``rules``, in words and whole numbers (pure).
+
+    Counted in integers (the ballots and yes votes needed), not by ``vote_outcome``'s fractions:
+    the tests check that both always agree.
+    """
+    quorum_needed = _quorum_needed(rules, tally.eligible)
+    quorum_reached = tally.eligible > 0 and tally.cast >= quorum_needed
+    lines = [_quorum_line(tally, rules, quorum_needed, quorum_reached)]
+    base = yes_needed = None
+    if not quorum_reached:
+        outcome = "no_quorum"
+    else:
+        base = {"yes_no": tally.yes + tally.no, "yes_no_abstain": tally.cast, "eligible": tally.eligible}[
+            rules.base
+        ]
+        yes_needed = _yes_needed(rules, base)
+        majority_reached = base > 0 and tally.yes >= yes_needed
+        lines.append(_majority_line(tally, rules, base, yes_needed, majority_reached))
+        outcome = "passed" if majority_reached else "failed"
+    lines.append(str(VERDICTS[outcome]))
+    return OutcomeExplanation(outcome, quorum_needed, base, yes_needed, tuple(lines))
 
 
 # --- who may take which action, in which state: one table for the services and the pages ----------
@@ -298,6 +575,35 @@ def _review_refusal(application: "MembershipApplication", user, action: str) -> 
     return None
 
 
+def own_review(application: "MembershipApplication", user):
+    """``user``'s review of ``application``, or None."""
+    return application.reviews.filter(reviewer_id=getattr(user, "pk", None)).first()
+
+
+def _own_review_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Revise or confirm a review: its author only, until the review is completed (submitted, under
+    review, or waiting for an answer); to confirm, the review must predate the latest answer."""
+    from .models import ApplicationState
+
+    if application.state not in (
+        ApplicationState.SUBMITTED,
+        ApplicationState.INFO_REQUESTED,
+        ApplicationState.UNDER_REVIEW,
+    ):
+        return _state_refusal(application, action)
+    review = own_review(application, user)
+    if review is None:
+        return Refusal("forbidden", _("Only the author of a review may revise or confirm it."))
+    if action == "confirm_review" and review_is_current(review, latest_answer_at(application)):
+        return Refusal(
+            "conflict",
+            _(
+                "Your review needs no confirmation: you wrote, revised or confirmed it after the applicant's latest answer."
+            ),
+        )
+    return None
+
+
 def _ballot_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
     """Vote or recuse: an eligible member of the open round's electorate who has neither voted nor recused."""
     from .models import ApplicationState, Voter
@@ -350,6 +656,8 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
     "edit": _edit_refusal,
     "assign_reviewers": _assign_reviewers_refusal,
     "review": _review_refusal,
+    "revise_review": _own_review_refusal,
+    "confirm_review": _own_review_refusal,
     "vote": _ballot_refusal,
     "recuse": _ballot_refusal,
 }
@@ -373,7 +681,7 @@ def obstacles(application: "MembershipApplication", action: str) -> list[str]:
     if transition is None:
         return []
     return [
-        str(guard.error_message)
+        str(guard_refusal(guard, application).message)
         for guard in transition.conditions
         if guard.__name__ not in INPUT_GUARDS and not guard(application)
     ]

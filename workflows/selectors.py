@@ -6,7 +6,7 @@ offers exactly the buttons that the services would accept, guards aside: a guard
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -118,6 +118,22 @@ def latest_info_request(*, application: MembershipApplication) -> StateLog | Non
     if application.state != ApplicationState.INFO_REQUESTED:
         return None
     return _state_logs(application).filter(transition="request_info").order_by("-timestamp", "-pk").first()
+
+
+def application_reviews(*, application: MembershipApplication) -> list[Review]:
+    """The reviews, oldest first, with their reviewer; each with ``before_answer``: the moment of
+    the applicant's latest answer when the review was written before it and neither confirmed nor
+    revised since (``rules.review_is_current``), else None."""
+    answer_at = rules.latest_answer_at(application)
+    reviews = list(application.reviews.select_related("reviewer"))
+    for review in reviews:
+        review.before_answer = None if rules.review_is_current(review, answer_at) else answer_at
+    return reviews
+
+
+def own_review(*, application: MembershipApplication, reviewer) -> Review | None:
+    """``reviewer``'s review of ``application`` (to fill the form that revises it), or None."""
+    return rules.own_review(application, reviewer)
 
 
 def possible_reviewers(*, application: MembershipApplication):
@@ -274,18 +290,32 @@ class RoundView:
     ballots: list[Ballot]
     my_voter: Voter | None
     cast: int
+    recusals: list[Voter] = field(default_factory=list)  # who left the electorate, and why (with the tally)
 
     @property
     def my_ballot(self) -> Ballot | None:
         return getattr(self.my_voter, "ballot", None) if self.my_voter else None
 
+    @property
+    def vote_rules(self) -> rules.VoteRules:
+        return rules.VoteRules.from_json(self.round.vote_rules)
+
+    @property
+    def rules_words(self) -> list[str]:
+        """The round's quorum, majority and base in words."""
+        return rules.describe_rules(self.vote_rules)
+
+    @property
+    def explanation(self) -> rules.OutcomeExplanation | None:
+        """How the outcome was reached, once the round is closed (and its tally may be seen)."""
+        if self.round.is_open or self.tally is None:
+            return None
+        return rules.explain_outcome(self.tally, self.vote_rules)
+
 
 def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundView]:
-    """Every round of ``application``; the tally and named ballots only for whom may see them.
-
-    The secretariat always sees them; a committee member once they have voted in the
-    round; everyone with access once the round is closed.
-    """
+    """Every round of ``application``; the tally, named ballots and recusals only for whom may see
+    them (``rules.may_read_round``)."""
     from .services import round_tally
 
     views = []
@@ -296,7 +326,7 @@ def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundVi
             else None
         )
         voted = my_voter is not None and hasattr(my_voter, "ballot")
-        visible = not vote_round.is_open or roles.is_secretariat(user) or voted
+        visible = rules.may_read_round(application, user, is_open=vote_round.is_open, voted=voted)
         if vote_round.is_open:
             tally = round_tally(vote_round)
         else:
@@ -306,21 +336,27 @@ def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundVi
                 no=vote_round.no_count,
                 abstain=vote_round.abstain_count,
             )
-        ballots = (
-            list(vote_round.ballots.select_related("voter__user").order_by("cast_at", "pk"))
-            if visible
-            else []
-        )
         views.append(
             RoundView(
                 round=vote_round,
                 tally=tally if visible else None,
-                ballots=ballots,
+                ballots=_ballots(vote_round) if visible else [],
                 my_voter=my_voter,
                 cast=tally.cast,
+                recusals=_recusals(vote_round) if visible else [],
             )
         )
     return views
+
+
+def _ballots(vote_round: VoteRound) -> list[Ballot]:
+    return list(vote_round.ballots.select_related("voter__user").order_by("cast_at", "pk"))
+
+
+def _recusals(vote_round: VoteRound) -> list[Voter]:
+    return list(
+        vote_round.voters.filter(recused_at__isnull=False).select_related("user").order_by("recused_at", "pk")
+    )
 
 
 def available_actions(*, application: MembershipApplication, user) -> set[str]:

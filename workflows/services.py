@@ -113,8 +113,6 @@ def _guard_details(application: MembershipApplication, guard) -> dict[str, Any]:
         from django.conf import settings
 
         return {"assigned": application.assignments.count(), "required": settings.WORKFLOW_REQUIRED_REVIEWERS}
-    if guard is rules.all_reviews_in:
-        return {"pending_reviewers": rules.reviewers_pending(application)}
     if guard is rules.comment_given:
         return {"comment": [_("This field is required.")]}
     return {}
@@ -146,9 +144,9 @@ def _transition(
     application.transition_comment = comment or ""
     for guard in meta.get_transition(application.state).conditions:
         if not guard(application):
-            raise WorkflowError(
-                guard.error_code, str(guard.error_message), details=_guard_details(application, guard)
-            )
+            refused = rules.guard_refusal(guard, application)
+            details = {**_guard_details(application, guard), **refused.details}
+            raise WorkflowError(refused.code, str(refused.message), details=details)
     method(*args, by=actor, description=comment or None)
     application.save()
     return _latest_log(application)
@@ -343,10 +341,12 @@ def application_submit(
 def application_resubmit(
     *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
-    """info_requested → submitted. Lock, check, transition, log, outbox (secretariat)."""
+    """info_requested → submitted. Lock, check, transition, log, outbox (secretariat, applicant; the
+    reviewers whose review predates this answer, to confirm or revise it)."""
     locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "resubmit", actor=actor, comment=comment)
     emit(Event.RESUBMITTED, application=locked, log=log)
+    emit(Event.REVIEW_TO_CONFIRM, application=locked, log=log)
     return locked
 
 
@@ -437,11 +437,13 @@ def application_start_review(
     comment: str = "",
     expected_state: str | None = None,
 ) -> MembershipApplication:
-    """submitted → under_review. Assign the given reviewers first, then check enough are assigned."""
+    """submitted → under_review. Assign the given reviewers first, then check enough are assigned;
+    transition, log, outbox (the applicant)."""
     locked = _lock(application, expected_state=expected_state or application.state)
     if reviewers:
         reviewers_assign(application=locked, actor=actor, reviewers=reviewers)
-    _transition(locked, "start_review", actor=actor, comment=comment)
+    log = _transition(locked, "start_review", actor=actor, comment=comment)
+    emit(Event.REVIEW_STARTED, application=locked, log=log)
     return locked
 
 
@@ -457,14 +459,7 @@ def review_submit(
     """An assigned reviewer's one review, under review only; outbox to the secretariat when all are in."""
     locked = _lock(application, expected_state=expected_state)
     _check("review", locked, reviewer)
-    _check_comment(comment)
-    errors = {}
-    if recommendation not in Recommendation.values:
-        errors["recommendation"] = [_("Choose admit, reject or needs_info.")]
-    if not (comment or "").strip():
-        errors["comment"] = [_("This field is required.")]
-    if errors:
-        raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
+    _check_review(recommendation, comment)
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -474,6 +469,68 @@ def review_submit(
         raise WorkflowError(ErrorCode.CONFLICT, _("You have already reviewed this application.")) from None
     if not rules.reviewers_pending(locked):
         emit(Event.REVIEW_COMPLETE, application=locked)
+    return review
+
+
+def _check_review(recommendation: str, comment: str) -> None:
+    """A recommendation of the list and a comment (not too long): else ``invalid``, per field."""
+    _check_comment(comment)
+    errors = {}
+    if recommendation not in Recommendation.values:
+        errors["recommendation"] = [_("Choose admit, reject or needs_info.")]
+    if not (comment or "").strip():
+        errors["comment"] = [_("This field is required.")]
+    if errors:
+        raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
+
+
+def _reviews_now_current(application: MembershipApplication, review: Review, *, was_current: bool) -> None:
+    """After ``review`` was brought up to date: tell the secretariat once every review is in and
+    current again (the review can be completed)."""
+    if was_current or rules.reviewers_pending(application) or rules.reviewers_to_confirm(application):
+        return
+    emit(Event.REVIEW_COMPLETE, application=application, review=review, after_answer=True)
+
+
+@transaction.atomic
+def review_revise(
+    *,
+    application: MembershipApplication,
+    reviewer,
+    recommendation: str,
+    comment: str,
+    expected_state: str | None = None,
+) -> Review:
+    """The author changes their review until the review is completed (``rules``: author, state).
+
+    Lock, check, validate, save the new text with ``updated_at``; outbox to the secretariat when
+    this was the last review waiting for the applicant's answer to be taken into account."""
+    locked = _lock(application, expected_state=expected_state)
+    _check("revise_review", locked, reviewer)
+    _check_review(recommendation, comment)
+    review = locked.reviews.select_for_update().get(reviewer_id=reviewer.pk)
+    was_current = rules.review_is_current(review, rules.latest_answer_at(locked))
+    review.recommendation, review.comment, review.updated_at = recommendation, comment.strip(), timezone.now()
+    review.save(update_fields=["recommendation", "comment", "updated_at"])
+    _reviews_now_current(locked, review, was_current=was_current)
+    return review
+
+
+@transaction.atomic
+def review_confirm(
+    *, application: MembershipApplication, reviewer, expected_state: str | None = None
+) -> Review:
+    """The author confirms unchanged a review written before the applicant's latest answer
+    (``rules``: author, state, an answer since the review).
+
+    Lock, check, record ``confirmed_at``; outbox to the secretariat when this was the last review
+    waiting for the answer to be taken into account."""
+    locked = _lock(application, expected_state=expected_state)
+    _check("confirm_review", locked, reviewer)
+    review = locked.reviews.select_for_update().get(reviewer_id=reviewer.pk)
+    review.confirmed_at = timezone.now()
+    review.save(update_fields=["confirmed_at"])
+    _reviews_now_current(locked, review, was_current=False)
     return review
 
 
@@ -640,8 +697,16 @@ def vote_close(
 def _close_round(
     application: MembershipApplication, vote_round: VoteRound, *, actor, comment: str
 ) -> VoteRound:
-    """Tally, record the outcome on the round, move the application, admit if passed; outbox."""
+    """Tally, record the outcome on the round, move the application, admit if passed; outbox.
+
+    The secretariat hears once of a round: of an admission (with how the round closed); else of
+    a round that closed by itself (``vote_closed``, with the outcome), or that they closed without
+    a quorum (``no_quorum``).
+    """
     tally = round_tally(vote_round)
+    closed_because = (
+        "secretariat" if actor is not None else "everyone_voted" if _everyone_voted(tally) else "deadline"
+    )
     outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules))
     log = _transition(
         application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
@@ -653,15 +718,19 @@ def _close_round(
     vote_round.yes_count, vote_round.no_count, vote_round.abstain_count = tally.yes, tally.no, tally.abstain
     vote_round.eligible_count = tally.eligible
     vote_round.save()
+    told = {"application": application, "log": log, "round": vote_round, "closed_because": closed_because}
     if outcome == VoteOutcome.PASSED:
         _admit(application, vote_round, on=log.timestamp.date())
-        emit(Event.ADMITTED, application=application, log=log, round=vote_round)
-    elif outcome == VoteOutcome.FAILED:
+        emit(Event.ADMITTED, **told)
+        return vote_round
+    if outcome == VoteOutcome.FAILED:
         application.decided_at = log.timestamp
         application.save(update_fields=["decided_at"])
-        emit(Event.REJECTED, application=application, log=log, round=vote_round)
-    else:
-        emit(Event.NO_QUORUM, application=application, log=log, round=vote_round)
+        emit(Event.REJECTED, **told)
+    if actor is None:
+        emit(Event.VOTE_CLOSED, **told)
+    elif outcome == VoteOutcome.NO_QUORUM:
+        emit(Event.NO_QUORUM, **told)
     return vote_round
 
 

@@ -162,6 +162,22 @@ def _do_review(request, application, form, expected):
     return _("Thank you, your review is saved.")
 
 
+def _do_revise_review(request, application, form, expected):
+    services.review_revise(
+        application=application,
+        expected_state=expected,
+        reviewer=request.user,
+        recommendation=form.cleaned_data["recommendation"],
+        comment=form.cleaned_data["comment"],
+    )
+    return _("Thank you, your review is changed.")
+
+
+def _do_confirm_review(request, application, form, expected):
+    services.review_confirm(application=application, expected_state=expected, reviewer=request.user)
+    return _("Thank you, your review is confirmed.")
+
+
 def _do_vote(request, application, form, expected):
     ballot = services.vote_cast(
         application=application,
@@ -191,17 +207,22 @@ COMMITTEE_ACTIONS = {
     "open_vote": (OpenVoteForm, _do_open_vote),
     "close_vote": (CloseVoteForm, _do_close_vote),
     "review": (ReviewForm, _do_review),
+    "revise_review": (ReviewForm, _do_revise_review),
+    "confirm_review": (ActionForm, _do_confirm_review),
     "vote": (BallotForm, _do_vote),
     "recuse": (RecuseForm, _do_recuse),
 }
 
 
-def _make_form(action: str, application, data=None):
+def _make_form(action: str, application, data=None, user=None):
     form_class = COMMITTEE_ACTIONS[action][0]
     kwargs = {"application": application} if form_class is AssignReviewersForm else {}
     if data is not None:
         return form_class(data, **kwargs)
-    return form_class(initial={"expected_state": application.state, "action": action}, **kwargs)
+    initial = {"expected_state": application.state, "action": action}
+    if action == "revise_review" and (review := selectors.own_review(application=application, reviewer=user)):
+        initial.update(recommendation=review.recommendation, comment=review.comment)
+    return form_class(initial=initial, **kwargs)
 
 
 # --- the application's page -------------------------------------------------------------------
@@ -218,7 +239,7 @@ def _committee_context(request, application, actions: set[str], forms: dict) -> 
         "documents": list(application.documents.all()),
         "contacts": list(application.contacts.all()),
         "assigned": list(application.assignments.select_related("reviewer")),
-        "reviews": [] if reviews_hidden else list(application.reviews.select_related("reviewer")),
+        "reviews": [] if reviews_hidden else selectors.application_reviews(application=application),
         "reviews_hidden": reviews_hidden,
         "rounds": selectors.vote_rounds_for(application=application, user=request.user),
         "history": selectors.application_history_for(application=application, viewer=request.user),
@@ -236,7 +257,7 @@ def _render_committee_page(request, application, bound: dict | None = None, stat
     blocked = {action: reasons for action in actions if (reasons := rules.obstacles(application, action))}
     not_yet = [(ACTION_LABELS.get(action, action), reasons) for action, reasons in sorted(blocked.items())]
     forms = {
-        action: bound.get(action) or _make_form(action, application)
+        action: bound.get(action) or _make_form(action, application, user=request.user)
         for action in actions
         if action in COMMITTEE_ACTIONS and action not in blocked
     }

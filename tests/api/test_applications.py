@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, PNG_BYTES, ApplicationFactory
 from tests.workflows.helpers import application_in, new_draft, reload
+from workflows import services
 from workflows.models import ApplicationState, Ballot, Review, Voter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
@@ -484,6 +485,55 @@ def test_a_second_review_is_409(cast, api_as):
     assert Review.objects.filter(application=application).count() == 1
 
 
+def test_reviews_written_before_an_answer_are_confirmed_or_revised_through_the_api(cast, api_as):
+    first, second = cast.reviewers
+    application = application_in(S.UNDER_REVIEW, cast)
+    services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=cast.applicant)
+    services.application_start_review(application=reload(application), actor=cast.secretariat)
+    reviewer = api_as("assigned_reviewer")
+
+    assert {"confirm-review", "revise-review"} <= set(reviewer.get(url(application)).json()["actions"])
+    refused = error_of(
+        api_as("secretariat").post(url(application, "complete-review"), {}, format="json"), 409
+    )
+    assert refused["code"] == "incomplete"
+    assert refused["details"] == {
+        "pending_reviewers": [],
+        "reviewers_to_confirm": sorted([first.pk, second.pk]),
+    }
+
+    confirmed = reviewer.post(url(application, "confirm-review"), {}, format="json")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["confirmed_at"] is not None
+    assert (
+        error_of(reviewer.post(url(application, "confirm-review"), {}, format="json"), 409)["code"]
+        == "conflict"
+    )
+    assert error_of(reviewer.post(url(application, "confirm-review"), {"why": 1}, format="json"), 400)
+    services.review_revise(
+        application=application, reviewer=second, recommendation="admit", comment="Still yes."
+    )
+
+    done = api_as("secretariat").post(url(application, "complete-review"), {}, format="json")
+    assert done.status_code == 200
+    assert done.json()["state"] == "reviewed"
+
+
+def test_only_its_author_revises_a_review(cast, api_as):
+    application = application_in(S.UNDER_REVIEW, cast)
+    body = {"recommendation": "reject", "comment": "Changed my mind."}
+
+    revised = api_as("assigned_reviewer").post(url(application, "revise-review"), body, format="json")
+    assert revised.status_code == 200
+    assert (revised.json()["recommendation"], revised.json()["comment"]) == ("reject", "Changed my mind.")
+    assert revised.json()["updated_at"] > revised.json()["submitted_at"]
+    for role in ("other_reviewer", "secretariat", "committee"):
+        error = error_of(api_as(role).post(url(application, "revise-review"), body, format="json"), 403)
+        assert error["message"] == "Only the author of a review may revise or confirm it."
+    assert Review.objects.get(application=application, reviewer=cast.reviewers[1]).comment == "Eligible."
+
+
 def test_a_second_ballot_is_409(cast, api_as):
     application = application_in(S.EXECUTIVE_VOTE, cast)
     client = api_as("committee")
@@ -541,6 +591,44 @@ def test_the_applicant_does_not_see_the_secretariats_internal_comments(cast, api
 
     assert (applicant[-1]["transition"], applicant[-1]["comment"]) == ("start_review", "")
     assert officer[-1]["comment"] == "Assign Lena."
+
+
+def test_a_round_gives_its_rules_in_words_and_once_closed_how_its_outcome_was_computed(cast, api_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    services.vote_recuse(application=application, member=cast.committee[0], reason="Former president.")
+
+    [open_round] = api_as("secretariat").get(url(application, "rounds")).json()
+    assert open_round["rules"] == {"quorum": "1/2", "majority": "simple", "base": "yes_no"}
+    assert open_round["rules_explained"][0] == (
+        "Quorum: more than half of the eligible members must vote (yes, no or abstain)."
+    )
+    assert (open_round["outcome"], open_round["closed_at"], open_round["explanation"]) == ("", None, None)
+    assert open_round["recusals"][0]["reason"] == "Former president."
+
+    for member in cast.committee[1:]:
+        services.vote_cast(application=reload(application), member=member, choice="no")
+    [closed] = api_as("committee").get(url(application, "rounds")).json()
+
+    assert (closed["number"], closed["outcome"], closed["is_void"]) == (1, "failed", False)
+    assert closed["tally"] == {"eligible": 2, "yes": 0, "no": 2, "abstain": 0, "cast": 2}
+    assert closed["explanation"] == [
+        "2 of 2 eligible voted — quorum reached (more than half: at least 2).",
+        "0 yes of 2 (yes + no) — simple majority not reached (more than half: at least 2 yes).",
+        "Outcome: failed → rejected.",
+    ]
+    assert [r["voter"] for r in closed["recusals"]] == [cast.committee[0].get_full_name()]
+
+
+def test_the_applicant_sees_the_rounds_of_their_case_without_the_committee_s_tally(cast, api_as):
+    application = application_in(S.ADMITTED, cast)
+
+    [round_] = api_as("applicant").get(url(application, "rounds")).json()
+
+    assert round_["outcome"] == "passed"
+    assert (round_["tally"], round_["explanation"], round_["recusals"]) == (None, None, [])
+    assert api_as("other_reviewer").get(url(application, "rounds")).json()[0]["explanation"][-1] == (
+        "Outcome: passed → admitted."
+    )
 
 
 # --- queries ----------------------------------------------------------------------------------------

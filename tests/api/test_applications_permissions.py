@@ -44,6 +44,9 @@ ROLES = (
 # The application each row acts on: A's, walked to this state through the services.
 # "reviews pending": under review, no review in yet; "under_review": every review in.
 PENDING = "reviews pending"
+# "answered": under review again after the applicant answered a request for information, with the
+# reviews written before the answer.
+ANSWERED = "answered"
 
 # fmt: off
 TABLE = [
@@ -74,9 +77,16 @@ TABLE = [
     ("POST",  "/applications/{id}/close-vote/",                S.EXECUTIVE_VOTE,  401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/reviews/",                   PENDING,           401, 403, 404, 403, 201, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/reviews/",                   S.UNDER_REVIEW,    401, 403, 404, 403, 409, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/revise-review/",             S.UNDER_REVIEW,    401, 403, 404, 403, 200, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/revise-review/",             PENDING,           401, 403, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/revise-review/",             S.REVIEWED,        401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
+    ("POST",  "/applications/{id}/confirm-review/",            ANSWERED,          401, 403, 404, 403, 200, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/confirm-review/",            S.UNDER_REVIEW,    401, 403, 404, 403, 409, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/ballots/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 201, 403, 401, 403),
     ("POST",  "/applications/{id}/ballots/",                   S.REVIEWED,        401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
     ("POST",  "/applications/{id}/recusal/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 200, 403, 401, 403),
+    ("GET",   "/applications/{id}/rounds/",                    S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
+    ("GET",   "/applications/{id}/rounds/",                    S.EXECUTIVE_VOTE,  401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
     # The directory: open to anyone; personal tokens are not its business (ignored), revoked keys are refused.
@@ -100,6 +110,7 @@ BODIES = {
     ("POST", "/applications/{id}/start-review/"): "REVIEWERS",
     ("POST", "/applications/{id}/open-vote/"): {"category": "full", "comment": "To the vote."},
     ("POST", "/applications/{id}/reviews/"): {"recommendation": "admit", "comment": "Eligible."},
+    ("POST", "/applications/{id}/revise-review/"): {"recommendation": "reject", "comment": "Not after all."},
     ("POST", "/applications/{id}/ballots/"): {"choice": "yes"},
     ("POST", "/applications/{id}/recusal/"): {"reason": "Former officer of the union."},
 }
@@ -137,6 +148,13 @@ def _application(cast, state):
         return None
     if state == PENDING:
         application = application_in(S.SUBMITTED, cast)
+        return services.application_start_review(application=application, actor=cast.secretariat)
+    if state == ANSWERED:
+        application = application_in(S.UNDER_REVIEW, cast)
+        application = services.application_request_info(
+            application=application, actor=cast.secretariat, comment="Statutes?"
+        )
+        application = services.application_resubmit(application=application, actor=cast.applicant)
         return services.application_start_review(application=application, actor=cast.secretariat)
     if state == S.DRAFT:
         return new_draft(cast)

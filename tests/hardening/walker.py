@@ -57,6 +57,8 @@ API_INPUT = {
     "start-review": ws.StartReviewSerializer,
     "open-vote": ws.OpenVoteSerializer,
     "reviews": ws.ReviewInputSerializer,
+    "revise-review": ws.ReviewInputSerializer,
+    "confirm-review": ws.ConfirmReviewSerializer,
     "ballots": ws.BallotInputSerializer,
     "recusal": ws.RecusalInputSerializer,
 }

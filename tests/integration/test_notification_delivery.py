@@ -24,9 +24,11 @@ from tests.notifications.helpers import (
     Cast,
     admitted_story,
     expected_for,
+    failed_vote_story,
     new_draft,
     no_quorum_then_withdrawn_story,
     open_vote_story,
+    reviews_confirmed_after_answer_story,
     screening_rejection_story,
 )
 from workflows import services
@@ -190,7 +192,13 @@ def test_every_event_of_the_stories_reaches_its_recipients_exactly_once(smtp, st
     start_worker()
     cast = Cast.create()
     expected = []
-    for story in (admitted_story, screening_rejection_story, no_quorum_then_withdrawn_story):
+    for story in (
+        admitted_story,
+        screening_rejection_story,
+        no_quorum_then_withdrawn_story,
+        failed_vote_story,
+        reviews_confirmed_after_answer_story,
+    ):
         _application, story_expected = story(cast)
         expected += story_expected
     deadline = timezone.now() + datetime.timedelta(days=7)
@@ -210,7 +218,7 @@ def test_every_event_of_the_stories_reaches_its_recipients_exactly_once(smtp, st
 
     assert delivered(smtp) == Counter(expected)
     assert_each_message_once(smtp)
-    assert Notification.objects.count() == len(expected) == 52
+    assert Notification.objects.count() == len(expected) == 97
 
 
 def test_smtp_refusing_the_first_three_attempts_of_each_message_delivers_each_once(smtp, start_worker):

@@ -77,11 +77,12 @@ def admitted_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tu
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.INFO_REQUESTED, cast, "applicant")
-        + expected_for(Event.RESUBMITTED, cast, "secretariat")
+        + expected_for(Event.RESUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
+        + expected_for(Event.REVIEW_STARTED, cast, "applicant")
         + expected_for(Event.REVIEW_COMPLETE, cast, "secretariat")
-        + expected_for(Event.VOTE_OPENED, cast, "committee")
-        + expected_for(Event.ADMITTED, cast, "applicant", "committee")
+        + expected_for(Event.VOTE_OPENED, cast, "applicant", "committee")
+        + expected_for(Event.ADMITTED, cast, "applicant", "committee", "secretariat")
     )
     return reload(a), expected
 
@@ -112,10 +113,11 @@ def no_quorum_then_withdrawn_story(
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
+        + expected_for(Event.REVIEW_STARTED, cast, "applicant")
         + expected_for(Event.REVIEW_COMPLETE, cast, "secretariat")
-        + expected_for(Event.VOTE_OPENED, cast, "committee")
+        + expected_for(Event.VOTE_OPENED, cast, "applicant", "committee")
         + expected_for(Event.NO_QUORUM, cast, "secretariat")
-        + expected_for(Event.WITHDRAWN, cast, "secretariat")
+        + expected_for(Event.WITHDRAWN, cast, "applicant", "secretariat")
     )
     return reload(a), expected
 
@@ -145,7 +147,48 @@ def open_vote_story(
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
+        + expected_for(Event.REVIEW_STARTED, cast, "applicant")
         + expected_for(Event.REVIEW_COMPLETE, cast, "secretariat")
-        + expected_for(Event.VOTE_OPENED, cast, "committee")
+        + expected_for(Event.VOTE_OPENED, cast, "applicant", "committee")
     )
     return reload(a), vote_round, expected
+
+
+def failed_vote_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tuple[str, str]]]:
+    """Draft → … → executive vote; every member votes no, which closes the round by itself."""
+    a, _round, expected = open_vote_story(cast, **kwargs)
+    for member in cast.committee:
+        services.vote_cast(application=reload(a), member=member, choice="no")
+    expected += expected_for(Event.REJECTED, cast, "applicant", "committee") + expected_for(
+        Event.VOTE_CLOSED, cast, "secretariat"
+    )
+    return reload(a), expected
+
+
+def reviews_confirmed_after_answer_story(
+    cast: Cast, **kwargs
+) -> tuple[MembershipApplication, list[tuple[str, str]]]:
+    """Under review with both reviews in → information requested → answered → under review again;
+    both reviewers confirm their review → reviewed."""
+    a = new_draft(cast, **kwargs)
+    a = services.application_submit(application=a, actor=cast.applicant)
+    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
+    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    for reviewer in cast.reviewers:
+        services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Fine.")
+    a = services.application_request_info(application=reload(a), actor=cast.sec, comment="Your statutes?")
+    a = services.application_resubmit(application=a, actor=cast.applicant, comment="Attached.")
+    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    for reviewer in cast.reviewers:
+        services.review_confirm(application=reload(a), reviewer=reviewer)
+    a = services.application_complete_review(application=reload(a), actor=cast.sec)
+    expected = (
+        expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
+        + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
+        + expected_for(Event.REVIEW_STARTED, cast, "applicant") * 2
+        + expected_for(Event.REVIEW_COMPLETE, cast, "secretariat") * 2
+        + expected_for(Event.INFO_REQUESTED, cast, "applicant")
+        + expected_for(Event.RESUBMITTED, cast, "applicant", "secretariat")
+        + expected_for(Event.REVIEW_TO_CONFIRM, cast, "reviewers")
+    )
+    return reload(a), expected

@@ -2,8 +2,10 @@
 
 import datetime
 import smtplib
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
@@ -249,23 +251,11 @@ def test_a_row_whose_worker_was_lost_on_every_attempt_is_given_up(receipt, setti
 
 @pytest.mark.parametrize(
     "template",
-    [
-        "submitted",
-        "submitted_secretariat",
-        "info_requested",
-        "resubmitted",
-        "reviewer_assigned",
-        "review_complete",
-        "vote_opened",
-        "vote_reminder",
-        "admitted",
-        "admitted_committee",
-        "rejected",
-        "rejected_committee",
-        "no_quorum",
-        "withdrawn",
-        "digest",
-    ],
+    sorted(
+        path.stem
+        for path in (Path(django_settings.BASE_DIR) / "templates" / "notifications").glob("*.html")
+        if not path.name.startswith(("_", "base"))
+    ),
 )
 def test_every_template_renders_a_subject_a_text_and_an_html_body(template):
     context = {

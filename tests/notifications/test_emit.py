@@ -15,6 +15,7 @@ from tests.notifications.helpers import (
     new_draft,
     no_quorum_then_withdrawn_story,
     reload,
+    reviews_confirmed_after_answer_story,
     screening_rejection_story,
 )
 from workflows import services
@@ -31,9 +32,18 @@ def test_the_admitted_story_writes_each_event_to_its_recipients_once(cast):
     application, expected = admitted_story(cast)
 
     assert as_counter(rows()) == as_counter(expected)
-    assert len(expected) == 17
+    assert len(expected) == 22
     assert set(Notification.objects.values_list("state", flat=True)) == {NotificationState.PENDING}
     assert {n.subject for n in Notification.objects.all()} == {application}
+
+
+def test_an_answer_after_the_reviews_asks_the_reviewers_and_tells_the_secretariat_when_all_confirmed(cast):
+    application, expected = reviews_confirmed_after_answer_story(cast)
+
+    assert application.state == "reviewed"
+    assert as_counter(rows()) == as_counter(expected)
+    again = Notification.objects.filter(event=Event.REVIEW_COMPLETE, recipient=cast.sec).order_by("pk")
+    assert [n.context["after_answer"] for n in again] == [False, True]
 
 
 def test_screening_rejection_goes_to_the_applicant_and_the_committee_with_the_reason(cast):
@@ -110,7 +120,7 @@ def test_vote_opened_carries_the_deadline_and_goes_to_each_eligible_voter(cast, 
     deadline = datetime.datetime(2031, 3, 4, 18, 0, tzinfo=datetime.UTC)
     vote_round = services.vote_open(application=a, actor=cast.sec, deadline=deadline)
 
-    opened = Notification.objects.filter(event=Event.VOTE_OPENED)
+    opened = Notification.objects.filter(event=Event.VOTE_OPENED, template="vote_opened")
     assert sorted(opened.values_list("recipient_id", flat=True)) == sorted(u.pk for u in cast.committee)
     context = opened.first().context
     assert context["deadline_display"] == "4 March 2031, 18:00 UTC"

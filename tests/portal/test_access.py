@@ -171,6 +171,14 @@ OFFERED = [
     ("under_review_pending", "assigned_reviewer", {"review"}),
     ("under_review_pending", "other_reviewer", set()),
     ("under_review_pending", "committee", set()),
+    (S.UNDER_REVIEW, "assigned_reviewer", {"revise_review"}),
+    ("answered", "assigned_reviewer", {"revise_review", "confirm_review"}),
+    (
+        "answered",
+        "secretariat",
+        {"request_info", "assign_reviewers"},
+    ),  # complete: the reviews need confirming
+    ("answered", "other_reviewer", set()),
     (S.REVIEWED, "secretariat", {"open_vote"}),
     (S.REVIEWED, "committee", set()),
     (S.EXECUTIVE_VOTE, "secretariat", {"close_vote"}),
@@ -193,6 +201,13 @@ def test_the_committee_page_offers_only_the_actions_the_person_may_take(
         services.application_start_review(
             application=application, actor=cast.secretariat, reviewers=cast.reviewers
         )
+    elif state == "answered":  # under review again after an answer, the reviews written before it
+        application = application_in(S.UNDER_REVIEW)
+        application = services.application_request_info(
+            application=application, actor=cast.secretariat, comment="Statutes?"
+        )
+        application = services.application_resubmit(application=application, actor=cast.applicant)
+        application = services.application_start_review(application=application, actor=cast.secretariat)
     else:
         application = application_in(state)
     response = client_as(cast.role(role)).get(f"/committee/applications/{application.pk}/")

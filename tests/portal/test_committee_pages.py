@@ -211,7 +211,8 @@ def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast
     )
     sec = client_as(cast.secretariat)
     early = _post(sec, application, "complete_review")
-    assert _messages(early) == ["Not every assigned reviewer has submitted a review."]
+    names = ", ".join(r.get_full_name() for r in cast.reviewers)
+    assert _messages(early) == [f"Not every assigned reviewer has submitted a review: {names}."]
 
     for reviewer in cast.reviewers:
         response = _post(
@@ -222,6 +223,54 @@ def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast
 
     _post(client_as(cast.secretariat), application, "complete_review")
     assert reload(application).state == S.REVIEWED
+
+
+def _answered_after_the_reviews(cast, application_in):
+    application = application_in(S.UNDER_REVIEW)
+    services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=cast.applicant)
+    return services.application_start_review(application=reload(application), actor=cast.secretariat)
+
+
+def test_reviews_written_before_an_answer_are_confirmed_or_changed_then_completed(
+    cast, application_in, client_as
+):
+    application = _answered_after_the_reviews(cast, application_in)
+    first, second = cast.reviewers
+    url = f"/committee/applications/{application.pk}/"
+
+    page = client_as(first).get(url)
+    html = page.content.decode()
+    assert html.count("Written before the answer of ") == 2
+    assert 'value="confirm_review"' in html
+    assert page.context["forms"]["revise_review"].initial["comment"] == "Eligible."
+    refused = _post(client_as(cast.secretariat), application, "complete_review")
+    assert "their authors must confirm or revise them" in _messages(refused)[0]
+    assert reload(application).state == S.UNDER_REVIEW
+
+    confirmed = _post(client_as(first), application, "confirm_review")
+    assert "Thank you, your review is confirmed." in _messages(confirmed)
+    assert confirmed.content.decode().count("Written before the answer of ") == 1
+    assert "confirmed by its author on" in confirmed.content.decode()
+    changed = _post(client_as(second), application, "revise_review", recommendation="reject", comment="No.")
+    assert "Thank you, your review is changed." in _messages(changed)
+    assert "changed by its author on" in changed.content.decode()
+    assert "Written before the answer of " not in changed.content.decode()
+
+    _post(client_as(cast.secretariat), application, "complete_review")
+    assert reload(application).state == S.REVIEWED
+    assert Review.objects.get(application=application, reviewer=second).recommendation == "reject"
+
+
+def test_a_revision_without_a_comment_shows_the_error_next_to_the_field(cast, application_in, client_as):
+    application = application_in(S.UNDER_REVIEW)
+    response = _post(
+        client_as(cast.reviewers[0]), application, "revise_review", recommendation="admit", comment=""
+    )
+
+    assert response.status_code == 400
+    assert response.context["forms"]["revise_review"].errors["comment"]
+    assert Review.objects.get(application=application, reviewer=cast.reviewers[0]).comment == "Eligible."
 
 
 def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, application_in, client_as):
@@ -339,6 +388,48 @@ def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secr
     assert reviewer.context["rounds"][0].tally is None
 
 
+def test_an_open_round_shows_its_rules_in_words_and_no_explanation_yet(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    page = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
+
+    html = page.content.decode()
+    assert "Quorum: more than half of the eligible members must vote (yes, no or abstain)." in html
+    assert "Majority: more than half of the yes and no votes must be yes (simple majority)." in html
+    assert page.context["rounds"][0].explanation is None
+    assert "How the outcome was reached" not in html
+
+
+def test_a_closed_round_explains_its_outcome_and_who_recused_and_why(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    recused, *voters = [cast.reviewers[1], *cast.committee]  # an electorate of three
+    services.vote_recuse(application=application, member=recused, reason="I was its president.")
+    for voter in voters:
+        services.vote_cast(application=reload(application), member=voter, choice="yes")
+    assert reload(application).state == S.ADMITTED
+
+    page = client_as(cast.committee[0]).get(f"/committee/applications/{application.pk}/")
+
+    html = page.content.decode()
+    name = recused.get_full_name() or recused.email
+    assert f"<li>{name}: I was its president.</li>" in html
+    for line in (
+        "2 of 2 eligible voted — quorum reached (more than half: at least 2).",
+        "2 yes of 2 (yes + no) — simple majority reached (more than half: at least 2 yes).",
+        "Outcome: passed → admitted.",
+    ):
+        assert f"<li>{line}</li>" in html
+    assert page.context["rounds"][0].explanation.outcome == "passed"
+
+
+def test_recusals_and_the_explanation_stay_hidden_with_the_tally(cast, application_in, client_as):
+    application = application_in(S.EXECUTIVE_VOTE)
+    services.vote_recuse(application=application, member=cast.committee[1], reason="Conflict.")
+    page = client_as(cast.committee[0]).get(f"/committee/applications/{application.pk}/")
+
+    assert page.context["rounds"][0].recusals == []
+    assert "Conflict." not in page.content.decode()
+
+
 # --- stale pages and refused actions --------------------------------------------------------------
 
 
@@ -417,9 +508,10 @@ def test_an_action_is_offered_only_when_it_can_succeed_else_the_page_says_what_i
 
     waiting = client.get(f"/committee/applications/{application.pk}/")
     assert "complete_review" not in waiting.context["forms"]
-    assert ("Mark the review as complete", ["Not every assigned reviewer has submitted a review."]) in [
-        (str(label), reasons) for label, reasons in waiting.context["not_yet"]
-    ]
+    ((label, reasons),) = waiting.context["not_yet"]
+    assert str(label) == "Mark the review as complete"
+    assert reasons[0].startswith("Not every assigned reviewer has submitted a review: ")
+    assert cast.reviewers[0].get_full_name() in reasons[0]  # it names whom it waits for
     assert "Not possible yet: Mark the review as complete" in waiting.content.decode()
 
     for reviewer in cast.reviewers:

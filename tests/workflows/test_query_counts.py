@@ -8,7 +8,7 @@ so the actor's groups are read once (``accounts.roles`` caches them on the user 
 Known repeats, by design of django-fsm: a transition's guards run twice, once in the service
 (to name the failing one) and once more in django-fsm's ``change_state``; so ``submit`` and
 ``resubmit`` read the documents twice, ``start_review`` counts the assignments twice,
-``complete_review`` reads assignments and reviews twice.
+``complete_review`` reads assignments, reviews and the applicant's latest answer twice.
 """
 
 import pytest
@@ -84,7 +84,9 @@ def test_request_info_queries(people, django_assert_num_queries):
 def test_resubmit_queries(people, django_assert_num_queries):
     application = application_in(S.INFO_REQUESTED, people)
     applicant = fresh(people.applicant)
-    with django_assert_num_queries(12):
+    # ... the outbox reads the applicant too (their receipt); then the reviews written before this
+    # answer (the answer's time, the reviews: none here, so no e-mail to reviewers).
+    with django_assert_num_queries(15):
         services.application_resubmit(application=application, actor=applicant)
 
 
@@ -98,7 +100,8 @@ def test_reject_queries(people, django_assert_num_queries):
 def test_withdraw_during_the_vote_queries(people, django_assert_num_queries):
     application = application_in(S.EXECUTIVE_VOTE, people)
     applicant = fresh(people.applicant)
-    with django_assert_num_queries(12):
+    # ... the outbox reads the applicant too (their confirmation).
+    with django_assert_num_queries(13):
         services.application_withdraw(application=application, actor=applicant)
 
 
@@ -116,7 +119,8 @@ def test_reviewers_assign_queries(people, django_assert_num_queries):
 def test_start_review_queries(people, django_assert_num_queries):
     application = application_in(S.SUBMITTED, people)
     secretariat = fresh(people.secretariat)
-    with django_assert_num_queries(9):
+    # ... and the applicant's e-mail: their row read, then the outbox's 3.
+    with django_assert_num_queries(13):
         services.application_start_review(application=application, actor=secretariat)
 
 
@@ -136,8 +140,35 @@ def test_review_submit_queries(people, django_assert_num_queries):
 def test_complete_review_queries(people, django_assert_num_queries):
     application = application_in(S.UNDER_REVIEW, people)
     secretariat = fresh(people.secretariat)
-    with django_assert_num_queries(13):
+    # The guard also reads the applicant's latest answer (none here), twice (see above).
+    with django_assert_num_queries(15):
         services.application_complete_review(application=application, actor=secretariat)
+
+
+def test_review_revise_queries(people, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, people)
+    reviewer = fresh(people.reviewers[0])
+    # savepoint, lock, the author's review (rules), the review locked, the latest answer (was it
+    # current?), update, release.
+    with django_assert_num_queries(7):
+        services.review_revise(
+            application=application, reviewer=reviewer, recommendation="reject", comment="No."
+        )
+
+
+def test_review_confirm_queries(people, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, people)
+    services.application_request_info(application=application, actor=people.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=people.applicant)
+    application = services.application_start_review(application=reload(application), actor=people.secretariat)
+    first, last = fresh(people.reviewers[0]), fresh(people.reviewers[1])
+    # savepoint, lock, the author's review and the latest answer (rules), the review locked,
+    # update; then whether every review is in (2) and current (latest answer, reviews), release.
+    with django_assert_num_queries(11):
+        services.review_confirm(application=application, reviewer=first)
+    # The last one also tells the secretariat: the answer's time again, then the outbox.
+    with django_assert_num_queries(17):
+        services.review_confirm(application=application, reviewer=last)
 
 
 def _vote_open_queries(people, committee_size, django_assert_num_queries, expected):
@@ -152,8 +183,9 @@ def _vote_open_queries(people, committee_size, django_assert_num_queries, expect
 
 @pytest.mark.parametrize("committee_size", [3, 12])
 def test_vote_open_queries_do_not_grow_with_the_committee(people, committee_size, django_assert_num_queries):
-    # Voters are one insert and the outbox one event, whatever the committee's size.
-    _vote_open_queries(people, committee_size, django_assert_num_queries, 17)
+    # Voters are one insert and the outbox one event (the voters and the applicant), whatever the
+    # committee's size.
+    _vote_open_queries(people, committee_size, django_assert_num_queries, 18)
 
 
 @pytest.mark.parametrize("committee_size", [3, 12])
@@ -169,8 +201,8 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, organization lookup by name,
     # slug check, organization insert + its history row, membership (savepoint) + its history
-    # row, application update, outbox (2 recipient reads + 3), release.
-    with django_assert_num_queries(28):
+    # row, application update, outbox (3 recipient reads: committee, secretariat, applicant + 3), release.
+    with django_assert_num_queries(29):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 

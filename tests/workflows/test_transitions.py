@@ -281,7 +281,14 @@ def test_complete_review_with_a_review_missing_is_incomplete(people):
         services.application_complete_review(application=application, actor=people.secretariat)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
-    assert refused.value.details == {"pending_reviewers": [people.reviewers[1].pk]}
+    assert refused.value.details == {
+        "pending_reviewers": [people.reviewers[1].pk],
+        "reviewers_to_confirm": [],
+    }
+    reviewer = people.reviewers[1]
+    assert refused.value.message == (
+        f"Not every assigned reviewer has submitted a review: {reviewer.get_full_name() or reviewer.email}."
+    )
     assert snapshot(application) == before
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0003_notification_to_notifications"),
+        ("workflows", "0004_review_updated_at_confirmed_at"),
     ]
 
     operations = [
