@@ -66,6 +66,7 @@ def _pages(state_ids: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
             ("application-withdraw", f"/applications/{draft}/withdraw/"),
             ("account-profile", "/account/profile/"),
             ("account-email", "/accounts/email/"),
+            ("account-tokens", "/account/tokens/"),
             ("account-mfa", "/accounts/2fa/"),
         ],
         "union.malawi@demo.example": [
