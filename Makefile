@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format worker beat migrate clean e2e-deps bench soak
+.PHONY: help install run test lint format worker beat migrate clean e2e-deps bench soak world-map favicon
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,14 @@ test: $(STAMP) ## Run the whole test suite (DATABASE_URL / REDIS_URL select real
 
 e2e-deps: ## axe-core into node_modules/ for the browser tests (needs npm; chromium comes from apt)
 	npm install --no-save --no-audit --no-fund --prefix . axe-core@$$(node -p "require('./package.json').devDependencies['axe-core']")
+
+# Run these only to change the committed files they write; the site and the tests need neither.
+world-map: $(STAMP) ## Redraw the directory map's data (registry/data/world-110m.json) from npm's world-atlas
+	npm install --no-save --no-audit --no-fund --prefix . world-atlas@$$(node -p "require('./package.json').devDependencies['world-atlas']")
+	$(BIN)/python ops/build_world_map.py
+
+favicon: $(STAMP) ## Draw static/root/favicon.ico from static/favicon.svg (chromium, as the browser tests)
+	$(BIN)/python ops/build_favicon.py
 
 # The benchmarks' databases are <name>_template, _1k, _100k… next to DATABASE_URL's (cached between
 # runs); REDIS_URL is for the notification latency. wrk is installed with apt-get when possible.

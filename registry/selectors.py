@@ -100,6 +100,12 @@ def affiliate_countries() -> list[str]:
     return list(affiliate_list().order_by().values_list("country", flat=True).distinct())
 
 
+def affiliate_counts_by_country() -> dict[str, int]:
+    """Affiliates per country code, only countries that have some (one query): the directory's map."""
+    rows = affiliate_list().order_by().values("country").annotate(n=Count("id")).values_list("country", "n")
+    return dict(rows)
+
+
 def top_level_regions() -> list[Region]:
     """The regions that have no parent, by name."""
     return list(Region.objects.filter(parent__isnull=True).order_by("name"))

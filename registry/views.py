@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .forms import DirectoryFilterForm
-from .selectors import affiliate_counts_by_region, affiliate_list, region_tree
+from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
+from .world_map import world_map
 
 # The bar chart's geometry, in SVG user units (the SVG scales to the page's width).
 CHART_WIDTH = 400
@@ -40,13 +41,20 @@ def region_chart() -> dict:
 
 @require_safe
 def directory(request):
-    """Affiliates grouped by top-level region; search, filter by region and country; a chart."""
+    """Affiliates grouped by top-level region; search, filter by region and country; a world map
+    of members per country (each country a link to its filter) and a chart per region."""
     form = DirectoryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(
             request,
             "registry/directory.html",
-            {"form": form, "groups": [], "total": 0, "chart": region_chart()},
+            {
+                "form": form,
+                "groups": [],
+                "total": 0,
+                "chart": region_chart(),
+                "world_map": world_map(affiliate_counts_by_country()),
+            },
             status=400,
         )
     filters = form.cleaned_data if form.is_bound else {}
@@ -70,6 +78,7 @@ def directory(request):
             "groups": groups,
             "total": len(rows),
             "chart": region_chart(),
+            "world_map": world_map(affiliate_counts_by_country(), selected=filters.get("country") or ""),
         },
     )
 
