@@ -180,7 +180,9 @@ def _review_complete(application, log, ctx, context) -> Plan:
 
 
 def _vote_opened(application, log, ctx, context) -> Plan:
-    voters = Voter.objects.filter(round=ctx["round"], user__is_active=True).select_related("user")
+    voters = Voter.objects.filter(
+        round=ctx["round"], user__is_active=True, recused_at__isnull=True
+    ).select_related("user")
     return Plan(
         _log_discriminator(log, Event.VOTE_OPENED), [Recipient.of(v.user, VOTER) for v in voters], context
     )

@@ -135,11 +135,53 @@ def may_view(application: "MembershipApplication", user) -> bool:
     )
 
 
+# --- conflicts of interest ----------------------------------------------------------------------
+
+
+def conflicts_of_interest(application: "MembershipApplication") -> dict[int, str]:
+    """Who has a conflict of interest in ``application`` → why (user id → reason).
+
+    The applicant; and when the application is a re-application of an organization in the
+    registry (``application.organization``), the applicant of every earlier application that
+    admitted it: the people who speak for the organization concerned. (Its representatives,
+    once the registry knows them, belong here too.) One query at most, none for an application
+    that names no organization.
+    """
+    from .models import ApplicationState, MembershipApplication
+
+    found = {application.applicant_id: str(_("Conflict of interest: applicant"))}
+    if application.organization_id is not None:
+        earlier = (
+            MembershipApplication.objects.filter(
+                organization_id=application.organization_id, state=ApplicationState.ADMITTED
+            )
+            .exclude(pk=application.pk)
+            .values_list("applicant_id", flat=True)
+        )
+        for applicant_id in earlier:
+            found.setdefault(
+                applicant_id,
+                str(_("Conflict of interest: applicant of the organization's earlier admission")),
+            )
+    return found
+
+
+def has_conflict(application: "MembershipApplication", user) -> bool:
+    """Whether ``user`` has a conflict of interest in ``application``: they never review it, never
+    vote on it, take no step of the committee's on it, and see it only as its applicant sees it."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return False
+    if pk == application.applicant_id:
+        return True
+    return application.organization_id is not None and pk in conflicts_of_interest(application)
+
+
 def sees_as_applicant(application: "MembershipApplication", user) -> bool:
-    """The applicant sees their own case only as its applicant, whatever other role they hold
-    (a conflict of interest is excluded by rule): staff appear as "the federation", and only the
-    comments meant for the applicant are shown."""
-    return is_applicant(application, user)
+    """The applicant (and anyone else with a conflict of interest) sees the case only as its
+    applicant, whatever other role they hold: staff appear as "the federation", only the comments
+    meant for the applicant are shown, never the reviews, the ballots or the committee's page."""
+    return has_conflict(application, user)
 
 
 # Transitions whose comment is meant for the applicant and shown in their history.
@@ -357,9 +399,31 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
 }
 
 
+# The applicant's own actions; every other one is the committee's (secretariat, reviewers, voters),
+# never taken by someone with a conflict of interest in the application.
+APPLICANT_ACTIONS = frozenset({"submit", "resubmit", "withdraw", "edit"})
+
+
+def _conflict_refusal() -> Refusal:
+    return Refusal(
+        "forbidden",
+        _(
+            "You have a conflict of interest in this application: you take no part in its screening, "
+            "review or vote."
+        ),
+        {"conflict_of_interest": True},
+    )
+
+
 def refusal(action: str, application: "MembershipApplication", user) -> Refusal | None:
-    """Why ``user`` may not take ``action`` on ``application`` now, or None when they may."""
-    return ACTIONS[action](application, user, action)
+    """Why ``user`` may not take ``action`` on ``application`` now, or None when they may.
+
+    The action's own check first (state, role, done already), then the conflict of interest:
+    someone with one never takes a committee's action on the application."""
+    refused = ACTIONS[action](application, user, action)
+    if refused is None and action not in APPLICANT_ACTIONS and has_conflict(application, user):
+        return _conflict_refusal()
+    return refused
 
 
 def allowed_actions(application: "MembershipApplication", user) -> set[str]:

@@ -120,10 +120,11 @@ def latest_info_request(*, application: MembershipApplication) -> StateLog | Non
 
 def possible_reviewers(*, application: MembershipApplication):
     """Who may be assigned to review ``application``: Reviewers and the Executive Committee, never
-    its applicant; by name. The assignment forms list them and the service accepts only them."""
+    someone with a conflict of interest in it (``rules.conflicts_of_interest``: its applicant …);
+    by name. The assignment forms list them and the service accepts only them."""
     return (
         roles.possible_reviewers()
-        .exclude(pk=application.applicant_id)
+        .exclude(pk__in=list(rules.conflicts_of_interest(application)))
         .order_by("last_name", "first_name", "email", "pk")
     )
 

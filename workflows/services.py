@@ -502,6 +502,9 @@ def vote_open(
 ) -> VoteRound:
     """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each.
 
+    The electorate is the Executive Committee less anyone with a conflict of interest
+    (``rules.conflicts_of_interest``): their rows are kept, excluded from the start with the reason.
+
     The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (to the end of that
     day, UTC, the last day the form offers); otherwise ``invalid`` with details on "deadline".
     """
@@ -525,8 +528,13 @@ def vote_open(
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
     log = _transition(locked, "open_vote", actor=actor, comment=comment)
     members = list(roles.committee_members())
-    if not members:
-        raise WorkflowError(ErrorCode.INCOMPLETE, _("The Executive Committee has no members to vote."))
+    conflicts = rules.conflicts_of_interest(locked)
+    eligible = [member for member in members if member.pk not in conflicts]
+    if not eligible:
+        raise WorkflowError(
+            ErrorCode.INCOMPLETE,
+            _("The Executive Committee has no members who may vote on this application."),
+        )
     vote_round = VoteRound.objects.create(
         application=locked,
         number=locked.vote_rounds.count() + 1,
@@ -534,9 +542,20 @@ def vote_open(
         opened_by=actor,
         deadline=deadline,
         rules=rules.VoteRules.from_settings().to_json(),
-        eligible_count=len(members),
+        eligible_count=len(eligible),
     )
-    Voter.objects.bulk_create([Voter(round=vote_round, user=member) for member in members])
+    # Members with a conflict of interest are in the round's record, excluded from the start, with
+    # the reason: never counted as eligible, never asked to vote.
+    Voter.objects.bulk_create(
+        [
+            Voter(round=vote_round, user=member)
+            if member.pk not in conflicts
+            else Voter(
+                round=vote_round, user=member, recused_at=log.timestamp, recusal_reason=conflicts[member.pk]
+            )
+            for member in members
+        ]
+    )
     emit(Event.VOTE_OPENED, application=locked, log=log, round=vote_round)
     return vote_round
 

@@ -289,7 +289,11 @@ def application_status(request, pk: int):
     if application is None:
         raise Http404
     if not rules.is_applicant(application, request.user):
-        if rules.may_view(application, request.user) and roles.has_committee_role(request.user):
+        if (
+            rules.may_view(application, request.user)
+            and roles.has_committee_role(request.user)
+            and not rules.has_conflict(application, request.user)
+        ):
             return redirect("committee-application", pk=pk)
         raise Http404
     actions = selectors.available_actions(application=application, user=request.user)
@@ -639,6 +643,10 @@ def _make_form(action: str, application, data=None):
 def committee_application(request, pk: int):
     application = MembershipApplication.objects.select_related("region", "applicant").filter(pk=pk).first()
     if application is None or not rules.may_view(application, request.user):
+        raise Http404
+    if rules.has_conflict(application, request.user):  # their own case: only as its applicant sees it
+        if rules.is_applicant(application, request.user):
+            return redirect("application-status", pk=pk)
         raise Http404
     bound: dict[str, object] = {}
     status = 200

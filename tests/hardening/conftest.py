@@ -41,11 +41,20 @@ ROLES = (
     "assigned_reviewer",
     "other_reviewer",
     "committee",
+    "committee_applicant",  # a member of the Executive Committee who is the walked application's applicant
     "partner_key",
     "revoked_key",
 )
 # Roles that are people signed in to the site (the others are anonymous to the pages).
-SIGNED_IN = ("applicant_a", "applicant_b", "secretariat", "assigned_reviewer", "other_reviewer", "committee")
+SIGNED_IN = (
+    "applicant_a",
+    "applicant_b",
+    "secretariat",
+    "assigned_reviewer",
+    "other_reviewer",
+    "committee",
+    "committee_applicant",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +79,9 @@ def _person(make, **kwargs):
 @dataclass
 class World:
     """Applicant A's application under review (reviewer assigned, documents), A's draft,
-    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token."""
+    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token;
+    a member of the Executive Committee who, as the role "committee_applicant", is the walked
+    application's applicant (``take_role``)."""
 
     users: dict
     application: MembershipApplication  # A's, under review, the assigned reviewer's review pending
@@ -92,6 +103,12 @@ class World:
             return {"HTTP_AUTHORIZATION": f"Api-Key {self.revoked_key.key}"}
         return {}
 
+    def take_role(self, role: str, application) -> None:
+        """Make the database fit ``role`` for a request on ``application`` (inside the caller's
+        rolled-back savepoint): the committee applicant becomes the application's applicant."""
+        if role == "committee_applicant":
+            MembershipApplication.objects.filter(pk=application.pk).update(applicant=self.users[role])
+
     def client(self, role: str, **kwargs) -> Client:
         """A test client acting as ``role``: signed in, or sending its key on every request."""
         client = Client(**kwargs, **self.headers(role))
@@ -109,8 +126,9 @@ def build_world(regions) -> World:
         "assigned_reviewer": _person(reviewer_user),
         "other_reviewer": _person(reviewer_user),
         "committee": _person(committee_member),
+        "committee_applicant": _person(committee_member),
     }
-    for officer in (users["secretariat"], users["committee"]):
+    for officer in (users["secretariat"], users["committee"], users["committee_applicant"]):
         TOTP.activate(officer, generate_totp_secret())
     second_reviewer = _person(reviewer_user)
     region = regions["africa-east"]

@@ -160,6 +160,7 @@ def request(world: World, role: str, method: str, route: Route, path: str, *, ap
     """One request as ``role`` in a rolled-back savepoint: (outcome, the tables it wrote)."""
     cache.clear()
     with transaction.atomic():
+        world.take_role(role, application)
         client = world.client(role)
         with CaptureQueriesContext(connection) as queries:
             response = _send(client, method, route, path, application)
