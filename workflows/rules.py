@@ -14,8 +14,12 @@ from django.db.models import Exists
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from registry.models import CURRENT_STANDINGS
+from registry.selectors import likely_duplicates
 
 if TYPE_CHECKING:
+    from registry.models import Organization
+
     from .models import MembershipApplication
 
 # --- guards ---------------------------------------------------------------------------
@@ -92,6 +96,36 @@ def all_reviews_in(application: "MembershipApplication") -> bool:
 @guard("conflict", _("A vote on this application is already open."))
 def no_open_round(application: "MembershipApplication") -> bool:
     return not application.vote_rounds.filter(closed_at__isnull=True).exists()
+
+
+def possible_duplicates(application: "MembershipApplication") -> list["Organization"]:
+    """Organizations of the registry that may be the union applying (same country, and the same
+    name or acronym as search folds them), but the one the secretariat linked it to."""
+    found = likely_duplicates(
+        name=application.name, acronym=application.acronym, country=application.country.code or ""
+    )
+    return [organization for organization in found if organization.pk != application.organization_id]
+
+
+def may_apply_again(organization: "Organization") -> bool:
+    """An application may be linked to an organization as its re-application only when its
+    membership has ended: an organization that is a member now is never taken over."""
+    return not organization.memberships.filter(standing__in=CURRENT_STANDINGS).exists()
+
+
+@guard(
+    "possible_duplicate",
+    _(
+        "This application may be a duplicate of “%(organizations)s”, already in the registry: link it "
+        "as a re-application of that organization, or confirm that it is a different union, before "
+        "the vote."
+    ),
+)
+def duplicates_resolved(application: "MembershipApplication") -> bool:
+    """No likely duplicate in the registry, or the secretariat decided: linked, or confirmed distinct."""
+    if application.organization_id is not None or application.duplicates_checked_at is not None:
+        return True
+    return not possible_duplicates(application)
 
 
 # --- permissions (django-fsm ``permission=`` callables) --------------------------------------
@@ -190,6 +224,11 @@ APPLICANT_VISIBLE_COMMENTS = frozenset({"request_info", "reject", "withdraw", "r
 
 def may_read_comment(application: "MembershipApplication", user, transition: str) -> bool:
     return not sees_as_applicant(application, user) or transition in APPLICANT_VISIBLE_COMMENTS
+
+
+def may_see_duplicates(application: "MembershipApplication", user) -> bool:
+    """The secretariat sees the likely duplicates of an open application (never on their own case)."""
+    return roles.is_secretariat(user) and not application.is_final and not has_conflict(application, user)
 
 
 # --- the vote -----------------------------------------------------------------------------
@@ -372,6 +411,20 @@ def electorate_refusal(voter) -> Refusal | None:
     return None
 
 
+# Where the secretariat links an application to an organization of the registry, or confirms it
+# is a new one: at screening, before the vote.
+DUPLICATE_CHECK_STATES = ("submitted", "under_review", "reviewed")
+
+
+def _duplicates_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Link as a re-application, or confirm distinct: the secretariat, at screening."""
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may take this action."))
+    if application.state not in DUPLICATE_CHECK_STATES:
+        return _state_refusal(application, action)
+    return None
+
+
 def _close_vote_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
     """Only the secretariat closes a vote (asked first, whatever the state); then the transition's
     own check. In ``executive_vote`` a round is always open (opening makes one, every way out closes it)."""
@@ -396,6 +449,8 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
     "review": _review_refusal,
     "vote": _ballot_refusal,
     "recuse": _ballot_refusal,
+    "link_organization": _duplicates_refusal,
+    "confirm_distinct": _duplicates_refusal,
 }
 
 

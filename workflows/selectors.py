@@ -260,6 +260,14 @@ def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundVi
     return views
 
 
+def possible_duplicates_for(*, application: MembershipApplication, user) -> list | None:
+    """The organizations of the registry that may be the union applying (``rules.possible_duplicates``),
+    for whom may see them (``rules.may_see_duplicates``: the secretariat); None for everyone else."""
+    if not rules.may_see_duplicates(application, user):
+        return None
+    return rules.possible_duplicates(application)
+
+
 def available_actions(*, application: MembershipApplication, user) -> set[str]:
     """The actions ``user`` may take on ``application`` now: ``rules.allowed_actions``, the same
     table the services refuse from."""

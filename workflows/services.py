@@ -8,6 +8,7 @@ nothing.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,6 +67,8 @@ EDITABLE_FIELDS = frozenset(
 )
 CONTACT_FIELDS = ("name", "role", "email", "phone")
 
+logger = logging.getLogger(__name__)
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -117,7 +120,20 @@ def _guard_details(application: MembershipApplication, guard) -> dict[str, Any]:
         return {"pending_reviewers": rules.reviewers_pending(application)}
     if guard is rules.comment_given:
         return {"comment": [_("This field is required.")]}
+    if guard is rules.duplicates_resolved:
+        return {"possible_duplicates": _organization_rows(rules.possible_duplicates(application))}
     return {}
+
+
+def _guard_message(guard, details: dict[str, Any]) -> str:
+    if guard is rules.duplicates_resolved:
+        names = "”, “".join(row["name"] for row in details["possible_duplicates"])
+        return str(guard.error_message) % {"organizations": names}
+    return str(guard.error_message)
+
+
+def _organization_rows(organizations: Iterable[Organization]) -> list[dict[str, Any]]:
+    return [{"id": o.pk, "name": o.name, "slug": o.slug, "is_member": o.is_member} for o in organizations]
 
 
 def _latest_log(application: MembershipApplication) -> StateLog:
@@ -146,9 +162,8 @@ def _transition(
     application.transition_comment = comment or ""
     for guard in meta.get_transition(application.state).conditions:
         if not guard(application):
-            raise WorkflowError(
-                guard.error_code, str(guard.error_message), details=_guard_details(application, guard)
-            )
+            details = _guard_details(application, guard)
+            raise WorkflowError(guard.error_code, _guard_message(guard, details), details=details)
     method(*args, by=actor, description=comment or None)
     application.save()
     return _latest_log(application)
@@ -270,12 +285,17 @@ def application_update(
 ) -> MembershipApplication:
     """Change a draft (or an application the secretariat asked information about).
 
-    Lock, check applicant and editable state, validate, save, replace the contacts if given.
+    Lock, check applicant and editable state, validate (a new name, acronym or country undoes the
+    secretariat's "not a duplicate"), save, replace the contacts if given.
     """
     locked = _lock(application, expected_state=expected_state)
     _check("edit", locked, actor)
+    identity = (locked.name, locked.acronym, locked.country.code)
     _apply_fields(locked, data)
     _validate(locked, exclude=["applicant", "organization", "membership"])
+    if locked.organization_id is None and identity != (locked.name, locked.acronym, locked.country.code):
+        # "Not a duplicate" was decided for another name: the secretariat looks again.
+        locked.duplicates_checked_by, locked.duplicates_checked_at = None, None
     try:
         with transaction.atomic():
             locked.save()
@@ -487,6 +507,75 @@ def application_complete_review(
     return locked
 
 
+# --- the registry: a re-application, or a new organization -------------------------------------
+
+
+def _record_duplicates_check(application: MembershipApplication, actor, organization) -> None:
+    application.organization = organization
+    application.duplicates_checked_by = actor
+    application.duplicates_checked_at = timezone.now()
+    fields = ["organization", "duplicates_checked_by", "duplicates_checked_at", "updated_at"]
+    try:
+        with transaction.atomic():
+            application.save(update_fields=fields)
+    except IntegrityError:  # application_one_open_per_organization
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _("“%(name)s” already has an open application.") % {"name": organization.name},
+            details={"organization": [_("This organization already has an open application.")]},
+        ) from None
+
+
+@transaction.atomic
+def application_link_organization(
+    *, application: MembershipApplication, actor, organization, expected_state: str | None = None
+) -> MembershipApplication:
+    """Link the application to ``organization`` (one or its id) of the registry as its re-application:
+    admission then updates that organization and gives it a new membership.
+
+    Lock, check (``rules``: the secretariat, at screening), check that the organization exists and
+    ``rules.may_apply_again`` (its membership ended: a member is never taken over), link, record who
+    and when.
+    """
+    locked = _lock(application, expected_state=expected_state)
+    _check("link_organization", locked, actor)
+    pk = getattr(organization, "pk", organization)
+    target = Organization.objects.select_for_update().filter(pk=pk).first() if isinstance(pk, int) else None
+    if target is None:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("There is no such organization in the registry."),
+            details={"organization": [_("Unknown organization.")]},
+        )
+    if not rules.may_apply_again(target):
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _(
+                "“%(name)s” is a member of the federation: an application cannot take it over. Only an "
+                "organization whose membership has ended can apply again."
+            )
+            % {"name": target.name},
+            details={"organization": [_("A member now; only a former member can apply again.")]},
+        )
+    _record_duplicates_check(locked, actor, target)
+    return locked
+
+
+@transaction.atomic
+def application_confirm_distinct(
+    *, application: MembershipApplication, actor, expected_state: str | None = None
+) -> MembershipApplication:
+    """Confirm that the application is a union the registry does not know, whatever its likely
+    duplicates: admission then creates a new organization. Undoes a link.
+
+    Lock, check (``rules``: the secretariat, at screening), unlink, record who and when.
+    """
+    locked = _lock(application, expected_state=expected_state)
+    _check("confirm_distinct", locked, actor)
+    _record_duplicates_check(locked, actor, None)
+    return locked
+
+
 # --- the vote ---------------------------------------------------------------------------------
 
 
@@ -659,7 +748,10 @@ def vote_close(
 def _close_round(
     application: MembershipApplication, vote_round: VoteRound, *, actor, comment: str
 ) -> VoteRound:
-    """Tally, record the outcome on the round, move the application, admit if passed; outbox."""
+    """Tally, record the outcome on the round, move the application, admit if passed; outbox.
+
+    Completes, or raises ``WorkflowError`` (an admission the registry refuses: ``conflict``) and the
+    caller's transaction undoes everything: the round stays open."""
     tally = round_tally(vote_round)
     outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.rules))
     log = _transition(
@@ -694,7 +786,29 @@ def _unique_slug(application: MembershipApplication) -> str:
 
 
 def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date) -> Membership:
-    """Create or update the organization from the application and give it an active membership."""
+    """Enter the admission in the registry, all or nothing (``_admit_in_registry``). A write the
+    registry's constraints refuse undoes the admission and is refused as ``conflict``: never a
+    database error, and the caller's transaction rolls back the closing with it."""
+    try:
+        with transaction.atomic():
+            return _admit_in_registry(application, vote_round, on=on)
+    except IntegrityError as exc:
+        logger.warning("Admission of application %s refused by the registry: %s", application.pk, exc)
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _(
+                "The registry could not record this admission: its organization changed meanwhile. "
+                "Nothing was changed; please try again."
+            ),
+        ) from None
+
+
+def _admit_in_registry(
+    application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date
+) -> Membership:
+    """A new organization from the application, or the one the secretariat linked it to (a
+    re-application) updated from it; then its active membership. An application never changes an
+    organization it was not linked to, whatever its name."""
     values = {
         "name": application.name,
         "acronym": application.acronym,
@@ -707,10 +821,7 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
         "students_represented": application.students_represented,
         "kind": application.kind,
     }
-    # A union that was a member before (or is known to the registry) keeps its organization.
-    organization = application.organization or (
-        Organization.objects.filter(name__iexact=application.name, country=application.country).first()
-    )
+    organization = application.organization
     if organization is None:
         organization = Organization.objects.create(slug=_unique_slug(application), **values)
     else:
@@ -735,7 +846,11 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
 
 
 def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
-    """Close every open round past its deadline, each in its own transaction; return their ids."""
+    """Close every open round past its deadline, each in its own transaction; return their ids.
+
+    A round that cannot be closed (refused, or any error) is logged and left open for the next run
+    and the secretariat; the others close all the same.
+    """
     now = now or timezone.now()
     closed = []
     due = VoteRound.objects.filter(closed_at__isnull=True, deadline__lte=now).select_related("application")
@@ -746,7 +861,12 @@ def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
                 comment=_("The deadline has passed."),
                 system=True,
             )
-        except WorkflowError:
-            continue  # closed meanwhile by someone else
+        except WorkflowError as exc:
+            if exc.code != ErrorCode.NOT_ALLOWED:  # not_allowed: closed meanwhile by someone else
+                logger.warning("Vote round %s not closed at its deadline: %r", vote_round.pk, exc)
+            continue
+        except Exception:
+            logger.exception("Vote round %s could not be closed at its deadline", vote_round.pk)
+            continue
         closed.append(vote_round.pk)
     return closed

@@ -28,8 +28,10 @@ from portal.forms import (
     BallotForm,
     CloseVoteForm,
     CommitteeFilterForm,
+    ConfirmDistinctForm,
     ContactFormSet,
     DocumentUploadForm,
+    LinkOrganizationForm,
     MessageForm,
     OpenVoteForm,
     RecuseForm,
@@ -615,6 +617,21 @@ def _do_recuse(request, application, form, expected):
     return _("You have recused yourself from this vote.")
 
 
+def _do_link_organization(request, application, form, expected):
+    organization = form.cleaned_data["organization"]
+    services.application_link_organization(
+        application=application, expected_state=expected, actor=request.user, organization=organization
+    )
+    return _("The application is linked to “%(name)s” as its re-application.") % {"name": organization.name}
+
+
+def _do_confirm_distinct(request, application, form, expected):
+    services.application_confirm_distinct(
+        application=application, expected_state=expected, actor=request.user
+    )
+    return _("The application is confirmed as a new organization: admission will create it.")
+
+
 COMMITTEE_ACTIONS = {
     "request_info": (MessageForm, _do_request_info),
     "reject": (RejectForm, _do_reject),
@@ -626,6 +643,8 @@ COMMITTEE_ACTIONS = {
     "review": (ReviewForm, _do_review),
     "vote": (BallotForm, _do_vote),
     "recuse": (RecuseForm, _do_recuse),
+    "link_organization": (LinkOrganizationForm, _do_link_organization),
+    "confirm_distinct": (ConfirmDistinctForm, _do_confirm_distinct),
 }
 
 
@@ -702,6 +721,7 @@ def committee_application(request, pk: int):
             "missing": _missing(application),
             "required_reviewers": settings.WORKFLOW_REQUIRED_REVIEWERS,
             "info_request": selectors.latest_info_request(application=application),
+            "duplicates": selectors.possible_duplicates_for(application=application, user=request.user),
             "status_url": reverse("committee-application", args=[pk]),
         },
         status=status,

@@ -5,6 +5,7 @@ production. Uploaded files go to a fresh MEDIA_ROOT per test (real files, so a t
 assert that nothing was written), and rate-limit counters to a fresh in-memory cache.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from accounts.tokens import token_create
+from registry.models import Standing
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -79,7 +81,8 @@ def _person(make, **kwargs):
 @dataclass
 class World:
     """Applicant A's application under review (reviewer assigned, documents), A's draft,
-    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token;
+    applicant B's own draft, an affiliate, a former member (its membership ended), a partner key
+    and a revoked one, A's personal token;
     a member of the Executive Committee who, as the role "committee_applicant", is the walked
     application's applicant (``take_role``)."""
 
@@ -88,6 +91,7 @@ class World:
     draft: MembershipApplication  # A's, a draft with documents
     b_application: MembershipApplication  # B's own draft
     affiliate: object
+    former_member: object  # an organization whose membership has ended: it may apply again
     partner_key: object
     revoked_key: object
     a_token: object
@@ -147,6 +151,12 @@ def build_world(regions) -> World:
     attach_required_documents(b_application)
 
     affiliate = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    former_member = MembershipFactory(
+        organization=OrganizationFactory(region=region),
+        standing=Standing.WITHDRAWN,
+        admitted_on=datetime.date(2001, 1, 1),
+        ended_on=datetime.date(2015, 6, 30),
+    ).organization
     revoked_key = PartnerKeyFactory()
     revoked_key.revoked = True
     revoked_key.save()
@@ -157,6 +167,7 @@ def build_world(regions) -> World:
         draft=MembershipApplication.objects.get(pk=draft.pk),
         b_application=MembershipApplication.objects.get(pk=b_application.pk),
         affiliate=affiliate,
+        former_member=former_member,
         partner_key=PartnerKeyFactory(),
         revoked_key=revoked_key,
         a_token=a_token,

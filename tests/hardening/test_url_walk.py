@@ -205,6 +205,18 @@ TABLE = {
         POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
+    # At screening the secretariat links an application to a former member (a re-application) or
+    # confirms it is a new organization.
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-distinct/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-distinct/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/(?P<doc_id>[0-9]{1,18})/$": {
         GET: row(401, 200, 404, 200, 200, 200, 200, 200, 403, 403),
         POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
@@ -233,6 +245,16 @@ TABLE = {
     "api/v1/applications/(?P<pk>[0-9]{1,18})/history/$ [draft]": {
         GET: row(401, 200, 404, 200, 404, 404, 404, 200, 403, 403),
         POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/link-organization/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/link-organization/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403, 403),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/open-vote/$": {

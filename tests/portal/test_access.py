@@ -162,15 +162,21 @@ def test_an_application_that_does_not_exist_is_404_like_someone_elses(cast, clie
 
 # What each role is offered on the committee page, by state: the actions the services would accept.
 SUBMITTED_ACTIONS = {"request_info", "reject", "assign_reviewers", "start_review"}
+# At screening the secretariat decides whether the application is an organization of the registry.
+DUPLICATE_ACTIONS = {"link_organization", "confirm_distinct"}
 OFFERED = [
-    (S.SUBMITTED, "secretariat", SUBMITTED_ACTIONS),
+    (S.SUBMITTED, "secretariat", SUBMITTED_ACTIONS | DUPLICATE_ACTIONS),
     (S.SUBMITTED, "assigned_reviewer", set()),
     (S.SUBMITTED, "committee", set()),
-    ("under_review_pending", "secretariat", {"request_info", "assign_reviewers", "complete_review"}),
+    (
+        "under_review_pending",
+        "secretariat",
+        {"request_info", "assign_reviewers", "complete_review"} | DUPLICATE_ACTIONS,
+    ),
     ("under_review_pending", "assigned_reviewer", {"review"}),
     ("under_review_pending", "other_reviewer", set()),
     ("under_review_pending", "committee", set()),
-    (S.REVIEWED, "secretariat", {"open_vote"}),
+    (S.REVIEWED, "secretariat", {"open_vote"} | DUPLICATE_ACTIONS),
     (S.REVIEWED, "committee", set()),
     (S.EXECUTIVE_VOTE, "secretariat", {"close_vote"}),
     (S.EXECUTIVE_VOTE, "committee", {"vote", "recuse"}),
