@@ -776,13 +776,48 @@ def _close_round(
     return vote_round
 
 
-def _unique_slug(application: MembershipApplication) -> str:
+# How many slugs an admission tries for its new organization before it gives up (``conflict``).
+SLUG_ATTEMPTS = 20
+
+
+def _slug_candidates(application: MembershipApplication):
+    """``nus-ke``, ``nus-ke-2``, ``nus-ke-3`` … from the acronym (or the name) and the country."""
     base = slugify(f"{application.acronym or application.name} {application.country.code}")[:200] or "union"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
+    yield base
+    n = 2
+    while True:
+        yield f"{base}-{n}"
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+
+
+def _known_slugs(application: MembershipApplication) -> set[str]:
+    """The slugs of the registry that the candidates may meet, read once: a first guess only."""
+    base = next(_slug_candidates(application))
+    return set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+
+
+def _create_organization(application: MembershipApplication, values: dict[str, Any]) -> Organization:
+    """A new organization with the first free slug of ``_slug_candidates``, free by the database's
+    unique constraint, not by a look before the insert: each try inserts in a savepoint, and a slug
+    another admission took meanwhile (IntegrityError, the slug now there) moves on to the next one.
+    At most ``SLUG_ATTEMPTS`` tries, then ``conflict``; any other constraint's error goes up."""
+    known = _known_slugs(application)
+    attempts = 0
+    for slug in _slug_candidates(application):
+        if slug in known:
+            continue
+        try:
+            with transaction.atomic():
+                return Organization.objects.create(slug=slug, **values)
+        except IntegrityError:
+            if not Organization.objects.filter(slug=slug).exists():
+                raise  # not the slug: another constraint refused the organization
+        attempts += 1
+        if attempts >= SLUG_ATTEMPTS:
+            raise WorkflowError(
+                ErrorCode.CONFLICT,
+                _("No free address was found for the new organization; please try again."),
+            )
 
 
 def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date) -> Membership:
@@ -823,7 +858,7 @@ def _admit_in_registry(
     }
     organization = application.organization
     if organization is None:
-        organization = Organization.objects.create(slug=_unique_slug(application), **values)
+        organization = _create_organization(application, values)
     else:
         for field, value in values.items():
             setattr(organization, field, value)

@@ -170,9 +170,10 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
         services.vote_cast(application=application, member=second_last, choice="no")
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, the admission's savepoint,
-    # slug check, organization insert + its history row, membership (savepoint) + its history
-    # row, application update, the admission's release, outbox (2 recipient reads + 3), release.
-    with django_assert_num_queries(29):
+    # the slugs known, organization insert in its own savepoint (3) + its history row, membership
+    # (savepoint) + its history row, application update, the admission's release, outbox
+    # (2 recipient reads + 3), release.
+    with django_assert_num_queries(31):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 
