@@ -21,10 +21,12 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmDistinctSerializer,
     ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
+    LinkOrganizationSerializer,
     MessageSerializer,
     OpenVoteSerializer,
     RecusalInputSerializer,
@@ -106,7 +108,20 @@ APPLICATION_EXAMPLE = {
     "submitted_at": None,
     "decided_at": None,
 }
-DETAIL_EXAMPLE = {**APPLICATION_EXAMPLE, "actions": ["edit", "submit", "withdraw"]}
+DETAIL_EXAMPLE = {
+    **APPLICATION_EXAMPLE,
+    "actions": ["edit", "submit", "withdraw"],
+    "possible_duplicates": None,
+}
+SCREENING_EXAMPLE = {
+    **APPLICATION_EXAMPLE,
+    "state": "submitted",
+    "submitted_at": "2025-03-02T09:00:00Z",
+    "actions": ["confirm-distinct", "link-organization", "reject", "request-info", "start-review"],
+    "possible_duplicates": [
+        {"id": 88, "name": "National Union of Students of Ghana", "slug": "nusg-gh", "is_member": False}
+    ],
+}
 PAGE_LINK_EXAMPLE = "https://registry.federation.example/api/v1/applications/?page=2&state=submitted"
 CREATE_EXAMPLE = {
     "name": "National Union of Students of Ghana",
@@ -263,6 +278,24 @@ CONFLICT = _error(
         {"missing_documents": ["registration"]},
     ),
     _error_example("Twice", 409, "conflict", "You have already voted in this round; a ballot is final."),
+    _error_example(
+        "Possible duplicate",
+        409,
+        "possible_duplicate",
+        "This application may be a duplicate of “National Union of Students of Ghana”, already in the "
+        "registry: link it as a re-application of that organization, or confirm that it is a different "
+        "union, before the vote.",
+        {
+            "possible_duplicates": [
+                {
+                    "id": 88,
+                    "name": "National Union of Students of Ghana",
+                    "slug": "nusg-gh",
+                    "is_member": False,
+                }
+            ]
+        },
+    ),
 )
 TOO_LARGE = _error(
     _("The file (or the request) is too large."),
@@ -556,7 +589,10 @@ TRANSITIONS = {
         _("Open the Executive Committee's vote"),
         _(
             "reviewed → executive_vote, by the secretariat: opens a vote round with the committee's "
-            "members as voters, the 'deadline' (default in 14 days) and the 'category' proposed."
+            "members as voters (less anyone with a conflict of interest), the 'deadline' (default in 14 "
+            "days) and the 'category' proposed. Refused (409 'possible_duplicate') while the application "
+            "may be an organization of the registry that the secretariat has neither linked nor "
+            "confirmed distinct."
         ),
         {"deadline": "2025-04-15T12:00:00Z", "category": "full", "comment": ""},
     ),
@@ -586,6 +622,46 @@ def transition(path: str):
         responses={200: _application(_("The application after the transition.")), **ACTING},
     )
 
+
+link_organization = extend_schema(
+    operation_id="linkOrganization",
+    tags=[APPLICATIONS],
+    summary=_("Link to an organization of the registry"),
+    description=_(
+        "The secretariat, at screening (submitted, under_review, reviewed): the application is a "
+        "re-application of this organization of the registry, whose membership has ended; admission "
+        "then updates it and gives it a new membership. An organization that is a member now is refused "
+        "(400): an application never takes over an affiliate. Who linked it, and when, is recorded."
+    ),
+    parameters=[ID],
+    request=LinkOrganizationSerializer,
+    examples=[OpenApiExample("Link", value={"organization": 88}, request_only=True)],
+    responses={
+        200: _application(_("The application, linked."), name="Linked", value=SCREENING_EXAMPLE),
+        **ACTING,
+    },
+)
+
+confirm_distinct = extend_schema(
+    operation_id="confirmDistinct",
+    tags=[APPLICATIONS],
+    summary=_("Confirm a new organization"),
+    description=_(
+        "The secretariat, at screening (submitted, under_review, reviewed): the applicant is not one of "
+        "the organizations in 'possible_duplicates' (nor any other of the registry); admission then "
+        "creates a new organization. Undoes a link. Who confirmed it, and when, is recorded; the vote "
+        "may then open. An empty body."
+    ),
+    parameters=[ID],
+    request=ConfirmDistinctSerializer,
+    examples=[OpenApiExample("Confirm", value={}, request_only=True)],
+    responses={
+        200: _application(
+            _("The application, confirmed as a new union."), name="Confirmed", value=SCREENING_EXAMPLE
+        ),
+        **ACTING,
+    },
+)
 
 add_review = extend_schema(
     operation_id="addReview",

@@ -41,6 +41,8 @@ ACTION_NAMES = {
     "confirm_review": "confirm-review",
     "vote": "vote",
     "recuse": "recuse",
+    "link_organization": "link-organization",
+    "confirm_distinct": "confirm-distinct",
 }
 
 
@@ -166,19 +168,44 @@ class ApplicationSerializer(serializers.Serializer):
         )
 
 
+class OrganizationReferenceSerializer(serializers.Serializer):
+    """An organization of the registry, as the workflow names it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField(help_text=_("Its address in the directory (/api/v1/affiliates/{slug}/)."))
+    is_member = serializers.BooleanField(
+        help_text=_("Whether it is a member now (a membership that has not ended): it cannot be linked.")
+    )
+
+
 class ApplicationDetailSerializer(ApplicationSerializer):
     actions = serializers.SerializerMethodField(
         help_text=_(
             "What you may do now, by the workflow's rules (conditions such as missing documents aside): "
             "edit (PATCH, documents), submit, resubmit, withdraw, request-info, reject, start-review, "
             "complete-review, open-vote, close-vote, review (POST reviews/), revise-review, "
-            "confirm-review, vote (POST ballots/), recuse (POST recusal/)."
+            "confirm-review, vote (POST ballots/), recuse (POST recusal/), link-organization, "
+            "confirm-distinct."
+        )
+    )
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text=_(
+            "For the secretariat only (null for everyone else): organizations of the registry in the "
+            "same country with the same name or acronym (ignoring case and accents). While there is one, "
+            "the vote cannot open until the application is linked to one of them "
+            "(link-organization) or confirmed as a new union (confirm-distinct)."
         )
     )
 
     def get_actions(self, application) -> list[str]:
         names = self.context.get("actions") or set()
         return sorted(ACTION_NAMES[name] for name in names if name in ACTION_NAMES)
+
+    @extend_schema_field(OrganizationReferenceSerializer(many=True, allow_null=True))
+    def get_possible_duplicates(self, application) -> list[dict] | None:
+        found = self.context.get("possible_duplicates")
+        return None if found is None else OrganizationReferenceSerializer(found, many=True).data
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -437,6 +464,21 @@ class OpenVoteSerializer(CommentSerializer):
         default=MembershipCategory.FULL,
         help_text=_("The membership category proposed."),
     )
+
+
+class LinkOrganizationSerializer(InputSerializer):
+    organization = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_(
+            "The id of the organization of the registry this application is a re-application of "
+            "(see 'possible_duplicates'); its membership must have ended."
+        ),
+    )
+
+
+class ConfirmDistinctSerializer(InputSerializer):
+    """No field: the request itself confirms that the applicant is a union the registry does not know."""
 
 
 class ReviewInputSerializer(InputSerializer):

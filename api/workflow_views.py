@@ -39,10 +39,12 @@ from .workflow_serializers import (
     BallotInputSerializer,
     BallotSerializer,
     CommentSerializer,
+    ConfirmDistinctSerializer,
     ConfirmReviewSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
+    LinkOrganizationSerializer,
     MessageSerializer,
     OpenVoteSerializer,
     RecusalInputSerializer,
@@ -171,10 +173,14 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def application_response(self, application, *, status_code: int = status.HTTP_200_OK) -> Response:
         """The application as it is now, with the actions the caller may take next."""
         fresh = self.with_related(self.get_queryset()).filter(pk=application.pk).first() or application
-        actions = selectors.available_actions(application=fresh, user=self.request.user)
-        serializer = ApplicationDetailSerializer(
-            fresh, context={**self.get_serializer_context(), "actions": actions}
-        )
+        context = {
+            **self.get_serializer_context(),
+            "actions": selectors.available_actions(application=fresh, user=self.request.user),
+            "possible_duplicates": selectors.possible_duplicates_for(
+                application=fresh, user=self.request.user
+            ),
+        }
+        serializer = ApplicationDetailSerializer(fresh, context=context)
         return Response(serializer.data, status=status_code)
 
     def handle_exception(self, exc):
@@ -336,6 +342,26 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = self.validated(CommentSerializer)
         services.vote_close(application=application, actor=request.user, **body)
         return self.application_response(application)
+
+    # --- the registry: a re-application, or a new union ----------------------------------------------
+
+    @docs.link_organization
+    @action(detail=True, methods=["post"], url_path="link-organization")
+    def link_organization(self, request, pk=None):
+        application = self.get_object()
+        body = self.validated(LinkOrganizationSerializer)
+        return self.application_response(
+            services.application_link_organization(application=application, actor=request.user, **body)
+        )
+
+    @docs.confirm_distinct
+    @action(detail=True, methods=["post"], url_path="confirm-distinct")
+    def confirm_distinct(self, request, pk=None):
+        application = self.get_object()
+        self.validated(ConfirmDistinctSerializer)
+        return self.application_response(
+            services.application_confirm_distinct(application=application, actor=request.user)
+        )
 
     # --- reviews and the vote ------------------------------------------------------------------------
 

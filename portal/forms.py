@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from registry.models import CountryRegion, MembershipCategory, Region
+from registry.models import CountryRegion, MembershipCategory, Organization, Region
 from registry.selectors import region_tree
 from workflows import rules, selectors
 from workflows.documents import ACCEPTED_DESCRIPTION
@@ -320,6 +320,27 @@ class RecuseForm(ExpectedStateMixin):
         max_length=rules.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class LinkOrganizationForm(ExpectedStateMixin):
+    """Link the application to an organization of the registry (a likely duplicate, or any other by its
+    slug) as its re-application. The service refuses an organization that is a member now."""
+
+    organization = forms.ModelChoiceField(
+        label=_("The organization's slug in the registry"),
+        queryset=Organization.objects.all(),
+        to_field_name="slug",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "The end of its address in the directory, for example nus-ke. Only an organization whose "
+            "membership has ended can apply again."
+        ),
+        error_messages={"invalid_choice": _("There is no organization with this slug in the registry.")},
+    )
+
+
+class ConfirmDistinctForm(ExpectedStateMixin):
+    """Confirm that the applicant is a new union, none of its likely duplicates."""
 
 
 class CommitteeFilterForm(forms.Form):

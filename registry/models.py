@@ -122,6 +122,10 @@ class Standing(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# A membership that has not ended: its organization is a member of the federation.
+CURRENT_STANDINGS = (Standing.ACTIVE, Standing.SUSPENDED)
+
+
 class Membership(models.Model):
     """An organization's membership of the federation; an active one makes it an affiliate.
 

@@ -3,9 +3,9 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from .models import Organization, Region, Standing
+from .models import CURRENT_STANDINGS, Membership, Organization, Region, Standing
 from .text import fold_for_search  # also for callers: registry.selectors.fold_for_search
 
 # At most this many words of a search are used; the rest are ignored.
@@ -109,6 +109,31 @@ def affiliate_counts_by_country() -> dict[str, int]:
 def top_level_regions() -> list[Region]:
     """The regions that have no parent, by name."""
     return list(Region.objects.filter(parent__isnull=True).order_by("name"))
+
+
+def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Organization]:
+    """Organizations of ``country`` that are likely the union called ``name`` (``acronym``): the
+    same name or the same acronym, folded as search folds them (``fold_for_search``: case, accents,
+    spaces), each with ``is_member`` (a membership that has not ended). One query, narrowed on
+    ``search_text``; by name. None without a country."""
+    folded_name, folded_acronym = fold_for_search(name or ""), fold_for_search(acronym or "")
+    if not country or not (folded_name or folded_acronym):
+        return []
+    narrowed = Q()
+    for folded in filter(None, (folded_name, folded_acronym)):
+        narrowed |= Q(search_text__contains=folded)
+    current = Membership.objects.filter(organization=OuterRef("pk"), standing__in=CURRENT_STANDINGS)
+    candidates = (
+        Organization.objects.filter(narrowed, country=country)
+        .annotate(is_member=Exists(current))
+        .order_by("name", "pk")
+    )
+    return [
+        organization
+        for organization in candidates
+        if (folded_name and fold_for_search(organization.name) == folded_name)
+        or (folded_acronym and fold_for_search(organization.acronym) == folded_acronym)
+    ]
 
 
 def is_affiliate(*, organization: Organization) -> bool:

@@ -380,7 +380,19 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
     ordering = ["-updated_at"]
     date_hierarchy = "submitted_at"
     fieldsets = [
-        (None, {"fields": ["state", "applicant", "organization", "membership"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "state",
+                    "applicant",
+                    "organization",
+                    "membership",
+                    "duplicates_checked_by",
+                    "duplicates_checked_at",
+                ]
+            },
+        ),
         (
             _("The union"),
             {

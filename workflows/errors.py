@@ -12,6 +12,9 @@ class ErrorCode(StrEnum):
     INVALID = "invalid"  # the input is wrong (details per field)
     TOO_LARGE = "too_large"  # an uploaded file is over the size limit
     UNSUPPORTED_TYPE = "unsupported_type"  # an uploaded file is not an accepted type
+    POSSIBLE_DUPLICATE = (
+        "possible_duplicate"  # an organization in the registry may be this one: resolve first
+    )
 
 
 class WorkflowError(Exception):

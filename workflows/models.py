@@ -68,7 +68,24 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
-        help_text=_("Set when a union that was a member before applies again."),
+        help_text=_(
+            "Set by the secretariat only, when a union that was a member before applies again: "
+            "admission then updates this organization. Otherwise admission creates a new one."
+        ),
+    )
+    # Who resolved the likely duplicates in the registry, and when: linked as a re-application
+    # (``organization`` set) or confirmed distinct (``organization`` empty).
+    duplicates_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("duplicates checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    duplicates_checked_at = models.DateTimeField(
+        _("duplicates checked at"), null=True, blank=True, editable=False
     )
     membership = models.OneToOneField(
         Membership,
@@ -211,7 +228,7 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.REVIEWED,
         target=S.EXECUTIVE_VOTE,
-        conditions=[rules.no_open_round],
+        conditions=[rules.no_open_round, rules.duplicates_resolved],
         permission=rules.is_secretariat,
     )
     def open_vote(self, by=None, description=None):

@@ -229,7 +229,9 @@ def _review_started(application, log, ctx, context) -> Plan:
 def _vote_opened(application, log, ctx, context) -> Plan:
     """Each eligible voter, to vote; the applicant (first: they read their own case only as its
     applicant), that the committee is voting."""
-    voters = Voter.objects.filter(round=ctx["round"], user__is_active=True).select_related("user")
+    voters = Voter.objects.filter(
+        round=ctx["round"], user__is_active=True, recused_at__isnull=True
+    ).select_related("user")
     return Plan(
         _log_discriminator(log, Event.VOTE_OPENED),
         _applicant(application) + [Recipient.of(v.user, VOTER) for v in voters],

@@ -19,8 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.people import display_name
+from registry.models import CURRENT_STANDINGS
+from registry.selectors import likely_duplicates
 
 if TYPE_CHECKING:
+    from registry.models import Organization
+
     from .models import MembershipApplication
 
 # --- guards ---------------------------------------------------------------------------
@@ -202,6 +206,36 @@ def no_open_round(application: "MembershipApplication") -> bool:
     return not application.vote_rounds.filter(closed_at__isnull=True).exists()
 
 
+def possible_duplicates(application: "MembershipApplication") -> list["Organization"]:
+    """Organizations of the registry that may be the union applying (same country, and the same
+    name or acronym as search folds them), but the one the secretariat linked it to."""
+    found = likely_duplicates(
+        name=application.name, acronym=application.acronym, country=application.country.code or ""
+    )
+    return [organization for organization in found if organization.pk != application.organization_id]
+
+
+def may_apply_again(organization: "Organization") -> bool:
+    """An application may be linked to an organization as its re-application only when its
+    membership has ended: an organization that is a member now is never taken over."""
+    return not organization.memberships.filter(standing__in=CURRENT_STANDINGS).exists()
+
+
+@guard(
+    "possible_duplicate",
+    _(
+        "This application may be a duplicate of “%(organizations)s”, already in the registry: link it "
+        "as a re-application of that organization, or confirm that it is a different union, before "
+        "the vote."
+    ),
+)
+def duplicates_resolved(application: "MembershipApplication") -> bool:
+    """No likely duplicate in the registry, or the secretariat decided: linked, or confirmed distinct."""
+    if application.organization_id is not None or application.duplicates_checked_at is not None:
+        return True
+    return not possible_duplicates(application)
+
+
 # --- permissions (django-fsm ``permission=`` callables) --------------------------------------
 
 
@@ -241,11 +275,53 @@ def may_view(application: "MembershipApplication", user) -> bool:
     return application.state != ApplicationState.DRAFT and roles.has_committee_role(user)
 
 
+# --- conflicts of interest ----------------------------------------------------------------------
+
+
+def conflicts_of_interest(application: "MembershipApplication") -> dict[int, str]:
+    """Who has a conflict of interest in ``application`` → why (user id → reason).
+
+    The applicant; and when the application is a re-application of an organization in the
+    registry (``application.organization``), the applicant of every earlier application that
+    admitted it: the people who speak for the organization concerned. (Its representatives,
+    once the registry knows them, belong here too.) One query at most, none for an application
+    that names no organization.
+    """
+    from .models import ApplicationState, MembershipApplication
+
+    found = {application.applicant_id: str(_("Conflict of interest: applicant"))}
+    if application.organization_id is not None:
+        earlier = (
+            MembershipApplication.objects.filter(
+                organization_id=application.organization_id, state=ApplicationState.ADMITTED
+            )
+            .exclude(pk=application.pk)
+            .values_list("applicant_id", flat=True)
+        )
+        for applicant_id in earlier:
+            found.setdefault(
+                applicant_id,
+                str(_("Conflict of interest: applicant of the organization's earlier admission")),
+            )
+    return found
+
+
+def has_conflict(application: "MembershipApplication", user) -> bool:
+    """Whether ``user`` has a conflict of interest in ``application``: they never review it, never
+    vote on it, take no step of the committee's on it, and see it only as its applicant sees it."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return False
+    if pk == application.applicant_id:
+        return True
+    return application.organization_id is not None and pk in conflicts_of_interest(application)
+
+
 def sees_as_applicant(application: "MembershipApplication", user) -> bool:
-    """The applicant sees their own case only as its applicant, whatever other role they hold
-    (a conflict of interest is excluded by rule): staff appear as "the federation", and only the
-    comments meant for the applicant are shown."""
-    return is_applicant(application, user)
+    """The applicant (and anyone else with a conflict of interest) sees the case only as its
+    applicant, whatever other role they hold: staff appear as "the federation", only the comments
+    meant for the applicant are shown, never the reviews, the ballots or the committee's page."""
+    return has_conflict(application, user)
 
 
 def may_read_round(application: "MembershipApplication", user, *, is_open: bool, voted: bool) -> bool:
@@ -263,6 +339,11 @@ APPLICANT_VISIBLE_COMMENTS = frozenset({"request_info", "reject", "withdraw", "r
 
 def may_read_comment(application: "MembershipApplication", user, transition: str) -> bool:
     return not sees_as_applicant(application, user) or transition in APPLICANT_VISIBLE_COMMENTS
+
+
+def may_see_duplicates(application: "MembershipApplication", user) -> bool:
+    """The secretariat sees the likely duplicates of an open application (never on their own case)."""
+    return roles.is_secretariat(user) and not application.is_final and not has_conflict(application, user)
 
 
 # --- the vote -----------------------------------------------------------------------------
@@ -634,6 +715,20 @@ def electorate_refusal(voter) -> Refusal | None:
     return None
 
 
+# Where the secretariat links an application to an organization of the registry, or confirms it
+# is a new one: at screening, before the vote.
+DUPLICATE_CHECK_STATES = ("submitted", "under_review", "reviewed")
+
+
+def _duplicates_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """Link as a re-application, or confirm distinct: the secretariat, at screening."""
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may take this action."))
+    if application.state not in DUPLICATE_CHECK_STATES:
+        return _state_refusal(application, action)
+    return None
+
+
 def _close_vote_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
     """Only the secretariat closes a vote (asked first, whatever the state); then the transition's
     own check. In ``executive_vote`` a round is always open (opening makes one, every way out closes it)."""
@@ -660,12 +755,36 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
     "confirm_review": _own_review_refusal,
     "vote": _ballot_refusal,
     "recuse": _ballot_refusal,
+    "link_organization": _duplicates_refusal,
+    "confirm_distinct": _duplicates_refusal,
 }
 
 
+# The applicant's own actions; every other one is the committee's (secretariat, reviewers, voters),
+# never taken by someone with a conflict of interest in the application.
+APPLICANT_ACTIONS = frozenset({"submit", "resubmit", "withdraw", "edit"})
+
+
+def _conflict_refusal() -> Refusal:
+    return Refusal(
+        "forbidden",
+        _(
+            "You have a conflict of interest in this application: you take no part in its screening, "
+            "review or vote."
+        ),
+        {"conflict_of_interest": True},
+    )
+
+
 def refusal(action: str, application: "MembershipApplication", user) -> Refusal | None:
-    """Why ``user`` may not take ``action`` on ``application`` now, or None when they may."""
-    return ACTIONS[action](application, user, action)
+    """Why ``user`` may not take ``action`` on ``application`` now, or None when they may.
+
+    The action's own check first (state, role, done already), then the conflict of interest:
+    someone with one never takes a committee's action on the application."""
+    refused = ACTIONS[action](application, user, action)
+    if refused is None and action not in APPLICANT_ACTIONS and has_conflict(application, user):
+        return _conflict_refusal()
+    return refused
 
 
 # Guards that the action's own form answers (a message to write): never an obstacle to offering it.

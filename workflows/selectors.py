@@ -138,10 +138,11 @@ def own_review(*, application: MembershipApplication, reviewer) -> Review | None
 
 def possible_reviewers(*, application: MembershipApplication):
     """Who may be assigned to review ``application``: Reviewers and the Executive Committee, never
-    its applicant; by name. The assignment forms list them and the service accepts only them."""
+    someone with a conflict of interest in it (``rules.conflicts_of_interest``: its applicant …);
+    by name. The assignment forms list them and the service accepts only them."""
     return (
         roles.possible_reviewers()
-        .exclude(pk=application.applicant_id)
+        .exclude(pk__in=list(rules.conflicts_of_interest(application)))
         .order_by("last_name", "first_name", "email", "pk")
     )
 
@@ -357,6 +358,14 @@ def _recusals(vote_round: VoteRound) -> list[Voter]:
     return list(
         vote_round.voters.filter(recused_at__isnull=False).select_related("user").order_by("recused_at", "pk")
     )
+
+
+def possible_duplicates_for(*, application: MembershipApplication, user) -> list | None:
+    """The organizations of the registry that may be the union applying (``rules.possible_duplicates``),
+    for whom may see them (``rules.may_see_duplicates``: the secretariat); None for everyone else."""
+    if not rules.may_see_duplicates(application, user):
+        return None
+    return rules.possible_duplicates(application)
 
 
 def available_actions(*, application: MembershipApplication, user) -> set[str]:

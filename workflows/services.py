@@ -8,6 +8,7 @@ nothing.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,6 +67,8 @@ EDITABLE_FIELDS = frozenset(
 )
 CONTACT_FIELDS = ("name", "role", "email", "phone")
 
+logger = logging.getLogger(__name__)
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -115,7 +118,20 @@ def _guard_details(application: MembershipApplication, guard) -> dict[str, Any]:
         return {"assigned": application.assignments.count(), "required": settings.WORKFLOW_REQUIRED_REVIEWERS}
     if guard is rules.comment_given:
         return {"comment": [_("This field is required.")]}
+    if guard is rules.duplicates_resolved:
+        return {"possible_duplicates": _organization_rows(rules.possible_duplicates(application))}
     return {}
+
+
+def _guard_message(guard, details: dict[str, Any]) -> str:
+    if guard is rules.duplicates_resolved:
+        names = "”, “".join(row["name"] for row in details["possible_duplicates"])
+        return str(guard.error_message) % {"organizations": names}
+    return str(guard.error_message)
+
+
+def _organization_rows(organizations: Iterable[Organization]) -> list[dict[str, Any]]:
+    return [{"id": o.pk, "name": o.name, "slug": o.slug, "is_member": o.is_member} for o in organizations]
 
 
 def _latest_log(application: MembershipApplication) -> StateLog:
@@ -146,7 +162,8 @@ def _transition(
         if not guard(application):
             refused = rules.guard_refusal(guard, application)
             details = {**_guard_details(application, guard), **refused.details}
-            raise WorkflowError(refused.code, str(refused.message), details=details)
+            message = str(refused.message) if hasattr(guard, "explain") else _guard_message(guard, details)
+            raise WorkflowError(refused.code, message, details=details)
     method(*args, by=actor, description=comment or None)
     application.save()
     return _latest_log(application)
@@ -268,12 +285,17 @@ def application_update(
 ) -> MembershipApplication:
     """Change a draft (or an application the secretariat asked information about).
 
-    Lock, check applicant and editable state, validate, save, replace the contacts if given.
+    Lock, check applicant and editable state, validate (a new name, acronym or country undoes the
+    secretariat's "not a duplicate"), save, replace the contacts if given.
     """
     locked = _lock(application, expected_state=expected_state)
     _check("edit", locked, actor)
+    identity = (locked.name, locked.acronym, locked.country.code)
     _apply_fields(locked, data)
     _validate(locked, exclude=["applicant", "organization", "membership"])
+    if locked.organization_id is None and identity != (locked.name, locked.acronym, locked.country.code):
+        # "Not a duplicate" was decided for another name: the secretariat looks again.
+        locked.duplicates_checked_by, locked.duplicates_checked_at = None, None
     try:
         with transaction.atomic():
             locked.save()
@@ -544,6 +566,75 @@ def application_complete_review(
     return locked
 
 
+# --- the registry: a re-application, or a new organization -------------------------------------
+
+
+def _record_duplicates_check(application: MembershipApplication, actor, organization) -> None:
+    application.organization = organization
+    application.duplicates_checked_by = actor
+    application.duplicates_checked_at = timezone.now()
+    fields = ["organization", "duplicates_checked_by", "duplicates_checked_at", "updated_at"]
+    try:
+        with transaction.atomic():
+            application.save(update_fields=fields)
+    except IntegrityError:  # application_one_open_per_organization
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _("“%(name)s” already has an open application.") % {"name": organization.name},
+            details={"organization": [_("This organization already has an open application.")]},
+        ) from None
+
+
+@transaction.atomic
+def application_link_organization(
+    *, application: MembershipApplication, actor, organization, expected_state: str | None = None
+) -> MembershipApplication:
+    """Link the application to ``organization`` (one or its id) of the registry as its re-application:
+    admission then updates that organization and gives it a new membership.
+
+    Lock, check (``rules``: the secretariat, at screening), check that the organization exists and
+    ``rules.may_apply_again`` (its membership ended: a member is never taken over), link, record who
+    and when.
+    """
+    locked = _lock(application, expected_state=expected_state)
+    _check("link_organization", locked, actor)
+    pk = getattr(organization, "pk", organization)
+    target = Organization.objects.select_for_update().filter(pk=pk).first() if isinstance(pk, int) else None
+    if target is None:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("There is no such organization in the registry."),
+            details={"organization": [_("Unknown organization.")]},
+        )
+    if not rules.may_apply_again(target):
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _(
+                "“%(name)s” is a member of the federation: an application cannot take it over. Only an "
+                "organization whose membership has ended can apply again."
+            )
+            % {"name": target.name},
+            details={"organization": [_("A member now; only a former member can apply again.")]},
+        )
+    _record_duplicates_check(locked, actor, target)
+    return locked
+
+
+@transaction.atomic
+def application_confirm_distinct(
+    *, application: MembershipApplication, actor, expected_state: str | None = None
+) -> MembershipApplication:
+    """Confirm that the application is a union the registry does not know, whatever its likely
+    duplicates: admission then creates a new organization. Undoes a link.
+
+    Lock, check (``rules``: the secretariat, at screening), unlink, record who and when.
+    """
+    locked = _lock(application, expected_state=expected_state)
+    _check("confirm_distinct", locked, actor)
+    _record_duplicates_check(locked, actor, None)
+    return locked
+
+
 # --- the vote ---------------------------------------------------------------------------------
 
 
@@ -558,6 +649,9 @@ def vote_open(
     expected_state: str | None = None,
 ) -> VoteRound:
     """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each.
+
+    The electorate is the Executive Committee less anyone with a conflict of interest
+    (``rules.conflicts_of_interest``): their rows are kept, excluded from the start with the reason.
 
     The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (to the end of that
     day, UTC, the last day the form offers); otherwise ``invalid`` with details on "deadline".
@@ -582,8 +676,13 @@ def vote_open(
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
     log = _transition(locked, "open_vote", actor=actor, comment=comment)
     members = list(roles.committee_members())
-    if not members:
-        raise WorkflowError(ErrorCode.INCOMPLETE, _("The Executive Committee has no members to vote."))
+    conflicts = rules.conflicts_of_interest(locked)
+    eligible = [member for member in members if member.pk not in conflicts]
+    if not eligible:
+        raise WorkflowError(
+            ErrorCode.INCOMPLETE,
+            _("The Executive Committee has no members who may vote on this application."),
+        )
     vote_round = VoteRound.objects.create(
         application=locked,
         number=locked.vote_rounds.count() + 1,
@@ -591,9 +690,20 @@ def vote_open(
         opened_by=actor,
         deadline=deadline,
         vote_rules=rules.VoteRules.from_settings().to_json(),
-        eligible_count=len(members),
+        eligible_count=len(eligible),
     )
-    Voter.objects.bulk_create([Voter(round=vote_round, user=member) for member in members])
+    # Members with a conflict of interest are in the round's record, excluded from the start, with
+    # the reason: never counted as eligible, never asked to vote.
+    Voter.objects.bulk_create(
+        [
+            Voter(round=vote_round, user=member)
+            if member.pk not in conflicts
+            else Voter(
+                round=vote_round, user=member, recused_at=log.timestamp, recusal_reason=conflicts[member.pk]
+            )
+            for member in members
+        ]
+    )
     emit(Event.VOTE_OPENED, application=locked, log=log, round=vote_round)
     return vote_round
 
@@ -702,6 +812,9 @@ def _close_round(
     The secretariat hears once of a round: of an admission (with how the round closed); else of
     a round that closed by itself (``vote_closed``, with the outcome), or that they closed without
     a quorum (``no_quorum``).
+
+    Completes, or raises ``WorkflowError`` (an admission the registry refuses: ``conflict``) and the
+    caller's transaction undoes everything: the round stays open.
     """
     tally = round_tally(vote_round)
     closed_because = (
@@ -734,17 +847,74 @@ def _close_round(
     return vote_round
 
 
-def _unique_slug(application: MembershipApplication) -> str:
+# How many slugs an admission tries for its new organization before it gives up (``conflict``).
+SLUG_ATTEMPTS = 20
+
+
+def _slug_candidates(application: MembershipApplication):
+    """``nus-ke``, ``nus-ke-2``, ``nus-ke-3`` … from the acronym (or the name) and the country."""
     base = slugify(f"{application.acronym or application.name} {application.country.code}")[:200] or "union"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
+    yield base
+    n = 2
+    while True:
+        yield f"{base}-{n}"
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+
+
+def _known_slugs(application: MembershipApplication) -> set[str]:
+    """The slugs of the registry that the candidates may meet, read once: a first guess only."""
+    base = next(_slug_candidates(application))
+    return set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+
+
+def _create_organization(application: MembershipApplication, values: dict[str, Any]) -> Organization:
+    """A new organization with the first free slug of ``_slug_candidates``, free by the database's
+    unique constraint, not by a look before the insert: each try inserts in a savepoint, and a slug
+    another admission took meanwhile (IntegrityError, the slug now there) moves on to the next one.
+    At most ``SLUG_ATTEMPTS`` tries, then ``conflict``; any other constraint's error goes up."""
+    known = _known_slugs(application)
+    attempts = 0
+    for slug in _slug_candidates(application):
+        if slug in known:
+            continue
+        try:
+            with transaction.atomic():
+                return Organization.objects.create(slug=slug, **values)
+        except IntegrityError:
+            if not Organization.objects.filter(slug=slug).exists():
+                raise  # not the slug: another constraint refused the organization
+        attempts += 1
+        if attempts >= SLUG_ATTEMPTS:
+            raise WorkflowError(
+                ErrorCode.CONFLICT,
+                _("No free address was found for the new organization; please try again."),
+            )
 
 
 def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date) -> Membership:
-    """Create or update the organization from the application and give it an active membership."""
+    """Enter the admission in the registry, all or nothing (``_admit_in_registry``). A write the
+    registry's constraints refuse undoes the admission and is refused as ``conflict``: never a
+    database error, and the caller's transaction rolls back the closing with it."""
+    try:
+        with transaction.atomic():
+            return _admit_in_registry(application, vote_round, on=on)
+    except IntegrityError as exc:
+        logger.warning("Admission of application %s refused by the registry: %s", application.pk, exc)
+        raise WorkflowError(
+            ErrorCode.CONFLICT,
+            _(
+                "The registry could not record this admission: its organization changed meanwhile. "
+                "Nothing was changed; please try again."
+            ),
+        ) from None
+
+
+def _admit_in_registry(
+    application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date
+) -> Membership:
+    """A new organization from the application, or the one the secretariat linked it to (a
+    re-application) updated from it; then its active membership. An application never changes an
+    organization it was not linked to, whatever its name."""
     values = {
         "name": application.name,
         "acronym": application.acronym,
@@ -757,12 +927,9 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
         "students_represented": application.students_represented,
         "kind": application.kind,
     }
-    # A union that was a member before (or is known to the registry) keeps its organization.
-    organization = application.organization or (
-        Organization.objects.filter(name__iexact=application.name, country=application.country).first()
-    )
+    organization = application.organization
     if organization is None:
-        organization = Organization.objects.create(slug=_unique_slug(application), **values)
+        organization = _create_organization(application, values)
     else:
         for field, value in values.items():
             setattr(organization, field, value)
@@ -785,7 +952,11 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
 
 
 def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
-    """Close every open round past its deadline, each in its own transaction; return their ids."""
+    """Close every open round past its deadline, each in its own transaction; return their ids.
+
+    A round that cannot be closed (refused, or any error) is logged and left open for the next run
+    and the secretariat; the others close all the same.
+    """
     now = now or timezone.now()
     closed = []
     due = VoteRound.objects.filter(closed_at__isnull=True, deadline__lte=now).select_related("application")
@@ -796,7 +967,12 @@ def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
                 comment=_("The deadline has passed."),
                 system=True,
             )
-        except WorkflowError:
-            continue  # closed meanwhile by someone else
+        except WorkflowError as exc:
+            if exc.code != ErrorCode.NOT_ALLOWED:  # not_allowed: closed meanwhile by someone else
+                logger.warning("Vote round %s not closed at its deadline: %r", vote_round.pk, exc)
+            continue
+        except Exception:
+            logger.exception("Vote round %s could not be closed at its deadline", vote_round.pk)
+            continue
         closed.append(vote_round.pk)
     return closed

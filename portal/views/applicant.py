@@ -227,7 +227,11 @@ def application_status(request, pk: int):
     if application is None:
         raise Http404
     if not rules.is_applicant(application, request.user):
-        if rules.may_view(application, request.user) and roles.has_committee_role(request.user):
+        if (
+            rules.may_view(application, request.user)
+            and roles.has_committee_role(request.user)
+            and not rules.has_conflict(application, request.user)
+        ):
             return redirect("committee-application", pk=pk)
         raise Http404
     actions = selectors.available_actions(application=application, user=request.user)

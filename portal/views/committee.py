@@ -21,6 +21,8 @@ from portal.forms import (
     BallotForm,
     CloseVoteForm,
     CommitteeFilterForm,
+    ConfirmDistinctForm,
+    LinkOrganizationForm,
     MessageForm,
     OpenVoteForm,
     RecuseForm,
@@ -178,6 +180,21 @@ def _do_confirm_review(request, application, form, expected):
     return _("Thank you, your review is confirmed.")
 
 
+def _do_link_organization(request, application, form, expected):
+    organization = form.cleaned_data["organization"]
+    services.application_link_organization(
+        application=application, expected_state=expected, actor=request.user, organization=organization
+    )
+    return _("The application is linked to “%(name)s” as its re-application.") % {"name": organization.name}
+
+
+def _do_confirm_distinct(request, application, form, expected):
+    services.application_confirm_distinct(
+        application=application, expected_state=expected, actor=request.user
+    )
+    return _("The application is confirmed as a new organization: admission will create it.")
+
+
 def _do_vote(request, application, form, expected):
     ballot = services.vote_cast(
         application=application,
@@ -209,6 +226,8 @@ COMMITTEE_ACTIONS = {
     "review": (ReviewForm, _do_review),
     "revise_review": (ReviewForm, _do_revise_review),
     "confirm_review": (ActionForm, _do_confirm_review),
+    "link_organization": (LinkOrganizationForm, _do_link_organization),
+    "confirm_distinct": (ConfirmDistinctForm, _do_confirm_distinct),
     "vote": (BallotForm, _do_vote),
     "recuse": (RecuseForm, _do_recuse),
 }
@@ -246,6 +265,7 @@ def _committee_context(request, application, actions: set[str], forms: dict) -> 
         "missing": missing(application),
         "required_reviewers": settings.WORKFLOW_REQUIRED_REVIEWERS,
         "info_request": selectors.latest_info_request(application=application),
+        "duplicates": selectors.possible_duplicates_for(application=application, user=request.user),
         "status_url": reverse("committee-application", args=[application.pk]),
     }
 
@@ -292,6 +312,10 @@ def _handle_action(request, application):
 def committee_application(request, pk: int):
     application = MembershipApplication.objects.select_related("region", "applicant").filter(pk=pk).first()
     if application is None or not rules.may_view(application, request.user):
+        raise Http404
+    if rules.has_conflict(application, request.user):  # their own case: only as its applicant sees it
+        if rules.is_applicant(application, request.user):
+            return redirect("application-status", pk=pk)
         raise Http404
     if request.method != "POST":
         return _render_committee_page(request, application)

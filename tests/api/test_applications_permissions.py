@@ -7,6 +7,7 @@ send them) in a savepoint that is rolled back, so every caller meets the same ap
 the row's state; the services decide everything past "may this person see it".
 """
 
+import datetime
 import json
 
 import pytest
@@ -17,6 +18,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import PersonalToken
+from registry.models import Standing
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
 from tests.workflows.helpers import application_in, new_draft
@@ -87,6 +89,10 @@ TABLE = [
     ("POST",  "/applications/{id}/recusal/",                   S.EXECUTIVE_VOTE,  401, 403, 404, 403, 403, 403, 200, 403, 401, 403),
     ("GET",   "/applications/{id}/rounds/",                    S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
     ("GET",   "/applications/{id}/rounds/",                    S.EXECUTIVE_VOTE,  401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
+    ("POST",  "/applications/{id}/link-organization/",         S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/link-organization/",         S.EXECUTIVE_VOTE,  401, 403, 404, 409, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/confirm-distinct/",          S.REVIEWED,        401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
+    ("POST",  "/applications/{id}/confirm-distinct/",          S.DRAFT,           401, 403, 404, 409, 404, 404, 404, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
     ("GET",   "/applications/{id}/history/",                   S.SUBMITTED,       401, 200, 404, 200, 200, 200, 200, 403, 401, 403),
     # The directory: open to anyone; personal tokens are not its business (ignored), revoked keys are refused.
@@ -113,6 +119,8 @@ BODIES = {
     ("POST", "/applications/{id}/revise-review/"): {"recommendation": "reject", "comment": "Not after all."},
     ("POST", "/applications/{id}/ballots/"): {"choice": "yes"},
     ("POST", "/applications/{id}/recusal/"): {"reason": "Former officer of the union."},
+    ("POST", "/applications/{id}/link-organization/"): "FORMER_MEMBER",
+    ("POST", "/applications/{id}/confirm-distinct/"): {},
 }
 MULTIPART = {("POST", "/applications/{id}/documents/")}
 
@@ -212,6 +220,14 @@ def test_permission_table(cast, method, path, state, expected, regions):
     body = BODIES.get((method, path))
     if body == "REVIEWERS":
         body = {"reviewers": [r.pk for r in cast.reviewers]}
+    elif body == "FORMER_MEMBER":  # an organization whose membership has ended: it may apply again
+        former = MembershipFactory(
+            organization__region=regions["africa-east"],
+            standing=Standing.WITHDRAWN,
+            admitted_on=datetime.date(2001, 1, 1),
+            ended_on=datetime.date(2015, 6, 30),
+        )
+        body = {"organization": former.organization_id}
     address = _full_path(path).format(**values)
     credentials = _credentials(cast)
 

@@ -22,7 +22,7 @@ def _operations(openapi):
 def test_every_workflow_operation_has_its_errors_in_the_one_error_body(openapi):
     operations = list(_operations(openapi))
 
-    assert len(operations) == 22
+    assert len(operations) == 24
     for path, method, operation in operations:
         responses = operation["responses"]
         assert {"401", "403", "429"} <= set(responses), (method, path)

@@ -5,6 +5,7 @@ production. Uploaded files go to a fresh MEDIA_ROOT per test (real files, so a t
 assert that nothing was written), and rate-limit counters to a fresh in-memory cache.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from accounts.tokens import token_create
+from registry.models import Standing
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -41,11 +43,20 @@ ROLES = (
     "assigned_reviewer",
     "other_reviewer",
     "committee",
+    "committee_applicant",  # a member of the Executive Committee who is the walked application's applicant
     "partner_key",
     "revoked_key",
 )
 # Roles that are people signed in to the site (the others are anonymous to the pages).
-SIGNED_IN = ("applicant_a", "applicant_b", "secretariat", "assigned_reviewer", "other_reviewer", "committee")
+SIGNED_IN = (
+    "applicant_a",
+    "applicant_b",
+    "secretariat",
+    "assigned_reviewer",
+    "other_reviewer",
+    "committee",
+    "committee_applicant",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -70,13 +81,17 @@ def _person(make, **kwargs):
 @dataclass
 class World:
     """Applicant A's application under review (reviewer assigned, documents), A's draft,
-    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token."""
+    applicant B's own draft, an affiliate, a former member (its membership ended), a partner key
+    and a revoked one, A's personal token;
+    a member of the Executive Committee who, as the role "committee_applicant", is the walked
+    application's applicant (``take_role``)."""
 
     users: dict
     application: MembershipApplication  # A's, under review, the assigned reviewer's review pending
     draft: MembershipApplication  # A's, a draft with documents
     b_application: MembershipApplication  # B's own draft
     affiliate: object
+    former_member: object  # an organization whose membership has ended: it may apply again
     partner_key: object
     revoked_key: object
     a_token: object
@@ -91,6 +106,12 @@ class World:
         if role == "revoked_key":
             return {"HTTP_AUTHORIZATION": f"Api-Key {self.revoked_key.key}"}
         return {}
+
+    def take_role(self, role: str, application) -> None:
+        """Make the database fit ``role`` for a request on ``application`` (inside the caller's
+        rolled-back savepoint): the committee applicant becomes the application's applicant."""
+        if role == "committee_applicant":
+            MembershipApplication.objects.filter(pk=application.pk).update(applicant=self.users[role])
 
     def client(self, role: str, **kwargs) -> Client:
         """A test client acting as ``role``: signed in, or sending its key on every request."""
@@ -109,8 +130,9 @@ def build_world(regions) -> World:
         "assigned_reviewer": _person(reviewer_user),
         "other_reviewer": _person(reviewer_user),
         "committee": _person(committee_member),
+        "committee_applicant": _person(committee_member),
     }
-    for officer in (users["secretariat"], users["committee"]):
+    for officer in (users["secretariat"], users["committee"], users["committee_applicant"]):
         TOTP.activate(officer, generate_totp_secret())
     second_reviewer = _person(reviewer_user)
     region = regions["africa-east"]
@@ -129,6 +151,12 @@ def build_world(regions) -> World:
     attach_required_documents(b_application)
 
     affiliate = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    former_member = MembershipFactory(
+        organization=OrganizationFactory(region=region),
+        standing=Standing.WITHDRAWN,
+        admitted_on=datetime.date(2001, 1, 1),
+        ended_on=datetime.date(2015, 6, 30),
+    ).organization
     revoked_key = PartnerKeyFactory()
     revoked_key.revoked = True
     revoked_key.save()
@@ -139,6 +167,7 @@ def build_world(regions) -> World:
         draft=MembershipApplication.objects.get(pk=draft.pk),
         b_application=MembershipApplication.objects.get(pk=b_application.pk),
         affiliate=affiliate,
+        former_member=former_member,
         partner_key=PartnerKeyFactory(),
         revoked_key=revoked_key,
         a_token=a_token,

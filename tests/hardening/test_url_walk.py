@@ -22,7 +22,10 @@ admin pattern is walked, and
   own rights), and never a server error anywhere.
 
 Roles: ``tests/hardening/conftest.py`` (``ROLES``). The partner-key roles send
-``Authorization: Api-Key …`` on every request; pages ignore it (they are anonymous there).
+``Authorization: Api-Key …`` on every request; pages ignore it (they are anonymous there). The
+"committee applicant" is a member of the Executive Committee who is the walked application's
+applicant (``World.take_role``): a conflict of interest, so they get what applicant A gets, and
+the committee's page sends them to their status page.
 Every request runs in a rolled-back savepoint (``walker.py``), and a refused one must write
 nothing to the database but its session.
 """
@@ -63,6 +66,7 @@ def row(
     assigned_reviewer,
     other_reviewer,
     committee,
+    committee_applicant,
     partner_key,
     revoked_key,
 ):
@@ -77,6 +81,7 @@ def row(
                 assigned_reviewer,
                 other_reviewer,
                 committee,
+                committee_applicant,
                 partner_key,
                 revoked_key,
             ],
@@ -114,243 +119,269 @@ TABLE = {
     # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
     # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
     "admin/login/": {
-        GET: row(LOGIN, 403, 403, TO_ADMIN, 403, 403, 403, LOGIN, LOGIN),
-        POST: row(LOGIN, 403, 403, 200, 403, 403, 403, LOGIN, LOGIN),
+        GET: row(LOGIN, 403, 403, TO_ADMIN, 403, 403, 403, 403, LOGIN, LOGIN),
+        POST: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN),
     },
     "admin/logout/": {
-        GET: row(TO_ADMIN, TO_ADMIN, TO_ADMIN, 405, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN),
-        POST: row(TO_ADMIN, TO_ADMIN, TO_ADMIN, 200, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN),
+        GET: row(
+            TO_ADMIN, TO_ADMIN, TO_ADMIN, 405, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN
+        ),
+        POST: row(
+            TO_ADMIN, TO_ADMIN, TO_ADMIN, 200, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN, TO_ADMIN
+        ),
     },
     # --- the partner API: open to all; a revoked key is refused (403), never taken as anonymous -----
     "api/v1/affiliates/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     "api/v1/affiliates/<slug:slug>/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     "api/v1/regions/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     "api/schema/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     "api/docs/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     "api/redoc/": {
-        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 403),
-        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
-        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 403),
+        GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+        POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
+        PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
     # --- the workflow API: people only (401 without credentials, 403 for partner keys); an
     # application the caller may not see is 404. Reviewers and the committee see every application
     # past the draft (workflows.rules.may_view); only the applicant changes it; the services answer
     # 409 to an action the state does not allow, 403 to a person who may not take it.
     "api/v1/applications/$": {
-        GET: row(401, 200, 200, 200, 200, 200, 200, 403, 403),
-        POST: row(401, 201, 201, 201, 201, 201, 201, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 200, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 201, 201, 201, 201, 201, 201, 201, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/$": {
-        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 409, 404, 403, 403, 403, 403, 403, 403),
+        GET: row(401, 200, 404, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 409, 404, 403, 403, 403, 403, 409, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/$ [draft]": {
-        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
+        GET: row(401, 200, 404, 200, 404, 404, 404, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 200, 404, 403, 404, 404, 404, 200, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/ballots/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/ballots/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/close-vote/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/close-vote/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/complete-review/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/complete-review/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    # At screening the secretariat links an application to a former member (a re-application) or
+    # confirms it is a new organization.
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-distinct/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-distinct/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     # Its author confirms or revises a review: nobody has one here (the assigned reviewer's is pending).
     "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-review/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 403, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 403, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/confirm-review/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/(?P<doc_id>[0-9]{1,18})/$": {
-        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/(?P<doc_id>[0-9]{1,18})/$ [draft]": {
-        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 404, 404, 404, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 403, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 403, 403, 403, 403, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/documents/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 201, 404, 403, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 201, 404, 403, 404, 404, 404, 201, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/history/$": {
-        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/history/$ [draft]": {
-        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 404, 404, 404, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/link-organization/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+    },
+    "api/v1/applications/(?P<pk>[0-9]{1,18})/link-organization/$ [draft]": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 409, 404, 404, 404, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/open-vote/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/open-vote/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/recusal/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/recusal/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/reject/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/reject/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/request-info/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 200, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/request-info/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/resubmit/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/resubmit/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/reviews/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 403, 201, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 403, 201, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/reviews/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/revise-review/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 403, 404, 403, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 403, 404, 403, 403, 403, 403, 403, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/revise-review/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/rounds/$": {
-        GET: row(401, 200, 404, 200, 200, 200, 200, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 200, 200, 200, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/rounds/$ [draft]": {
-        GET: row(401, 200, 404, 200, 404, 404, 404, 403, 403),
-        POST: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 200, 404, 200, 404, 404, 404, 200, 403, 403),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/start-review/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/start-review/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/submit/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 409, 404, 409, 409, 409, 409, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 409, 404, 409, 409, 409, 409, 409, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/submit/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 404, 404, 404, 200, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/withdraw/$": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 200, 404, 403, 403, 403, 403, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 403, 403, 403, 200, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/withdraw/$ [draft]": {
-        GET: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 200, 404, 403, 404, 404, 404, 403, 403),
-        PATCH: row(401, 405, 405, 405, 405, 405, 405, 403, 403),
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
+        POST: row(401, 200, 404, 403, 404, 404, 404, 200, 403, 403),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/(?P<path>.*)$": {
         GET: same(404),
@@ -360,14 +391,32 @@ TABLE = {
     # --- allauth: every URL it mounts (accounts/, 2fa/) ------------------------------------------
     "accounts/login/": {
         GET: row(
-            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+            200,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            200,
+            200,
         ),
         POST: row(
-            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+            200,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            200,
+            200,
         ),
     },
     "accounts/logout/": {
-        GET: row(TO_HOME, 200, 200, 200, 200, 200, 200, TO_HOME, TO_HOME),
+        GET: row(TO_HOME, 200, 200, 200, 200, 200, 200, 200, TO_HOME, TO_HOME),
         POST: same(TO_HOME),
     },
     "accounts/inactive/": {
@@ -376,19 +425,37 @@ TABLE = {
     },
     "accounts/signup/": {
         GET: row(
-            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+            200,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            200,
+            200,
         ),
         POST: row(
-            200, TO_MY_APPLICATIONS, TO_MY_APPLICATIONS, TO_QUEUE, TO_QUEUE, TO_QUEUE, TO_QUEUE, 200, 200
+            200,
+            TO_MY_APPLICATIONS,
+            TO_MY_APPLICATIONS,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            TO_QUEUE,
+            200,
+            200,
         ),
     },
     "accounts/reauthenticate/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
     },
     "accounts/reauthenticate/code/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
     },
     "accounts/reauthenticate/code/confirm/": {
         GET: row(
@@ -399,11 +466,13 @@ TABLE = {
             TO_REAUTH_CODE,
             TO_REAUTH_CODE,
             TO_REAUTH_CODE,
+            TO_REAUTH_CODE,
             LOGIN,
             LOGIN,
         ),
         POST: row(
             LOGIN,
+            TO_REAUTH_CODE,
             TO_REAUTH_CODE,
             TO_REAUTH_CODE,
             TO_REAUTH_CODE,
@@ -415,20 +484,21 @@ TABLE = {
         ),
     },
     "accounts/email/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, TO_EMAIL, LOGIN, LOGIN),
     },
     "accounts/confirm-email/": {
         GET: same(200),
         POST: same(405),
     },
     "accounts/password/change/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
     },
     "accounts/password/set/": {
         GET: row(
             LOGIN,
+            TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
@@ -440,6 +510,7 @@ TABLE = {
         ),
         POST: row(
             LOGIN,
+            TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
             TO_PASSWORD_CHANGE,
@@ -463,6 +534,7 @@ TABLE = {
             TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
+            TO_QUEUE,
             LOGIN,
             LOGIN,
         ),
@@ -470,6 +542,7 @@ TABLE = {
             LOGIN,
             TO_MY_APPLICATIONS,
             TO_MY_APPLICATIONS,
+            TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
@@ -495,14 +568,15 @@ TABLE = {
         POST: same(405),
     },
     "accounts/2fa/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
     },
     "accounts/2fa/authenticate/": {
         GET: row(
             LOGIN,
             TO_MY_APPLICATIONS,
             TO_MY_APPLICATIONS,
+            TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
@@ -514,6 +588,7 @@ TABLE = {
             LOGIN,
             TO_MY_APPLICATIONS,
             TO_MY_APPLICATIONS,
+            TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
             TO_QUEUE,
@@ -531,6 +606,7 @@ TABLE = {
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             200,
+            200,
             LOGIN,
             LOGIN,
         ),
@@ -541,6 +617,7 @@ TABLE = {
             200,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
+            200,
             200,
             LOGIN,
             LOGIN,
@@ -555,11 +632,13 @@ TABLE = {
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
+            TO_REAUTHENTICATE,
             LOGIN,
             LOGIN,
         ),
         POST: row(
             LOGIN,
+            TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
@@ -571,16 +650,21 @@ TABLE = {
         ),
     },
     "accounts/2fa/totp/deactivate/": {
-        GET: row(LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, LOGIN, LOGIN),
-        POST: row(LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, LOGIN, LOGIN),
+        GET: row(
+            LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, TO_REAUTHENTICATE, LOGIN, LOGIN
+        ),
+        POST: row(
+            LOGIN, 404, 404, TO_REAUTHENTICATE, 404, 404, TO_REAUTHENTICATE, TO_REAUTHENTICATE, LOGIN, LOGIN
+        ),
     },
     "accounts/2fa/recovery-codes/": {
-        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 405, 405, 405, 405, 405, 405, 405, LOGIN, LOGIN),
     },
     "accounts/2fa/recovery-codes/generate/": {
         GET: row(
             LOGIN,
+            TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
@@ -592,6 +676,7 @@ TABLE = {
         ),
         POST: row(
             LOGIN,
+            TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
             TO_REAUTHENTICATE,
@@ -603,34 +688,43 @@ TABLE = {
         ),
     },
     "accounts/2fa/recovery-codes/download/": {
-        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
     },
     # --- personal API tokens: one's own only (another's prefix is 404) ----------------------------
     "account/tokens/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
     },
     "account/tokens/<str:prefix>/revoke/": {
         GET: same(405),
-        POST: row(LOGIN, TO_TOKENS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_TOKENS, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN),
     },
     # --- one's own name (the walk's POST carries a name: it is saved, then the page again) -------------
     "account/profile/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: row(
-            LOGIN, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, LOGIN, LOGIN
+            LOGIN,
+            TO_PROFILE,
+            TO_PROFILE,
+            TO_PROFILE,
+            TO_PROFILE,
+            TO_PROFILE,
+            TO_PROFILE,
+            TO_PROFILE,
+            LOGIN,
+            LOGIN,
         ),
     },
     # --- the applicant portal: 404 to everyone but the applicant on every application URL (the
     # secretariat and, past the draft, reviewers and committee are sent to the committee's page) --
     "applications/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/new/": {
-        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
     },
     "applications/<int:pk>/": {
         GET: row(
@@ -641,78 +735,80 @@ TABLE = {
             TO_COMMITTEE_PAGE,
             TO_COMMITTEE_PAGE,
             TO_COMMITTEE_PAGE,
+            200,
             LOGIN,
             LOGIN,
         ),
         POST: same(405),
     },
     "applications/<int:pk>/ [draft]": {
-        GET: row(LOGIN, 200, 404, TO_COMMITTEE_PAGE, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, TO_COMMITTEE_PAGE, 404, 404, 404, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/<int:pk>/edit/": {
-        GET: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/edit/ [draft]": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
     },
     "applications/<int:pk>/documents/": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/documents/ [draft]": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, TO_DOCUMENTS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/documents/<int:doc_id>/": {
-        GET: row(LOGIN, 200, 404, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/<int:pk>/documents/<int:doc_id>/ [draft]": {
-        GET: row(LOGIN, 200, 404, 200, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 200, 404, 404, 404, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/<int:pk>/documents/<int:doc_id>/remove/": {
         GET: same(405),
-        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, TO_DOCUMENTS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/documents/<int:doc_id>/remove/ [draft]": {
         GET: same(405),
-        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_DOCUMENTS, 404, 404, 404, 404, 404, TO_DOCUMENTS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/review/": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/<int:pk>/review/ [draft]": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "applications/<int:pk>/submit/": {
         GET: same(405),
-        POST: row(LOGIN, TO_REVIEW, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_REVIEW, 404, 404, 404, 404, 404, TO_REVIEW, LOGIN, LOGIN),
     },
     "applications/<int:pk>/submit/ [draft]": {
         GET: same(405),
-        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/withdraw/": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
     "applications/<int:pk>/withdraw/ [draft]": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
-    # --- the committee pages: 403 to people without a committee role, 404 for a draft to reviewers --
+    # --- the committee pages: 403 to people without a committee role, 404 for a draft to reviewers;
+    # a committee member never sees their own application there (conflict of interest): to its status page
     "committee/": {
-        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: same(405),
     },
     "committee/applications/<int:pk>/": {
-        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, TO_STATUS, LOGIN, LOGIN),
         POST: row(
             LOGIN,
             403,
@@ -721,13 +817,14 @@ TABLE = {
             TO_COMMITTEE_PAGE,
             TO_COMMITTEE_PAGE,
             TO_COMMITTEE_PAGE,
+            TO_STATUS,
             LOGIN,
             LOGIN,
         ),
     },
     "committee/applications/<int:pk>/ [draft]": {
-        GET: row(LOGIN, 403, 403, 200, 404, 404, 404, LOGIN, LOGIN),
-        POST: row(LOGIN, 403, 403, TO_COMMITTEE_PAGE, 404, 404, 404, LOGIN, LOGIN),
+        GET: row(LOGIN, 403, 403, 200, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+        POST: row(LOGIN, 403, 403, TO_COMMITTEE_PAGE, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
 }
 

@@ -61,6 +61,8 @@ API_INPUT = {
     "confirm-review": ws.ConfirmReviewSerializer,
     "ballots": ws.BallotInputSerializer,
     "recusal": ws.RecusalInputSerializer,
+    "link-organization": ws.LinkOrganizationSerializer,
+    "confirm-distinct": ws.ConfirmDistinctSerializer,
 }
 
 
@@ -76,10 +78,11 @@ def methods_for(route: Route) -> tuple[str, ...]:
     return ("GET", "POST", "PATCH") if route.route.startswith("api/") else ("GET", "POST")
 
 
-def _send(client, method: str, route: Route, path: str, application):
+def _send(client, method: str, route: Route, path: str, application, world: World):
     if method == "GET":
         return client.get(path)
-    body = {**POST_BODY, "expected_state": application.state}
+    # "organization": the one a re-application may be linked to (a former member).
+    body = {**POST_BODY, "expected_state": application.state, "organization": world.former_member.pk}
     is_api = route.route.startswith("api/")
     if is_api:
         body = _api_body(path, body)
@@ -162,9 +165,10 @@ def request(world: World, role: str, method: str, route: Route, path: str, *, ap
     """One request as ``role`` in a rolled-back savepoint: (outcome, the tables it wrote)."""
     cache.clear()
     with transaction.atomic():
+        world.take_role(role, application)
         client = world.client(role)
         with CaptureQueriesContext(connection) as queries:
-            response = _send(client, method, route, path, application)
+            response = _send(client, method, route, path, application, world)
         result = outcome(response, placeholders=placeholders(world, application))
         transaction.set_rollback(True)
     return result, writes(queries)

@@ -163,11 +163,13 @@ def test_an_application_that_does_not_exist_is_404_like_someone_elses(cast, clie
 # What each role is offered on the committee page, by state: the actions the services would accept,
 # now. "Start the review" waits for its reviewers, "complete" for the reviews (the page says why).
 SUBMITTED_ACTIONS = {"request_info", "reject", "assign_reviewers"}
+# At screening the secretariat decides whether the application is an organization of the registry.
+DUPLICATE_ACTIONS = {"link_organization", "confirm_distinct"}
 OFFERED = [
-    (S.SUBMITTED, "secretariat", SUBMITTED_ACTIONS),
+    (S.SUBMITTED, "secretariat", SUBMITTED_ACTIONS | DUPLICATE_ACTIONS),
     (S.SUBMITTED, "assigned_reviewer", set()),
     (S.SUBMITTED, "committee", set()),
-    ("under_review_pending", "secretariat", {"request_info", "assign_reviewers"}),
+    ("under_review_pending", "secretariat", {"request_info", "assign_reviewers"} | DUPLICATE_ACTIONS),
     ("under_review_pending", "assigned_reviewer", {"review"}),
     ("under_review_pending", "other_reviewer", set()),
     ("under_review_pending", "committee", set()),
@@ -176,10 +178,10 @@ OFFERED = [
     (
         "answered",
         "secretariat",
-        {"request_info", "assign_reviewers"},
+        {"request_info", "assign_reviewers"} | DUPLICATE_ACTIONS,
     ),  # complete: the reviews need confirming
     ("answered", "other_reviewer", set()),
-    (S.REVIEWED, "secretariat", {"open_vote"}),
+    (S.REVIEWED, "secretariat", {"open_vote"} | DUPLICATE_ACTIONS),
     (S.REVIEWED, "committee", set()),
     (S.EXECUTIVE_VOTE, "secretariat", {"close_vote"}),
     (S.EXECUTIVE_VOTE, "committee", {"vote", "recuse"}),

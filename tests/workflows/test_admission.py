@@ -9,6 +9,7 @@ from registry.selectors import affiliate_list
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.workflows.helpers import application_in, reload
 from workflows import services
+from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,36 @@ def test_organization_slugs_stay_unique(people):
     application = _vote_yes(application, people)
 
     assert application.organization.slug == "nus-ke-2"
+
+
+def test_a_slug_another_admission_took_meanwhile_moves_on_to_the_next(people, monkeypatch):
+    """The unique constraint decides, not a look before the insert: the first guess misses the
+    organization another admission just committed, the insert is refused, the next slug is taken."""
+    OrganizationFactory(slug="nus-ke")
+    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
+    monkeypatch.setattr(services, "_known_slugs", lambda application: set())
+
+    application = _vote_yes(application, people)
+
+    assert application.state == S.ADMITTED
+    assert application.organization.slug == "nus-ke-2"
+
+
+def test_the_slug_tries_are_bounded_and_then_refused_as_a_conflict(people, monkeypatch):
+    for slug in ("nus-ke", "nus-ke-2", "nus-ke-3"):
+        OrganizationFactory(slug=slug)
+    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
+    for member in people.committee[:2]:
+        services.vote_cast(application=application, member=member, choice="yes")
+    monkeypatch.setattr(services, "_known_slugs", lambda application: set())
+    monkeypatch.setattr(services, "SLUG_ATTEMPTS", 3)
+
+    with pytest.raises(WorkflowError) as refused:
+        services.vote_close(application=application, actor=people.secretariat)
+
+    assert refused.value.code == ErrorCode.CONFLICT
+    assert reload(application).state == S.EXECUTIVE_VOTE
+    assert Organization.objects.count() == 3
 
 
 def test_a_returning_member_updates_its_existing_organization(people):

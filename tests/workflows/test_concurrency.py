@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django_fsm_log.models import StateLog
 
+from registry.models import Organization
 from tests.factories import committee_member
 from tests.workflows.helpers import application_in, reload
 from workflows import services
@@ -168,3 +169,32 @@ def test_closing_by_hand_and_the_last_ballot_at_once_give_one_consistent_outcome
             assert closes.get().description == "Meeting over."
             assert application.membership is None
     assert sum(winners.values()) == 4
+
+
+def test_ten_admissions_at_once_with_the_same_acronym_and_country_get_ten_slugs(people):
+    """Ten applications with the same acronym and country (different names) close their votes at
+    once: each admission finds its slug by the unique constraint (``nus-ke``, ``nus-ke-2`` …),
+    so every round closes, none fails, and the ten organizations have ten slugs."""
+    applications = [
+        application_in(S.EXECUTIVE_VOTE, people, name=f"National Union of Students {i}", acronym="NUS")
+        for i in range(10)
+    ]
+    for application in applications:
+        for member in people.committee[:2]:
+            services.vote_cast(application=application, member=member, choice="yes")
+    secretariat = people.secretariat
+
+    results = run_together(
+        [
+            lambda application=application: services.vote_close(application=application, actor=secretariat)
+            for application in applications
+        ]
+    )
+
+    assert all(isinstance(result, VoteRound) for result in results), _codes(results)
+    assert all(reload(application).state == S.ADMITTED for application in applications)
+    assert not VoteRound.objects.filter(closed_at__isnull=True).exists()
+    slugs = sorted(Organization.objects.values_list("slug", flat=True))
+    assert len(slugs) == 10
+    assert set(slugs) == {"nus-ke", *(f"nus-ke-{n}" for n in range(2, 11))}
+    assert sorted(reload(application).organization.slug for application in applications) == slugs
