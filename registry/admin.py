@@ -3,7 +3,16 @@ from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ArchivedDecision, CountryRegion, Membership, Organization, Region
+from .models import (
+    ArchivedDecision,
+    CountryRegion,
+    Membership,
+    MembershipSuspension,
+    Organization,
+    Region,
+    YearlyReturn,
+)
+from .services import membership_suspensions_sync
 
 
 class SubRegionInline(admin.TabularInline):
@@ -48,28 +57,51 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["category", "standing", "admitted_on", "ended_on"]
+    fields = ["category", "state", "admitted_on", "ended_on", "end_reason"]
+
+
+class SuspensionInline(admin.TabularInline):
+    """The dated suspensions, written when the state changes (to and from "suspended"): read-only."""
+
+    model = MembershipSuspension
+    extra = 0
+    fields = ["starts_on", "ends_on", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)
 class OrganizationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "acronym", "country", "region", "kind", "updated_at"]
-    list_filter = ["region", "kind", "memberships__standing", "memberships__category"]
+    list_filter = ["region", "kind", "memberships__state", "memberships__category"]
     search_fields = ["name", "acronym", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MembershipInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for membership in form.instance.memberships.all():
+            membership_suspensions_sync(membership=membership)
+
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["organization", "category", "standing", "admitted_on", "ended_on"]
-    list_filter = ["standing", "category", "organization__region"]
+    list_display = ["organization", "category", "state", "admitted_on", "ended_on", "end_reason"]
+    list_filter = ["state", "category", "end_reason", "organization__region"]
     search_fields = ["organization__name", "organization__acronym"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
     date_hierarchy = "admitted_on"
+    inlines = [SuspensionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        membership_suspensions_sync(membership=form.instance)
 
 
 @admin.register(ArchivedDecision)
@@ -81,6 +113,26 @@ class ArchivedDecisionAdmin(admin.ModelAdmin):
     search_fields = ["name", "acronym", "organization__slug"]
     list_select_related = ["organization"]
     date_hierarchy = "decided_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YearlyReturn)
+class YearlyReturnAdmin(admin.ModelAdmin):
+    """The unions' yearly returns, as filed by their representatives: read-only."""
+
+    list_display = ["membership", "year", "filed_at", "filed_by"]
+    list_filter = ["year"]
+    search_fields = ["membership__organization__name", "membership__organization__acronym"]
+    list_select_related = ["membership__organization", "filed_by"]
+    readonly_fields = ["membership", "year", "filed_at", "filed_by", "data"]
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,6 @@
 """The federation's registry: regions, organizations and their memberships."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -116,17 +117,31 @@ class MembershipCategory(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
-class Standing(models.TextChoices):
+class MembershipState(models.TextChoices):
+    """Where a membership is now: active ⇄ suspended → ended (with an ``EndReason``).
+
+    The state is the membership's present; what it was on a past date is read from the dated
+    rows (``admitted_on``, ``ended_on``, ``MembershipSuspension``), see ``registry.selectors``.
+    """
+
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    ENDED = "ended", _("Ended")
+
+
+class EndReason(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPELLED = "expelled", _("Expelled")
+    LAPSED = "lapsed", _("Lapsed")
+    DISSOLVED = "dissolved", _("Dissolved")
 
 
 class Membership(models.Model):
     """An organization's membership of the federation; an active one makes it an affiliate.
 
     The application that admitted it links here (``admitting_application``) from the
-    workflows app, so the registry does not depend on the workflow.
+    workflows app, so the registry does not depend on the workflow. A membership is a member
+    from ``admitted_on`` until the day before ``ended_on``; re-admission is a new row.
     """
 
     organization = models.ForeignKey(
@@ -135,11 +150,13 @@ class Membership(models.Model):
     category = models.CharField(
         _("category"), max_length=20, choices=MembershipCategory.choices, default=MembershipCategory.FULL
     )
-    standing = models.CharField(
-        _("standing"), max_length=20, choices=Standing.choices, default=Standing.ACTIVE
+    state = models.CharField(
+        _("state"), max_length=20, choices=MembershipState.choices, default=MembershipState.ACTIVE
     )
     admitted_on = models.DateField(_("admitted on"))
+    # The first day the organization is no longer a member; set exactly when the state is "ended".
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     # Who changed what and when, for every save (admin or code; not bulk_create / update()).
@@ -150,18 +167,18 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         indexes = [
-            models.Index(fields=["standing", "category"]),
+            models.Index(fields=["state", "category"], name="membership_state_category_idx"),
             # The API's `admitted_on` ordering: active memberships by (admitted_on, organization).
             models.Index(
                 fields=["admitted_on", "organization"],
-                condition=Q(standing="active"),
+                condition=Q(state="active"),
                 name="membership_active_admitted_idx",
             ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
-                condition=Q(standing="active"),
+                condition=Q(state="active"),
                 name="membership_one_active_per_organization",
                 violation_error_message=_("This organization already has an active membership."),
             ),
@@ -170,11 +187,18 @@ class Membership(models.Model):
                 name="membership_ends_after_admission",
             ),
             models.CheckConstraint(
-                condition=Q(standing="withdrawn") | Q(ended_on__isnull=True),
-                name="membership_only_withdrawn_has_end",
+                condition=(Q(state="ended") & Q(ended_on__isnull=False) & ~Q(end_reason=""))
+                | (~Q(state="ended") & Q(ended_on__isnull=True) & Q(end_reason="")),
+                name="membership_ended_has_date_and_reason",
+                violation_error_message=_(
+                    "An ended membership has an end date and a reason; an active or suspended one has neither."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(standing__in=Standing.values), name="membership_standing_valid"
+                condition=Q(state__in=MembershipState.values), name="membership_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_reason__in=["", *EndReason.values]), name="membership_end_reason_valid"
             ),
             models.CheckConstraint(
                 condition=Q(category__in=MembershipCategory.values), name="membership_category_valid"
@@ -182,12 +206,83 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} — {self.get_category_display()} ({self.get_standing_display()})"
+        return f"{self.organization} — {self.get_category_display()} ({self.get_state_display()})"
 
     def save(self, *args, **kwargs) -> None:
         """Save, and mark the organization changed: partners sync affiliates by its ``updated_at``."""
         super().save(*args, **kwargs)
         Organization.objects.filter(pk=self.organization_id).update(updated_at=timezone.now())
+
+    @property
+    def is_current(self) -> bool:
+        """Active or suspended: not ended."""
+        return self.state != MembershipState.ENDED
+
+
+class MembershipSuspension(models.Model):
+    """A dated period in which a membership was suspended: from ``starts_on`` to the day before
+    ``ends_on`` (open while ``ends_on`` is null). Written when the state changes, never typed."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="suspensions"
+    )
+    starts_on = models.DateField(_("suspended from"))
+    ends_on = models.DateField(_("reinstated on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("starts_on")),
+                name="suspension_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(ends_on__isnull=True), name="suspension_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.starts_on} to {self.ends_on or '…'}"
+
+
+class YearlyReturn(models.Model):
+    """A union's yearly return for one federation year (``registry.selectors.federation_year``):
+    its officers, the students it represents, its activities. One per membership and year."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.PROTECT, related_name="yearly_returns"
+    )
+    year = models.PositiveSmallIntegerField(_("federation year"))
+    filed_at = models.DateTimeField(_("filed at"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # {"officers": [{"name", "role", "email"}], "students_represented": int, "activities": str}
+    data = models.JSONField(_("return"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["membership", "-year"]
+        verbose_name = _("yearly return")
+        verbose_name_plural = _("yearly returns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "year"],
+                name="yearly_return_one_per_year",
+                violation_error_message=_("A return for this year is filed already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.organization}: {self.year}"
 
 
 class CountryRegion(models.Model):

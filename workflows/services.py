@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
 from accounts import roles
-from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Standing
+from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
 from registry.validators import (
     validate_founding_year,
     validate_multi_line,
@@ -700,7 +700,7 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
         organization.save()
     # An organization that is still an active member keeps that membership, in the category
     # voted: a decided vote can always be recorded, and a round never stays stuck open.
-    membership = organization.memberships.filter(standing=Standing.ACTIVE).first()
+    membership = organization.memberships.filter(state=MembershipState.ACTIVE).first()
     if membership is None:
         membership = Membership.objects.create(
             organization=organization, category=vote_round.category, admitted_on=on
