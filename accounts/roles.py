@@ -23,6 +23,9 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
         # Written by the system (state changes) or by the unions' representatives: the admin shows them.
         "membershipsuspension": ("view",),
         "yearlyreturn": ("view",),
+        "representative": ("view",),
+        "representativeinvitation": ("view",),
+        "changerequest": ("view",),
     },
     "workflows": {
         "membershipapplication": ("view", "change"),

@@ -16,8 +16,9 @@ had a state and an end reason) is read too, and upgraded (``_upgrade_v1``). A do
 ``BackupError`` with every problem found, and nothing is written.
 
 What a backup does not hold: user accounts, applications still open, the applicants'
-contact persons, documents, reviews and named ballots, the outbox, who filed a yearly
-return, and the change history of organizations and memberships (the import starts a new one).
+contact persons, documents, reviews and named ballots, the outbox, the unions' representatives,
+invitations and change requests (people's accounts), who filed a yearly return, and the change
+history of organizations and memberships (the import starts a new one).
 """
 
 import datetime
@@ -59,6 +60,8 @@ ORGANIZATION_FIELDS = (
     "founded_year",
     "students_represented",
     "kind",
+    "description",
+    "social_links",
     "created_at",
     "updated_at",
 )
@@ -255,6 +258,8 @@ def _export_organizations(region_codes: dict[int, str]) -> tuple[list[dict[str, 
                 "founded_year": org.founded_year,
                 "students_represented": org.students_represented,
                 "kind": org.kind,
+                "description": org.description,
+                "social_links": list(org.social_links),
                 "created_at": _timestamp(org.created_at),
                 "updated_at": _timestamp(org.updated_at),
             }
@@ -406,7 +411,12 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 → 2: a membership's "standing" (active, suspended, withdrawn) becomes its "state"
     (active, suspended, ended) with an "end_reason"; a withdrawn one without an end date ended when
     it was last changed (as migration registry 0004 does). Version 1 had no dated suspensions nor
-    yearly returns. Records that are not objects are left for the checks to report."""
+    yearly returns; an organization had no description nor social links. Records that are not
+    objects are left for the checks to report."""
+    for item in data["organizations"]:
+        if isinstance(item, dict):
+            item.setdefault("description", "")
+            item.setdefault("social_links", [])
     for item in data["memberships"]:
         if not isinstance(item, dict) or "standing" not in item:
             continue
@@ -623,7 +633,16 @@ def _organization(item: dict[str, Any]) -> Organization:
         founded_year=_optional_int(item, "founded_year"),
         students_represented=_optional_int(item, "students_represented"),
         kind=_text(item, "kind"),
+        description=_text(item, "description"),
+        social_links=_links(item, "social_links"),
     )
+
+
+def _links(item: dict[str, Any], key: str) -> list[str]:
+    value = item[key]
+    if not isinstance(value, list) or not all(isinstance(link, str) for link in value):
+        raise ValueError(f"{key} must be a list of text")
+    return value
 
 
 def _plan_memberships(

@@ -5,11 +5,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     ArchivedDecision,
+    ChangeRequest,
     CountryRegion,
     Membership,
     MembershipSuspension,
     Organization,
     Region,
+    Representative,
+    RepresentativeInvitation,
     YearlyReturn,
 )
 from .services import membership_suspensions_sync
@@ -124,15 +127,8 @@ class ArchivedDecisionAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(YearlyReturn)
-class YearlyReturnAdmin(admin.ModelAdmin):
-    """The unions' yearly returns, as filed by their representatives: read-only."""
-
-    list_display = ["membership", "year", "filed_at", "filed_by"]
-    list_filter = ["year"]
-    search_fields = ["membership__organization__name", "membership__organization__acronym"]
-    list_select_related = ["membership__organization", "filed_by"]
-    readonly_fields = ["membership", "year", "filed_at", "filed_by", "data"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the services (the member area, the committee pages)."""
 
     def has_add_permission(self, request):
         return False
@@ -142,3 +138,48 @@ class YearlyReturnAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "user", "is_primary", "added_at", "removed_at"]
+    list_filter = ["is_primary", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["organization__name", "organization__acronym", "user__email"]
+    list_select_related = ["organization", "user"]
+
+
+@admin.register(RepresentativeInvitation)
+class RepresentativeInvitationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "organization",
+        "email",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    search_fields = ["organization__name", "email"]
+    list_select_related = ["organization", "invited_by"]
+    exclude = ["token_hash"]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    """Decided on the committee pages (/committee/change-requests/)."""
+
+    list_display = ["organization", "state", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["organization__name", "organization__acronym"]
+    list_select_related = ["organization", "requested_by", "decided_by"]
+
+
+@admin.register(YearlyReturn)
+class YearlyReturnAdmin(ReadOnlyAdmin):
+    """The unions' yearly returns, as filed by their representatives: read-only."""
+
+    list_display = ["membership", "year", "filed_at", "filed_by"]
+    list_filter = ["year"]
+    search_fields = ["membership__organization__name", "membership__organization__acronym"]
+    list_select_related = ["membership__organization", "filed_by"]
+    readonly_fields = ["membership", "year", "filed_at", "filed_by", "data"]

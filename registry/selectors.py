@@ -8,7 +8,19 @@ from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Membership, MembershipState, MembershipSuspension, Organization, Region, YearlyReturn
+from .models import (
+    ChangeRequest,
+    ChangeRequestState,
+    Membership,
+    MembershipState,
+    MembershipSuspension,
+    Organization,
+    Region,
+    Representative,
+    RepresentativeInvitation,
+    YearlyReturn,
+    hash_token,
+)
 from .text import fold_for_search  # also for callers: registry.selectors.fold_for_search
 
 # At most this many words of a search are used; the rest are ignored.
@@ -246,3 +258,72 @@ def return_status(membership: Membership, on: datetime.date | None = None) -> Re
     )
     filed = filed.first()
     return ReturnStatus(year=year, due_on=due_on, filed=filed, overdue=filed is None and on > due_on)
+
+
+# --- member unions and the people who represent them ---------------------------------------------------
+
+
+def current_membership(organization: Organization) -> Membership | None:
+    """The organization's membership that has not ended (active or suspended), or None."""
+    return (
+        organization.memberships.exclude(state=MembershipState.ENDED).order_by("-admitted_on", "-pk").first()
+    )
+
+
+def latest_membership(organization: Organization) -> Membership | None:
+    """The current membership, else the one that ended last (the member area shows either)."""
+    return organization.memberships.order_by(
+        F("ended_on").desc(nulls_first=True), "-admitted_on", "-pk"
+    ).first()
+
+
+def active_representatives(organization: Organization) -> QuerySet[Representative]:
+    return organization.representatives.filter(removed_at__isnull=True).select_related("user")
+
+
+def is_representative(organization: Organization | int, user) -> bool:
+    """Whether ``user`` (signed in, active) represents ``organization`` now (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return Representative.objects.filter(
+        organization_id=organization_id, user_id=user.pk, removed_at__isnull=True
+    ).exists()
+
+
+def represented_organizations(user) -> QuerySet[Organization]:
+    """The organizations ``user`` represents now, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return Organization.objects.none()
+    return (
+        Organization.objects.filter(representatives__user=user, representatives__removed_at__isnull=True)
+        .select_related("region")
+        .order_by("name", "pk")
+    )
+
+
+def invitation_by_token(token: str) -> RepresentativeInvitation | None:
+    """The invitation whose link carries ``token`` (compared by hash), or None."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        RepresentativeInvitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def pending_invitations(organization: Organization) -> QuerySet[RepresentativeInvitation]:
+    """Invitations that can still be accepted, newest first."""
+    return organization.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def pending_change_requests() -> QuerySet[ChangeRequest]:
+    """Every change request waiting for the secretariat, the oldest first."""
+    return (
+        ChangeRequest.objects.filter(state=ChangeRequestState.PENDING)
+        .select_related("organization", "requested_by")
+        .order_by("requested_at", "pk")
+    )

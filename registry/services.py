@@ -9,7 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Membership, MembershipState, MembershipSuspension
+from .models import Membership, MembershipState, MembershipSuspension, Organization, Representative
 
 
 @transaction.atomic
@@ -34,3 +34,23 @@ def membership_suspensions_sync(*, membership: Membership, on: datetime.date | N
     else:
         opened.ends_on = ends_on
         opened.save(update_fields=["ends_on"])
+
+
+@transaction.atomic
+def representative_add_first(*, organization: Organization, user) -> Representative:
+    """On admission, the applicant represents the organization (its primary contact if it has none).
+
+    Lock the organization's active representatives; a person who represents it already keeps
+    their row (made primary if nobody is); otherwise add them.
+    """
+    current = list(
+        Representative.objects.select_for_update().filter(organization=organization, removed_at__isnull=True)
+    )
+    has_primary = any(r.is_primary for r in current)
+    mine = next((r for r in current if r.user_id == user.pk), None)
+    if mine is not None:
+        if not has_primary:
+            mine.is_primary = True
+            mine.save(update_fields=["is_primary"])
+        return mine
+    return Representative.objects.create(organization=organization, user=user, is_primary=not has_primary)

@@ -23,6 +23,7 @@ from django_fsm_log.models import StateLog
 
 from accounts import roles
 from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
+from registry.services import representative_add_first
 from registry.validators import (
     validate_founding_year,
     validate_multi_line,
@@ -712,6 +713,7 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
     application.membership = membership
     application.decided_at = vote_round.closed_at
     application.save(update_fields=["organization", "membership", "decided_at"])
+    representative_add_first(organization=organization, user=application.applicant)
     return membership
 
 

@@ -18,7 +18,17 @@ from django_fsm_log.models import StateLog
 
 from accounts.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
 from ops import backup
-from registry.models import ArchivedDecision, CountryRegion, Membership, Organization, Region
+from registry.models import (
+    ArchivedDecision,
+    ChangeRequest,
+    CountryRegion,
+    Membership,
+    Organization,
+    Region,
+    Representative,
+    RepresentativeInvitation,
+    YearlyReturn,
+)
 from workflows import services
 from workflows.models import ApplicationState, MembershipApplication
 
@@ -79,6 +89,7 @@ def wipe_database() -> None:
     from django.apps import apps
 
     models = [*apps.get_app_config("workflows").get_models(), StateLog, ArchivedDecision]
+    models += [Representative, RepresentativeInvitation, ChangeRequest, YearlyReturn]
     models += [Membership, Organization, CountryRegion, Region]
     Region.objects.update(parent=None)
     for _ in range(len(models)):
@@ -208,6 +219,8 @@ def minimal_backup(**changes) -> dict:
                 "founded_year": 1990,
                 "students_represented": 50000,
                 "kind": "national_union",
+                "description": "The national union of Kenya's students.",
+                "social_links": ["https://social.example/knus"],
                 "created_at": "2020-01-01T10:00:00.000000Z",
                 "updated_at": "2021-01-01T10:00:00.123456Z",
             }
@@ -307,6 +320,8 @@ def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):
     member = old["memberships"][0]
     for key in ("state", "end_reason", "suspensions", "returns"):
         del member[key]
+    for key in ("description", "social_links"):
+        del old["organizations"][0][key]
     member["standing"] = "active"
     gone = {
         **member,

@@ -169,8 +169,9 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, organization lookup by name,
     # slug check, organization insert + its history row, membership (savepoint) + its history
-    # row, application update, outbox (2 recipient reads + 3), release.
-    with django_assert_num_queries(28):
+    # row, application update, the applicant as first representative (savepoint, lock the union's
+    # representatives, insert, release), outbox (2 recipient reads + 3), release.
+    with django_assert_num_queries(32):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 
