@@ -351,7 +351,8 @@ def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[
     return {f: v for f, v in cleaned.items() if f in changes and v is not None and v != current[f]}
 
 
-def _change_lines(change_request: ChangeRequest) -> list[dict[str, str]]:
+def change_lines(change_request: ChangeRequest) -> list[dict[str, str]]:
+    """Each requested change as {field (its label), old, new}: for e-mails and pages."""
     labels = {"name": _("Name"), "acronym": _("Acronym"), "country": _("Country")}
     return [
         {"field": str(labels[f]), "old": str(change_request.previous.get(f, "")), "new": str(value)}
@@ -399,7 +400,7 @@ def change_request_submit(
         discriminator="requested",
         context={
             **_organization_context(locked),
-            "changes": _change_lines(change_request),
+            "changes": change_lines(change_request),
             "comment": comment,
             "requested_by": display_name(actor),
             "link": change_requests_link(),
@@ -429,7 +430,7 @@ def _tell_representatives(
         discriminator=change_request.state,
         context={
             **_organization_context(organization),
-            "changes": _change_lines(change_request),
+            "changes": change_lines(change_request),
             "reason": change_request.reason,
         },
     )

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from accounts.tokens import token_create
+from registry.services import representative_add_first
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -27,7 +28,7 @@ from tests.factories import (
     reviewer_user,
     secretariat_user,
 )
-from workflows import services
+from workflows import membership, services
 from workflows.models import ApplicationState, MembershipApplication
 
 S = ApplicationState
@@ -43,9 +44,20 @@ ROLES = (
     "committee",
     "partner_key",
     "revoked_key",
+    "rep_this",
+    "rep_other",
 )
 # Roles that are people signed in to the site (the others are anonymous to the pages).
-SIGNED_IN = ("applicant_a", "applicant_b", "secretariat", "assigned_reviewer", "other_reviewer", "committee")
+SIGNED_IN = (
+    "applicant_a",
+    "applicant_b",
+    "secretariat",
+    "assigned_reviewer",
+    "other_reviewer",
+    "committee",
+    "rep_this",
+    "rep_other",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,9 +80,21 @@ def _person(make, **kwargs):
 
 
 @dataclass
+class Member:
+    """The affiliate's life as a member union: a second representative (neither primary nor the
+    last, so that one may remove them), an invitation to rep_other's address, a change request."""
+
+    second_representative: object
+    invitation: object
+    invitation_token: str
+    change_request: object
+
+
+@dataclass
 class World:
     """Applicant A's application under review (reviewer assigned, documents), A's draft,
-    applicant B's own draft, an affiliate, a partner key and a revoked one, A's personal token."""
+    applicant B's own draft, an affiliate (rep_this represents it, rep_other another affiliate),
+    a partner key and a revoked one, A's personal token."""
 
     users: dict
     application: MembershipApplication  # A's, under review, the assigned reviewer's review pending
@@ -80,6 +104,7 @@ class World:
     partner_key: object
     revoked_key: object
     a_token: object
+    member: Member
     anonymous: AnonymousUser = field(default_factory=AnonymousUser)
 
     def user(self, role: str):
@@ -109,6 +134,8 @@ def build_world(regions) -> World:
         "assigned_reviewer": _person(reviewer_user),
         "other_reviewer": _person(reviewer_user),
         "committee": _person(committee_member),
+        "rep_this": _person(applicant_user),
+        "rep_other": _person(applicant_user),
     }
     for officer in (users["secretariat"], users["committee"]):
         TOTP.activate(officer, generate_totp_secret())
@@ -129,6 +156,7 @@ def build_world(regions) -> World:
     attach_required_documents(b_application)
 
     affiliate = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    member = build_member(affiliate, users, region)
     revoked_key = PartnerKeyFactory()
     revoked_key.revoked = True
     revoked_key.save()
@@ -142,7 +170,23 @@ def build_world(regions) -> World:
         partner_key=PartnerKeyFactory(),
         revoked_key=revoked_key,
         a_token=a_token,
+        member=member,
     )
+
+
+def build_member(affiliate, users, region) -> Member:
+    """rep_this represents the affiliate (its primary contact), rep_other another affiliate."""
+    representative_add_first(organization=affiliate, user=users["rep_this"])
+    second = representative_add_first(organization=affiliate, user=_person(applicant_user))
+    other = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    representative_add_first(organization=other, user=users["rep_other"])
+    invitation, token = membership.invitation_send(
+        organization=affiliate, actor=users["rep_this"], email=users["rep_other"].email
+    )
+    change_request = membership.change_request_submit(
+        organization=affiliate, actor=users["rep_this"], changes={"acronym": "WALK"}
+    )
+    return Member(second, invitation, token, change_request)
 
 
 @pytest.fixture
