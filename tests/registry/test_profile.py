@@ -5,6 +5,7 @@ import datetime
 import pytest
 from allauth.account.models import EmailAddress
 
+from notifications.delivery import message_build
 from notifications.models import Notification
 from registry.models import ChangeRequest, ChangeRequestState, EndReason, MembershipState, YearlyReturn
 from registry.selectors import federation_year, in_good_standing, today
@@ -166,6 +167,10 @@ def test_a_name_change_approved_by_the_secretariat_changes_the_registry(union, s
     assert (request.state, request.decided_by) == (ChangeRequestState.APPROVED, secretariat)
     (told,) = Notification.objects.filter(event="change_approved")
     assert told.recipient == first
+    for mail in (asked, told):
+        message = message_build(mail)
+        assert organization.name in message.subject or old_name in message.subject
+        assert "Kenya Students' Union" in message.body
 
 
 def test_a_declined_change_needs_a_reason_and_tells_the_union(union, secretariat):
@@ -189,6 +194,7 @@ def test_a_declined_change_needs_a_reason_and_tells_the_union(union, secretariat
     assert organization.acronym != "KSU"
     (told,) = Notification.objects.filter(event="change_declined")
     assert (told.recipient, told.context["reason"]) == (first, "Send your new statutes.")
+    assert "Send your new statutes." in message_build(told).body
     refused(
         ErrorCode.CONFLICT, member_services.change_request_approve, change_request=request, actor=secretariat
     )

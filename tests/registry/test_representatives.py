@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 
+from notifications.delivery import message_build
 from notifications.models import Notification
 from registry.models import (
     EndReason,
@@ -118,6 +119,10 @@ def test_an_invitation_is_e_mailed_with_a_link_whose_token_is_stored_hashed(
     assert mail.context["link"].endswith(f"/invitations/{token}/")
     assert mail.context["organization_name"] == organization.name
     assert len(callbacks) == 1  # delivery enqueued after the commit
+    message = message_build(mail)
+    assert message.subject == f"Represent {organization.name} in the federation"
+    assert mail.context["link"] in message.body
+    assert mail.context["link"] in message.alternatives[0].content
 
 
 def test_an_invited_person_with_the_address_confirmed_becomes_a_representative(union):
