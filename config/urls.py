@@ -13,10 +13,12 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("directory/", registry_views.directory, name="directory"),
     path("directory/<slug:slug>/", registry_views.affiliate_detail, name="affiliate-detail"),
+    path("privacy/", registry_views.privacy, name="privacy"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/tokens/", include("accounts.tokens")),  # personal API tokens
+    path("account/profile/", include("accounts.profile")),  # the person's name
     path("", include("portal.urls")),
 ]
 

@@ -176,7 +176,7 @@ def _round_data(vote_round: VoteRound) -> dict[str, Any]:
         "opened_at": _timestamp(vote_round.opened_at),
         "deadline": _timestamp(vote_round.deadline),
         "closed_at": _timestamp(vote_round.closed_at),
-        "rules": _canonical(vote_round.rules),
+        "rules": _canonical(vote_round.vote_rules),
         "outcome": vote_round.outcome,
         "is_void": vote_round.is_void,
         "yes": vote_round.yes_count,

@@ -328,6 +328,11 @@ class CommitteeFilterForm(forms.Form):
     waiting = forms.IntegerField(
         label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650
     )
+    mine = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("Every application")), ("1", _("Assigned to me for review"))],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,5 +70,16 @@ STATE_WORDS: dict[str, StateWords] = {
 }
 
 
+# The committee's actions, named as on their buttons.
+ACTION_LABELS: dict[str, object] = {
+    "start_review": _("Start the review"),
+    "complete_review": _("Mark the review as complete"),
+    "open_vote": _("Open the vote"),
+    "close_vote": _("Close the vote"),
+    "request_info": _("Ask the applicant for more information"),
+    "reject": _("Reject as not eligible"),
+}
+
+
 def state_words(state: str) -> StateWords:
     return STATE_WORDS[state]

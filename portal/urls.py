@@ -2,30 +2,29 @@
 
 from django.urls import path
 
-from . import views
-from .views import member
+from portal.views import applicant, committee, member
 
 urlpatterns = [
-    path("applications/", views.my_applications, name="my-applications"),
-    path("applications/new/", views.application_new, name="application-new"),
-    path("applications/<int:pk>/", views.application_status, name="application-status"),
-    path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
-    path("applications/<int:pk>/documents/", views.application_documents, name="application-documents"),
+    path("applications/", applicant.my_applications, name="my-applications"),
+    path("applications/new/", applicant.application_new, name="application-new"),
+    path("applications/<int:pk>/", applicant.application_status, name="application-status"),
+    path("applications/<int:pk>/edit/", applicant.application_edit, name="application-edit"),
+    path("applications/<int:pk>/documents/", applicant.application_documents, name="application-documents"),
     path(
         "applications/<int:pk>/documents/<int:doc_id>/",
-        views.document_download,
+        applicant.document_download,
         name="application-document",
     ),
     path(
         "applications/<int:pk>/documents/<int:doc_id>/remove/",
-        views.document_remove,
+        applicant.document_remove,
         name="application-document-remove",
     ),
-    path("applications/<int:pk>/review/", views.application_review, name="application-review"),
-    path("applications/<int:pk>/submit/", views.application_submit, name="application-submit"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
-    path("committee/", views.committee_queue, name="committee-queue"),
-    path("committee/applications/<int:pk>/", views.committee_application, name="committee-application"),
+    path("applications/<int:pk>/review/", applicant.application_review, name="application-review"),
+    path("applications/<int:pk>/submit/", applicant.application_submit, name="application-submit"),
+    path("applications/<int:pk>/withdraw/", applicant.application_withdraw, name="application-withdraw"),
+    path("committee/", committee.committee_queue, name="committee-queue"),
+    path("committee/applications/<int:pk>/", committee.committee_application, name="committee-application"),
     # The member area: unions and their representatives; the secretariat's change requests.
     path("member/", member.member_home, name="member-home"),
     path("member/<slug:slug>/", member.member_union, name="member-union"),

@@ -74,12 +74,32 @@ def directory(request):
     )
 
 
+# At most this many other affiliates of the same country on an affiliate's page.
+SAME_COUNTRY_SHOWN = 12
+
+
 @require_safe
 def affiliate_detail(request, slug: str):
+    """One affiliate: its facts, links into the directory, and other affiliates of its country."""
     organization = get_object_or_404(affiliate_list().select_related("region__parent"), slug=slug)
-    return render(request, "registry/affiliate_detail.html", {"organization": organization})
+    same_country = list(
+        affiliate_list(country=organization.country.code)
+        .exclude(pk=organization.pk)
+        .order_by("name")[:SAME_COUNTRY_SHOWN]
+    )
+    return render(
+        request,
+        "registry/affiliate_detail.html",
+        {"organization": organization, "same_country": same_country},
+    )
 
 
 @require_safe
 def home(request):
     return render(request, "home.html", {"affiliate_count": affiliate_list().count()})
+
+
+@require_safe
+def privacy(request):
+    """What the registry keeps about people and unions, and who sees it."""
+    return render(request, "registry/privacy.html")

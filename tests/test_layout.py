@@ -9,8 +9,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = (
     "config",
@@ -72,11 +70,6 @@ def test_no_function_is_longer_than_80_lines():
     assert not offenders, f"functions longer than {MAX_LINES} lines:\n" + "\n".join(offenders)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="portal views are being split: portal/views/__init__.py application_new (31 lines), "
-    "application_edit (44), application_documents (43), committee_queue (31), committee_application (69)",
-)
 def test_no_portal_function_is_longer_than_30_lines():
     offenders = longer_than(MAX_PORTAL_LINES, "portal")
 

@@ -575,7 +575,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
         "application",
         "number",
         "category",
-        "rules",
+        "vote_rules",
         "opened_by",
         "opened_at",
         "deadline",

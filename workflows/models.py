@@ -382,7 +382,7 @@ class VoteRound(models.Model):
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     deadline = models.DateTimeField(_("deadline"))
     # The rules in force when the round opened: {"quorum": "1/2", "majority": "simple", "base": "yes_no"}.
-    rules = models.JSONField(_("rules"))
+    vote_rules = models.JSONField(_("vote rules"))  # rules.VoteRules.to_json(), as at opening
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

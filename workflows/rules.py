@@ -130,9 +130,7 @@ def may_view(application: "MembershipApplication", user) -> bool:
 
     if is_applicant(application, user) or roles.is_secretariat(user):
         return True
-    return application.state != ApplicationState.DRAFT and (
-        roles.is_reviewer(user) or roles.is_committee_member(user)
-    )
+    return application.state != ApplicationState.DRAFT and roles.has_committee_role(user)
 
 
 def sees_as_applicant(application: "MembershipApplication", user) -> bool:
@@ -360,6 +358,25 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
 def refusal(action: str, application: "MembershipApplication", user) -> Refusal | None:
     """Why ``user`` may not take ``action`` on ``application`` now, or None when they may."""
     return ACTIONS[action](application, user, action)
+
+
+# Guards that the action's own form answers (a message to write): never an obstacle to offering it.
+INPUT_GUARDS = frozenset({"comment_given"})
+
+
+def obstacles(application: "MembershipApplication", action: str) -> list[str]:
+    """What stands in the way of a transition that the person may otherwise take: the messages of
+    its failing guards (a review not in yet, a missing document). Empty when it can succeed."""
+    method = getattr(application, action, None)
+    meta = getattr(method, "_django_fsm", None)
+    transition = meta.get_transition(application.state) if meta is not None else None
+    if transition is None:
+        return []
+    return [
+        str(guard.error_message)
+        for guard in transition.conditions
+        if guard.__name__ not in INPUT_GUARDS and not guard(application)
+    ]
 
 
 def allowed_actions(application: "MembershipApplication", user) -> set[str]:

@@ -24,6 +24,8 @@ from .models import (
     ApplicationState,
     Ballot,
     MembershipApplication,
+    Review,
+    ReviewerAssignment,
     Voter,
     VoteRound,
 )
@@ -144,9 +146,37 @@ def application_visible_to(user) -> QuerySet[MembershipApplication]:
     if roles.is_secretariat(user):
         return applications
     visible = Q(applicant_id=user.pk)
-    if roles.is_reviewer(user) or roles.is_committee_member(user):
+    if roles.has_committee_role(user):
         visible |= ~Q(state=ApplicationState.DRAFT)
     return applications.filter(visible)
+
+
+def _count_of(queryset, *, per: str = "application") -> Coalesce:
+    """A correlated COUNT of ``queryset`` (filtered on ``OuterRef("pk")`` through ``per``), 0 for none."""
+    counted = queryset.order_by().values(per).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def _progress_annotations() -> dict:
+    """What the queue shows of each application's progress, as correlated subqueries (no row
+    multiplication): reviewers assigned and reviews in; the open round's ballots, electorate
+    (recusals aside) and deadline."""
+    open_round = VoteRound.objects.filter(application=OuterRef("pk"), closed_at__isnull=True)
+    return {
+        "reviewers_assigned": _count_of(ReviewerAssignment.objects.filter(application=OuterRef("pk"))),
+        "reviews_in": _count_of(Review.objects.filter(application=OuterRef("pk"))),
+        "ballots_cast": _count_of(
+            Ballot.objects.filter(round__application=OuterRef("pk"), round__closed_at__isnull=True),
+            per="round__application",
+        ),
+        "voters_eligible": _count_of(
+            Voter.objects.filter(
+                round__application=OuterRef("pk"), round__closed_at__isnull=True, recused_at__isnull=True
+            ),
+            per="round__application",
+        ),
+        "vote_deadline": Subquery(open_round.values("deadline")[:1]),
+    }
 
 
 def committee_queue(
@@ -154,12 +184,15 @@ def committee_queue(
     state: str | None = None,
     region=None,
     waiting_days: int | None = None,
+    assigned_to=None,
     now: datetime.datetime | None = None,
 ) -> QuerySet[MembershipApplication]:
-    """Applications past the draft, oldest waiting first, annotated with ``in_state_since``.
+    """Applications past the draft, oldest waiting first (one query), annotated with
+    ``in_state_since`` and the progress of their review and vote (``_progress_annotations``).
 
     ``state`` empty means every open state; ``region`` includes its sub-regions;
-    ``waiting_days`` keeps those in their current state for at least that many days.
+    ``waiting_days`` keeps those in their current state for at least that many days;
+    ``assigned_to`` keeps those a reviewer is assigned to.
     """
     now = now or timezone.now()
     content_type = ContentType.objects.get_for_model(MembershipApplication)
@@ -171,8 +204,10 @@ def committee_queue(
     qs = (
         MembershipApplication.objects.exclude(state=ApplicationState.DRAFT)
         .select_related("region", "applicant")
-        .annotate(in_state_since=Coalesce(Subquery(last_change), "updated_at"))
+        .annotate(in_state_since=Coalesce(Subquery(last_change), "updated_at"), **_progress_annotations())
     )
+    if assigned_to is not None:
+        qs = qs.filter(assignments__reviewer=assigned_to)
     if state:
         qs = qs.filter(state=state)
     else:
@@ -184,6 +219,35 @@ def committee_queue(
     if waiting_days:
         qs = qs.filter(in_state_since__lte=now - datetime.timedelta(days=waiting_days))
     return qs.order_by("in_state_since", "pk")
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The secretariat's view of the whole workload."""
+
+    oldest_waiting: MembershipApplication | None
+    votes_closing_soon: list[VoteRound]
+    failed_notifications: int
+
+
+def secretariat_overview(
+    *, now: datetime.datetime | None = None, soon: datetime.timedelta | None = None
+) -> Overview:
+    """The application waiting longest in its state, the open votes closing within ``soon`` (2 days),
+    and how many e-mails failed for good (three queries)."""
+    from notifications.models import Notification, NotificationState
+
+    now = now or timezone.now()
+    soon = soon or datetime.timedelta(days=2)
+    return Overview(
+        oldest_waiting=committee_queue(now=now).first(),
+        votes_closing_soon=list(
+            VoteRound.objects.filter(closed_at__isnull=True, deadline__lte=now + soon)
+            .select_related("application")
+            .order_by("deadline")
+        ),
+        failed_notifications=Notification.objects.filter(state=NotificationState.FAILED).count(),
+    )
 
 
 def state_counts() -> dict[str, int]:

@@ -534,7 +534,7 @@ def vote_open(
         category=category,
         opened_by=actor,
         deadline=deadline,
-        rules=rules.VoteRules.from_settings().to_json(),
+        vote_rules=rules.VoteRules.from_settings().to_json(),
         eligible_count=len(members),
     )
     Voter.objects.bulk_create([Voter(round=vote_round, user=member) for member in members])
@@ -643,7 +643,7 @@ def _close_round(
 ) -> VoteRound:
     """Tally, record the outcome on the round, move the application, admit if passed; outbox."""
     tally = round_tally(vote_round)
-    outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.rules))
+    outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules))
     log = _transition(
         application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
     )

@@ -1,5 +1,6 @@
 from django import template
 
+from registry.context_processors import contact_email
 from registry.models import MembershipCategory
 from registry.selectors import top_level_regions
 
@@ -19,3 +20,9 @@ def category_label(value: str) -> str:
 def top_level_region_names() -> str:
     """The names of the top-level regions, by name, as one comma-separated phrase ("" if none)."""
     return ", ".join(region.name for region in top_level_regions())
+
+
+@register.simple_tag
+def federation_contact_email() -> str:
+    """The secretariat's address, for pages rendered without context processors (500.html)."""
+    return contact_email()

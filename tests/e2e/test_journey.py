@@ -67,6 +67,7 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
 
     # --- sign-up and e-mail verification -----------------------------------------------------
     applicant.goto("/accounts/signup/")
+    applicant.get_by_label("Your name").fill("Amani Otieno")
     applicant.fill("input[name=email]", APPLICANT_EMAIL)
     applicant.fill("input[name=password1]", PASSWORD)
     applicant.fill("input[name=password2]", PASSWORD)
@@ -120,7 +121,7 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
     expect(sec).to_have_url(re.compile(r"/committee/$"))
     screenshot(sec, "06-committee-queue")
     axe_failures["committee queue"] = axe_violations(sec, "committee-queue")
-    sec.get_by_role("link", name=UNION).click()
+    sec.get_by_role("table").get_by_role("link", name=UNION).click()  # the queue (the overview names it too)
     sec.locator("summary", has_text="Ask the applicant for more information").click()
     sec.get_by_label("Message to the applicant").fill("Please add the number of member universities.")
     sec.get_by_role("button", name="Send the request").click()

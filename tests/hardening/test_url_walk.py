@@ -50,6 +50,7 @@ TO_QUEUE = "→/committee/"
 TO_HOME = "→/"
 TO_ADMIN = "→/admin/"
 TO_TOKENS = "→/account/tokens/"
+TO_PROFILE = "→/account/profile/"
 TO_REAUTHENTICATE = "→/accounts/reauthenticate/"
 TO_REAUTH_CODE = "→/accounts/reauthenticate/code/"
 TO_PASSWORD_CHANGE = "→/accounts/password/change/"
@@ -119,6 +120,10 @@ TABLE = {
         POST: same(405),
     },
     "directory/<slug:slug>/": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "privacy/": {
         GET: same(200),
         POST: same(405),
     },
@@ -594,6 +599,13 @@ TABLE = {
     "account/tokens/<str:prefix>/revoke/": {
         GET: same(405),
         POST: row(LOGIN, TO_TOKENS, 404, 404, 404, 404, 404, LOGIN, LOGIN),
+    },
+    # --- one's own name (the walk's POST carries a name: it is saved, then the page again) -------------
+    "account/profile/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: row(
+            LOGIN, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, TO_PROFILE, LOGIN, LOGIN
+        ),
     },
     # --- the applicant portal: 404 to everyone but the applicant on every application URL (the
     # secretariat and, past the draft, reviewers and committee are sent to the committee's page) --

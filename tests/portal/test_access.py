@@ -160,13 +160,14 @@ def test_an_application_that_does_not_exist_is_404_like_someone_elses(cast, clie
     assert client_as(cast.secretariat).get(url).status_code == 404
 
 
-# What each role is offered on the committee page, by state: the actions the services would accept.
-SUBMITTED_ACTIONS = {"request_info", "reject", "assign_reviewers", "start_review"}
+# What each role is offered on the committee page, by state: the actions the services would accept,
+# now. "Start the review" waits for its reviewers, "complete" for the reviews (the page says why).
+SUBMITTED_ACTIONS = {"request_info", "reject", "assign_reviewers"}
 OFFERED = [
     (S.SUBMITTED, "secretariat", SUBMITTED_ACTIONS),
     (S.SUBMITTED, "assigned_reviewer", set()),
     (S.SUBMITTED, "committee", set()),
-    ("under_review_pending", "secretariat", {"request_info", "assign_reviewers", "complete_review"}),
+    ("under_review_pending", "secretariat", {"request_info", "assign_reviewers"}),
     ("under_review_pending", "assigned_reviewer", {"review"}),
     ("under_review_pending", "other_reviewer", set()),
     ("under_review_pending", "committee", set()),

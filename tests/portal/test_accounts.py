@@ -36,13 +36,20 @@ def _logged_in(client) -> bool:
 # --- sign-up, verification, log-in ----------------------------------------------------------------
 
 
-def test_sign_up_asks_only_e_mail_and_password_and_sends_a_verification_link(client):
+def test_sign_up_asks_a_name_e_mail_and_password_and_sends_a_verification_link(client):
     form = client.get("/accounts/signup/").content.decode()
     assert 'name="username"' not in form
+    assert 'name="name"' in form
     assert 'name="email"' in form
 
     response = client.post(
-        "/accounts/signup/", {"email": "Amani@Kusu.example.org", "password1": PASSWORD, "password2": PASSWORD}
+        "/accounts/signup/",
+        {
+            "name": "Amani Otieno",
+            "email": "Amani@Kusu.example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
 
     assert response.status_code == 302
@@ -56,7 +63,8 @@ def test_sign_up_asks_only_e_mail_and_password_and_sends_a_verification_link(cli
 
 def test_following_the_verification_link_logs_in_and_leads_to_my_applications(client):
     client.post(
-        "/accounts/signup/", {"email": "new@kusu.example.org", "password1": PASSWORD, "password2": PASSWORD}
+        "/accounts/signup/",
+        {"name": "Amani", "email": "new@kusu.example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     path = re.search(r"(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body).group(1)
 

@@ -68,6 +68,73 @@ def test_the_queue_marks_what_waits_for_me(cast, application_in, client_as):
     assert "Your review" in response.content.decode()
 
 
+def test_the_queue_shows_the_progress_of_reviews_and_votes(cast, application_in, client_as):
+    in_review = application_in(S.SUBMITTED, name="Reviewing Union")
+    services.application_start_review(application=in_review, actor=cast.secretariat, reviewers=cast.reviewers)
+    services.review_submit(
+        application=reload(in_review), reviewer=cast.reviewers[0], recommendation="admit", comment="Yes."
+    )
+    voting = application_in(S.EXECUTIVE_VOTE, name="Voting Union", country="UG")
+    electorate = list(VoteRound.objects.get(application=voting).voters.filter(recused_at__isnull=True))
+    services.vote_cast(application=reload(voting), member=electorate[0].user, choice="yes")
+
+    response = client_as(cast.secretariat).get("/committee/")
+
+    rows = {a.name: a for a, _ in response.context["rows"]}
+    assert (rows["Reviewing Union"].reviews_in, rows["Reviewing Union"].reviewers_assigned) == (1, 2)
+    assert (rows["Voting Union"].ballots_cast, rows["Voting Union"].voters_eligible) == (1, len(electorate))
+    page = response.content.decode()
+    assert "Reviews: 1 of 2 in" in page
+    assert f"Votes: 1 of {len(electorate)}" in page
+    assert "closes in" in page
+    assert "since first sent" in page
+
+
+def test_the_queue_costs_the_same_few_queries_however_many_applications(
+    cast, application_in, client_as, django_assert_max_num_queries
+):
+    client = client_as(cast.secretariat)
+    application_in(S.EXECUTIVE_VOTE, name="One")
+    with django_assert_max_num_queries(20) as few:
+        client.get("/committee/")
+    for n in range(4):
+        application_in(S.UNDER_REVIEW, name=f"Union {n}", country="UG")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/committee/")
+
+
+def test_reviewers_see_the_applications_assigned_to_them_first(cast, application_in, client_as):
+    mine = application_in(S.SUBMITTED, name="Mine")
+    application_in(S.SUBMITTED, name="Not mine", country="UG")
+    services.reviewers_assign(application=mine, actor=cast.secretariat, reviewers=[cast.other_reviewer])
+    client = client_as(cast.other_reviewer)
+
+    assert [a.name for a, _ in client.get("/committee/").context["rows"]] == ["Mine"]
+    everything = client.get("/committee/", {"mine": ""})
+    assert sorted(a.name for a, _ in everything.context["rows"]) == ["Mine", "Not mine"]
+    secretariat_default = client_as(cast.secretariat).get("/committee/")
+    assert len(secretariat_default.context["rows"]) == 2
+
+
+def test_the_secretariat_sees_an_overview_others_do_not(cast, application_in, client_as):
+    from notifications.models import Notification, NotificationState
+
+    voting = application_in(S.EXECUTIVE_VOTE, name="Closing Soon Union")
+    VoteRound.objects.filter(application=voting).update(
+        deadline=timezone.now() + datetime.timedelta(hours=20)
+    )
+    Notification.objects.filter(pk=Notification.objects.order_by("pk").first().pk).update(
+        state=NotificationState.FAILED
+    )
+
+    overview = client_as(cast.secretariat).get("/committee/").context["overview"]
+
+    assert overview.oldest_waiting == voting
+    assert [r.application_id for r in overview.votes_closing_soon] == [voting.pk]
+    assert overview.failed_notifications == 1
+    assert client_as(cast.committee[0]).get("/committee/").context["overview"] is None
+
+
 def test_an_invalid_queue_filter_answers_400_with_the_error(cast, client_as):
     response = client_as(cast.secretariat).get("/committee/", {"waiting": "-3", "region": "atlantis"})
     assert response.status_code == 400
@@ -337,3 +404,28 @@ def test_the_committee_page_shows_data_documents_and_history(cast, application_i
         "The Executive Committee&#x27;s vote opened.",
     ):
         assert text in html, text
+
+
+def test_an_action_is_offered_only_when_it_can_succeed_else_the_page_says_what_is_missing(
+    cast, application_in, client_as
+):
+    application = application_in(S.SUBMITTED)
+    services.application_start_review(
+        application=application, actor=cast.secretariat, reviewers=cast.reviewers
+    )
+    client = client_as(cast.secretariat)
+
+    waiting = client.get(f"/committee/applications/{application.pk}/")
+    assert "complete_review" not in waiting.context["forms"]
+    assert ("Mark the review as complete", ["Not every assigned reviewer has submitted a review."]) in [
+        (str(label), reasons) for label, reasons in waiting.context["not_yet"]
+    ]
+    assert "Not possible yet: Mark the review as complete" in waiting.content.decode()
+
+    for reviewer in cast.reviewers:
+        services.review_submit(
+            application=reload(application), reviewer=reviewer, recommendation="admit", comment="Fine."
+        )
+    ready = client.get(f"/committee/applications/{application.pk}/")
+    assert "complete_review" in ready.context["forms"]
+    assert ready.context["not_yet"] == []

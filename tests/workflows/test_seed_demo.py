@@ -2,11 +2,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.roles import ROLE_GROUPS
 from registry.demo import DEMO_USERS
 from registry.models import Membership, Organization
 from registry.selectors import affiliate_list
+from workflows import selectors
 from workflows.models import MembershipApplication, VoteRound
 
 
@@ -67,7 +69,32 @@ def test_seed_demo_puts_applications_in_several_states(settings):
     call_command("seed_demo")
 
     states = sorted(MembershipApplication.objects.values_list("state", flat=True))
-    assert states == ["draft", "executive_vote", "submitted", "under_review"]
+    assert states == [
+        "draft",
+        "executive_vote",
+        "info_requested",
+        "rejected",
+        "submitted",
+        "under_review",
+        "withdrawn",
+    ]
     draft = MembershipApplication.objects.get(state="draft")
     assert draft.applicant.username == "applicant@demo.example"
-    assert VoteRound.objects.get().voters.count() == 5
+    vote_round = VoteRound.objects.get()
+    assert vote_round.voters.count() == 5
+    assert vote_round.voters.filter(recused_at__isnull=False).count() == 1  # a recusal, with its reason
+    assert vote_round.ballots.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_applications_have_different_ages(settings):
+    """So that "waiting more than N days" in the queue and the digest can be tried on the demo."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    queue = {a.state: a.in_state_since for a in selectors.committee_queue()}
+    now = timezone.now()
+    assert (now - queue["submitted"]).days >= 2
+    assert (now - queue["under_review"]).days >= 20
+    assert (now - queue["executive_vote"]).days >= 30
+    assert selectors.committee_queue(waiting_days=14).count() == 2

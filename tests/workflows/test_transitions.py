@@ -373,7 +373,7 @@ def test_open_vote_while_a_round_is_open_is_a_conflict(people):
         number=1,
         opened_by=people.secretariat,
         deadline=timezone.now() + timezone.timedelta(days=1),
-        rules={"quorum": "1/2", "majority": "simple", "base": "yes_no"},
+        vote_rules={"quorum": "1/2", "majority": "simple", "base": "yes_no"},
     )
     before = snapshot(application)
 
