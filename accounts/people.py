@@ -59,3 +59,12 @@ def person_rename(*, user, name: str) -> None:
     """
     user.first_name, user.last_name = split_name(name)
     user.save(update_fields=["first_name", "last_name"])
+
+
+def has_verified_email(user, email: str) -> bool:
+    """Whether ``user`` has confirmed ``email`` (any of their addresses, case ignored)."""
+    from allauth.account.models import EmailAddress
+
+    if not getattr(user, "is_authenticated", False) or not email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=email.strip(), verified=True).exists()

@@ -16,8 +16,17 @@ ROLE_GROUPS = (SECRETARIAT, REVIEWERS, EXECUTIVE_COMMITTEE)
 # permission), or → {model name: actions}. The workflow's records change only through its
 # services, so the admin shows them; "change" on an application lets it run the transitions.
 # (Only app labels here: accounts import none of the apps above them.)
+ALL = ("add", "change", "delete", "view")
 SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
-    "registry": ("region", "countryregion", "organization", "membership", "archiveddecision"),
+    "registry": {
+        **dict.fromkeys(("region", "countryregion", "organization", "membership", "archiveddecision"), ALL),
+        # Written by the system (state changes) or by the unions' representatives: the admin shows them.
+        "membershipsuspension": ("view",),
+        "yearlyreturn": ("view",),
+        "representative": ("view",),
+        "representativeinvitation": ("view",),
+        "changerequest": ("view",),
+    },
     "workflows": {
         "membershipapplication": ("view", "change"),
         "contactperson": ("view",),

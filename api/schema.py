@@ -47,6 +47,7 @@ AFFILIATE_EXAMPLE = {
     "website": "https://knus.example.org",
     "category": "full",
     "admitted_on": "2019-06-14",
+    "in_good_standing": True,
     "updated_at": "2025-03-02T09:30:00Z",
 }
 PARTNER_AFFILIATE_EXAMPLE = {**AFFILIATE_EXAMPLE, "email": "secretariat@knus.example.org"}
@@ -57,9 +58,9 @@ PAGE_EXAMPLE = {
 }
 CSV_EXAMPLE = (
     "slug,name,acronym,country_code,country_name,region_code,region_name,city,website,category,"
-    "admitted_on,updated_at\r\n"
+    "admitted_on,in_good_standing,updated_at\r\n"
     "kenya-national-union-of-students,Kenya National Union of Students,KNUS,KE,Kenya,africa-east,"
-    "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,2025-03-02T09:30:00Z\r\n"
+    "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,true,2025-03-02T09:30:00Z\r\n"
 )
 REGIONS_EXAMPLE = [
     {"code": "africa", "name": "Africa", "parent": None, "affiliate_count": 42},

@@ -45,6 +45,7 @@ def affiliate_item(row: dict, *, with_email: bool) -> dict:
         "website": row["website"],
         "category": row["category"],
         "admitted_on": row["admitted_on"].isoformat(),
+        "in_good_standing": bool(row["in_good_standing"]),
         "updated_at": iso_datetime(row["updated_at"]),
     }
     if with_email:
@@ -64,6 +65,7 @@ CSV_COLUMNS = [
     "website",
     "category",
     "admitted_on",
+    "in_good_standing",
     "updated_at",
 ]
 CSV_EMAIL_COLUMN = "email"
@@ -83,6 +85,7 @@ def csv_values(item: dict) -> list[str]:
         item["website"],
         item["category"],
         item["admitted_on"],
+        "true" if item["in_good_standing"] else "false",
         item["updated_at"],
     ]
     if "email" in item:
@@ -127,6 +130,12 @@ class AffiliateSerializer(serializers.Serializer):
     website = serializers.CharField(allow_blank=True, help_text=_("A URL, or an empty string if none."))
     category = serializers.ChoiceField(choices=MembershipCategory.choices)
     admitted_on = serializers.DateField(help_text=_("Date the membership began."))
+    in_good_standing = serializers.BooleanField(
+        help_text=_(
+            "Whether the membership is in good standing today (UTC): active, and this federation "
+            "year's return filed or not yet due. Computed, never typed."
+        )
+    )
     updated_at = serializers.DateTimeField(help_text=_("Last change to the organization's record (UTC)."))
     email = serializers.CharField(
         required=False,

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from django.db import connections, transaction
 from django.utils.text import slugify
 
-from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Region, Standing
+from registry.models import (
+    CountryRegion,
+    EndReason,
+    Membership,
+    MembershipCategory,
+    MembershipState,
+    Organization,
+    Region,
+)
 
 # Change when the generated rows change: cached databases with another version are rebuilt.
 DATA_VERSION = 1
@@ -189,26 +197,32 @@ def organization_rows(size: int, *, space: RegionSpace) -> Iterator[dict]:
 
 
 def membership_rows(size: int) -> Iterator[dict]:
-    """Memberships of organizations 1..size: 75% active, 8% withdrawn, 5% suspended, 12% none."""
+    """Memberships of organizations 1..size: 75% active, 8% ended (withdrawn), 5% suspended, 12% none."""
     rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}-memberships")
     pk = 0
     for organization_id in range(1, size + 1):
         draw = rng.random()
         if draw >= 0.88:
             continue
-        standing = (
-            Standing.ACTIVE if draw < 0.75 else Standing.WITHDRAWN if draw < 0.83 else Standing.SUSPENDED
+        state = (
+            MembershipState.ACTIVE
+            if draw < 0.75
+            else MembershipState.ENDED
+            if draw < 0.83
+            else MembershipState.SUSPENDED
         )
         admitted = datetime.date(1990, 1, 1) + datetime.timedelta(days=rng.randrange(35 * 365))
         created = datetime.datetime.combine(admitted, datetime.time(12), tzinfo=datetime.UTC)
         pk += 1
+        ended = state == MembershipState.ENDED
         yield {
             "id": pk,
             "organization_id": organization_id,
             "category": rng.choice(CATEGORIES),
-            "standing": standing,
+            "state": state,
             "admitted_on": admitted,
-            "ended_on": admitted + datetime.timedelta(days=400) if standing == Standing.WITHDRAWN else None,
+            "ended_on": admitted + datetime.timedelta(days=400) if ended else None,
+            "end_reason": EndReason.WITHDRAWN if ended else "",
             "created_at": created,
             "updated_at": created,
         }
@@ -255,8 +269,8 @@ def seed(alias: str, size: int) -> Counts:
     with connections[alias].cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute(
-            "SELECT COUNT(*) FROM registry_membership WHERE standing = %s",
-            [Standing.ACTIVE.value],
+            "SELECT COUNT(*) FROM registry_membership WHERE state = %s",
+            [MembershipState.ACTIVE.value],
         )
         (affiliates,) = cursor.fetchone()
     return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)
@@ -266,8 +280,8 @@ def counts(alias: str) -> Counts:
     with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT COUNT(*) FROM registry_organization), (SELECT COUNT(*) FROM registry_membership), "
-            "(SELECT COUNT(*) FROM registry_membership WHERE standing = %s)",
-            [Standing.ACTIVE.value],
+            "(SELECT COUNT(*) FROM registry_membership WHERE state = %s)",
+            [MembershipState.ACTIVE.value],
         )
         organizations, memberships, affiliates = cursor.fetchone()
     return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)

@@ -19,8 +19,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import replace_query_param
 
 from api.pagination import Cursor, encode_cursor, ordered
-from registry.models import Organization, Region, Standing
-from registry.selectors import affiliate_rows
+from registry.models import MembershipState, Organization, Region
+from registry.selectors import affiliate_rows, organization_good_standing, today
 
 from .routing import current_alias
 
@@ -62,11 +62,12 @@ def raw_affiliates(request):
         c["region__code"],
         c["region__name"],
     )
-    city, website, category, admitted_on, updated_at = (
+    city, website, category, admitted_on, good, updated_at = (
         c["city"],
         c["website"],
         c["category"],
         c["admitted_on"],
+        c["in_good_standing"],
         c["updated_at"],
     )
     results = [
@@ -80,6 +81,7 @@ def raw_affiliates(request):
             "website": row[website],
             "category": row[category],
             "admitted_on": row[admitted_on],
+            "in_good_standing": bool(row[good]),
             "updated_at": row[updated_at],
         }
         for row in rows[:page_size]
@@ -107,6 +109,7 @@ class NaiveAffiliateSerializer(serializers.ModelSerializer):
     region = NaiveRegionSerializer(read_only=True)
     category = serializers.CharField(read_only=True)
     admitted_on = serializers.DateField(read_only=True)
+    in_good_standing = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Organization
@@ -120,6 +123,7 @@ class NaiveAffiliateSerializer(serializers.ModelSerializer):
             "website",
             "category",
             "admitted_on",
+            "in_good_standing",
             "updated_at",
         ]
 
@@ -137,12 +141,18 @@ class NaiveAffiliateList(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = NaiveAffiliateSerializer
     pagination_class = NaivePagination
-    queryset = (
-        Organization.objects.filter(memberships__standing=Standing.ACTIVE)
-        .annotate(category=F("memberships__category"), admitted_on=F("memberships__admitted_on"))
-        .select_related("region")
-        .order_by("name", "id")
-    )
+
+    def get_queryset(self):
+        return (
+            Organization.objects.filter(memberships__state=MembershipState.ACTIVE)
+            .annotate(
+                category=F("memberships__category"),
+                admitted_on=F("memberships__admitted_on"),
+                in_good_standing=organization_good_standing(today()),
+            )
+            .select_related("region")
+            .order_by("name", "id")
+        )
 
 
 # --- the floor ------------------------------------------------------------------------------------------

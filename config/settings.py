@@ -5,6 +5,7 @@ project runs on the embedded defaults: SQLite under ``var/``, Celery tasks run
 in-process after commit, e-mail written to files under ``var/mail/``.
 """
 
+import datetime
 import re
 import secrets
 from datetime import timedelta
@@ -395,6 +396,23 @@ CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
     "task": "workflows.tasks.close_due_vote_rounds",
     "schedule": 60.0,
 }
+
+# --- Membership after admission ------------------------------------------------------------------
+# The federation year starts on this day ("MM-DD"; not 29 February); a year is named by the
+# calendar year it starts in. Each year's return is due within RETURN_DUE_DAYS days of the
+# year's start (of the admission, for a union admitted during the year).
+MEMBERSHIP_YEAR_START = env.str("MEMBERSHIP_YEAR_START", default="01-01")
+try:
+    datetime.datetime.strptime(f"2001-{MEMBERSHIP_YEAR_START}", "%Y-%m-%d")
+except ValueError:
+    raise ImproperlyConfigured(
+        f'MEMBERSHIP_YEAR_START must be a day of the year as "MM-DD" (not 02-29); got {MEMBERSHIP_YEAR_START!r}.'
+    ) from None
+RETURN_DUE_DAYS = env.int("RETURN_DUE_DAYS", default=90)
+if not 1 <= RETURN_DUE_DAYS <= 365:
+    raise ImproperlyConfigured(f"RETURN_DUE_DAYS must be between 1 and 365; got {RETURN_DUE_DAYS}.")
+# An invitation to represent a union can be accepted for this many days.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
 
 # --- Notifications ------------------------------------------------------------------------------
 # Transitions write outbox rows (notifications.Notification); a Celery task on the "notifications"

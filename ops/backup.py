@@ -2,7 +2,8 @@
 
 ``export_registry()`` writes, in a fixed order so that the same data gives the same
 bytes: the regions (with their parent's code), the country → region mapping, the
-organizations (by slug), their memberships, and the decisions: every application in
+organizations (by slug), their memberships (with their dated suspensions and yearly
+returns, from which good standing is computed), and the decisions: every application in
 a final state (admitted, rejected, withdrawn) with its dates and each vote round's
 rules, tally and outcome, followed by the decisions restored earlier
 (``registry.ArchivedDecision``), merged in one order.
@@ -10,11 +11,13 @@ rules, tally and outcome, followed by the decisions restored earlier
 ``import_registry()`` loads such a document into a database whose registry is empty
 (or, with ``replace``, after deleting the registry), in one transaction, keeping every
 timestamp; decisions become ``ArchivedDecision`` rows. Export → import into a fresh
-database → export gives the same bytes. A document that is not valid raises
+database → export gives the same bytes. A document of format version 1 (before memberships
+had a state and an end reason) is read too, and upgraded (``_upgrade_v1``). A document that is not valid raises
 ``BackupError`` with every problem found, and nothing is written.
 
 What a backup does not hold: user accounts, applications still open, the applicants'
-contact persons, documents, reviews and named ballots, the outbox, and the change
+contact persons, documents, reviews and named ballots, the outbox, the unions' representatives,
+invitations and change requests (people's accounts), who filed a yearly return, and the change
 history of organizations and memberships (the import starts a new one).
 """
 
@@ -32,13 +35,18 @@ from registry.models import (
     ArchivedDecision,
     CountryRegion,
     Membership,
+    MembershipState,
+    MembershipSuspension,
     Organization,
     Region,
+    YearlyReturn,
 )
 from workflows.models import FINAL_STATES, MembershipApplication, VoteOutcome, VoteRound
 
 FORMAT = "federation-registry-backup"
-VERSION = 1
+VERSION = 2
+# Older versions this one reads, upgrading them first.
+READABLE_VERSIONS = (1, VERSION)
 
 ORGANIZATION_FIELDS = (
     "slug",
@@ -52,18 +60,25 @@ ORGANIZATION_FIELDS = (
     "founded_year",
     "students_represented",
     "kind",
+    "description",
+    "social_links",
     "created_at",
     "updated_at",
 )
 MEMBERSHIP_FIELDS = (
     "organization",
     "category",
-    "standing",
+    "state",
     "admitted_on",
     "ended_on",
+    "end_reason",
     "created_at",
     "updated_at",
+    "suspensions",
+    "returns",
 )
+SUSPENSION_FIELDS = ("starts_on", "ends_on", "reason")
+RETURN_FIELDS = ("year", "filed_at", "data")
 DECISION_FIELDS = (
     "name",
     "acronym",
@@ -243,6 +258,8 @@ def _export_organizations(region_codes: dict[int, str]) -> tuple[list[dict[str, 
                 "founded_year": org.founded_year,
                 "students_represented": org.students_represented,
                 "kind": org.kind,
+                "description": org.description,
+                "social_links": list(org.social_links),
                 "created_at": _timestamp(org.created_at),
                 "updated_at": _timestamp(org.updated_at),
             }
@@ -252,18 +269,28 @@ def _export_organizations(region_codes: dict[int, str]) -> tuple[list[dict[str, 
 
 
 def _export_memberships(org_slugs: dict[int, str]) -> list[dict[str, Any]]:
-    """Every membership, by organization, admission date and creation time."""
+    """Every membership, by organization, admission date and creation time, with its dated
+    suspensions (by start) and yearly returns (by year)."""
     memberships = [
         {
             "organization": org_slugs[m.organization_id],
             "category": m.category,
-            "standing": m.standing,
+            "state": m.state,
             "admitted_on": _date(m.admitted_on),
             "ended_on": _date(m.ended_on),
+            "end_reason": m.end_reason,
             "created_at": _timestamp(m.created_at),
             "updated_at": _timestamp(m.updated_at),
+            "suspensions": [
+                {"starts_on": _date(s.starts_on), "ends_on": _date(s.ends_on), "reason": s.reason}
+                for s in m.suspensions.all()
+            ],
+            "returns": [
+                {"year": r.year, "filed_at": _timestamp(r.filed_at), "data": _canonical(r.data)}
+                for r in sorted(m.yearly_returns.all(), key=lambda r: r.year)
+            ],
         }
-        for m in Membership.objects.order_by("pk")
+        for m in Membership.objects.order_by("pk").prefetch_related("suspensions", "yearly_returns")
     ]
     # Stable sort: equal keys keep the database's order, which an import preserves.
     memberships.sort(key=lambda m: (m["organization"], m["admitted_on"], m["created_at"]))
@@ -367,15 +394,42 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f'The file is not a Federation Registry backup (its "format" is not "{FORMAT}").')
     version = data.get("version")
-    if version != VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise BackupError(
-            f"The backup's format version is {version!r}; this version of the registry reads version {VERSION}."
+            f"The backup's format version is {version!r}; this version of the registry reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}."
         )
     problems = [
         f'"{section}" must be a list.' for section in SECTIONS if not isinstance(data.get(section), list)
     ]
     if problems:
         raise BackupError("The backup is incomplete.", problems)
+    return _upgrade_v1(data) if version == 1 else data
+
+
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: a membership's "standing" (active, suspended, withdrawn) becomes its "state"
+    (active, suspended, ended) with an "end_reason"; a withdrawn one without an end date ended when
+    it was last changed (as migration registry 0004 does). Version 1 had no dated suspensions nor
+    yearly returns; an organization had no description nor social links. Records that are not
+    objects are left for the checks to report."""
+    for item in data["organizations"]:
+        if isinstance(item, dict):
+            item.setdefault("description", "")
+            item.setdefault("social_links", [])
+    for item in data["memberships"]:
+        if not isinstance(item, dict) or "standing" not in item:
+            continue
+        standing = item.pop("standing")
+        item.setdefault("end_reason", "")
+        item.setdefault("suspensions", [])
+        item.setdefault("returns", [])
+        if standing == "withdrawn":
+            item["state"], item["end_reason"] = MembershipState.ENDED.value, "withdrawn"
+            if item.get("ended_on") is None and isinstance(item.get("updated_at"), str):
+                item["ended_on"] = max(item.get("admitted_on") or "", item["updated_at"][:10])
+        else:
+            item["state"] = standing
     return data
 
 
@@ -579,7 +633,16 @@ def _organization(item: dict[str, Any]) -> Organization:
         founded_year=_optional_int(item, "founded_year"),
         students_represented=_optional_int(item, "students_represented"),
         kind=_text(item, "kind"),
+        description=_text(item, "description"),
+        social_links=_links(item, "social_links"),
     )
+
+
+def _links(item: dict[str, Any], key: str) -> list[str]:
+    value = item[key]
+    if not isinstance(value, list) or not all(isinstance(link, str) for link in value):
+        raise ValueError(f"{key} must be a list of text")
+    return value
 
 
 def _plan_memberships(
@@ -601,9 +664,10 @@ def _plan_memberships(
         try:
             membership = Membership(
                 category=_text(item, "category"),
-                standing=_text(item, "standing"),
+                state=_text(item, "state"),
                 admitted_on=_parse_date(item["admitted_on"]),
                 ended_on=_parse_date(item["ended_on"], required=False),
+                end_reason=_text(item, "end_reason"),
             )
             times = (_parse_timestamp(item["created_at"]), _parse_timestamp(item["updated_at"]))
         except ValueError as exc:
@@ -613,13 +677,60 @@ def _plan_memberships(
             membership.full_clean(exclude=["organization"], validate_unique=False)
         except ValidationError as exc:
             problems.from_validation(where, exc)
-        if membership.standing == "active":
+        membership._backup_suspensions = _plan_dated_rows(
+            problems, where, item["suspensions"], "suspensions", SUSPENSION_FIELDS, _suspension
+        )
+        membership._backup_returns = _plan_dated_rows(
+            problems, where, item["returns"], "returns", RETURN_FIELDS, _yearly_return
+        )
+        if membership.state == "active":
             active[slug] += 1
             if active[slug] == 2:
                 problems.add(where, f"the organization {slug!r} has more than one active membership")
         memberships.append((membership, slug))
         membership_times.append(times)
     return memberships, membership_times
+
+
+def _plan_dated_rows(problems: _Problems, where: str, items: Any, section: str, fields, build) -> list:
+    """A membership's suspensions or returns, each built by ``build(item)`` and checked."""
+    if not isinstance(items, list):
+        problems.add(where, f"{section} must be a list")
+        return []
+    rows = []
+    for index, item in enumerate(items):
+        if not _record(problems, f"{where}.{section}", index, item, fields):
+            continue
+        try:
+            row = build(item)
+            row.full_clean(exclude=["membership", "filed_by"], validate_unique=False)
+        except ValueError as exc:
+            problems.add(f"{where}.{section}[{index}]", str(exc))
+            continue
+        except ValidationError as exc:
+            problems.from_validation(f"{where}.{section}[{index}]", exc)
+            continue
+        rows.append(row)
+    if section == "returns" and len({row.year for row in rows}) < len(rows):
+        problems.add(where, "more than one return for the same year")
+    return rows
+
+
+def _suspension(item: dict[str, Any]) -> MembershipSuspension:
+    return MembershipSuspension(
+        starts_on=_parse_date(item["starts_on"]),
+        ends_on=_parse_date(item["ends_on"], required=False),
+        reason=_text(item, "reason"),
+    )
+
+
+def _yearly_return(item: dict[str, Any]) -> YearlyReturn:
+    year, data = item["year"], item["data"]
+    if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2999:
+        raise ValueError("year must be a whole number from 1900 to 2999")
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    return YearlyReturn(year=year, filed_at=_parse_timestamp(item["filed_at"]), data=data)
 
 
 def _plan_decisions(
@@ -718,6 +829,7 @@ def registry_counts() -> dict[str, int]:
 
 def _delete_registry() -> None:
     ArchivedDecision.objects.all().delete()
+    YearlyReturn.objects.all().delete()
     Membership.objects.all().delete()
     Organization.objects.all().delete()
     CountryRegion.objects.all().delete()
@@ -763,6 +875,20 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
     )
 
 
+def _write_dated_rows(memberships: list[Membership]) -> None:
+    """Each membership's suspensions and yearly returns, as planned."""
+    suspensions, returns = [], []
+    for membership in memberships:
+        for row in membership._backup_suspensions:
+            row.membership = membership
+            suspensions.append(row)
+        for row in membership._backup_returns:
+            row.membership = membership
+            returns.append(row)
+    MembershipSuspension.objects.bulk_create(suspensions)
+    YearlyReturn.objects.bulk_create(returns)
+
+
 def _write(plan: _Plan) -> None:
     reason = "Restored from a backup (import_registry)"
     Region.objects.bulk_create(plan.regions)
@@ -796,6 +922,7 @@ def _write(plan: _Plan) -> None:
         membership.created_at, membership.updated_at = created, updated
     Membership.objects.bulk_update(memberships, ["created_at", "updated_at"], batch_size=500)
     Membership.history.bulk_history_create(memberships, default_change_reason=reason)
+    _write_dated_rows(memberships)
 
     decisions = []
     for decision, region_code, slug in plan.decisions:

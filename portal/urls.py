@@ -1,8 +1,8 @@
-"""The applicant portal (/applications/) and the committee pages (/committee/)."""
+"""The applicant portal (/applications/), the committee pages (/committee/) and the member area (/member/)."""
 
 from django.urls import path
 
-from portal.views import applicant, committee
+from portal.views import applicant, committee, member
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -25,4 +25,32 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", applicant.application_withdraw, name="application-withdraw"),
     path("committee/", committee.committee_queue, name="committee-queue"),
     path("committee/applications/<int:pk>/", committee.committee_application, name="committee-application"),
+    # The member area: unions and their representatives; the secretariat's change requests.
+    path("member/", member.member_home, name="member-home"),
+    path("member/<slug:slug>/", member.member_union, name="member-union"),
+    path("member/<slug:slug>/profile/", member.member_profile, name="member-profile"),
+    path("member/<slug:slug>/invitations/", member.member_invite, name="member-invite"),
+    path(
+        "member/<slug:slug>/invitations/<int:invitation_id>/revoke/",
+        member.member_invitation_revoke,
+        name="member-invitation-revoke",
+    ),
+    path(
+        "member/<slug:slug>/representatives/<int:representative_id>/remove/",
+        member.member_representative_remove,
+        name="member-representative-remove",
+    ),
+    path(
+        "member/<slug:slug>/representatives/<int:representative_id>/primary/",
+        member.member_representative_primary,
+        name="member-representative-primary",
+    ),
+    path("member/<slug:slug>/change-requests/", member.member_change_request, name="member-change-request"),
+    path("invitations/<str:token>/", member.invitation, name="member-invitation"),
+    path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
+    path(
+        "committee/change-requests/<int:request_id>/",
+        member.committee_change_request_decide,
+        name="committee-change-request-decide",
+    ),
 ]

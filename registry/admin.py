@@ -3,7 +3,19 @@ from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ArchivedDecision, CountryRegion, Membership, Organization, Region
+from .models import (
+    ArchivedDecision,
+    ChangeRequest,
+    CountryRegion,
+    Membership,
+    MembershipSuspension,
+    Organization,
+    Region,
+    Representative,
+    RepresentativeInvitation,
+    YearlyReturn,
+)
+from .services import membership_suspensions_sync
 
 
 class SubRegionInline(admin.TabularInline):
@@ -48,28 +60,51 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["category", "standing", "admitted_on", "ended_on"]
+    fields = ["category", "state", "admitted_on", "ended_on", "end_reason"]
+
+
+class SuspensionInline(admin.TabularInline):
+    """The dated suspensions, written when the state changes (to and from "suspended"): read-only."""
+
+    model = MembershipSuspension
+    extra = 0
+    fields = ["starts_on", "ends_on", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)
 class OrganizationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "acronym", "country", "region", "kind", "updated_at"]
-    list_filter = ["region", "kind", "memberships__standing", "memberships__category"]
+    list_filter = ["region", "kind", "memberships__state", "memberships__category"]
     search_fields = ["name", "acronym", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [MembershipInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for membership in form.instance.memberships.all():
+            membership_suspensions_sync(membership=membership)
+
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["organization", "category", "standing", "admitted_on", "ended_on"]
-    list_filter = ["standing", "category", "organization__region"]
+    list_display = ["organization", "category", "state", "admitted_on", "ended_on", "end_reason"]
+    list_filter = ["state", "category", "end_reason", "organization__region"]
     search_fields = ["organization__name", "organization__acronym"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
     date_hierarchy = "admitted_on"
+    inlines = [SuspensionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        membership_suspensions_sync(membership=form.instance)
 
 
 @admin.register(ArchivedDecision)
@@ -90,3 +125,61 @@ class ArchivedDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the services (the member area, the committee pages)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "user", "is_primary", "added_at", "removed_at"]
+    list_filter = ["is_primary", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["organization__name", "organization__acronym", "user__email"]
+    list_select_related = ["organization", "user"]
+
+
+@admin.register(RepresentativeInvitation)
+class RepresentativeInvitationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "organization",
+        "email",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    search_fields = ["organization__name", "email"]
+    list_select_related = ["organization", "invited_by"]
+    exclude = ["token_hash"]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    """Decided on the committee pages (/committee/change-requests/)."""
+
+    list_display = ["organization", "state", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["organization__name", "organization__acronym"]
+    list_select_related = ["organization", "requested_by", "decided_by"]
+
+
+@admin.register(YearlyReturn)
+class YearlyReturnAdmin(ReadOnlyAdmin):
+    """The unions' yearly returns, as filed by their representatives: read-only."""
+
+    list_display = ["membership", "year", "filed_at", "filed_by"]
+    list_filter = ["year"]
+    search_fields = ["membership__organization__name", "membership__organization__acronym"]
+    list_select_related = ["membership__organization", "filed_by"]
+    readonly_fields = ["membership", "year", "filed_at", "filed_by", "data"]

@@ -12,7 +12,15 @@ from django.utils.text import slugify
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT, ensure_role_groups
 
 from .demo_data import DEMO_ORGANIZATIONS
-from .models import CountryRegion, Membership, MembershipCategory, Organization, Standing
+from .models import (
+    CountryRegion,
+    EndReason,
+    Membership,
+    MembershipCategory,
+    MembershipState,
+    MembershipSuspension,
+    Organization,
+)
 from .regions import load_default_regions
 
 DEMO_PASSWORD = "federation-demo"
@@ -40,17 +48,30 @@ class SeedResult:
 
 
 def _membership_for(org: Organization, status: str, index: int) -> Membership:
+    """An active membership in the category ``status``, or a former member's: "withdrawn" (ended a
+    year after admission) or "suspended" (since a year after admission, with its dated row)."""
     admitted = date(2008 + index % 17, 1 + index % 12, 1 + index % 28)
     if status in MembershipCategory.values:
-        return Membership(organization=org, category=status, standing=Standing.ACTIVE, admitted_on=admitted)
-    ended = date(admitted.year + 1, admitted.month, admitted.day) if status == Standing.WITHDRAWN else None
-    return Membership(
-        organization=org,
-        category=MembershipCategory.FULL,
-        standing=status,
-        admitted_on=admitted,
-        ended_on=ended,
-    )
+        return Membership(organization=org, category=status, admitted_on=admitted)
+    a_year_later = date(admitted.year + 1, admitted.month, admitted.day)
+    if status == EndReason.WITHDRAWN:
+        return Membership(
+            organization=org,
+            state=MembershipState.ENDED,
+            end_reason=EndReason.WITHDRAWN,
+            admitted_on=admitted,
+            ended_on=a_year_later,
+        )
+    return Membership(organization=org, state=MembershipState.SUSPENDED, admitted_on=admitted)
+
+
+def _save_membership(membership: Membership) -> None:
+    membership.save()
+    if membership.state == MembershipState.SUSPENDED:
+        admitted = membership.admitted_on
+        MembershipSuspension.objects.create(
+            membership=membership, starts_on=date(admitted.year + 1, admitted.month, admitted.day)
+        )
 
 
 @transaction.atomic
@@ -84,7 +105,7 @@ def seed_demo() -> SeedResult:
         )
         result.organizations_created += created
         if status and created and not org.memberships.exists():
-            _membership_for(org, status, index).save()
+            _save_membership(_membership_for(org, status, index))
             result.memberships_created += 1
 
     User = get_user_model()

@@ -1,5 +1,9 @@
 """The federation's registry: regions, organizations and their memberships."""
 
+import datetime
+import hashlib
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +14,8 @@ from simple_history.models import HistoricalRecords
 from .text import fold_for_search
 
 EARLIEST_FOUNDING_YEAR = 1800
+DESCRIPTION_MAX_LENGTH = 1000
+SOCIAL_LINKS_MAX = 5
 
 
 class Region(models.Model):
@@ -63,6 +69,9 @@ class Organization(models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.NATIONAL_UNION
     )
+    # Kept by the union's representatives (workflows.membership.organization_profile_update).
+    description = models.CharField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    social_links = models.JSONField(_("social links"), default=list, blank=True)  # a list of URLs
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     # Name, acronym and city folded by fold_for_search(), for case- and accent-insensitive
@@ -116,21 +125,36 @@ class MembershipCategory(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
-class Standing(models.TextChoices):
+class MembershipState(models.TextChoices):
+    """Where a membership is now: active ⇄ suspended → ended (with an ``EndReason``).
+
+    The state is the membership's present; what it was on a past date is read from the dated
+    rows (``admitted_on``, ``ended_on``, ``MembershipSuspension``), see ``registry.selectors``.
+    """
+
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    ENDED = "ended", _("Ended")
+
+
+class EndReason(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPELLED = "expelled", _("Expelled")
+    LAPSED = "lapsed", _("Lapsed")
+    DISSOLVED = "dissolved", _("Dissolved")
 
 
 # A membership that has not ended: its organization is a member of the federation.
-CURRENT_STANDINGS = (Standing.ACTIVE, Standing.SUSPENDED)
+# A member now, in either state: an organization in one may not apply as a new one (workflows.rules).
+CURRENT_STATES = (MembershipState.ACTIVE, MembershipState.SUSPENDED)
 
 
 class Membership(models.Model):
     """An organization's membership of the federation; an active one makes it an affiliate.
 
     The application that admitted it links here (``admitting_application``) from the
-    workflows app, so the registry does not depend on the workflow.
+    workflows app, so the registry does not depend on the workflow. A membership is a member
+    from ``admitted_on`` until the day before ``ended_on``; re-admission is a new row.
     """
 
     organization = models.ForeignKey(
@@ -139,11 +163,13 @@ class Membership(models.Model):
     category = models.CharField(
         _("category"), max_length=20, choices=MembershipCategory.choices, default=MembershipCategory.FULL
     )
-    standing = models.CharField(
-        _("standing"), max_length=20, choices=Standing.choices, default=Standing.ACTIVE
+    state = models.CharField(
+        _("state"), max_length=20, choices=MembershipState.choices, default=MembershipState.ACTIVE
     )
     admitted_on = models.DateField(_("admitted on"))
+    # The first day the organization is no longer a member; set exactly when the state is "ended".
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     # Who changed what and when, for every save (admin or code; not bulk_create / update()).
@@ -154,18 +180,18 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         indexes = [
-            models.Index(fields=["standing", "category"]),
+            models.Index(fields=["state", "category"], name="membership_state_category_idx"),
             # The API's `admitted_on` ordering: active memberships by (admitted_on, organization).
             models.Index(
                 fields=["admitted_on", "organization"],
-                condition=Q(standing="active"),
+                condition=Q(state="active"),
                 name="membership_active_admitted_idx",
             ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
-                condition=Q(standing="active"),
+                condition=Q(state="active"),
                 name="membership_one_active_per_organization",
                 violation_error_message=_("This organization already has an active membership."),
             ),
@@ -174,11 +200,18 @@ class Membership(models.Model):
                 name="membership_ends_after_admission",
             ),
             models.CheckConstraint(
-                condition=Q(standing="withdrawn") | Q(ended_on__isnull=True),
-                name="membership_only_withdrawn_has_end",
+                condition=(Q(state="ended") & Q(ended_on__isnull=False) & ~Q(end_reason=""))
+                | (~Q(state="ended") & Q(ended_on__isnull=True) & Q(end_reason="")),
+                name="membership_ended_has_date_and_reason",
+                violation_error_message=_(
+                    "An ended membership has an end date and a reason; an active or suspended one has neither."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(standing__in=Standing.values), name="membership_standing_valid"
+                condition=Q(state__in=MembershipState.values), name="membership_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_reason__in=["", *EndReason.values]), name="membership_end_reason_valid"
             ),
             models.CheckConstraint(
                 condition=Q(category__in=MembershipCategory.values), name="membership_category_valid"
@@ -186,12 +219,83 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} — {self.get_category_display()} ({self.get_standing_display()})"
+        return f"{self.organization} — {self.get_category_display()} ({self.get_state_display()})"
 
     def save(self, *args, **kwargs) -> None:
         """Save, and mark the organization changed: partners sync affiliates by its ``updated_at``."""
         super().save(*args, **kwargs)
         Organization.objects.filter(pk=self.organization_id).update(updated_at=timezone.now())
+
+    @property
+    def is_current(self) -> bool:
+        """Active or suspended: not ended."""
+        return self.state != MembershipState.ENDED
+
+
+class MembershipSuspension(models.Model):
+    """A dated period in which a membership was suspended: from ``starts_on`` to the day before
+    ``ends_on`` (open while ``ends_on`` is null). Written when the state changes, never typed."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="suspensions"
+    )
+    starts_on = models.DateField(_("suspended from"))
+    ends_on = models.DateField(_("reinstated on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("starts_on")),
+                name="suspension_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(ends_on__isnull=True), name="suspension_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.starts_on} to {self.ends_on or '…'}"
+
+
+class YearlyReturn(models.Model):
+    """A union's yearly return for one federation year (``registry.selectors.federation_year``):
+    its officers, the students it represents, its activities. One per membership and year."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.PROTECT, related_name="yearly_returns"
+    )
+    year = models.PositiveSmallIntegerField(_("federation year"))
+    filed_at = models.DateTimeField(_("filed at"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # {"officers": [{"name", "role", "email"}], "students_represented": int, "activities": str}
+    data = models.JSONField(_("return"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["membership", "-year"]
+        verbose_name = _("yearly return")
+        verbose_name_plural = _("yearly returns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "year"],
+                name="yearly_return_one_per_year",
+                violation_error_message=_("A return for this year is filed already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.organization}: {self.year}"
 
 
 class CountryRegion(models.Model):
@@ -264,3 +368,212 @@ class ArchivedDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.get_state_display()}"
+
+
+# --- the people who act for a member union --------------------------------------------------------------
+
+
+class Representative(models.Model):
+    """A person who represents an organization (the applicant first, then those invited).
+
+    A removed representative's row stays, with ``removed_at``: the record of who represented the
+    union when. One active row per person and organization; at most one primary contact.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="representatives"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="representations",
+    )
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-is_primary", "added_at", "pk"]
+        verbose_name = _("representative")
+        verbose_name_plural = _("representatives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(removed_at__isnull=True),
+                name="representative_one_active_per_person",
+                violation_error_message=_("This person already represents this organization."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_primary=True, removed_at__isnull=True),
+                name="representative_one_primary",
+                violation_error_message=_("This organization already has a primary contact."),
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | Q(is_primary=False),
+                name="representative_removed_not_primary",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "removed_at"], name="representative_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+def hash_token(token: str) -> str:
+    """What is stored of an invitation's token: its SHA-256 (the token itself is only in the link)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RepresentativeInvitation(models.Model):
+    """An invitation, sent by e-mail, to become a representative of an organization.
+
+    Its link carries a random token; only the token's hash is stored. It can be accepted once,
+    before ``expires_at``, by a signed-in person with the invited address verified; a
+    representative may revoke it before that.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    token_hash = models.CharField(_("token (SHA-256)"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation to represent")
+        verbose_name_plural = _("invitations to represent")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_accepted_and_revoked",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="invitation_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+    def is_pending(self, now: datetime.datetime | None = None) -> bool:
+        """Neither accepted nor revoked, and not expired."""
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class ChangeRequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+# What a representative may not change alone: the secretariat approves each change.
+CHANGE_REQUEST_FIELDS = ("name", "acronym", "country")
+
+
+class ChangeRequest(models.Model):
+    """A union asks to change its name, acronym or country; the secretariat approves or declines."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="change_requests"
+    )
+    changes = models.JSONField(_("requested values"))  # {field: new value}, fields of CHANGE_REQUEST_FIELDS
+    previous = models.JSONField(_("values when asked"), default=dict)  # {field: value then}
+    comment = models.TextField(_("the union's explanation"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ChangeRequestState.choices, default=ChangeRequestState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.TextField(_("the secretariat's reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(state="pending"),
+                name="change_request_one_pending",
+                violation_error_message=_("This organization already has a change request waiting."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ChangeRequestState.values), name="change_request_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="pending") & Q(decided_at__isnull=True))
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="change_request_decided_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(reason=""), name="change_request_declined_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {', '.join(sorted(self.changes))} ({self.get_state_display()})"

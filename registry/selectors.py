@@ -2,10 +2,26 @@
 
 import datetime
 from collections import defaultdict
+from typing import NamedTuple
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from .models import CURRENT_STANDINGS, Membership, Organization, Region, Standing
+from .models import (
+    CURRENT_STATES,
+    ChangeRequest,
+    ChangeRequestState,
+    Membership,
+    MembershipState,
+    MembershipSuspension,
+    Organization,
+    Region,
+    Representative,
+    RepresentativeInvitation,
+    YearlyReturn,
+    hash_token,
+)
 from .text import fold_for_search  # also for callers: registry.selectors.fold_for_search
 
 # At most this many words of a search are used; the rest are ignored.
@@ -40,7 +56,8 @@ def affiliate_list(
     search: str | None = None,
     updated_since: datetime.datetime | None = None,
 ) -> QuerySet[Organization]:
-    """Organizations with an active membership, annotated with ``category`` and ``admitted_on``.
+    """Organizations with an active membership, annotated with ``category``, ``admitted_on`` and
+    ``in_good_standing`` (today, ``good_standing_q``).
 
     ``region`` includes its sub-regions. The active membership is unique per
     organization (a database constraint), so the join yields one row each.
@@ -48,12 +65,16 @@ def affiliate_list(
     word of it, ignoring case and accents. ``updated_since`` compares the
     organization's ``updated_at`` (inclusive).
     """
-    active = Q(memberships__standing=Standing.ACTIVE)
+    active = Q(memberships__state=MembershipState.ACTIVE)
     if category:
         active &= Q(memberships__category=category)
     qs = (
         Organization.objects.filter(active)
-        .annotate(category=F("memberships__category"), admitted_on=F("memberships__admitted_on"))
+        .annotate(
+            category=F("memberships__category"),
+            admitted_on=F("memberships__admitted_on"),
+            in_good_standing=organization_good_standing(today()),
+        )
         .select_related("region")
     )
     if region is not None:
@@ -81,6 +102,7 @@ AFFILIATE_ROW_FIELDS = (
     "email",
     "category",
     "admitted_on",
+    "in_good_standing",
     "updated_at",
 )
 
@@ -122,7 +144,7 @@ def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Org
     narrowed = Q()
     for folded in filter(None, (folded_name, folded_acronym)):
         narrowed |= Q(search_text__contains=folded)
-    current = Membership.objects.filter(organization=OuterRef("pk"), standing__in=CURRENT_STANDINGS)
+    current = Membership.objects.filter(organization=OuterRef("pk"), state__in=CURRENT_STATES)
     candidates = (
         Organization.objects.filter(narrowed, country=country)
         .annotate(is_member=Exists(current))
@@ -137,7 +159,7 @@ def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Org
 
 
 def is_affiliate(*, organization: Organization) -> bool:
-    return organization.memberships.filter(standing=Standing.ACTIVE).exists()
+    return organization.memberships.filter(state=MembershipState.ACTIVE).exists()
 
 
 def region_tree() -> list[tuple[Region, int]]:
@@ -160,7 +182,7 @@ def region_tree() -> list[tuple[Region, int]]:
 def affiliate_counts_by_region() -> dict[int, int]:
     """Affiliates per region id, each region counting its sub-regions too (two queries)."""
     direct = dict(
-        Organization.objects.filter(memberships__standing=Standing.ACTIVE)
+        Organization.objects.filter(memberships__state=MembershipState.ACTIVE)
         .values_list("region_id")
         .annotate(n=Count("id"))
         .values_list("region_id", "n")
@@ -173,3 +195,167 @@ def affiliate_counts_by_region() -> dict[int, int]:
             totals[node] += n
             node = parents.get(node)
     return totals
+
+
+# --- good standing: computed from dated rows, for any date ----------------------------------------------
+
+
+def today() -> datetime.date:
+    """Today in UTC, the registry's time zone."""
+    return timezone.now().astimezone(datetime.UTC).date()
+
+
+def year_start(year: int) -> datetime.date:
+    """The first day of federation year ``year`` (``MEMBERSHIP_YEAR_START``, "MM-DD")."""
+    month, day = (int(part) for part in settings.MEMBERSHIP_YEAR_START.split("-"))
+    return datetime.date(year, month, day)
+
+
+def federation_year(on: datetime.date) -> int:
+    """The federation year ``on`` falls in, named by the calendar year it starts in."""
+    return on.year if on >= year_start(on.year) else on.year - 1
+
+
+def return_due_on(year: int, *, admitted_on: datetime.date | None = None) -> datetime.date:
+    """The last day to file the return for ``year`` without losing good standing: ``RETURN_DUE_DAYS``
+    days from the year's start, or from the admission of a union admitted during that year."""
+    opens = year_start(year)
+    if admitted_on is not None and admitted_on > opens:
+        opens = admitted_on
+    return opens + datetime.timedelta(days=settings.RETURN_DUE_DAYS - 1)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+def active_on_q(on: datetime.date) -> Q:
+    """Memberships that were members on ``on``: admitted by then, not ended, not suspended that day."""
+    suspended = MembershipSuspension.objects.filter(membership=OuterRef("pk"), starts_on__lte=on).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=on)
+    )
+    return Q(admitted_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on)) & ~Exists(suspended)
+
+
+def good_standing_q(on: datetime.date) -> Q:
+    """Memberships in good standing on ``on``, as a filter on ``Membership`` (no Python loop).
+
+    Active on ``on`` (``active_on_q``), and the return for ``on``'s federation year filed by the
+    end of that day or still within its due period (``return_due_on``). Every fact is a dated row,
+    so the answer for a past date does not change when the present does.
+    """
+    year = federation_year(on)
+    active = active_on_q(on)
+    if on <= return_due_on(year):
+        return active
+    filed = YearlyReturn.objects.filter(
+        membership=OuterRef("pk"), year=year, filed_at__lt=_start_of(on + datetime.timedelta(days=1))
+    )
+    # Admitted during the year: due RETURN_DUE_DAYS from admission (return_due_on), i.e. on ≤ admitted + N - 1.
+    admitted_recently = Q(admitted_on__gte=on - datetime.timedelta(days=settings.RETURN_DUE_DAYS - 1))
+    return active & (Exists(filed) | admitted_recently)
+
+
+def good_standing_expression(on: datetime.date) -> ExpressionWrapper:
+    """``good_standing_q(on)`` as a boolean to annotate ``Membership`` rows with."""
+    return ExpressionWrapper(good_standing_q(on), output_field=BooleanField())
+
+
+def organization_good_standing(on: datetime.date) -> Exists:
+    """Whether an organization (the outer row) has a membership in good standing on ``on``."""
+    return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef("pk")))
+
+
+def in_good_standing(membership: Membership, on: datetime.date | None = None) -> bool:
+    """Whether ``membership`` is in good standing on ``on`` (today by default): one query."""
+    return Membership.objects.filter(good_standing_q(on or today()), pk=membership.pk).exists()
+
+
+class ReturnStatus(NamedTuple):
+    """The yearly return of one federation year as the member area shows it."""
+
+    year: int
+    due_on: datetime.date
+    filed: YearlyReturn | None
+    overdue: bool
+
+
+def return_status(membership: Membership, on: datetime.date | None = None) -> ReturnStatus:
+    """The return for ``on``'s federation year: due date, the return if filed, whether it is late."""
+    on = on or today()
+    year = federation_year(on)
+    due_on = return_due_on(year, admitted_on=membership.admitted_on)
+    filed = membership.yearly_returns.filter(
+        year=year, filed_at__lt=_start_of(on + datetime.timedelta(days=1))
+    )
+    filed = filed.first()
+    return ReturnStatus(year=year, due_on=due_on, filed=filed, overdue=filed is None and on > due_on)
+
+
+# --- member unions and the people who represent them ---------------------------------------------------
+
+
+def current_membership(organization: Organization) -> Membership | None:
+    """The organization's membership that has not ended (active or suspended), or None."""
+    return (
+        organization.memberships.exclude(state=MembershipState.ENDED).order_by("-admitted_on", "-pk").first()
+    )
+
+
+def latest_membership(organization: Organization) -> Membership | None:
+    """The current membership, else the one that ended last (the member area shows either)."""
+    return organization.memberships.order_by(
+        F("ended_on").desc(nulls_first=True), "-admitted_on", "-pk"
+    ).first()
+
+
+def active_representatives(organization: Organization) -> QuerySet[Representative]:
+    return organization.representatives.filter(removed_at__isnull=True).select_related("user")
+
+
+def is_representative(organization: Organization | int, user) -> bool:
+    """Whether ``user`` (signed in, active) represents ``organization`` now (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return Representative.objects.filter(
+        organization_id=organization_id, user_id=user.pk, removed_at__isnull=True
+    ).exists()
+
+
+def represented_organizations(user) -> QuerySet[Organization]:
+    """The organizations ``user`` represents now, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return Organization.objects.none()
+    return (
+        Organization.objects.filter(representatives__user=user, representatives__removed_at__isnull=True)
+        .select_related("region")
+        .order_by("name", "pk")
+    )
+
+
+def invitation_by_token(token: str) -> RepresentativeInvitation | None:
+    """The invitation whose link carries ``token`` (compared by hash), or None."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        RepresentativeInvitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def pending_invitations(organization: Organization) -> QuerySet[RepresentativeInvitation]:
+    """Invitations that can still be accepted, newest first."""
+    return organization.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def pending_change_requests() -> QuerySet[ChangeRequest]:
+    """Every change request waiting for the secretariat, the oldest first."""
+    return (
+        ChangeRequest.objects.filter(state=ChangeRequestState.PENDING)
+        .select_related("organization", "requested_by")
+        .order_by("requested_at", "pk")
+    )

@@ -89,7 +89,7 @@ def seed(fixtures_path: Path) -> None:
     _partner, partner_key = PartnerKey.objects.create_key(name="soak", organization_name="Soak partner")
 
     slugs = list(
-        Organization.objects.filter(memberships__standing="active").values_list("slug", flat=True).distinct()
+        Organization.objects.filter(memberships__state="active").values_list("slug", flat=True).distinct()
     )
     fixtures = {
         "tokens": tokens,

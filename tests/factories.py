@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from registry.models import Membership, MembershipCategory, Organization, Region, Standing
+from registry.models import Membership, MembershipCategory, MembershipState, Organization, Region
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -40,7 +40,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     category = MembershipCategory.FULL
-    standing = Standing.ACTIVE
+    state = MembershipState.ACTIVE
     admitted_on = datetime.date(2020, 5, 1)
 
 

@@ -24,3 +24,12 @@ class Event(models.TextChoices):
     NO_QUORUM = "no_quorum", _("No quorum")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DIGEST = "digest", _("Daily digest")
+
+
+class MemberEvent(models.TextChoices):
+    """What the life of a member union announces by e-mail (``workflows.membership``)."""
+
+    REPRESENTATIVE_INVITED = "representative_invited", _("Invitation to represent a union")
+    CHANGE_REQUESTED = "change_requested", _("Change of name, acronym or country requested")
+    CHANGE_APPROVED = "change_approved", _("Change request approved")
+    CHANGE_DECLINED = "change_declined", _("Change request declined")

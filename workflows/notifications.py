@@ -36,7 +36,7 @@ from .models import (
     VoteRound,
 )
 
-__all__ = ["Event", "emit", "portal_link"]
+__all__ = ["Event", "change_requests_link", "emit", "invitation_link", "member_link", "portal_link"]
 
 
 # Audiences: who reads an e-mail decides its template (``<event>`` or ``<event>_<audience>``).
@@ -57,6 +57,21 @@ def portal_link(application_id: int | None, *, audience: str = APPLICANT) -> str
     if audience == APPLICANT:
         return f"{settings.SITE_URL}/applications/{application_id}/"
     return f"{settings.SITE_URL}/committee/applications/{application_id}/"
+
+
+def member_link(organization_slug: str) -> str:
+    """A union's page in the member area."""
+    return f"{settings.SITE_URL}/member/{organization_slug}/"
+
+
+def invitation_link(token: str) -> str:
+    """The page where an invitation to represent a union is accepted."""
+    return f"{settings.SITE_URL}/invitations/{token}/"
+
+
+def change_requests_link() -> str:
+    """The secretariat's list of change requests."""
+    return f"{settings.SITE_URL}/committee/change-requests/"
 
 
 # --- recipients ----------------------------------------------------------------------------------

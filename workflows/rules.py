@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.people import display_name
-from registry.models import CURRENT_STANDINGS
+from registry.models import CURRENT_STATES
 from registry.selectors import likely_duplicates
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ def possible_duplicates(application: "MembershipApplication") -> list["Organizat
 def may_apply_again(organization: "Organization") -> bool:
     """An application may be linked to an organization as its re-application only when its
     membership has ended: an organization that is a member now is never taken over."""
-    return not organization.memberships.filter(standing__in=CURRENT_STANDINGS).exists()
+    return not organization.memberships.filter(state__in=CURRENT_STATES).exists()
 
 
 @guard(
@@ -812,3 +812,155 @@ def allowed_actions(application: "MembershipApplication", user) -> set[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     return {action for action in ACTIONS if refusal(action, application, user) is None}
+
+
+# --- a member union's life: who may act for it, and when -------------------------------------------------
+#
+# One table for the services (``workflows.membership``) and the member area: each entry takes
+# (organization, user, action, target) and returns the Refusal, or None when the person may act.
+# ``target`` is the row acted on: a representative, an invitation, a change request.
+
+
+def _not_representative() -> Refusal:
+    return Refusal("forbidden", _("Only a representative of this union may do this."))
+
+
+def _ended_refusal(organization) -> Refusal | None:
+    from registry.selectors import current_membership
+
+    if current_membership(organization) is None:
+        return Refusal(
+            "not_allowed", _("This union's membership has ended: its record can no longer change.")
+        )
+    return None
+
+
+def _view_member_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    from registry.selectors import is_representative
+
+    return None if is_representative(organization, user) else _not_representative()
+
+
+def _current_member_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    """Invite, edit the profile, file a return: a representative of a union still a member."""
+    return _view_member_refusal(organization, user, action) or _ended_refusal(organization)
+
+
+def _request_change_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    from registry.models import ChangeRequestState
+
+    if refused := _current_member_refusal(organization, user, action):
+        return refused
+    if organization.change_requests.filter(state=ChangeRequestState.PENDING).exists():
+        return Refusal(
+            "conflict", _("A change request of this union is waiting for the secretariat: one at a time.")
+        )
+    return None
+
+
+def _revoke_invitation_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    if refused := _view_member_refusal(organization, user, action):
+        return refused
+    if target is not None and (target.organization_id != organization.pk or not target.is_pending()):
+        return Refusal("conflict", _("This invitation was accepted, revoked or has expired already."))
+    return None
+
+
+def _representative_target_refusal(organization, target) -> Refusal | None:
+    if target is not None and (target.organization_id != organization.pk or not target.is_active):
+        return Refusal("conflict", _("This person no longer represents this union."))
+    return None
+
+
+def _remove_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    """A representative removes another (or themselves); never the last one, nor the primary contact."""
+    if refused := _view_member_refusal(organization, user, action):
+        return refused
+    if refused := _representative_target_refusal(organization, target):
+        return refused
+    if target is not None and target.is_primary:
+        return Refusal("not_allowed", _("Choose another primary contact before removing this one."))
+    if organization.representatives.filter(removed_at__isnull=True).count() <= 1:
+        return Refusal("not_allowed", _("A union keeps at least one representative: this is the last one."))
+    return None
+
+
+def _make_primary_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    if refused := _view_member_refusal(organization, user, action):
+        return refused
+    if refused := _representative_target_refusal(organization, target):
+        return refused
+    if target is not None and target.is_primary:
+        return Refusal("conflict", _("This person is the primary contact already."))
+    return None
+
+
+def _decide_change_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    """The secretariat approves or declines a pending request of a union still a member."""
+    from registry.models import ChangeRequestState
+
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may decide on a change request."))
+    if target is not None and target.state != ChangeRequestState.PENDING:
+        return Refusal(
+            "conflict",
+            _("This change request is “%(state)s” already.") % {"state": target.get_state_display()},
+            {"state": target.state},
+        )
+    return _ended_refusal(organization)
+
+
+MEMBER_ACTIONS: dict[str, Callable[..., Refusal | None]] = {
+    "view": _view_member_refusal,
+    "invite": _current_member_refusal,
+    "revoke_invitation": _revoke_invitation_refusal,
+    "remove_representative": _remove_refusal,
+    "make_primary": _make_primary_refusal,
+    "edit_profile": _current_member_refusal,
+    "request_change": _request_change_refusal,
+    "file_return": _current_member_refusal,
+    "decide_change_request": _decide_change_refusal,
+}
+
+
+def member_refusal(action: str, organization, user, target=None) -> Refusal | None:
+    """Why ``user`` may not take ``action`` for ``organization`` (on ``target``) now, or None."""
+    return MEMBER_ACTIONS[action](organization, user, action, target)
+
+
+def member_allowed_actions(organization, user) -> set[str]:
+    """The member area's actions ``user`` may take for ``organization`` now (on any target)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return {action for action in MEMBER_ACTIONS if member_refusal(action, organization, user) is None}
+
+
+def invitation_refusal(invitation, user, *, now=None) -> Refusal | None:
+    """Why ``user`` may not accept ``invitation`` now: not pending, not their confirmed address,
+    a membership that has ended, or they represent the union already."""
+    from django.utils import timezone
+
+    from accounts.people import has_verified_email
+    from registry.selectors import is_representative
+
+    now = now or timezone.now()
+    if invitation.accepted_at is not None:
+        return Refusal("conflict", _("This invitation has been used already."))
+    if invitation.revoked_at is not None:
+        return Refusal("conflict", _("This invitation was withdrawn by the union."))
+    if now >= invitation.expires_at:
+        return Refusal("conflict", _("This invitation has expired. Please ask the union for a new one."))
+    if not has_verified_email(user, invitation.email):
+        return Refusal(
+            "forbidden",
+            _(
+                "This invitation is for %(email)s. Add that address to your account and confirm it, "
+                "then open the link again."
+            )
+            % {"email": invitation.email},
+        )
+    if refused := _ended_refusal(invitation.organization):
+        return refused
+    if is_representative(invitation.organization, user):
+        return Refusal("conflict", _("You represent this union already."))
+    return None

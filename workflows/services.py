@@ -23,7 +23,8 @@ from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
 from accounts import roles
-from registry.models import CountryRegion, Membership, MembershipCategory, Organization, Standing
+from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
+from registry.services import representative_add_first
 from registry.validators import (
     validate_founding_year,
     validate_multi_line,
@@ -936,7 +937,7 @@ def _admit_in_registry(
         organization.save()
     # An organization that is still an active member keeps that membership, in the category
     # voted: a decided vote can always be recorded, and a round never stays stuck open.
-    membership = organization.memberships.filter(standing=Standing.ACTIVE).first()
+    membership = organization.memberships.filter(state=MembershipState.ACTIVE).first()
     if membership is None:
         membership = Membership.objects.create(
             organization=organization, category=vote_round.category, admitted_on=on
@@ -948,6 +949,7 @@ def _admit_in_registry(
     application.membership = membership
     application.decided_at = vote_round.closed_at
     application.save(update_fields=["organization", "membership", "decided_at"])
+    representative_add_first(organization=organization, user=application.applicant)
     return membership
 
 

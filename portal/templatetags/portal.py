@@ -37,3 +37,9 @@ def state_tone(state: str) -> str:
         return state_words(state).tone
     except KeyError:
         return ""
+
+
+@register.filter
+def is_secretariat(user) -> bool:
+    """Whether the secretariat's pages (change requests) are for ``user``."""
+    return roles.is_secretariat(user)

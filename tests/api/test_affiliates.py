@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from registry.models import Organization, Standing
+from registry.models import EndReason, MembershipState, Organization, YearlyReturn
+from registry.selectors import federation_year, today
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +32,13 @@ def test_lists_exactly_the_affiliates(api_client, regions):
     MembershipFactory(
         organization__slug="suspended",
         organization__region=regions["africa-east"],
-        standing=Standing.SUSPENDED,
+        state=MembershipState.SUSPENDED,
     )
     MembershipFactory(
         organization__slug="withdrawn",
         organization__region=regions["africa-east"],
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         ended_on=datetime.date(2024, 1, 1),
     )
     OrganizationFactory(slug="never-admitted", region=regions["africa-east"])
@@ -56,6 +58,9 @@ def test_item_has_the_contract_fields(api_client, regions):
         organization__website="https://knus.example.org",
     )
     organization = Organization.objects.get(slug="knus")
+    YearlyReturn.objects.create(
+        membership=organization.memberships.get(), year=federation_year(today()), filed_at=timezone.now()
+    )
 
     body = api_client.get(URL).json()
 
@@ -72,8 +77,42 @@ def test_item_has_the_contract_fields(api_client, regions):
             "website": "https://knus.example.org",
             "category": "associate",
             "admitted_on": "2019-06-14",
+            "in_good_standing": True,
             "updated_at": organization.updated_at.isoformat().replace("+00:00", "Z"),
         }
+    ]
+
+
+@pytest.fixture
+def return_overdue(settings):
+    """This federation year started 100 days ago and its return was due within 30 days."""
+    start = today() - datetime.timedelta(days=100)
+    if (start.month, start.day) == (2, 29):
+        start -= datetime.timedelta(days=1)
+    settings.MEMBERSHIP_YEAR_START = start.strftime("%m-%d")
+    settings.RETURN_DUE_DAYS = 30
+    return federation_year(today())
+
+
+def test_good_standing_is_computed_from_the_yearly_return(api_client, regions, return_overdue):
+    filed = affiliate("filed", regions["africa-east"]).memberships.get()
+    YearlyReturn.objects.create(membership=filed, year=return_overdue, filed_at=timezone.now())
+    affiliate("missed", regions["africa-east"])
+    recent = affiliate("recent", regions["africa-east"]).memberships.get()
+    recent.admitted_on = today() - datetime.timedelta(days=10)  # its first return is not due yet
+    recent.save()
+
+    listed = {item["slug"]: item["in_good_standing"] for item in api_client.get(URL).json()["results"]}
+
+    assert listed == {"filed": True, "missed": False, "recent": True}
+    assert api_client.get(f"{URL}missed/").json()["in_good_standing"] is False
+    assert api_client.get(f"{URL}filed/").json()["in_good_standing"] is True
+    lines = b"".join(api_client.get(URL, {"format": "csv"}).streaming_content).decode().splitlines()
+    assert "in_good_standing" in lines[0].split(",")
+    assert sorted(line.split(",")[lines[0].split(",").index("in_good_standing")] for line in lines[1:]) == [
+        "false",
+        "true",
+        "true",
     ]
 
 
@@ -227,11 +266,11 @@ def test_detail_returns_the_same_item_as_the_list(api_client, regions):
     assert response.json() == listed
 
 
-@pytest.mark.parametrize("standing", [Standing.SUSPENDED, None])
-def test_detail_of_a_non_affiliate_is_404(api_client, regions, standing):
-    if standing:
+@pytest.mark.parametrize("state", [MembershipState.SUSPENDED, None])
+def test_detail_of_a_non_affiliate_is_404(api_client, regions, state):
+    if state:
         MembershipFactory(
-            standing=standing, organization__slug="not-active", organization__region=regions["africa-east"]
+            state=state, organization__slug="not-active", organization__region=regions["africa-east"]
         )
     else:
         OrganizationFactory(slug="not-active", region=regions["africa-east"])

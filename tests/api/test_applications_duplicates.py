@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from registry.models import Standing
+from registry.models import EndReason, MembershipState
 from tests.factories import MembershipFactory
 from tests.workflows.helpers import application_in, reload
 from workflows.models import ApplicationState
@@ -26,7 +26,8 @@ def former(db):
     return MembershipFactory(
         organization__name=NAME,
         organization__slug="nus-ke",
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         admitted_on=datetime.date(2001, 1, 1),
         ended_on=datetime.date(2015, 6, 30),
     ).organization

@@ -18,7 +18,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import PersonalToken
-from registry.models import Standing
+from registry.models import EndReason, MembershipState
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
 from tests.workflows.helpers import application_in, new_draft
@@ -223,7 +223,8 @@ def test_permission_table(cast, method, path, state, expected, regions):
     elif body == "FORMER_MEMBER":  # an organization whose membership has ended: it may apply again
         former = MembershipFactory(
             organization__region=regions["africa-east"],
-            standing=Standing.WITHDRAWN,
+            state=MembershipState.ENDED,
+            end_reason=EndReason.WITHDRAWN,
             admitted_on=datetime.date(2001, 1, 1),
             ended_on=datetime.date(2015, 6, 30),
         )

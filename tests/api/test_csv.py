@@ -29,7 +29,7 @@ def json_rows(client, params) -> list[dict]:
     body = client.get(URL, {**params, "page_size": 7}).json()
     while True:
         for item in body["results"]:
-            flat = {**item}
+            flat = {**item, "in_good_standing": "true" if item["in_good_standing"] else "false"}
             for nested in ("country", "region"):
                 for key, value in flat.pop(nested).items():
                     flat[f"{nested}_{key}"] = value

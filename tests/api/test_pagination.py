@@ -78,7 +78,7 @@ def test_cursor_walk_is_stable_while_affiliates_are_added(api_client, regions):
 def test_rows_removed_during_the_walk_skip_nothing_else(api_client, regions):
     organizations = bulk_affiliates(30, region=regions["africa-east"])
     first = api_client.get(URL, {"page_size": 10}).json()
-    Organization.objects.get(slug=first["results"][-1]["slug"]).memberships.update(standing="suspended")
+    Organization.objects.get(slug=first["results"][-1]["slug"]).memberships.update(state="suspended")
 
     rest, _pages, _last = walk(api_client, first["next"])
 

@@ -1,6 +1,6 @@
 import pytest
 
-from registry.models import Region, Standing
+from registry.models import MembershipState, Region
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +10,7 @@ def test_regions_list_every_region_with_parent_and_counts_including_sub_regions(
     MembershipFactory(organization__region=regions["africa-east"])
     MembershipFactory(organization__region=regions["africa-east"])
     MembershipFactory(organization__region=regions["africa-west"], organization__country="GH")
-    MembershipFactory(organization__region=regions["africa-west"], standing=Standing.SUSPENDED)
+    MembershipFactory(organization__region=regions["africa-west"], state=MembershipState.SUSPENDED)
 
     response = api_client.get("/api/v1/regions/")
 

@@ -17,7 +17,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from accounts.tokens import token_create
-from registry.models import Standing
+from registry.models import EndReason, MembershipState
+from registry.services import representative_add_first
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -29,7 +30,7 @@ from tests.factories import (
     reviewer_user,
     secretariat_user,
 )
-from workflows import services
+from workflows import membership, services
 from workflows.models import ApplicationState, MembershipApplication
 
 S = ApplicationState
@@ -46,6 +47,8 @@ ROLES = (
     "committee_applicant",  # a member of the Executive Committee who is the walked application's applicant
     "partner_key",
     "revoked_key",
+    "rep_this",
+    "rep_other",
 )
 # Roles that are people signed in to the site (the others are anonymous to the pages).
 SIGNED_IN = (
@@ -56,6 +59,8 @@ SIGNED_IN = (
     "other_reviewer",
     "committee",
     "committee_applicant",
+    "rep_this",
+    "rep_other",
 )
 
 
@@ -79,10 +84,21 @@ def _person(make, **kwargs):
 
 
 @dataclass
+class Member:
+    """The affiliate's life as a member union: a second representative (neither primary nor the
+    last, so that one may remove them), an invitation to rep_other's address, a change request."""
+
+    second_representative: object
+    invitation: object
+    invitation_token: str
+    change_request: object
+
+
+@dataclass
 class World:
     """Applicant A's application under review (reviewer assigned, documents), A's draft,
-    applicant B's own draft, an affiliate, a former member (its membership ended), a partner key
-    and a revoked one, A's personal token;
+    applicant B's own draft, an affiliate (rep_this represents it, rep_other another affiliate),
+    a former member (its membership ended), a partner key and a revoked one, A's personal token;
     a member of the Executive Committee who, as the role "committee_applicant", is the walked
     application's applicant (``take_role``)."""
 
@@ -95,6 +111,7 @@ class World:
     partner_key: object
     revoked_key: object
     a_token: object
+    member: Member
     anonymous: AnonymousUser = field(default_factory=AnonymousUser)
 
     def user(self, role: str):
@@ -131,6 +148,8 @@ def build_world(regions) -> World:
         "other_reviewer": _person(reviewer_user),
         "committee": _person(committee_member),
         "committee_applicant": _person(committee_member),
+        "rep_this": _person(applicant_user),
+        "rep_other": _person(applicant_user),
     }
     for officer in (users["secretariat"], users["committee"], users["committee_applicant"]):
         TOTP.activate(officer, generate_totp_secret())
@@ -153,10 +172,12 @@ def build_world(regions) -> World:
     affiliate = MembershipFactory(organization=OrganizationFactory(region=region)).organization
     former_member = MembershipFactory(
         organization=OrganizationFactory(region=region),
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         admitted_on=datetime.date(2001, 1, 1),
         ended_on=datetime.date(2015, 6, 30),
     ).organization
+    member = build_member(affiliate, users, region)
     revoked_key = PartnerKeyFactory()
     revoked_key.revoked = True
     revoked_key.save()
@@ -171,7 +192,23 @@ def build_world(regions) -> World:
         partner_key=PartnerKeyFactory(),
         revoked_key=revoked_key,
         a_token=a_token,
+        member=member,
     )
+
+
+def build_member(affiliate, users, region) -> Member:
+    """rep_this represents the affiliate (its primary contact), rep_other another affiliate."""
+    representative_add_first(organization=affiliate, user=users["rep_this"])
+    second = representative_add_first(organization=affiliate, user=_person(applicant_user))
+    other = MembershipFactory(organization=OrganizationFactory(region=region)).organization
+    representative_add_first(organization=other, user=users["rep_other"])
+    invitation, token = membership.invitation_send(
+        organization=affiliate, actor=users["rep_this"], email=users["rep_other"].email
+    )
+    change_request = membership.change_request_submit(
+        organization=affiliate, actor=users["rep_this"], changes={"acronym": "WALK"}
+    )
+    return Member(second, invitation, token, change_request)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 ``TABLE`` maps each URL pattern (as Django joins it: ``ResolverMatch.route``) to what each role
 gets for GET and POST (and PATCH under /api/): a status code, ``LOGIN`` (a redirect to the log-in
-page), or ``→/path/`` (a redirect there; ``{pk}`` is the application's id). Routes that name an
+page), or ``→/path/`` (a redirect there; ``{pk}`` is the application's id, ``{slug}`` the member
+union's). Routes that name an
 application (``pk``) are walked twice: on applicant A's application under review (its assigned
 reviewer's review pending) and, as ``"<route> [draft]"``, on A's draft.
 
@@ -26,6 +27,8 @@ Roles: ``tests/hardening/conftest.py`` (``ROLES``). The partner-key roles send
 "committee applicant" is a member of the Executive Committee who is the walked application's
 applicant (``World.take_role``): a conflict of interest, so they get what applicant A gets, and
 the committee's page sends them to their status page.
+representative of this union (the world's affiliate) and of another union hold no role: a row
+that leaves them out gives them applicant B's answer; the member area's rows name theirs.
 Every request runs in a rolled-back savepoint (``walker.py``), and a refused one must write
 nothing to the database but its session.
 """
@@ -56,6 +59,11 @@ TO_REAUTH_CODE = "→/accounts/reauthenticate/code/"
 TO_PASSWORD_CHANGE = "→/accounts/password/change/"
 TO_EMAIL = "→/accounts/email/"
 TO_RESET_DONE = "→/accounts/password/reset/done/"
+TO_MEMBER_UNION = "→/member/{slug}/"
+TO_CHANGE_REQUESTS = "→/committee/change-requests/"
+
+
+SAME_AS_B = object()
 
 
 def row(
@@ -69,7 +77,13 @@ def row(
     committee_applicant,
     partner_key,
     revoked_key,
+    rep_this=SAME_AS_B,
+    rep_other=SAME_AS_B,
 ):
+    """One answer per role. The representatives of this union (the world's affiliate) and of
+    another union hold no role: where a row leaves them out, they get what applicant B gets."""
+    rep_this = applicant_b if rep_this is SAME_AS_B else rep_this
+    rep_other = applicant_b if rep_other is SAME_AS_B else rep_other
     return dict(
         zip(
             ROLES,
@@ -84,6 +98,8 @@ def row(
                 committee_applicant,
                 partner_key,
                 revoked_key,
+                rep_this,
+                rep_other,
             ],
             strict=True,
         )
@@ -825,6 +841,55 @@ TABLE = {
     "committee/applications/<int:pk>/ [draft]": {
         GET: row(LOGIN, 403, 403, 200, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
         POST: row(LOGIN, 403, 403, TO_COMMITTEE_PAGE, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+    },
+    # --- the member area: a union's pages answer 404 to anyone who does not represent it (the
+    # secretariat included: it keeps the registry in the admin); anonymous visitors log in first --------
+    "member/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN, 200, 200),
+        POST: same(405),
+    },
+    "member/<slug:slug>/": {
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
+    "member/<slug:slug>/profile/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    "member/<slug:slug>/invitations/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    "member/<slug:slug>/invitations/<int:invitation_id>/revoke/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    "member/<slug:slug>/representatives/<int:representative_id>/remove/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    "member/<slug:slug>/representatives/<int:representative_id>/primary/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    "member/<slug:slug>/change-requests/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
+    },
+    # The invitation (to rep_other's confirmed address): the link's holder sees what it is; only
+    # the invited address accepts it (403 for every other account).
+    "invitations/<str:token>/": {
+        GET: row(LOGIN, 200, 200, 200, 200, 200, 200, 200, LOGIN, LOGIN, 200, 200),
+        POST: row(LOGIN, 403, 403, 403, 403, 403, 403, 403, LOGIN, LOGIN, 403, TO_MEMBER_UNION),
+    },
+    # The secretariat's change requests: 403 to everyone else signed in.
+    "committee/change-requests/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/change-requests/<int:request_id>/": {
+        GET: same(405),
+        POST: row(LOGIN, 403, 403, TO_CHANGE_REQUESTS, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
     },
 }
 

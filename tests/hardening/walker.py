@@ -144,6 +144,10 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "name": "request_info",
         "id": world.users["applicant_a"].pk,
         "content_type_id": ContentType.objects.get_for_model(Organization).pk,
+        "token": world.member.invitation_token,
+        "invitation_id": world.member.invitation.pk,
+        "representative_id": world.member.second_representative.pk,
+        "request_id": world.member.change_request.pk,
     }
     if route.is_admin and "content_type_id" in route.params:  # admin:view_on_site
         values["object_id"] = world.affiliate.pk
@@ -158,7 +162,7 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
 
 def placeholders(world: World, application) -> dict[str, object]:
     """Ids to write back as names in redirect targets."""
-    return {"pk": application.pk}
+    return {"pk": application.pk, "slug": world.affiliate.slug}
 
 
 def request(world: World, role: str, method: str, route: Route, path: str, *, application) -> tuple:

@@ -1,5 +1,6 @@
 """Backups: export_registry / import_registry round-trip byte for byte, refuse bad input cleanly."""
 
+import datetime
 import io
 import json
 import os
@@ -17,7 +18,17 @@ from django_fsm_log.models import StateLog
 
 from accounts.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
 from ops import backup
-from registry.models import ArchivedDecision, CountryRegion, Membership, Organization, Region
+from registry.models import (
+    ArchivedDecision,
+    ChangeRequest,
+    CountryRegion,
+    Membership,
+    Organization,
+    Region,
+    Representative,
+    RepresentativeInvitation,
+    YearlyReturn,
+)
 from workflows import services
 from workflows.models import ApplicationState, MembershipApplication
 
@@ -78,6 +89,7 @@ def wipe_database() -> None:
     from django.apps import apps
 
     models = [*apps.get_app_config("workflows").get_models(), StateLog, ArchivedDecision]
+    models += [Representative, RepresentativeInvitation, ChangeRequest, YearlyReturn]
     models += [Membership, Organization, CountryRegion, Region]
     Region.objects.update(parent=None)
     for _ in range(len(models)):
@@ -212,6 +224,8 @@ def minimal_backup(**changes) -> dict:
                 "founded_year": 1990,
                 "students_represented": 50000,
                 "kind": "national_union",
+                "description": "The national union of Kenya's students.",
+                "social_links": ["https://social.example/knus"],
                 "created_at": "2020-01-01T10:00:00.000000Z",
                 "updated_at": "2021-01-01T10:00:00.123456Z",
             }
@@ -220,11 +234,20 @@ def minimal_backup(**changes) -> dict:
             {
                 "organization": "kenya-nus",
                 "category": "full",
-                "standing": "active",
+                "state": "active",
                 "admitted_on": "2020-05-01",
                 "ended_on": None,
+                "end_reason": "",
                 "created_at": "2020-05-01T12:00:00.000000Z",
                 "updated_at": "2020-05-01T12:00:00.000000Z",
+                "suspensions": [{"starts_on": "2021-02-01", "ends_on": "2021-03-01", "reason": "Dues."}],
+                "returns": [
+                    {
+                        "year": 2021,
+                        "filed_at": "2021-02-15T08:30:00.000000Z",
+                        "data": {"activities": "A congress.", "students_represented": 50000},
+                    }
+                ],
             }
         ],
         "decisions": [],
@@ -287,12 +310,45 @@ def test_a_file_that_is_not_a_backup_is_a_clear_error(tmp_path, content, expecte
     assert expected in import_error(write(tmp_path, content))
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [3, 0, "2", True, None])
 def test_a_wrong_format_version_is_a_clear_error(tmp_path, version):
     message = import_error(write(tmp_path, minimal_backup(version=version)))
 
     assert f"format version is {version!r}" in message
-    assert "reads version 1" in message
+    assert "reads versions 1, 2" in message
+
+
+def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):
+    """Version 1 typed a "standing"; a withdrawn membership becomes ended (reason: withdrawn),
+    dated by its end date or, lacking one, by its last change."""
+    old = minimal_backup(version=1)
+    member = old["memberships"][0]
+    for key in ("state", "end_reason", "suspensions", "returns"):
+        del member[key]
+    for key in ("description", "social_links"):
+        del old["organizations"][0][key]
+    member["standing"] = "active"
+    gone = {
+        **member,
+        "standing": "withdrawn",
+        "admitted_on": "2001-01-01",
+        "updated_at": "2010-03-04T00:00:00Z",
+    }
+    old["memberships"].insert(0, gone)
+
+    call_command("import_registry", write(tmp_path, old), stdout=io.StringIO())
+
+    rows = list(Membership.objects.order_by("admitted_on").values_list("state", "end_reason", "ended_on"))
+    assert rows == [("ended", "withdrawn", datetime.date(2010, 3, 4)), ("active", "", None)]
+    assert json.loads(export())["version"] == 2
+
+
+def test_a_second_return_for_the_same_year_is_refused(tmp_path):
+    data = minimal_backup()
+    returns = data["memberships"][0]["returns"]
+    returns.append(dict(returns[0]))
+
+    assert "more than one return for the same year" in import_error(write(tmp_path, data))
 
 
 def test_an_unknown_region_code_is_a_clear_error(tmp_path):

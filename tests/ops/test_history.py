@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib import admin
 
-from registry.models import Membership, Organization, Standing
+from registry.models import Membership, MembershipState, Organization
 from tests.factories import MembershipFactory, OrganizationFactory, secretariat_user
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_editing_an_organization_in_the_admin_records_who_changed_what_and_when(
     assert org.history.count() == 2  # created, changed
 
 
-def test_changing_a_membership_in_the_admin_records_who_changed_its_standing(client, secretariat):
+def test_changing_a_membership_in_the_admin_records_who_changed_its_state(client, secretariat):
     membership = MembershipFactory()
 
     response = client.post(
@@ -71,16 +71,22 @@ def test_changing_a_membership_in_the_admin_records_who_changed_its_standing(cli
         {
             "organization": membership.organization_id,
             "category": membership.category,
-            "standing": Standing.SUSPENDED,
+            "state": MembershipState.SUSPENDED,
             "admitted_on": membership.admitted_on.isoformat(),
             "ended_on": "",
+            "end_reason": "",
+            "suspensions-TOTAL_FORMS": "0",
+            "suspensions-INITIAL_FORMS": "0",
         },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     latest = membership.history.latest()
     assert latest.history_user == secretariat
-    assert changes(latest) == [("standing", Standing.ACTIVE, Standing.SUSPENDED)]
+    assert changes(latest) == [("state", MembershipState.ACTIVE, MembershipState.SUSPENDED)]
+    # The suspension is dated from today: good standing on past dates does not change.
+    suspension = membership.suspensions.get()
+    assert (suspension.starts_on, suspension.ends_on) == (latest.history_date.date(), None)
 
 
 def test_a_membership_changed_inline_on_its_organization_is_recorded_too(client, secretariat):
@@ -94,7 +100,8 @@ def test_a_membership_changed_inline_on_its_organization_is_recorded_too(client,
             "memberships-0-id": str(membership.pk),
             "memberships-0-organization": str(org.pk),
             "memberships-0-category": "observer",
-            "memberships-0-standing": membership.standing,
+            "memberships-0-state": membership.state,
+            "memberships-0-end_reason": "",
             "memberships-0-admitted_on": membership.admitted_on.isoformat(),
             "memberships-0-ended_on": "",
         },

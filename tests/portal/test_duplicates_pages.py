@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from registry.models import Standing
+from registry.models import EndReason, MembershipState
 from tests.factories import MembershipFactory
 from tests.portal.conftest import S, reload
 
@@ -34,7 +34,8 @@ def former(regions):
         organization__name=NAME,
         organization__slug="nus-ke",
         organization__region=regions["africa-east"],
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         admitted_on=datetime.date(2001, 1, 1),
         ended_on=datetime.date(2015, 6, 30),
     ).organization

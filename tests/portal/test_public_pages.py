@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
-from registry.models import Standing
+from registry.models import MembershipState
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def members(regions):
         MembershipFactory(
             organization__name="Suspended Union",
             organization__region=regions["africa-east"],
-            standing=Standing.SUSPENDED,
+            state=MembershipState.SUSPENDED,
         ),
     ]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from registry.forms import DirectoryFilterForm
-from registry.models import Standing
+from registry.models import MembershipState
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,9 @@ def affiliates(regions):
     for country, region in [("KE", "africa-east"), ("CI", "africa-west"), ("KE", "africa-east")]:
         MembershipFactory(organization__country=country, organization__region=regions[region])
     MembershipFactory(
-        organization__country="FR", organization__region=regions["europe-west"], standing=Standing.SUSPENDED
+        organization__country="FR",
+        organization__region=regions["europe-west"],
+        state=MembershipState.SUSPENDED,
     )
     OrganizationFactory(country="DE", region=regions["europe-west"])  # known, never admitted
 

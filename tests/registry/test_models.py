@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from registry.models import Membership, Standing
+from registry.models import EndReason, Membership, MembershipState
 from tests.factories import MembershipFactory, OrganizationFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ def test_an_organization_has_at_most_one_active_membership():
 
 
 def test_a_former_membership_does_not_block_a_new_active_one():
-    old = MembershipFactory(standing=Standing.WITHDRAWN, ended_on=datetime.date(2022, 1, 1))
+    old = MembershipFactory(
+        state=MembershipState.ENDED, end_reason=EndReason.WITHDRAWN, ended_on=datetime.date(2022, 1, 1)
+    )
     MembershipFactory(organization=old.organization)
     assert old.organization.memberships.count() == 2
 
@@ -46,18 +48,38 @@ def test_negative_students_represented_is_rejected():
 def test_membership_cannot_end_before_admission():
     assert _rejected(
         MembershipFactory,
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.EXPELLED,
         admitted_on=datetime.date(2020, 1, 1),
         ended_on=datetime.date(2019, 1, 1),
     )
 
 
-def test_only_a_withdrawn_membership_has_an_end_date():
-    assert _rejected(MembershipFactory, standing=Standing.ACTIVE, ended_on=datetime.date(2030, 1, 1))
+@pytest.mark.parametrize(
+    ("state", "ended_on", "end_reason"),
+    [
+        (MembershipState.ACTIVE, datetime.date(2030, 1, 1), ""),
+        (MembershipState.SUSPENDED, None, EndReason.LAPSED),
+        (MembershipState.ENDED, None, EndReason.WITHDRAWN),
+        (MembershipState.ENDED, datetime.date(2030, 1, 1), ""),
+    ],
+)
+def test_only_an_ended_membership_has_an_end_date_and_reason_and_it_has_both(state, ended_on, end_reason):
+    assert _rejected(MembershipFactory, state=state, ended_on=ended_on, end_reason=end_reason)
 
 
-def test_unknown_standing_is_rejected():
-    assert _rejected(MembershipFactory, standing="expelled")
+def test_an_ended_membership_with_date_and_reason_is_accepted():
+    assert not _rejected(
+        MembershipFactory,
+        state=MembershipState.ENDED,
+        ended_on=datetime.date(2030, 1, 1),
+        end_reason=EndReason.DISSOLVED,
+    )
+
+
+@pytest.mark.parametrize(("field", "value"), [("state", "withdrawn"), ("end_reason", "bored")])
+def test_unknown_state_or_end_reason_is_rejected(field, value):
+    assert _rejected(MembershipFactory, **{field: value})
 
 
 def test_organization_slug_is_unique():
@@ -76,7 +98,7 @@ def test_a_membership_change_marks_its_organization_updated():
     membership = MembershipFactory()
     before = membership.organization.updated_at
 
-    membership.standing = Standing.SUSPENDED
+    membership.state = MembershipState.SUSPENDED
     membership.save()
 
     membership.organization.refresh_from_db()

@@ -2,7 +2,7 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from registry.models import Standing
+from registry.models import MembershipState
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_directory_lists_exactly_the_affiliates_grouped_by_region(client, region
     MembershipFactory(
         organization__name="Suspended Union",
         organization__region=regions["africa-east"],
-        standing=Standing.SUSPENDED,
+        state=MembershipState.SUSPENDED,
     )
     OrganizationFactory(name="Applicant Union", region=regions["africa-east"])
 

@@ -1,6 +1,6 @@
 import pytest
 
-from registry.models import Standing
+from registry.models import MembershipState
 from registry.selectors import affiliate_counts_by_region, affiliate_list, region_with_descendants_ids
 from tests.factories import MembershipFactory, OrganizationFactory
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_affiliates_are_exactly_the_organizations_with_an_active_membership(regions):
     active = MembershipFactory(organization__region=regions["africa-east"]).organization
-    MembershipFactory(organization__region=regions["africa-east"], standing=Standing.SUSPENDED)
+    MembershipFactory(organization__region=regions["africa-east"], state=MembershipState.SUSPENDED)
     OrganizationFactory(region=regions["africa-east"])  # never admitted
 
     assert list(affiliate_list()) == [active]
@@ -45,7 +45,7 @@ def test_affiliate_rows_carry_their_membership_category(regions):
 def test_counts_by_region_add_up_sub_regions(regions):
     MembershipFactory(organization__region=regions["africa-east"])
     MembershipFactory(organization__region=regions["africa-west"], organization__country="GH")
-    MembershipFactory(organization__region=regions["africa-west"], standing=Standing.SUSPENDED)
+    MembershipFactory(organization__region=regions["africa-west"], state=MembershipState.SUSPENDED)
 
     counts = affiliate_counts_by_region()
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
 from registry import world_map as wm
-from registry.models import Standing
+from registry.models import MembershipState
 from registry.selectors import affiliate_counts_by_country
 from tests.factories import MembershipFactory
 
@@ -37,7 +37,9 @@ def members(regions):
                 organization__name=f"Union {code} {i}",
             )
     MembershipFactory(
-        organization__country="KE", organization__region=regions["africa-east"], standing=Standing.SUSPENDED
+        organization__country="KE",
+        organization__region=regions["africa-east"],
+        state=MembershipState.SUSPENDED,
     )
     return EXPECTED
 

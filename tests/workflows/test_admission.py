@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from registry.models import Membership, MembershipCategory, Organization, Standing
+from registry.models import EndReason, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import affiliate_list
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.workflows.helpers import application_in, reload
@@ -59,7 +59,7 @@ def test_admission_creates_the_organization_from_the_application(people, regions
     membership = Membership.objects.get()
     assert application.membership == membership
     assert membership.organization == organization
-    assert (membership.category, membership.standing) == (MembershipCategory.ASSOCIATE, Standing.ACTIVE)
+    assert (membership.category, membership.state) == (MembershipCategory.ASSOCIATE, MembershipState.ACTIVE)
     vote_round = application.vote_rounds.get()
     assert membership.admitted_on == vote_round.closed_at.date()
     assert list(affiliate_list().values_list("pk", flat=True)) == [organization.pk]
@@ -106,7 +106,8 @@ def test_the_slug_tries_are_bounded_and_then_refused_as_a_conflict(people, monke
 
 def test_a_returning_member_updates_its_existing_organization(people):
     former = MembershipFactory(
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         admitted_on=datetime.date(2001, 1, 1),
         ended_on=datetime.date(2015, 6, 30),
         organization__name="Old Name Students",
@@ -128,9 +129,9 @@ def test_a_returning_member_updates_its_existing_organization(people):
         former.organization.slug,
     )
     assert {f: getattr(organization, f) for f in COPIED} == {f: getattr(application, f) for f in COPIED}
-    assert list(organization.memberships.values_list("standing", flat=True).order_by("admitted_on")) == [
-        Standing.WITHDRAWN,
-        Standing.ACTIVE,
+    assert list(organization.memberships.values_list("state", flat=True).order_by("admitted_on")) == [
+        MembershipState.ENDED,
+        MembershipState.ACTIVE,
     ]
     former.refresh_from_db()
     assert former.ended_on == datetime.date(2015, 6, 30)

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from registry.models import Membership, Organization, Standing
+from registry.models import EndReason, Membership, MembershipState, Organization
 from tests.factories import MembershipFactory, applicant_user
 from tests.workflows.helpers import application_in, new_draft, reload, snapshot, step
 from workflows import rules, services
@@ -47,7 +47,8 @@ def _affiliate(**kwargs) -> Organization:
 
 def _former_member(**kwargs) -> Organization:
     return MembershipFactory(
-        standing=Standing.WITHDRAWN,
+        state=MembershipState.ENDED,
+        end_reason=EndReason.WITHDRAWN,
         admitted_on=datetime.date(2001, 1, 1),
         ended_on=datetime.date(2015, 6, 30),
         **{f"organization__{k}": v for k, v in kwargs.items()},
@@ -99,7 +100,7 @@ def test_an_affiliate_admitted_through_the_workflow_is_not_taken_over_and_the_se
     assert second.organization != affiliate
     assert _fields(affiliate) == before
     assert reload(first).membership.organization == affiliate
-    assert Membership.objects.filter(standing=Standing.ACTIVE).count() == 2
+    assert Membership.objects.filter(state=MembershipState.ACTIVE).count() == 2
 
 
 def test_a_re_application_linked_by_the_secretariat_updates_its_former_member(people):
@@ -116,9 +117,9 @@ def test_a_re_application_linked_by_the_secretariat_updates_its_former_member(pe
     former.refresh_from_db()
     assert application.organization == former
     assert (former.name, former.city) == ("New Name Students", "Kisumu")
-    assert sorted(former.memberships.values_list("standing", flat=True)) == [
-        Standing.ACTIVE,
-        Standing.WITHDRAWN,
+    assert sorted(former.memberships.values_list("state", flat=True)) == [
+        MembershipState.ACTIVE,
+        MembershipState.ENDED,
     ]
 
 
@@ -213,8 +214,8 @@ def test_a_new_name_from_the_applicant_undoes_a_confirmation_of_distinctness(peo
 def test_only_a_former_member_can_be_linked_never_a_member(people):
     application = application_in(S.SUBMITTED, people)
     before = snapshot(application, registry=False)
-    for standing in (Standing.ACTIVE, Standing.SUSPENDED):
-        member = MembershipFactory(standing=standing).organization
+    for state in (MembershipState.ACTIVE, MembershipState.SUSPENDED):
+        member = MembershipFactory(state=state).organization
 
         refused = _refused(
             ErrorCode.INVALID,

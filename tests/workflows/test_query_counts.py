@@ -202,9 +202,10 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, the admission's savepoint,
     # the slugs known, organization insert in its own savepoint (3) + its history row, membership
-    # (savepoint) + its history row, application update, the admission's release, outbox
-    # (3 recipient reads: committee, secretariat, applicant + 3), release.
-    with django_assert_num_queries(32):
+    # (savepoint) + its history row, application update, the applicant as first representative
+    # (savepoint, lock the union's representatives, insert, release), the admission's release,
+    # outbox (3 recipient reads: committee, secretariat, applicant + 3), release.
+    with django_assert_num_queries(36):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 

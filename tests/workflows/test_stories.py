@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from registry.models import Membership, MembershipCategory, Organization, Standing
+from registry.models import Membership, MembershipCategory, MembershipState, Organization
 from tests.workflows.helpers import application_in, log_story, logs, new_draft, reload
 from workflows import services
 from workflows.models import ApplicationState, VoteOutcome
@@ -57,7 +57,7 @@ def test_story_admitted(people):
     assert application.submitted_at is not None
     assert application.decided_at == vote_round.closed_at
     assert application.membership.category == MembershipCategory.ASSOCIATE
-    assert application.membership.standing == Standing.ACTIVE
+    assert application.membership.state == MembershipState.ACTIVE
 
 
 def test_story_rejected_by_the_vote(people):

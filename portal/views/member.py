@@ -1,0 +1,316 @@
+"""The member area (/member/): the unions a person represents, each union's page and its actions;
+the invitation link (/invitations/<token>/); the secretariat's change requests
+(/committee/change-requests/).
+
+Thin: find the union, let ``workflows.rules`` say who may see it (404 to anyone who does not
+represent it), read the form, call one service (``workflows.membership``), put its errors next to
+the fields. A refused action becomes a message, never a server error.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts import roles
+from portal.member_forms import ChangeRequestForm, DecideChangeForm, InviteForm, ProfileForm
+from registry.models import (
+    ChangeRequest,
+    ChangeRequestState,
+    Organization,
+    Representative,
+    RepresentativeInvitation,
+)
+from registry.selectors import (
+    active_representatives,
+    in_good_standing,
+    invitation_by_token,
+    is_representative,
+    latest_membership,
+    pending_change_requests,
+    pending_invitations,
+    represented_organizations,
+    return_status,
+)
+from workflows import membership as services
+from workflows import rules
+from workflows.errors import ErrorCode, WorkflowError
+
+UNION_TEMPLATE = "portal/member_union.html"
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def _union(request, slug: str) -> Organization:
+    """The union ``slug`` if the signed-in person represents it; 404 otherwise (also when it does not exist)."""
+    organization = Organization.objects.select_related("region").filter(slug=slug).first()
+    if organization is None or rules.member_refusal("view", organization, request.user) is not None:
+        raise Http404
+    return organization
+
+
+def _representative_rows(organization, user) -> list[tuple]:
+    """Each active representative with whether ``user`` may remove them or make them primary."""
+    return [
+        (
+            r,
+            rules.member_refusal("remove_representative", organization, user, r) is None,
+            rules.member_refusal("make_primary", organization, user, r) is None,
+        )
+        for r in active_representatives(organization)
+    ]
+
+
+def _union_context(request, organization, **bound) -> dict:
+    membership = latest_membership(organization)
+    current = membership is not None and membership.is_current
+    return {
+        "organization": organization,
+        "membership": membership,
+        "actions": rules.member_allowed_actions(organization, request.user),
+        "good_standing": membership is not None and in_good_standing(membership),
+        "return_status": return_status(membership) if current else None,
+        "representatives": _representative_rows(organization, request.user),
+        "invitations": list(pending_invitations(organization)),
+        "change_requests": [
+            (cr, services.change_lines(cr))
+            for cr in organization.change_requests.select_related("requested_by")[:10]
+        ],
+        "invite_form": bound.get("invite_form") or InviteForm(),
+        "profile_form": bound.get("profile_form") or ProfileForm.for_organization(organization),
+        "change_form": bound.get("change_form") or ChangeRequestForm(),
+    }
+
+
+def _place_errors(exc: WorkflowError, form) -> bool:
+    """Put the service's per-field errors next to the fields; True when some field got one."""
+    placed = False
+    for field, errors in (exc.details or {}).items():
+        if field in form.fields and isinstance(errors, list | tuple):
+            form.add_error(field, list(errors))
+            placed = True
+    return placed
+
+
+def _act(request, organization, form, form_key: str, call: Callable, done: str):
+    """Run ``call(form)`` for a valid form; errors next to the fields (400), refusals as a message."""
+    if form.is_valid():
+        try:
+            call(form)
+        except WorkflowError as exc:
+            if not (exc.code == ErrorCode.INVALID and _place_errors(exc, form)):
+                messages.error(request, exc.message)
+                return redirect("member-union", slug=organization.slug)
+        else:
+            messages.success(request, done)
+            return redirect("member-union", slug=organization.slug)
+    messages.error(request, _("Please correct the errors below. Nothing was saved."))
+    context = _union_context(request, organization, **{form_key: form})
+    return render(request, UNION_TEMPLATE, context, status=400)
+
+
+def _refusable(request, organization, call: Callable, done: str):
+    """An action without a form (remove, make primary, revoke): the outcome as a message."""
+    try:
+        call()
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("member-union", slug=organization.slug)
+
+
+# --- the member area ------------------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def member_home(request):
+    unions = []
+    for organization in represented_organizations(request.user):
+        membership = latest_membership(organization)
+        unions.append((organization, membership, membership is not None and in_good_standing(membership)))
+    return render(request, "portal/member_home.html", {"unions": unions})
+
+
+@never_cache
+@require_safe
+@login_required
+def member_union(request, slug: str):
+    organization = _union(request, slug)
+    return render(request, UNION_TEMPLATE, _union_context(request, organization))
+
+
+@require_POST
+@login_required
+def member_profile(request, slug: str):
+    organization = _union(request, slug)
+
+    def call(form):
+        services.organization_profile_update(
+            organization=organization, actor=request.user, data=form.service_data()
+        )
+
+    form = ProfileForm(request.POST)
+    return _act(request, organization, form, "profile_form", call, _("The directory entry is saved."))
+
+
+@require_POST
+@login_required
+def member_invite(request, slug: str):
+    organization = _union(request, slug)
+
+    def call(form):
+        services.invitation_send(
+            organization=organization, actor=request.user, email=form.cleaned_data["email"]
+        )
+
+    form = InviteForm(request.POST)
+    done = _("The invitation is sent by e-mail.")
+    return _act(request, organization, form, "invite_form", call, done)
+
+
+@require_POST
+@login_required
+def member_change_request(request, slug: str):
+    organization = _union(request, slug)
+
+    def call(form):
+        services.change_request_submit(
+            organization=organization,
+            actor=request.user,
+            changes=form.service_changes(),
+            comment=form.cleaned_data["comment"],
+        )
+
+    done = _("Your request is sent to the secretariat. We will write to you when it is decided.")
+    return _act(request, organization, ChangeRequestForm(request.POST), "change_form", call, done)
+
+
+@require_POST
+@login_required
+def member_invitation_revoke(request, slug: str, invitation_id: int):
+    organization = _union(request, slug)
+    invitation = get_object_or_404(RepresentativeInvitation, pk=invitation_id, organization=organization)
+
+    def call():
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+
+    return _refusable(request, organization, call, _("The invitation is withdrawn."))
+
+
+@require_POST
+@login_required
+def member_representative_remove(request, slug: str, representative_id: int):
+    organization = _union(request, slug)
+    representative = get_object_or_404(Representative, pk=representative_id, organization=organization)
+
+    def call():
+        services.representative_remove(representative=representative, actor=request.user)
+
+    if representative.user_id == request.user.pk:  # leaving: the union's page is no longer theirs
+        response = _refusable(request, organization, call, _("You no longer represent this union."))
+        return response if is_representative(organization, request.user) else redirect("member-home")
+    return _refusable(request, organization, call, _("The representative is removed."))
+
+
+@require_POST
+@login_required
+def member_representative_primary(request, slug: str, representative_id: int):
+    organization = _union(request, slug)
+    representative = get_object_or_404(Representative, pk=representative_id, organization=organization)
+
+    def call():
+        services.representative_make_primary(representative=representative, actor=request.user)
+
+    return _refusable(request, organization, call, _("The primary contact is changed."))
+
+
+# --- the invitation link ----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def invitation(request, token: str):
+    """The invitation to represent a union: what it is, and a button to accept it (or why one cannot)."""
+    found = invitation_by_token(token)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except WorkflowError as exc:
+            status = 403 if exc.code == ErrorCode.FORBIDDEN else 409
+            return render(
+                request,
+                "portal/invitation.html",
+                {"invitation": found, "problem": exc.message},
+                status=status,
+            )
+        messages.success(
+            request, _("Welcome! You now represent %(name)s.") % {"name": found.organization.name}
+        )
+        return redirect("member-union", slug=found.organization.slug)
+    refused = rules.invitation_refusal(found, request.user)
+    problem = str(refused.message) if refused else ""
+    return render(request, "portal/invitation.html", {"invitation": found, "problem": problem})
+
+
+# --- the secretariat's change requests --------------------------------------------------------------------------
+
+
+def secretariat_required(view):
+    """Signed-in members of the Secretariat; others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_secretariat(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_safe
+@secretariat_required
+def committee_change_requests(request):
+    decided = ChangeRequest.objects.exclude(state=ChangeRequestState.PENDING).select_related(
+        "organization", "decided_by"
+    )
+    return render(
+        request,
+        "portal/committee_change_requests.html",
+        {
+            "pending": [(cr, services.change_lines(cr)) for cr in pending_change_requests()],
+            "decided": list(decided[:20]),
+            "form": DecideChangeForm(),
+        },
+    )
+
+
+@require_POST
+@secretariat_required
+def committee_change_request_decide(request, request_id: int):
+    change_request = get_object_or_404(ChangeRequest, pk=request_id)
+    form = DecideChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or decline."))
+        return redirect("committee-change-requests")
+    approve = form.cleaned_data["action"] == "approve"
+    service = services.change_request_approve if approve else services.change_request_decline
+    try:
+        service(change_request=change_request, actor=request.user, reason=form.cleaned_data["reason"])
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The change is approved.") if approve else _("The change is declined."))
+    return redirect("committee-change-requests")
