@@ -9,12 +9,13 @@ suspended membership, or none. Rows go in with PostgreSQL's COPY (psycopg 3
 
 import csv
 import datetime
+import json
 import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.utils.text import slugify
 
 from registry.models import (
@@ -228,12 +229,16 @@ def membership_rows(size: int) -> Iterator[dict]:
         }
 
 
+def _default(field) -> object:
+    """What COPY writes for a field a row leaves out: the model's default ("" for text without one),
+    a JSON field's as JSON text."""
+    value = field.get_default()
+    return json.dumps(value) if isinstance(field, models.JSONField) and value is not None else value
+
+
 def _columns(model) -> list[tuple[str, str, object]]:
     """(column, attname, default) of the model's concrete fields, in table order."""
-    return [
-        (field.column, field.attname, field.get_default() if field.has_default() or field.null else None)
-        for field in model._meta.concrete_fields
-    ]
+    return [(field.column, field.attname, _default(field)) for field in model._meta.concrete_fields]
 
 
 def copy_rows(alias: str, model, rows) -> int:
