@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.people import display_name
 from registry.models import MembershipCategory, OrganizationKind, Region
 from workflows import rules
 from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation
@@ -44,10 +45,6 @@ ACTION_NAMES = {
     "link_organization": "link-organization",
     "confirm_distinct": "confirm-distinct",
 }
-
-
-def person_name(user) -> str:
-    return user.get_full_name() or user.email or user.get_username()
 
 
 # Sent by browsers' forms with a session; the CSRF check reads it, the serializers do not.
@@ -92,7 +89,7 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return person_name(user)
+        return display_name(user)
 
 
 class ApplicantSerializer(PersonSerializer):
@@ -267,7 +264,7 @@ class RecusalEntrySerializer(serializers.Serializer):
     recused_at = serializers.DateTimeField()
 
     def get_voter(self, voter) -> str:
-        return person_name(voter.user)
+        return display_name(voter.user)
 
 
 class VoteRoundSerializer(serializers.Serializer):

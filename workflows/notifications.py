@@ -21,6 +21,7 @@ from django.utils import formats, timezone, translation
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from accounts.people import display_name
 from notifications.models import Notification
 from notifications.services import outbox_write
 
@@ -94,7 +95,7 @@ class Recipient(NamedTuple):
     def name(self) -> str:
         if self.user is None:
             return self.email
-        return self.user.get_full_name().strip() or self.user.email or self.user.get_username()
+        return display_name(self.user)
 
 
 def _secretariat() -> list[Recipient]:
