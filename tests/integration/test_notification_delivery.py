@@ -272,7 +272,10 @@ def test_redis_down_during_a_hundred_transitions_loses_nothing_and_sends_nothing
         transitions += 2
     assert transitions == 100
     rows = Notification.objects.count()
-    assert rows == 50 * (3 + 2)
+    per_application = expected_for(Event.SUBMITTED, cast, "applicant", "secretariat") + expected_for(
+        Event.WITHDRAWN, cast, "applicant", "secretariat"
+    )
+    assert rows == 50 * len(per_application) == 300
     not_sent = Notification.objects.exclude(state=SENT).count()
 
     def supervise() -> None:
