@@ -30,7 +30,7 @@ from tests.factories import (
     reviewer_user,
     secretariat_user,
 )
-from workflows import membership, services
+from workflows import membership, motions, services
 from workflows.models import ApplicationState, MembershipApplication
 
 S = ApplicationState
@@ -92,6 +92,7 @@ class Member:
     invitation: object
     invitation_token: str
     change_request: object
+    motion: object  # the secretariat's motion to suspend the affiliate, in an open vote
 
 
 @dataclass
@@ -208,7 +209,11 @@ def build_member(affiliate, users, region) -> Member:
     change_request = membership.change_request_submit(
         organization=affiliate, actor=users["rep_this"], changes={"acronym": "WALK"}
     )
-    return Member(second, invitation, token, change_request)
+    motion = motions.motion_propose(
+        membership=affiliate.memberships.get(), actor=users["secretariat"], kind="suspend", reason="Walk."
+    )
+    motions.motion_vote_open(motion=motion, actor=users["secretariat"])
+    return Member(second, invitation, token, change_request, motion)
 
 
 @pytest.fixture
