@@ -45,7 +45,8 @@ def test_the_secretariat_proposes_a_suspension_from_the_member_s_page_and_the_co
         "/committee/members/unef/motions/", {"kind": "suspend", "reason": "No yearly return since 2023."}
     )
     motion = Motion.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/committee/motions/{motion.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/committee/motions/{motion.pk}/"
 
     deadline = (today() + datetime.timedelta(days=7)).isoformat()
     opened = secretariat.post(
@@ -129,7 +130,7 @@ def test_a_committee_member_who_represents_the_union_sees_no_ballot_form(cast, u
 
 
 def test_the_union_asks_for_a_change_of_category_from_its_member_area(cast, union):
-    membership, representative = union
+    _membership, representative = union
     client = client_for(representative)
     page = client.get("/member/unef/")
     assert b"motion-form" in page.content

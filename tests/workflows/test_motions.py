@@ -125,7 +125,8 @@ def test_the_union_s_representatives_are_outside_the_electorate_with_the_reason(
     vote_round = motions.motion_vote_open(motion=motion, actor=people.secretariat)
 
     excluded = vote_round.voters.get(user=people.committee[2])
-    assert excluded.recused_at is not None and "represents the union" in excluded.recusal_reason
+    assert excluded.recused_at is not None
+    assert "represents the union" in excluded.recusal_reason
     assert vote_round.eligible_count == 2
     error = refused(
         ErrorCode.FORBIDDEN,
@@ -427,8 +428,7 @@ def test_the_deadline_closes_motion_rounds_through_the_periodic_task(people, uni
     assert StateLog.objects.for_(motion).latest("pk").by is None
 
 
-def test_a_round_belongs_to_an_application_or_a_motion_never_both(people, union):
-    membership, _ = union
+def test_a_round_belongs_to_an_application_or_a_motion_never_both(people):
     with pytest.raises(IntegrityError), transaction.atomic():
         VoteRound.objects.create(
             number=1, opened_by=people.secretariat, deadline=timezone.now(), vote_rules={}, category="full"
@@ -487,3 +487,36 @@ def test_the_setting_is_off_by_default(people, settings):
     MembershipFactory(organization__country="KE")
     application = _reviewed_application_from(people, "KE")
     assert services.vote_open(application=application, actor=people.secretariat).category == "full"
+
+
+def test_every_motion_e_mail_renders_with_the_union_the_decision_and_the_link(people, union):
+    from notifications.delivery import message_build
+
+    membership, representative = union
+    motion = propose(people, membership)
+    motions.motion_vote_open(motion=motion, actor=people.secretariat)
+    vote_all(people, reload(motion), ["yes"] * 3)
+    change = motions.motion_propose(
+        membership=reload(membership), actor=representative, kind=K.CHANGE_CATEGORY, category="observer"
+    )
+    motions.motion_drop(motion=change, actor=people.secretariat, reason="Asked in error, the union says.")
+
+    templates = set()
+    for row in Notification.objects.filter(event__startswith="motion_"):
+        message = message_build(row)
+        body = message.body
+        templates.add(row.template)
+        assert membership.organization.name in message.subject + body, row.template
+        assert "{{" not in body
+        assert "{%" not in body
+        assert (f"/member/{membership.organization.slug}/" in body) or ("/committee/motions/" in body)
+    assert templates == {
+        "motion_proposed",
+        "motion_proposed_secretariat",
+        "motion_vote_opened",
+        "motion_decided",
+        "motion_decided_secretariat",
+        "motion_dropped",
+    }
+    dropped = Notification.objects.get(event="motion_dropped", recipient_email=representative.email)
+    assert "Asked in error, the union says." in message_build(dropped).body
