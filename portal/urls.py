@@ -46,6 +46,7 @@ urlpatterns = [
         name="member-representative-primary",
     ),
     path("member/<slug:slug>/change-requests/", member.member_change_request, name="member-change-request"),
+    path("member/<slug:slug>/return/", member.member_return, name="member-return"),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path(

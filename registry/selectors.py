@@ -292,6 +292,19 @@ def return_status(membership: Membership, on: datetime.date | None = None) -> Re
     return ReturnStatus(year=year, due_on=due_on, filed=filed, overdue=filed is None and on > due_on)
 
 
+def filed_returns(membership: Membership) -> QuerySet[YearlyReturn]:
+    """The returns ``membership`` filed, the latest year first, with who filed each."""
+    return membership.yearly_returns.select_related("filed_by").order_by("-year")
+
+
+def years_to_file(membership: Membership, on: datetime.date | None = None) -> list[int]:
+    """The federation years of ``membership``, up to ``on``'s, whose return is not filed: the latest first."""
+    this_year = federation_year(on or today())
+    filed = set(membership.yearly_returns.values_list("year", flat=True))
+    first = federation_year(membership.admitted_on)
+    return [year for year in range(this_year, first - 1, -1) if year not in filed]
+
+
 # --- member unions and the people who represent them ---------------------------------------------------
 
 

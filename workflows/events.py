@@ -33,3 +33,5 @@ class MemberEvent(models.TextChoices):
     CHANGE_REQUESTED = "change_requested", _("Change of name, acronym or country requested")
     CHANGE_APPROVED = "change_approved", _("Change request approved")
     CHANGE_DECLINED = "change_declined", _("Change request declined")
+    RETURN_DUE_SOON = "return_due_soon", _("Yearly return due soon")
+    RETURN_OVERDUE = "return_overdue", _("Yearly return missed")

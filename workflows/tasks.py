@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import notifications, services
+from . import membership, notifications, services
 
 
 @shared_task(name="workflows.tasks.close_due_vote_rounds")
@@ -21,3 +21,9 @@ def send_vote_reminders() -> int:
 def send_daily_digest() -> int:
     """The secretariat's digest of applications waiting too long; once a day (Celery beat)."""
     return len(notifications.digest_send())
+
+
+@shared_task(name="workflows.tasks.send_return_reminders", ignore_result=True)
+def send_return_reminders() -> int:
+    """Reminders of the yearly return, before and after its due date; once a day (Celery beat)."""
+    return len(membership.return_reminders_send())

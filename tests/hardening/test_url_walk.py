@@ -876,6 +876,11 @@ TABLE = {
         GET: same(405),
         POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
     },
+    # The yearly return: the page and its form (the walk's POST lacks the year: 400, nothing filed).
+    "member/<slug:slug>/return/": {
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 400, 404),
+    },
     # The invitation (to rep_other's confirmed address): the link's holder sees what it is; only
     # the invited address accepts it (403 for every other account).
     "invitations/<str:token>/": {
