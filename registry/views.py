@@ -62,6 +62,7 @@ def directory(request):
         region=filters.get("region"),
         country=filters.get("country") or None,
         search=filters.get("q") or None,
+        good_standing=filters.get("standing"),
     )
     affiliates = affiliates.select_related("region__parent").order_by("region__parent__name", "name")
 

@@ -43,7 +43,7 @@ from registry.selectors import (
     latest_membership,
     pending_change_requests,
     pending_invitations,
-    represented_organizations,
+    represented_unions,
     return_status,
     years_to_file,
 )
@@ -142,11 +142,7 @@ def _refusable(request, organization, call: Callable, done: str):
 @require_safe
 @login_required
 def member_home(request):
-    unions = []
-    for organization in represented_organizations(request.user):
-        membership = latest_membership(organization)
-        unions.append((organization, membership, membership is not None and in_good_standing(membership)))
-    return render(request, "portal/member_home.html", {"unions": unions})
+    return render(request, "portal/member_home.html", {"unions": represented_unions(request.user)})
 
 
 @never_cache
