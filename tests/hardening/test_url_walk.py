@@ -132,6 +132,10 @@ TABLE = {
         GET: same(200),
         POST: same(405),
     },
+    "statistics/": {
+        GET: same(200),
+        POST: same(405),
+    },
     # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
     # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
     "admin/login/": {
@@ -820,6 +824,11 @@ TABLE = {
     # --- the committee pages: 403 to people without a committee role, 404 for a draft to reviewers;
     # a committee member never sees their own application there (conflict of interest): to its status page
     "committee/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: same(405),
+    },
+    # The committee's statistics: every committee role, the committee applicant included (no case of theirs in it).
+    "committee/statistics/": {
         GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: same(405),
     },
