@@ -11,7 +11,7 @@ ROW = 46
 BAR = 18
 LABEL_ROOM = 56  # room right of the longest bar for its total
 # Colour classes of the series (static/css/site.css "charts"): more series reuse them in turn.
-SERIES_COLOURS = 5
+SERIES_COLOURS = 8
 
 
 @dataclass(frozen=True)

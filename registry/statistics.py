@@ -31,7 +31,14 @@ class Figure:
     rows: list[list[Any]]
     chart: dict | None = None
     description: str = ""
-    csv_rows: list[list[Any]] = field(default_factory=list)  # when the CSV says more than the page
+    csv_header: list[str] = field(default_factory=list)  # when the CSV says more than the table:
+    csv_rows: list[list[Any]] = field(default_factory=list)  # its own header and rows
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (label, text) under the table
+
+    @property
+    def wide(self) -> bool:
+        """Too many columns to stand beside the chart: the table goes under it."""
+        return len(self.header) > 4
 
 
 class Span(NamedTuple):
@@ -190,24 +197,23 @@ def countries_without_members(spans: list[Span], tree: RegionTree, on: datetime.
     by_region: dict[int, list[str]] = defaultdict(list)
     for country, region_id in CountryRegion.objects.values_list("country", "region_id"):
         by_region[tree.top_of.get(region_id)].append(country)
-    rows = []
+    rows, names = [], []
     for region in tree.top:
         codes = by_region[region.pk]
         missing = sorted(str(countries.name(c) or c) for c in codes if c not in with_members)
-        rows.append([region.name, len(codes), len(codes) - len(missing), len(missing), ", ".join(missing)])
+        rows.append([region.name, len(codes), len(codes) - len(missing), len(missing)])
+        names.append(", ".join(missing))
     series = [_("With a member"), _("Without a member")]
+    header = [_("Region"), _("Countries"), _("With a member"), _("Without a member")]
     return Figure(
         key="countries-without-members",
         title=_("Countries with no member, per region"),
-        header=[
-            _("Region"),
-            _("Countries"),
-            _("With a member"),
-            _("Without a member"),
-            _("Countries without a member"),
-        ],
+        header=header,
         rows=rows,
         chart=bar_chart([(r[0], [r[2], r[3]]) for r in rows], series=series),
+        csv_header=[*header, _("Countries without a member")],
+        csv_rows=[[*row, text] for row, text in zip(rows, names, strict=True)],
+        notes=[(row[0], text) for row, text in zip(rows, names, strict=True) if text],
     )
 
 
@@ -263,7 +269,7 @@ def figure_csv(figures: list[Figure], key: str) -> StreamingHttpResponse:
     if figure is None:
         raise Http404
     response = StreamingHttpResponse(
-        csv_lines([str(h) for h in figure.header], figure.csv_rows or figure.rows),
+        csv_lines([str(h) for h in figure.csv_header or figure.header], figure.csv_rows or figure.rows),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{figure.key}.csv"'

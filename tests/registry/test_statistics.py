@@ -145,10 +145,9 @@ def test_members_today_per_region_and_category(world):
 def test_countries_with_no_member_per_region(world):
     coverage = figure("countries-without-members")
 
-    assert coverage.rows == [
-        ["North", 3, 2, 1, "Norway"],
-        ["South", 3, 1, 2, "Kenya, South Africa"],
-    ]
+    assert coverage.rows == [["North", 3, 2, 1], ["South", 3, 1, 2]]
+    assert coverage.notes == [("North", "Norway"), ("South", "Kenya, South Africa")]
+    assert coverage.csv_rows == [["North", 3, 2, 1, "Norway"], ["South", 3, 1, 2, "Kenya, South Africa"]]
 
 
 def test_a_past_date_counts_what_was_known_then(world):
@@ -227,6 +226,16 @@ def test_each_table_downloads_as_csv_with_formula_cells_neutralised(client, worl
     )
     assert lines[1] == "2024,2,0,0,0,0,2,2"
     assert "'=HYPERLINK(1)" in b"".join(late.streaming_content).decode()
+
+
+def test_the_countries_csv_names_the_countries_without_a_member(client, world):
+    response = client.get("/statistics/", {"csv": "countries-without-members"})
+
+    assert b"".join(response.streaming_content).decode().splitlines() == [
+        "Region,Countries,With a member,Without a member,Countries without a member",
+        "North,3,2,1,Norway",
+        'South,3,1,2,"Kenya, South Africa"',
+    ]
 
 
 def test_an_unknown_table_is_404(client, world):
