@@ -263,7 +263,7 @@ def _return_page(request, organization, membership, form, status=200):
     context = {
         "organization": organization,
         "membership": membership,
-        "can_file": "file_return" in rules.member_allowed_actions(organization, request.user),
+        "can_file": rules.member_refusal("file_return", organization, request.user) is None,
         "return_status": return_status(membership) if membership.is_current else None,
         "returns": list(filed_returns(membership)),
         "form": form,

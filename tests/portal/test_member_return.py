@@ -5,7 +5,9 @@ import datetime
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registry.models import Representative, YearlyReturn
@@ -14,6 +16,9 @@ from registry.services import representative_add_first
 from tests.factories import MembershipFactory, applicant_user
 
 pytestmark = pytest.mark.django_db
+
+# The return page's queries, however many returns the union filed (measured, then pinned).
+RETURN_PAGE_QUERIES = 12
 
 
 def person():
@@ -185,3 +190,18 @@ def test_the_union_page_links_to_the_return(union):
     text = client_for(first).get("/member/knus/").content.decode()
     assert "/member/knus/return/" in text
     assert "File the yearly return" in text
+
+
+def test_the_page_costs_the_same_queries_with_one_return_filed_or_five(union):
+    membership, first = union
+    client = client_for(first)
+    this_year = federation_year(today())
+    YearlyReturn.objects.create(membership=membership, year=this_year - 1, filed_at=timezone.now(), data={})
+    with CaptureQueriesContext(connection) as one:
+        client.get("/member/knus/return/")
+    for year in range(this_year - 5, this_year - 1):
+        YearlyReturn.objects.create(membership=membership, year=year, filed_at=timezone.now(), data={})
+    with CaptureQueriesContext(connection) as five:
+        client.get("/member/knus/return/")
+
+    assert len(one.captured_queries) == len(five.captured_queries) == RETURN_PAGE_QUERIES
