@@ -50,7 +50,7 @@ def test_nothing_is_sent_before_the_reminder_window(union):
 
 
 def test_each_representative_is_reminded_once_before_the_due_date(union):
-    membership, _people = union
+    membership, people = union
 
     created = return_reminders_send(on=DUE - datetime.timedelta(days=14))
     again = return_reminders_send(on=DUE - datetime.timedelta(days=14))
@@ -67,6 +67,29 @@ def test_each_representative_is_reminded_once_before_the_due_date(union):
     assert row.context["due_display"] == "31 March 2026"
     assert row.context["link"].endswith("/member/knus/return/")
     assert row.subject_id == membership.pk
+    keys = sorted(n.idempotency_key for n in created)
+    assert keys == sorted(f"return_due_soon:membership{membership.pk}:y2026:u{p.pk}" for p in people)
+
+
+def test_two_runs_at_once_write_each_reminder_once(union):
+    """The second run does not see the first's rows (as if concurrent): the outbox's unique keys keep one."""
+    import workflows.membership as membership_services
+
+    first = return_reminders_send(on=DUE + datetime.timedelta(days=1))
+    real = Notification.objects.filter
+
+    def blind(*args, **kwargs):  # the check of reminders already written sees none
+        if "event__in" in kwargs:
+            return Notification.objects.none()
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(membership_services.Notification.objects, "filter", blind)
+        second = return_reminders_send(on=DUE + datetime.timedelta(days=1))
+
+    assert len(first) == 2
+    assert second == []
+    assert len(reminders("return_overdue")) == 2
 
 
 def test_each_representative_is_reminded_once_after_the_due_date_is_missed(union):
