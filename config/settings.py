@@ -424,6 +424,12 @@ except ValueError:
 RETURN_DUE_DAYS = env.int("RETURN_DUE_DAYS", default=90)
 if not 1 <= RETURN_DUE_DAYS <= 365:
     raise ImproperlyConfigured(f"RETURN_DUE_DAYS must be between 1 and 365; got {RETURN_DUE_DAYS}.")
+# Representatives are reminded of a return not yet filed this many days before its due date, and
+# once after it (a daily task, at RETURN_REMINDER_HOUR UTC).
+RETURN_REMINDER_DAYS_BEFORE = env.int("RETURN_REMINDER_DAYS_BEFORE", default=14)
+RETURN_REMINDER_HOUR = env.int("RETURN_REMINDER_HOUR", default=7)
+if not 0 <= RETURN_REMINDER_HOUR <= 23:
+    raise ImproperlyConfigured(f"RETURN_REMINDER_HOUR must be between 0 and 23; got {RETURN_REMINDER_HOUR}.")
 # An invitation to represent a union can be accepted for this many days.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
 
@@ -470,6 +476,10 @@ CELERY_BEAT_SCHEDULE["notifications-vote-reminders"] = {
 CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
     "task": "workflows.tasks.send_daily_digest",
     "schedule": crontab(minute=0, hour=f"{DIGEST_HOUR}-23"),
+}
+CELERY_BEAT_SCHEDULE["membership-return-reminders"] = {
+    "task": "workflows.tasks.send_return_reminders",
+    "schedule": crontab(minute=0, hour=RETURN_REMINDER_HOUR),
 }
 # Redis redelivers an unacknowledged message after visibility_timeout: it must outlast the
 # longest retry countdown, or a waiting retry would be delivered twice.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("directory/", registry_views.directory, name="directory"),
     path("directory/<slug:slug>/", registry_views.affiliate_detail, name="affiliate-detail"),
     path("privacy/", registry_views.privacy, name="privacy"),
+    path("statistics/", registry_views.statistics, name="statistics"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),

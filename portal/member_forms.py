@@ -181,3 +181,66 @@ class MotionRecuseForm(MotionActionForm):
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class OfficerForm(forms.Form):
+    """One officer of the union; a row left blank is skipped."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    role = forms.CharField(label=_("Role"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("role") or data.get("email")) and not (data.get("name") or "").strip():
+            self.add_error("name", _("Give the officer's name, or clear the row."))
+        return data
+
+
+# Empty officer rows under those already filled (the page works without scripts: no "add a row").
+OFFICER_EXTRA_ROWS = 4
+OfficerFormSet = forms.formset_factory(OfficerForm, extra=OFFICER_EXTRA_ROWS, max_num=40, validate_max=True)
+
+
+class YearlyReturnForm(forms.Form):
+    """The yearly return: the year, the officers (a formset, ``officers``), students, activities, events."""
+
+    year = forms.IntegerField(label=_("Federation year"), widget=forms.Select)
+    students_represented = forms.IntegerField(
+        label=_("Students represented"), min_value=0, max_value=100_000_000, required=False
+    )
+    activities = forms.CharField(
+        label=_("Activities of the year"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the union did this year: campaigns, services, meetings."),
+    )
+    events = forms.CharField(
+        label=_("Participation in federation events (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Congresses, schools, working groups your union took part in."),
+    )
+
+    def __init__(self, data=None, *, years=(), officers=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["year"].widget.choices = [(year, str(year)) for year in years]
+        self.officers = OfficerFormSet(data, prefix="officers", initial=list(officers) or None)
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return self.officers.is_valid() and valid
+
+    def service_data(self) -> dict:
+        officers = [
+            {"name": row["name"].strip(), "role": row["role"].strip(), "email": row["email"]}
+            for row in self.officers.cleaned_data
+            if (row.get("name") or "").strip()
+        ]
+        data = self.cleaned_data
+        return {
+            "officers": officers,
+            "students_represented": data.get("students_represented"),
+            "activities": data.get("activities") or "",
+            "events": data.get("events") or "",
+        }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, member, motions
+from portal.views import applicant, committee, member, motions, statistics
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("applications/<int:pk>/submit/", applicant.application_submit, name="application-submit"),
     path("applications/<int:pk>/withdraw/", applicant.application_withdraw, name="application-withdraw"),
     path("committee/", committee.committee_queue, name="committee-queue"),
+    path("committee/statistics/", statistics.committee_statistics, name="committee-statistics"),
     path("committee/applications/<int:pk>/", committee.committee_application, name="committee-application"),
     # The member area: unions and their representatives; the secretariat's change requests.
     path("member/", member.member_home, name="member-home"),
@@ -55,6 +56,7 @@ urlpatterns = [
         motions.committee_motion_propose,
         name="committee-motion-propose",
     ),
+    path("member/<slug:slug>/return/", member.member_return, name="member-return"),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path(

@@ -35,11 +35,23 @@ class DirectoryFilterForm(forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), choices=region_choices, required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
+    standing = forms.ChoiceField(
+        label=_("Standing"),
+        required=False,
+        choices=[
+            ("", _("All member unions")),
+            ("good", _("In good standing")),
+            ("not", _("Not in good standing")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         asked = str(self.data.get("country") or "") if self.is_bound else ""
         self.fields["country"].choices = country_choices(asked=asked)
+
+    def clean_standing(self) -> bool | None:
+        return {"good": True, "not": False}.get(self.cleaned_data["standing"])
 
     def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]

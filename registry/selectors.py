@@ -13,6 +13,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     When,
@@ -66,6 +67,7 @@ def affiliate_list(
     category: str | None = None,
     search: str | None = None,
     updated_since: datetime.datetime | None = None,
+    good_standing: bool | None = None,
 ) -> QuerySet[Organization]:
     """Organizations with an active membership, annotated with ``category``, ``admitted_on`` and
     ``in_good_standing`` (today, ``good_standing_q``).
@@ -74,7 +76,8 @@ def affiliate_list(
     organization (a database constraint), so the join yields one row each.
     ``search`` keeps the organizations whose name, acronym or city contain every
     word of it, ignoring case and accents. ``updated_since`` compares the
-    organization's ``updated_at`` (inclusive).
+    organization's ``updated_at`` (inclusive). ``good_standing`` keeps the affiliates in good
+    standing today (True) or the others (False).
     """
     active = Q(memberships__state=MembershipState.ACTIVE)
     if category:
@@ -96,6 +99,8 @@ def affiliate_list(
         qs = qs.filter(search_text__contains=word)
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=updated_since)
+    if good_standing is not None:
+        qs = qs.filter(in_good_standing=good_standing)
     return qs
 
 
@@ -286,9 +291,10 @@ def good_standing_expression(on: datetime.date) -> ExpressionWrapper:
     return ExpressionWrapper(good_standing_q(on), output_field=BooleanField())
 
 
-def organization_good_standing(on: datetime.date) -> Exists:
-    """Whether an organization (the outer row) has a membership in good standing on ``on``."""
-    return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef("pk")))
+def organization_good_standing(on: datetime.date, *, organization_ref: str = "pk") -> Exists:
+    """Whether an organization (the outer row, or the outer row's ``organization_ref``) has a
+    membership in good standing on ``on``."""
+    return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef(organization_ref)))
 
 
 def in_good_standing(membership: Membership, on: datetime.date | None = None) -> bool:
@@ -315,6 +321,19 @@ def return_status(membership: Membership, on: datetime.date | None = None) -> Re
     )
     filed = filed.first()
     return ReturnStatus(year=year, due_on=due_on, filed=filed, overdue=filed is None and on > due_on)
+
+
+def filed_returns(membership: Membership) -> QuerySet[YearlyReturn]:
+    """The returns ``membership`` filed, the latest year first, with who filed each."""
+    return membership.yearly_returns.select_related("filed_by").order_by("-year")
+
+
+def years_to_file(membership: Membership, on: datetime.date | None = None) -> list[int]:
+    """The federation years of ``membership``, up to ``on``'s, whose return is not filed: the latest first."""
+    this_year = federation_year(on or today())
+    filed = set(membership.yearly_returns.values_list("year", flat=True))
+    first = federation_year(membership.admitted_on)
+    return [year for year in range(this_year, first - 1, -1) if year not in filed]
 
 
 # --- member unions and the people who represent them ---------------------------------------------------
@@ -359,6 +378,24 @@ def represented_organizations(user) -> QuerySet[Organization]:
     )
 
 
+def represented_unions(
+    user, on: datetime.date | None = None
+) -> list[tuple[Organization, Membership | None, bool]]:
+    """The unions ``user`` represents, by name, each with its latest membership (``latest_membership``)
+    and whether that membership is in good standing on ``on`` (today): two queries, however many."""
+    memberships = Membership.objects.annotate(good=good_standing_expression(on or today())).order_by(
+        F("ended_on").desc(nulls_first=True), "-admitted_on", "-pk"
+    )
+    organizations = represented_organizations(user).prefetch_related(
+        Prefetch("memberships", queryset=memberships, to_attr="latest_first")
+    )
+    unions = []
+    for organization in organizations:
+        latest = organization.latest_first[0] if organization.latest_first else None
+        unions.append((organization, latest, bool(latest and latest.good)))
+    return unions
+
+
 def invitation_by_token(token: str) -> RepresentativeInvitation | None:
     """The invitation whose link carries ``token`` (compared by hash), or None."""
     if not token or len(token) > 200:
@@ -378,9 +415,11 @@ def pending_invitations(organization: Organization) -> QuerySet[RepresentativeIn
 
 
 def pending_change_requests() -> QuerySet[ChangeRequest]:
-    """Every change request waiting for the secretariat, the oldest first."""
+    """Every change request waiting for the secretariat, the oldest first, each with whether its
+    union is in good standing today (``in_good_standing``)."""
     return (
         ChangeRequest.objects.filter(state=ChangeRequestState.PENDING)
+        .annotate(in_good_standing=organization_good_standing(today(), organization_ref="organization_id"))
         .select_related("organization", "requested_by")
         .order_by("requested_at", "pk")
     )

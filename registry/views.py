@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from .forms import DirectoryFilterForm
 from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
+from .statistics import figure_csv, membership_figures
 from .world_map import world_map
 
 # The bar chart's geometry, in SVG user units (the SVG scales to the page's width).
@@ -62,6 +63,7 @@ def directory(request):
         region=filters.get("region"),
         country=filters.get("country") or None,
         search=filters.get("q") or None,
+        good_standing=filters.get("standing"),
     )
     affiliates = affiliates.select_related("region__parent").order_by("region__parent__name", "name")
 
@@ -101,6 +103,16 @@ def affiliate_detail(request, slug: str):
         "registry/affiliate_detail.html",
         {"organization": organization, "same_country": same_country},
     )
+
+
+@require_safe
+def statistics(request):
+    """The public summary: members over time, per region and category, countries without a member;
+    ``?csv=<figure>`` downloads one table."""
+    figures = membership_figures()
+    if "csv" in request.GET:
+        return figure_csv(figures, request.GET["csv"])
+    return render(request, "registry/statistics.html", {"figures": figures})
 
 
 @require_safe

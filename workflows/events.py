@@ -37,3 +37,6 @@ class MemberEvent(models.TextChoices):
     MOTION_VOTE_OPENED = "motion_vote_opened", _("Vote on a member opened")
     MOTION_DECIDED = "motion_decided", _("Decision on a member taken")
     MOTION_DROPPED = "motion_dropped", _("Decision on a member dropped")
+
+    RETURN_DUE_SOON = "return_due_soon", _("Yearly return due soon")
+    RETURN_OVERDUE = "return_overdue", _("Yearly return missed")

@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -28,6 +29,7 @@ from notifications.models import Notification
 from notifications.services import outbox_write
 from registry.models import (
     CHANGE_REQUEST_FIELDS,
+    CURRENT_STATES,
     SOCIAL_LINKS_MAX,
     ChangeRequest,
     ChangeRequestState,
@@ -40,13 +42,19 @@ from registry.models import (
     YearlyReturn,
     hash_token,
 )
-from registry.selectors import active_representatives, federation_year, invitation_by_token, today
+from registry.selectors import (
+    active_representatives,
+    federation_year,
+    invitation_by_token,
+    return_due_on,
+    today,
+)
 from registry.validators import validate_multi_line, validate_single_line
 
 from . import rules
 from .errors import ErrorCode, WorkflowError
 from .events import MemberEvent
-from .notifications import Recipient, change_requests_link, invitation_link, member_link
+from .notifications import Recipient, change_requests_link, invitation_link, member_link, return_link
 
 # What representatives edit in the directory entry, at once (a name, acronym or country: ChangeRequest).
 PROFILE_FIELDS = ("website", "city", "email", "description", "social_links")
@@ -490,11 +498,15 @@ def change_request_decline(*, change_request: ChangeRequest, actor, reason: str)
 
 # --- yearly returns --------------------------------------------------------------------------------------
 
+# What a return holds.
+RETURN_PARTS = {"officers", "students_represented", "activities", "events"}
+
 
 def _clean_return(data: Any) -> dict[str, Any]:
-    """Officers (name, role, e-mail), students represented, activities: the parts a return holds."""
-    if not isinstance(data, dict) or set(data) - {"officers", "students_represented", "activities"}:
-        raise _invalid("data", _("A return holds officers, students represented and activities."))
+    """Officers (name, role, e-mail), students represented, activities and, if any, participation in
+    federation events: the parts a return holds."""
+    if not isinstance(data, dict) or set(data) - RETURN_PARTS:
+        raise _invalid("data", _("A return holds officers, students represented, activities and events."))
     officers = data.get("officers") or []
     if not isinstance(officers, list) or not all(
         isinstance(o, dict) and isinstance(o.get("name"), str) and o["name"].strip() for o in officers
@@ -503,16 +515,17 @@ def _clean_return(data: Any) -> dict[str, Any]:
     students = data.get("students_represented")
     if students is not None and (not isinstance(students, int) or isinstance(students, bool) or students < 0):
         raise _invalid("students_represented", _("A whole number, 0 or more."))
-    activities = data.get("activities") or ""
-    if not isinstance(activities, str) or len(activities) > rules.COMMENT_MAX_LENGTH:
-        raise _invalid("activities", _("At most %(n)d characters.") % {"n": rules.COMMENT_MAX_LENGTH})
+    texts = {part: data.get(part) or "" for part in ("activities", "events")}
+    for part, text in texts.items():
+        if not isinstance(text, str) or len(text) > rules.COMMENT_MAX_LENGTH:
+            raise _invalid(part, _("At most %(n)d characters.") % {"n": rules.COMMENT_MAX_LENGTH})
     return {
         "officers": [
             {"name": o["name"].strip(), "role": str(o.get("role") or ""), "email": str(o.get("email") or "")}
             for o in officers
         ],
         "students_represented": students,
-        "activities": activities,
+        **{part: text.strip() for part, text in texts.items()},
     }
 
 
@@ -544,3 +557,79 @@ def yearly_return_file(
         raise WorkflowError(
             ErrorCode.CONFLICT, _("The return for %(year)d is filed already.") % {"year": year}
         ) from None
+
+
+# --- reminders of the yearly return (a daily task) ---------------------------------------------------------
+
+
+def _reminder_event(membership: Membership, year: int, on: datetime.date) -> MemberEvent | None:
+    """Which reminder ``membership`` is due on ``on`` for ``year``'s return not yet filed: one
+    ``RETURN_REMINDER_DAYS_BEFORE`` days or fewer before the due date, one once the date has passed."""
+    due_on = return_due_on(year, admitted_on=membership.admitted_on)
+    if on > due_on:
+        return MemberEvent.RETURN_OVERDUE
+    if on >= due_on - datetime.timedelta(days=settings.RETURN_REMINDER_DAYS_BEFORE):
+        return MemberEvent.RETURN_DUE_SOON
+    return None
+
+
+def _return_reminder_context(membership: Membership, year: int) -> dict[str, Any]:
+    due_on = return_due_on(year, admitted_on=membership.admitted_on)
+    return {
+        **_organization_context(membership.organization),
+        "link": return_link(membership.organization.slug),
+        "year": year,
+        "due_on": due_on.isoformat(),
+        "due_display": formats.date_format(due_on, "j F Y"),
+    }
+
+
+def return_reminders_send(*, on: datetime.date | None = None) -> list[Notification]:
+    """Remind the representatives of each current membership whose return for ``on``'s federation
+    year is not filed: once before the due date, once after it (``_reminder_event``).
+
+    Find the memberships and the reminders already written for the year (the events' rows: at most
+    one of each kind per membership and year, whoever represents it by then); each reminder in its
+    own transaction, outbox rows keyed by event, membership, year and recipient (a second run, or
+    two at once, write nothing more).
+    """
+    on = on or today()
+    year = federation_year(on)
+    events = [MemberEvent.RETURN_DUE_SOON.value, MemberEvent.RETURN_OVERDUE.value]
+    subject_type = ContentType.objects.get_for_model(Membership)
+    sent = set(
+        Notification.objects.filter(
+            event__in=events, subject_type=subject_type, idempotency_key__contains=f":y{year}:"
+        ).values_list("event", "subject_id")
+    )
+    representatives = Prefetch(
+        "organization__representatives",
+        queryset=Representative.objects.filter(removed_at__isnull=True).select_related("user"),
+        to_attr="current_representatives",
+    )
+    memberships = (
+        Membership.objects.filter(state__in=CURRENT_STATES, admitted_on__lte=on)
+        .exclude(yearly_returns__year=year)
+        .select_related("organization")
+        .prefetch_related(representatives)
+        .order_by("pk")
+    )
+    created: list[Notification] = []
+    for membership in memberships:
+        event = _reminder_event(membership, year, on)
+        if event is None or (event.value, membership.pk) in sent:
+            continue
+        recipients = [
+            Recipient.of(r.user, "representative") for r in membership.organization.current_representatives
+        ]
+        if not recipients:
+            continue
+        with transaction.atomic():
+            created += member_notify(
+                event,
+                recipients=recipients,
+                about=membership,
+                discriminator=f"y{year}",
+                context=_return_reminder_context(membership, year),
+            )
+    return created

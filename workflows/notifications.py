@@ -37,7 +37,15 @@ from .models import (
     VoteRound,
 )
 
-__all__ = ["Event", "change_requests_link", "emit", "invitation_link", "member_link", "portal_link"]
+__all__ = [
+    "Event",
+    "change_requests_link",
+    "emit",
+    "invitation_link",
+    "member_link",
+    "portal_link",
+    "return_link",
+]
 
 
 # Audiences: who reads an e-mail decides its template (``<event>`` or ``<event>_<audience>``).
@@ -63,6 +71,11 @@ def portal_link(application_id: int | None, *, audience: str = APPLICANT) -> str
 def member_link(organization_slug: str) -> str:
     """A union's page in the member area."""
     return f"{settings.SITE_URL}/member/{organization_slug}/"
+
+
+def return_link(organization_slug: str) -> str:
+    """A union's yearly return page in the member area."""
+    return f"{settings.SITE_URL}/member/{organization_slug}/return/"
 
 
 def invitation_link(token: str) -> str:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import motions, notifications, services
+from . import membership, motions, notifications, services
 
 
 @shared_task(name="workflows.tasks.close_due_vote_rounds")
@@ -28,3 +28,9 @@ def send_daily_digest() -> int:
 def withdrawals_take_effect() -> int:
     """End the memberships whose confirmed notice of withdrawal takes effect today (Celery beat, daily)."""
     return len(motions.withdrawals_take_effect())
+
+
+@shared_task(name="workflows.tasks.send_return_reminders", ignore_result=True)
+def send_return_reminders() -> int:
+    """Reminders of the yearly return, before and after its due date; once a day (Celery beat)."""
+    return len(membership.return_reminders_send())

@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.member_forms import ChangeRequestForm, DecideChangeForm, InviteForm, ProfileForm, UnionMotionForm
+from portal.member_forms import (
+    ChangeRequestForm,
+    DecideChangeForm,
+    InviteForm,
+    ProfileForm,
+    UnionMotionForm,
+    YearlyReturnForm,
+)
 from portal.views.common import secretariat_required
 from registry.models import (
     ChangeRequest,
@@ -28,20 +35,23 @@ from registry.models import (
 )
 from registry.selectors import (
     active_representatives,
+    filed_returns,
     in_good_standing,
     invitation_by_token,
     is_representative,
     latest_membership,
     pending_change_requests,
     pending_invitations,
-    represented_organizations,
+    represented_unions,
     return_status,
+    years_to_file,
 )
 from workflows import membership as services
 from workflows import motions, rules
 from workflows.errors import ErrorCode, WorkflowError
 
 UNION_TEMPLATE = "portal/member_union.html"
+RETURN_TEMPLATE = "portal/member_return.html"
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -134,11 +144,7 @@ def _refusable(request, organization, call: Callable, done: str):
 @require_safe
 @login_required
 def member_home(request):
-    unions = []
-    for organization in represented_organizations(request.user):
-        membership = latest_membership(organization)
-        unions.append((organization, membership, membership is not None and in_good_standing(membership)))
-    return render(request, "portal/member_home.html", {"unions": unions})
+    return render(request, "portal/member_home.html", {"unions": represented_unions(request.user)})
 
 
 @never_cache
@@ -250,6 +256,70 @@ def member_representative_primary(request, slug: str, representative_id: int):
         services.representative_make_primary(representative=representative, actor=request.user)
 
     return _refusable(request, organization, call, _("The primary contact is changed."))
+
+
+# --- the yearly return ----------------------------------------------------------------------------------------
+
+
+def _membership(organization):
+    membership = latest_membership(organization)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def _return_form(request, membership) -> YearlyReturnForm:
+    """The return's form: the years still to file; the officers of the last return to start from."""
+    last = filed_returns(membership).first()
+    officers = (last.data.get("officers") or []) if last else []
+    initial = {"students_represented": membership.organization.students_represented}
+    if last:
+        initial["students_represented"] = last.data.get("students_represented")
+    data = request.POST if request.method == "POST" else None
+    return YearlyReturnForm(data, years=years_to_file(membership), officers=officers, initial=initial)
+
+
+def _return_page(request, organization, membership, form, status=200):
+    context = {
+        "organization": organization,
+        "membership": membership,
+        "can_file": rules.member_refusal("file_return", organization, request.user) is None,
+        "return_status": return_status(membership) if membership.is_current else None,
+        "returns": list(filed_returns(membership)),
+        "form": form,
+    }
+    return render(request, RETURN_TEMPLATE, context, status=status)
+
+
+def _refusal_status(exc: WorkflowError) -> int:
+    return {ErrorCode.INVALID: 400, ErrorCode.FORBIDDEN: 403}.get(exc.code, 409)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def member_return(request, slug: str):
+    """The union's yearly returns: this year's due date, the returns filed, the form to file one."""
+    organization = _union(request, slug)
+    membership = _membership(organization)
+    form = _return_form(request, membership)
+    if request.method != "POST":
+        return _return_page(request, organization, membership, form)
+    if not form.is_valid():
+        return _return_page(request, organization, membership, form, status=400)
+    try:
+        services.yearly_return_file(
+            membership=membership,
+            actor=request.user,
+            data=form.service_data(),
+            year=form.cleaned_data["year"],
+        )
+    except WorkflowError as exc:
+        if not (exc.code == ErrorCode.INVALID and _place_errors(exc, form)):
+            form.add_error(None, exc.message)
+        return _return_page(request, organization, membership, form, status=_refusal_status(exc))
+    messages.success(request, _("The yearly return is filed. Thank you!"))
+    return redirect("member-return", slug=organization.slug)
 
 
 # --- the invitation link ----------------------------------------------------------------------------------------

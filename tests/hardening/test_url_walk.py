@@ -132,6 +132,10 @@ TABLE = {
         GET: same(200),
         POST: same(405),
     },
+    "statistics/": {
+        GET: same(200),
+        POST: same(405),
+    },
     # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
     # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
     "admin/login/": {
@@ -823,6 +827,11 @@ TABLE = {
         GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN),
         POST: same(405),
     },
+    # The committee's statistics: every committee role, the committee applicant included (no case of theirs in it).
+    "committee/statistics/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN),
+        POST: same(405),
+    },
     "committee/applications/<int:pk>/": {
         GET: row(LOGIN, 403, 403, 200, 200, 200, 200, TO_STATUS, LOGIN, LOGIN),
         POST: row(
@@ -897,6 +906,11 @@ TABLE = {
     "committee/members/<slug:slug>/motions/": {
         GET: same(405),
         POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    # The yearly return: the page and its form (the walk's POST lacks the year: 400, nothing filed).
+    "member/<slug:slug>/return/": {
+        GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 400, 404),
     },
     # The invitation (to rep_other's confirmed address): the link's holder sees what it is; only
     # the invited address accepts it (403 for every other account).
