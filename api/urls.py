@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .motion_views import MotionViewSet
 from .workflow_views import ApplicationViewSet
 
 workflow_router = SimpleRouter()
 workflow_router.register("applications", ApplicationViewSet, basename="application")
+workflow_router.register("motions", MotionViewSet, basename="motion")
 
 app_name = "api"
 

@@ -124,17 +124,48 @@ class AnyMediaRenderer(renderers.BaseRenderer):
         raise NotImplementedError("files are streamed by the view; errors are rendered as JSON")
 
 
-class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(viewsets.GenericViewSet):
+    """What every endpoint for people shares (applications, motions): a session or a personal token,
+    partner keys refused, officers with two-factor; throttled per person; JSON in and out, errors
+    always JSON; answers never stored by a shared cache."""
+
     authentication_classes = [PersonalTokenAuthentication, SessionAuthentication, PartnerKeyAuthentication]
     permission_classes = [IsPerson]
     throttle_classes = [PersonRateThrottle]
     parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
     pagination_class = ApplicationPagination
-    http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = ID_PATTERN
-    serializer_class = ApplicationSerializer
     schema = docs.WorkflowAutoSchema()
+
+    def validated(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def handle_exception(self, exc):
+        # Django refuses some bodies while DRF parses them; answer those in the API's format too.
+        if isinstance(exc, RequestDataTooBig):
+            exc = RequestTooLarge()
+        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            exc = exceptions.ParseError(str(exc))
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            # Errors are JSON whatever was negotiated (a download may accept any type).
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Answers depend on who asks and may hold personal data: never stored by a shared cache.
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ApplicationViewSet(mixins.ListModelMixin, PersonViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    serializer_class = ApplicationSerializer
 
     # --- plumbing --------------------------------------------------------------------------------
 
@@ -165,11 +196,6 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise exceptions.NotFound(_("There is no application with this id that you may see."))
         return application
 
-    def validated(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
     def application_response(self, application, *, status_code: int = status.HTTP_200_OK) -> Response:
         """The application as it is now, with the actions the caller may take next."""
         fresh = self.with_related(self.get_queryset()).filter(pk=application.pk).first() or application
@@ -182,25 +208,6 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         }
         serializer = ApplicationDetailSerializer(fresh, context=context)
         return Response(serializer.data, status=status_code)
-
-    def handle_exception(self, exc):
-        # Django refuses some bodies while DRF parses them; answer those in the API's format too.
-        if isinstance(exc, RequestDataTooBig):
-            exc = RequestTooLarge()
-        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
-            exc = exceptions.ParseError(str(exc))
-        return super().handle_exception(exc)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
-            # Errors are JSON whatever was negotiated (a download may accept any type).
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = renderers.JSONRenderer.media_type
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # Answers depend on who asks and may hold personal data: never stored by a shared cache.
-        patch_vary_headers(response, ["Authorization", "Cookie"])
-        patch_cache_control(response, private=True, no_store=True)
-        return response
 
     # --- the application ------------------------------------------------------------------------------
 

@@ -554,5 +554,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "workflows.models.ApplicationState",
         "DocumentKindEnum": "workflows.models.DocumentKind",
         "OrganizationKindEnum": "registry.models.OrganizationKind",
+        # The motions API (api/motion_serializers.py).
+        "MotionKindEnum": "workflows.models.MotionKind",
+        "MotionStateEnum": "workflows.models.MotionState",
     },
 }

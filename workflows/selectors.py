@@ -446,3 +446,21 @@ def waiting_on(*, user, applications) -> dict[int, str]:
     ).values_list("round__application_id", flat=True):
         waiting[pk] = "vote"
     return waiting
+
+
+def motions_visible_to(user):
+    """The motions ``user`` may read: every one for the committee (secretariat, reviewers, voters),
+    those on the unions they represent for a representative, none for anyone else."""
+    from accounts import roles
+
+    from .models import Motion
+
+    motions = Motion.objects.select_related("membership__organization")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return motions.none()
+    if roles.has_committee_role(user):
+        return motions
+    return motions.filter(
+        membership__organization__representatives__user=user,
+        membership__organization__representatives__removed_at__isnull=True,
+    )

@@ -79,10 +79,11 @@ def _representative_rows(organization, user) -> list[tuple]:
 def _union_context(request, organization, **bound) -> dict:
     membership = latest_membership(organization)
     current = membership is not None and membership.is_current
+    actions = rules.member_allowed_actions(organization, request.user)
     return {
         "organization": organization,
         "membership": membership,
-        "actions": rules.member_allowed_actions(organization, request.user),
+        "actions": actions,
         "good_standing": membership is not None and in_good_standing(membership),
         "return_status": return_status(membership) if current else None,
         "representatives": _representative_rows(organization, request.user),
@@ -96,7 +97,7 @@ def _union_context(request, organization, **bound) -> dict:
         "change_form": bound.get("change_form") or ChangeRequestForm(),
         "motions": list(membership.motions.order_by("-proposed_at", "-pk")) if membership else [],
         "motion_form": bound.get("motion_form") or UnionMotionForm(),
-        "may_ask": current and rules.member_refusal("edit_profile", organization, request.user) is None,
+        "may_ask": current and "edit_profile" in actions,
     }
 
 

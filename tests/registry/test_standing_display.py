@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 # Queries of each page, whatever the number of members (measured, then pinned).
 DIRECTORY_QUERIES = 8
 MEMBER_HOME_QUERIES = 5
-MEMBER_UNION_QUERIES = 27
+MEMBER_UNION_QUERIES = 28  # with the decisions on the membership (one query)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,119 @@
+"""The motions API: decisions on member unions through /api/v1/motions/."""
+
+import datetime
+
+import pytest
+
+from registry.models import MembershipState
+from registry.selectors import today
+from registry.services import representative_add_first
+from tests.api.workflow_fixtures import client_with, token_for
+from tests.factories import MembershipFactory, applicant_user
+from workflows.models import Motion, MotionState
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/motions/"
+
+
+@pytest.fixture
+def union(cast):
+    membership = MembershipFactory(organization__slug="tsu-tj", organization__name="Tajik Students' Union")
+    representative = applicant_user()
+    representative_add_first(organization=membership.organization, user=representative)
+    return membership, client_with(f"Token {token_for(representative)}")
+
+
+def test_the_secretariat_proposes_and_the_committee_carries_a_suspension(api_as, cast, union):
+    membership, _ = union
+    created = api_as("secretariat").post(
+        URL, {"union": "tsu-tj", "kind": "suspend", "reason": "No return since 2023."}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["union"], body["kind"], body["state"]) == ("tsu-tj", "suspend", "proposed")
+    assert "open-vote" in body["actions"]
+    motion = f"{URL}{body['id']}/"
+
+    deadline = (today() + datetime.timedelta(days=5)).isoformat() + "T23:59:59Z"
+    opened = api_as("secretariat").post(f"{motion}open-vote/", {"deadline": deadline}, format="json")
+    assert (opened.status_code, opened.json()["state"]) == (200, "voting")
+    for n, member in enumerate(cast.committee):
+        ballot = client_with(f"Token {token_for(member)}").post(
+            f"{motion}ballots/", {"choice": "yes"}, format="json"
+        )
+        assert ballot.status_code == 201, ballot.json()
+        assert ballot.json()["round"] == 1, n
+
+    assert api_as("secretariat").get(motion).json()["state"] == "carried"
+    membership.refresh_from_db()
+    assert membership.state == MembershipState.SUSPENDED
+    rounds = api_as("secretariat").get(f"{motion}rounds/").json()
+    assert rounds[0]["outcome"] == "passed"
+    assert rounds[0]["tally"]["yes"] == 3
+
+
+def test_the_union_reads_its_motions_but_never_the_ballots_and_others_see_nothing(api_as, cast, union):
+    _membership, representative = union
+    api_as("secretariat").post(URL, {"union": "tsu-tj", "kind": "suspend", "reason": "Dues."}, format="json")
+    motion = Motion.objects.get()
+
+    listed = representative.get(URL).json()
+    assert [row["id"] for row in listed["results"]] == [motion.pk]
+    assert representative.get(f"{URL}{motion.pk}/rounds/").json() == []
+    assert api_as("applicant").get(f"{URL}{motion.pk}/").status_code == 404
+    assert api_as("applicant").get(URL).json()["results"] == []
+
+
+def test_a_union_gives_notice_and_the_secretariat_confirms(api_as, union):
+    membership, representative = union
+    created = representative.post(
+        URL, {"union": "tsu-tj", "kind": "withdrawal", "effective_on": today().isoformat()}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+
+    confirmed = api_as("secretariat").post(f"{URL}{created.json()['id']}/confirm/", {}, format="json")
+
+    assert (confirmed.status_code, confirmed.json()["state"]) == (200, MotionState.CARRIED)
+    membership.refresh_from_db()
+    assert membership.state == MembershipState.ENDED
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"union": "tsu-tj", "kind": "expel"}, 400, "reason"),
+        ({"union": "nowhere", "kind": "suspend", "reason": "x"}, 400, "union"),
+        ({"union": "tsu-tj", "kind": "reinstate"}, 409, None),
+        ({"union": "tsu-tj", "kind": "suspend", "reason": "x", "state": "carried"}, 400, "state"),
+    ],
+)
+def test_bad_proposals_are_refused_with_a_readable_body_and_nothing_saved(api_as, union, body, status, field):
+    response = api_as("secretariat").post(URL, body, format="json")
+    assert response.status_code == status, response.json()
+    if field:
+        assert field in str(response.json())
+    assert not Motion.objects.exists()
+
+
+def test_a_representative_cannot_propose_the_committee_s_decisions(union):
+    _, representative = union
+    response = representative.post(URL, {"union": "tsu-tj", "kind": "expel", "reason": "x"}, format="json")
+    assert response.status_code == 403
+    assert not Motion.objects.exists()
+
+
+def test_a_second_open_motion_of_the_same_kind_is_a_conflict(api_as, union):
+    first = api_as("secretariat").post(
+        URL, {"union": "tsu-tj", "kind": "suspend", "reason": "x"}, format="json"
+    )
+    assert first.status_code == 201
+    again = api_as("secretariat").post(
+        URL, {"union": "tsu-tj", "kind": "suspend", "reason": "y"}, format="json"
+    )
+    assert again.status_code == 409
+    assert Motion.objects.count() == 1
+
+
+def test_partner_keys_are_refused(partner_client):
+    assert partner_client.get(URL).status_code == 403
