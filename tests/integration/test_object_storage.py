@@ -1,12 +1,16 @@
 """Documents in S3-compatible object storage, against a real S3 server on loopback (moto's server mode):
-uploads land in a private bucket, downloads stream through the permission check."""
+uploads land in a private bucket, downloads stream through the permission check, and
+``copy_documents_to_storage`` copies MEDIA_ROOT there, verified by SHA-256."""
 
+import hashlib
 import urllib.error
 import urllib.request
+from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 from storages.backends.s3 import S3File, S3Storage
@@ -142,3 +146,86 @@ def test_a_large_document_is_streamed_in_blocks_never_read_whole(client, object_
     assert len(blocks) > 1
     assert max(len(block) for block in blocks) <= 64 * 1024
     assert response["Content-Length"] == str(len(content))
+
+
+# --- copy_documents_to_storage ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A MEDIA_ROOT with two documents, as the local storage left them."""
+    root = tmp_path / "media"
+    files = {"applications/1/a.pdf": PDF_BYTES, "applications/2/b.png": b"\x89PNG\r\n\x1a\n" + b"x" * 70_000}
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(content)
+    settings.MEDIA_ROOT = root
+    return files
+
+
+def _copy() -> str:
+    out = StringIO()
+    call_command("copy_documents_to_storage", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_command_copies_media_root_and_verifies_each_file(object_storage, media_root):
+    output = _copy()
+
+    assert "2 copied, 0 present, 0 differs, 0 corrupt" in output
+    assert object_storage.keys() == sorted(media_root)
+    for name, content in media_root.items():
+        stored = object_storage.read(name)
+        assert hashlib.sha256(stored).digest() == hashlib.sha256(content).digest()
+
+
+def test_the_command_run_again_copies_nothing(object_storage, media_root, monkeypatch):
+    _copy()
+    writes = []
+    original_save = S3Storage._save
+    monkeypatch.setattr(S3Storage, "_save", lambda self, *a: writes.append(a) or original_save(self, *a))
+
+    output = _copy()
+
+    assert "0 copied, 2 present, 0 differs, 0 corrupt" in output
+    assert writes == []
+    assert object_storage.keys() == sorted(media_root)
+
+
+def test_an_object_with_other_bytes_under_the_name_is_reported_and_left_alone(object_storage, media_root):
+    object_storage.client.put_object(Bucket=object_storage.name, Key="applications/1/a.pdf", Body=b"other")
+
+    with pytest.raises(CommandError, match=r"applications/1/a\.pdf \(differs\)"):
+        _copy()
+
+    assert object_storage.read("applications/1/a.pdf") == b"other"
+    assert object_storage.read("applications/2/b.png") == media_root["applications/2/b.png"]
+
+
+def test_a_corrupted_upload_is_reported_removed_and_copied_on_the_next_run(
+    object_storage, media_root, monkeypatch
+):
+    original_save = S3Storage._save
+
+    def corrupting_save(self, name, content):
+        data = content.read()
+        return original_save(self, name, ContentFile(data[:-1] + bytes([data[-1] ^ 1])))
+
+    monkeypatch.setattr(S3Storage, "_save", corrupting_save)
+    with pytest.raises(CommandError, match=r"2 file\(s\) not copied.*\(corrupt\)"):
+        _copy()
+    assert object_storage.keys() == []  # nothing wrong left behind
+
+    monkeypatch.setattr(S3Storage, "_save", original_save)
+    assert "2 copied" in _copy()
+    assert object_storage.read("applications/1/a.pdf") == PDF_BYTES
+
+
+def test_the_command_refuses_local_files_as_the_target(settings, media_root):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+    with pytest.raises(CommandError, match="STORAGE_URL is unset"):
+        _copy()
