@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from config.storage import FILE_SYSTEM, S3, default_storage
 from tests.config.helpers import BASE_DIR, clean_env, run_settings
@@ -80,3 +81,18 @@ def test_a_wrong_storage_url_stops_start_up_without_showing_the_secret():
     assert result.returncode != 0
     assert "ImproperlyConfigured: STORAGE_URL: it must start with s3://" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_the_compose_files_web_worker_and_beat_store_documents_in_its_private_minio_bucket():
+    services = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+    make_bucket = services["minio-bucket"]["command"][0]
+
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        options = default_storage(environment["STORAGE_URL"])["OPTIONS"]
+        assert options["endpoint_url"] == "http://minio:9000"
+        assert f"mc mb --ignore-existing registry/{options['bucket_name']}" in make_bucket
+        assert f"mc anonymous set none registry/{options['bucket_name']}" in make_bucket
+        assert environment["AWS_ACCESS_KEY_ID"] == services["minio"]["environment"]["MINIO_ROOT_USER"]
+        assert environment["AWS_SECRET_ACCESS_KEY"] == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
+        assert services[name]["depends_on"]["minio-bucket"] == {"condition": "service_completed_successfully"}
