@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config import proxies as _proxies
+from config import storage as _storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -222,8 +223,15 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 WHITENOISE_AUTOREFRESH = DEBUG
 # Served at the site's root: /favicon.ico, which browsers and other clients ask for on any site.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+# STORAGE_URL: unset, local files under MEDIA_ROOT; s3://bucket/prefix?endpoint_url=…&region=…, a
+# private S3-compatible bucket (config/storage.py; README "Documents in object storage").
+STORAGE_URL = env.str("STORAGE_URL", default="")
+try:
+    _default_storage = _storage.default_storage(STORAGE_URL)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"STORAGE_URL: {exc}.") from None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -1,10 +1,14 @@
 """Shared fixtures, and the rule for tests that need real services.
 
 Tests marked ``postgres`` or ``redis`` skip with a reason when the service is not
-configured, and fail instead when ``REQUIRE_SERVICES=1`` (as in CI).
+configured, and fail instead when ``REQUIRE_SERVICES=1`` (as in CI). Tests that use
+``object_storage`` get an S3-compatible server on loopback (moto's server mode, from the dev
+extras), and skip, or fail with ``REQUIRE_SERVICES=1``, when moto is not installed.
 """
 
 import os
+import uuid
+from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
@@ -47,3 +51,58 @@ def regions(db):
     from registry.models import Region
 
     return {r.code: r for r in Region.objects.all()}
+
+
+@dataclass
+class Bucket:
+    """A bucket of the S3-compatible server, and a client of that server (boto3) to look into it."""
+
+    name: str
+    endpoint_url: str
+    client: object
+
+    def keys(self) -> list[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """The address of an S3-compatible server (moto's server mode) on a free loopback port."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        _missing(
+            "this test needs an S3-compatible server: moto[server] is not installed (pip install -e '.[dev]')"
+        )
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings) -> Bucket:
+    """A new, empty bucket on the S3-compatible server, and the default storage set to it as
+    ``STORAGE_URL=s3://…`` would (config/storage.py)."""
+    import boto3
+
+    from config.storage import default_storage
+
+    name = f"documents-{uuid.uuid4().hex[:12]}"
+    region = "eu-west-1"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    url = f"s3://test:test@{name}?endpoint_url={s3_server}&region={region}&addressing_style=path"
+    settings.STORAGES = {**settings.STORAGES, "default": default_storage(url)}
+    return Bucket(name=name, endpoint_url=s3_server, client=client)

@@ -12,6 +12,7 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -410,16 +411,42 @@ def clean_original_name(name: str, content_type: str | None = None) -> str:
     return name
 
 
+# Downloads are read from the storage and sent on in blocks of this size.
+DOWNLOAD_BLOCK_BYTES = 64 * 1024
+
+
+def open_stored(storage, name: str) -> tuple[IO[bytes], int | None]:
+    """The file ``name`` of ``storage`` open for reading from the start, block by block, and its size when the storage
+    tells it: never read whole into memory or a temporary file. Raise ``FileNotFoundError`` when missing.
+
+    Local files are opened as they are. An object in S3-compatible storage (django-storages' ``S3File``,
+    which would first copy the whole object into a temporary buffer) is read from the body of one GET
+    as the bytes arrive.
+    """
+    stored = storage.open(name, "rb")
+    stored_object = getattr(stored, "obj", None)  # S3File: the object in the bucket
+    if stored_object is None:
+        return stored, None
+    stored.close()
+    answer = stored_object.get()
+    return answer["Body"], answer["ContentLength"]
+
+
 def document_response(document) -> FileResponse:
     """A stored document as a download, the same on every side (portal, API, admin), called after
     the access check: an attachment with its type, never sniffed or rendered (a sandbox CSP), never
-    stored by a cache. Raise ``FileNotFoundError`` when the file is missing."""
+    stored by a cache; streamed from the storage (``open_stored``). Raise ``FileNotFoundError`` when
+    the file is missing."""
+    stream, size = open_stored(document.file.storage, document.file.name)
     response = FileResponse(
-        document.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
     )
+    response.block_size = DOWNLOAD_BLOCK_BYTES
+    if size is not None:
+        response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
