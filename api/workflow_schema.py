@@ -542,7 +542,9 @@ TRANSITIONS = {
         CommentSerializer,
         "withdrawApplication",
         _("Withdraw"),
-        _("Any state before a decision → withdrawn, by the applicant. An open vote is voided."),
+        _(
+            "Any state after sending, before a decision → withdrawn, by the applicant. An open vote is voided. A draft is never withdrawn: the applicant deletes it on the site."
+        ),
         {"comment": "We will apply again next year."},
     ),
     "request-info": (

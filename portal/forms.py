@@ -228,6 +228,10 @@ class WithdrawForm(ExpectedStateMixin):
     )
 
 
+class DeleteDraftForm(ExpectedStateMixin):
+    """Delete a draft: only the state the applicant saw (a draft)."""
+
+
 class ActionForm(ExpectedStateMixin):
     """A committee action: which one, and the state the person saw."""
 

@@ -67,7 +67,7 @@ TABLE = [
     ("POST",  "/applications/{id}/submit/",                    S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
     ("POST",  "/applications/{id}/submit/",                    S.SUBMITTED,       401, 409, 404, 409, 409, 409, 409, 403, 401, 403),
     ("POST",  "/applications/{id}/resubmit/",                  S.INFO_REQUESTED,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
-    ("POST",  "/applications/{id}/withdraw/",                  S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("POST",  "/applications/{id}/withdraw/",                  S.DRAFT,           401, 409, 404, 409, 404, 404, 404, 403, 401, 403),
     ("POST",  "/applications/{id}/withdraw/",                  S.EXECUTIVE_VOTE,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/request-info/",              S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/reject/",                    S.SUBMITTED,       401, 403, 404, 200, 403, 403, 403, 403, 401, 403),
