@@ -131,7 +131,7 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
     pagination_class = ApplicationPagination
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = ID_PATTERN
     serializer_class = ApplicationSerializer
     schema = docs.WorkflowAutoSchema()
@@ -230,6 +230,11 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             application=application, actor=request.user, **body.service_arguments()
         )
         return self.application_response(application)
+
+    @docs.delete_application
+    def destroy(self, request, *args, **kwargs):
+        services.application_delete(application=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- documents ----------------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ TABLE = [
     ("PATCH", "/applications/{id}/",                           S.DRAFT,           401, 200, 404, 403, 404, 404, 404, 403, 401, 403),
     ("PATCH", "/applications/{id}/",                           S.SUBMITTED,       401, 409, 404, 403, 403, 403, 403, 403, 401, 403),
     ("PATCH", "/applications/{id}/",                           S.INFO_REQUESTED,  401, 200, 404, 403, 403, 403, 403, 403, 401, 403),
+    ("DELETE", "/applications/{id}/",                          S.DRAFT,           401, 204, 404, 403, 404, 404, 404, 403, 401, 403),
+    ("DELETE", "/applications/{id}/",                          S.SUBMITTED,       401, 409, 404, 403, 403, 403, 403, 403, 401, 403),
     ("POST",  "/applications/{id}/documents/",                 S.DRAFT,           401, 201, 404, 403, 404, 404, 404, 403, 401, 403),
     ("POST",  "/applications/{id}/documents/",                 S.UNDER_REVIEW,    401, 409, 404, 403, 403, 403, 403, 403, 401, 403),
     ("GET",   "/applications/{id}/documents/{doc_id}/",        S.DRAFT,           401, 200, 404, 200, 404, 404, 404, 403, 401, 403),
