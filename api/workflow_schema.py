@@ -470,6 +470,19 @@ update_application = extend_schema(
     responses={200: _application(_("The application as changed.")), **ACTING},
 )
 
+delete_application = extend_schema(
+    operation_id="deleteApplication",
+    tags=[APPLICATIONS],
+    summary=_("Delete a draft"),
+    description=_(
+        "The applicant deletes a draft, never sent, with its contacts and documents: nothing of it "
+        "is kept. An application once sent is withdrawn instead (POST …/withdraw/)."
+    ),
+    parameters=[ID],
+    request=None,
+    responses={204: OpenApiResponse(description=_("Deleted.")), **ON_ONE, 409: CONFLICT},
+)
+
 add_document = extend_schema(
     operation_id="addDocument",
     tags=[APPLICATIONS],
@@ -542,7 +555,9 @@ TRANSITIONS = {
         CommentSerializer,
         "withdrawApplication",
         _("Withdraw"),
-        _("Any state before a decision → withdrawn, by the applicant. An open vote is voided."),
+        _(
+            "Any state after sending, before a decision → withdrawn, by the applicant. An open vote is voided. A draft is never withdrawn: the applicant deletes it (DELETE on the application)."
+        ),
         {"comment": "We will apply again next year."},
     ),
     "request-info": (

@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "submit": "submit",
     "resubmit": "resubmit",
     "withdraw": "withdraw",
+    "delete": "delete",
     "request_info": "request-info",
     "reject": "reject",
     "start_review": "start-review",

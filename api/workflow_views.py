@@ -164,7 +164,7 @@ class PersonViewSet(viewsets.GenericViewSet):
 
 
 class ApplicationViewSet(mixins.ListModelMixin, PersonViewSet):
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = ApplicationSerializer
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -237,6 +237,11 @@ class ApplicationViewSet(mixins.ListModelMixin, PersonViewSet):
             application=application, actor=request.user, **body.service_arguments()
         )
         return self.application_response(application)
+
+    @docs.delete_application
+    def destroy(self, request, *args, **kwargs):
+        services.application_delete(application=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- documents ----------------------------------------------------------------------------------
 

@@ -228,6 +228,10 @@ class WithdrawForm(ExpectedStateMixin):
     )
 
 
+class DeleteDraftForm(ExpectedStateMixin):
+    """Delete a draft: only the state the applicant saw (a draft)."""
+
+
 class ActionForm(ExpectedStateMixin):
     """A committee action: which one, and the state the person saw."""
 
@@ -256,20 +260,49 @@ class ReviewerChoiceField(forms.ModelMultipleChoiceField):
         return f"{name} ({obj.email})" if name else obj.email
 
 
+class AssignedCheckboxes(forms.CheckboxSelectMultiple):
+    """The possible reviewers; those assigned already are ticked and cannot be unticked (assigning
+    adds reviewers, it never removes one: ``services.reviewers_assign``)."""
+
+    assigned: frozenset = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        is_assigned = getattr(value, "value", value) in self.assigned
+        option = super().create_option(name, value, label, selected or is_assigned, index, subindex, attrs)
+        if is_assigned:
+            option["attrs"]["disabled"] = True
+            option["label"] = _("%(name)s: assigned already") % {"name": label}
+        return option
+
+
 class AssignReviewersForm(ExpectedStateMixin):
+    """Add reviewers; while the application is submitted, also start the review (the button
+    "start_review"). ``cleaned_data["reviewers"]``: the new ones only."""
+
     reviewers = ReviewerChoiceField(
         label=_("Reviewers"),
         queryset=get_user_model().objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=AssignedCheckboxes,
+        required=False,
         help_text=_("Members of the Reviewers group or the Executive Committee."),
     )
-    start_review = forms.BooleanField(label=_("Start the review now"), required=False, initial=True)
+    start_review = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, application: MembershipApplication, **kwargs):
         super().__init__(*args, **kwargs)
+        self.assigned = frozenset(application.assignments.values_list("reviewer_id", flat=True))
         self.fields["reviewers"].queryset = selectors.possible_reviewers(application=application)
-        if application.state != ApplicationState.SUBMITTED:
+        self.fields["reviewers"].widget.assigned = self.assigned
+        self.starts_review = application.state == ApplicationState.SUBMITTED
+        if not self.starts_review:
             del self.fields["start_review"]
+
+    def clean(self):
+        data = super().clean()
+        data["reviewers"] = [u for u in data.get("reviewers") or () if u.pk not in self.assigned]
+        if not data["reviewers"] and not data.get("start_review"):
+            self.add_error("reviewers", _("Tick at least one reviewer to add."))
+        return data
 
 
 class ReviewForm(ExpectedStateMixin):

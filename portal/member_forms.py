@@ -12,14 +12,28 @@ from workflows.models import BallotChoice, MotionKind, MotionState
 from workflows.rules import COMMENT_MAX_LENGTH
 
 
-class InviteForm(forms.Form):
+class UnionPageForm(forms.Form):
+    """A form of the union's page, which holds several: the ids of its elements start with its own
+    ``id_prefix``, so that two forms' fields of one name (the profile's e-mail and the invitation's)
+    never share an id and each label names its own field."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class InviteForm(UnionPageForm):
+    id_prefix = "invite"
     email = forms.EmailField(
         label=_("E-mail address of the person to invite"),
         help_text=_("They get a link to accept; it works once, for a limited time."),
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(UnionPageForm):
+    id_prefix = "profile"
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     email = forms.EmailField(label=_("Public e-mail address"), required=False)
@@ -53,7 +67,8 @@ class ProfileForm(forms.Form):
         return {name: self.cleaned_data.get(name) or "" for name in self.fields}
 
 
-class ChangeRequestForm(forms.Form):
+class ChangeRequestForm(UnionPageForm):
+    id_prefix = "change"
     name = forms.CharField(label=_("New name"), max_length=200, required=False)
     acronym = forms.CharField(label=_("New acronym"), max_length=30, required=False)
     country = forms.ChoiceField(

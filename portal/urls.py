@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/review/", applicant.application_review, name="application-review"),
     path("applications/<int:pk>/submit/", applicant.application_submit, name="application-submit"),
+    path("applications/<int:pk>/delete/", applicant.application_delete, name="application-delete"),
     path("applications/<int:pk>/withdraw/", applicant.application_withdraw, name="application-withdraw"),
     path("committee/", committee.committee_queue, name="committee-queue"),
     path("committee/statistics/", statistics.committee_statistics, name="committee-statistics"),

@@ -22,6 +22,7 @@ from .models import (
     Organization,
 )
 from .regions import load_default_regions
+from .services import representative_add_first
 
 DEMO_PASSWORD = "federation-demo"
 
@@ -36,7 +37,22 @@ DEMO_USERS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "committee4@demo.example": ("Ingrid", "Larsen", (EXECUTIVE_COMMITTEE,), False),
     "committee5@demo.example": ("Diego", "Ramírez", (EXECUTIVE_COMMITTEE,), False),
     "applicant@demo.example": ("Nimmi", "Perera", (), False),
+    "union.zimbabwe@demo.example": ("Tendai", "Moyo", (), False),
+    "union.ghana@demo.example": ("Kofi", "Asante", (), False),
 }
+
+# Demo representatives (e-mail → the slug of the union they represent): one of a union in good
+# standing, one of a suspended union, so that the member area shows both.
+DEMO_REPRESENTATIVES = {
+    "union.ghana@demo.example": "nugs-gh",
+    "union.zimbabwe@demo.example": "zinasu-zw",
+}
+
+# Why a demo membership is suspended, in the words the secretariat would write.
+DEMO_SUSPENSION_REASON = (
+    "Suspended by the Executive Committee: no yearly return for two years and the dues not paid. "
+    "The union can ask to be reinstated once both are in order."
+)
 
 
 @dataclass
@@ -70,7 +86,9 @@ def _save_membership(membership: Membership) -> None:
     if membership.state == MembershipState.SUSPENDED:
         admitted = membership.admitted_on
         MembershipSuspension.objects.create(
-            membership=membership, starts_on=date(admitted.year + 1, admitted.month, admitted.day)
+            membership=membership,
+            starts_on=date(admitted.year + 1, admitted.month, admitted.day),
+            reason=DEMO_SUSPENSION_REASON,
         )
 
 
@@ -122,7 +140,18 @@ def seed_demo() -> SeedResult:
             result.users_created += 1
         _verify_email(user)
         result.users.append(email)
+    _add_representatives()
     return result
+
+
+def _add_representatives() -> None:
+    """The demo representatives of their unions (``representative_add_first`` keeps a row that
+    exists: nothing changes the second time)."""
+    User = get_user_model()
+    for email, slug in DEMO_REPRESENTATIVES.items():
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is not None:
+            representative_add_first(organization=organization, user=User.objects.get(username=email))
 
 
 def _verify_email(user) -> None:

@@ -46,7 +46,8 @@ S = ApplicationState
 FINAL_STATES = (S.ADMITTED, S.REJECTED, S.WITHDRAWN)
 OPEN_STATES = tuple(s for s in S if s not in FINAL_STATES)
 EDITABLE_STATES = (S.DRAFT, S.INFO_REQUESTED)
-WITHDRAWABLE_STATES = OPEN_STATES
+# A draft was never sent: it is deleted (``services.application_delete``), not withdrawn.
+WITHDRAWABLE_STATES = tuple(s for s in OPEN_STATES if s != S.DRAFT)
 
 
 class MembershipApplication(ConcurrentTransitionMixin, models.Model):

@@ -661,6 +661,22 @@ def _edit_refusal(application: "MembershipApplication", user, action: str) -> Re
     return None
 
 
+def _delete_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
+    """A draft is deleted, never withdrawn: only its applicant, only while it was never sent (a
+    draft never was: no transition leads back to ``draft``). A sent application is withdrawn."""
+    from .models import ApplicationState
+
+    if not is_applicant(application, user):
+        return Refusal("forbidden", _("Only the applicant may delete this draft."))
+    if application.state != ApplicationState.DRAFT:
+        return Refusal(
+            "not_allowed",
+            _("Only a draft can be deleted. An application that was sent can be withdrawn instead."),
+            {"state": application.state, "action": action},
+        )
+    return None
+
+
 def _assign_reviewers_refusal(application: "MembershipApplication", user, action: str) -> Refusal | None:
     from .models import ApplicationState
 
@@ -776,6 +792,7 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
     "submit": _transition_refusal,
     "resubmit": _transition_refusal,
     "withdraw": _transition_refusal,
+    "delete": _delete_refusal,
     "request_info": _transition_refusal,
     "reject": _transition_refusal,
     "start_review": _transition_refusal,
@@ -796,7 +813,7 @@ ACTIONS: dict[str, Callable[["MembershipApplication", object, str], Refusal | No
 
 # The applicant's own actions; every other one is the committee's (secretariat, reviewers, voters),
 # never taken by someone with a conflict of interest in the application.
-APPLICANT_ACTIONS = frozenset({"submit", "resubmit", "withdraw", "edit"})
+APPLICANT_ACTIONS = frozenset({"submit", "resubmit", "withdraw", "delete", "edit"})
 
 
 def _conflict_refusal() -> Refusal:

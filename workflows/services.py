@@ -376,7 +376,7 @@ def application_resubmit(
 def application_withdraw(
     *, application: MembershipApplication, actor, comment: str = "", expected_state: str | None = None
 ) -> MembershipApplication:
-    """Any open state → withdrawn. Lock, check, void an open vote round, transition, log, outbox."""
+    """Any open state after sending → withdrawn (a draft is deleted instead). Lock, check, void an open vote round, transition, log, outbox."""
     locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "withdraw", actor=actor, comment=comment)
     votes.rounds_void({"application": locked}, at=log.timestamp)
@@ -384,6 +384,23 @@ def application_withdraw(
     locked.save(update_fields=["decided_at"])
     emit(Event.WITHDRAWN, application=locked, log=log)
     return locked
+
+
+@transaction.atomic
+def application_delete(
+    *, application: MembershipApplication, actor, expected_state: str | None = None
+) -> None:
+    """Delete a draft, never sent, outright (``rules``: its applicant, a draft).
+
+    Lock, check, delete the application with its contacts and documents; the documents' files go
+    after commit. A draft has no history, no reviews and no notifications to keep.
+    """
+    locked = _lock(application, expected_state=expected_state)
+    _check("delete", locked, actor)
+    files = [(document.file.storage, document.file.name) for document in locked.documents.all()]
+    locked.delete()
+    for storage, name in files:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
 
 
 # --- the secretariat's transitions ------------------------------------------------------------

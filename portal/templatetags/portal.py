@@ -1,18 +1,12 @@
-"""Template helpers of the portal: roles for the navigation, states in plain words."""
+"""Template helpers of the portal: the navigation's places, states in plain words."""
 
 from django import template
 
-from accounts import roles
+from portal.navigation import main_places
 from portal.presentation import state_words
 from workflows.models import ApplicationState
 
 register = template.Library()
-
-
-@register.filter
-def has_committee_access(user) -> bool:
-    """Whether the committee pages are for ``user`` (Secretariat, Reviewers, Executive Committee)."""
-    return roles.has_committee_role(user)
 
 
 @register.filter
@@ -39,7 +33,7 @@ def state_tone(state: str) -> str:
         return ""
 
 
-@register.filter
-def is_secretariat(user) -> bool:
-    """Whether the secretariat's pages (change requests) are for ``user``."""
-    return roles.is_secretariat(user)
+@register.simple_tag
+def navigation_places(user) -> list:
+    """The main navigation's places for ``user`` (``portal.navigation``)."""
+    return main_places(user)

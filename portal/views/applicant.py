@@ -22,6 +22,7 @@ from portal.forms import (
     ApplicationDocumentsForm,
     ApplicationForm,
     ContactFormSet,
+    DeleteDraftForm,
     DocumentUploadForm,
     SubmitForm,
     WithdrawForm,
@@ -398,8 +399,12 @@ def application_submit(request, pk: int):
 
 
 def _withdraw_page(request, application):
-    """The confirmation page, or the status page when the application cannot be withdrawn now."""
-    if "withdraw" not in selectors.available_actions(application=application, user=request.user):
+    """The confirmation page, or the status page when the application cannot be withdrawn now (a
+    draft: the page that deletes it)."""
+    actions = selectors.available_actions(application=application, user=request.user)
+    if "delete" in actions:
+        return redirect("application-delete", pk=application.pk)
+    if "withdraw" not in actions:
         messages.info(
             request,
             _("This application cannot be withdrawn while it is “%(state)s”.")
@@ -436,3 +441,36 @@ def application_withdraw(request, pk: int):
     else:
         messages.success(request, _("Your application is withdrawn."))
     return redirect("application-status", pk=application.pk)
+
+
+def _delete_page(request, application):
+    """The confirmation page, or the status page when the application is no draft to delete."""
+    if "delete" not in selectors.available_actions(application=application, user=request.user):
+        messages.info(request, _("Only a draft can be deleted. You can withdraw an application you sent."))
+        return redirect("application-status", pk=application.pk)
+    documents = list(application.documents.all())
+    form = DeleteDraftForm(initial={"expected_state": application.state})
+    context = {"application": application, "documents": documents, "form": form}
+    return render(request, "portal/application_delete.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def application_delete(request, pk: int):
+    application = _own_application(request, pk)
+    if request.method != "POST":
+        return _delete_page(request, application)
+    form = DeleteDraftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Please try again."))
+        return redirect("application-delete", pk=application.pk)
+    try:
+        services.application_delete(
+            application=application, expected_state=form.cleaned_data["expected_state"], actor=request.user
+        )
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect("application-status", pk=application.pk)
+    messages.success(request, _("Your draft “%(name)s” is deleted.") % {"name": application.name})
+    return redirect("my-applications")

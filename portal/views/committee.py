@@ -110,16 +110,19 @@ def _do_reject(request, application, form, expected):
 
 
 def _do_assign_reviewers(request, application, form, expected):
+    """Add the reviewers ticked (the form passes only new ones); start the review if asked."""
     reviewers = list(form.cleaned_data["reviewers"])
     if form.cleaned_data.get("start_review"):
         services.application_start_review(
             application=application, expected_state=expected, actor=request.user, reviewers=reviewers
         )
+        if not reviewers:
+            return _("The review has started.")
         return _("The reviewers are assigned and the review has started.")
     services.reviewers_assign(
         application=application, expected_state=expected, actor=request.user, reviewers=reviewers
     )
-    return _("The reviewers are assigned.")
+    return _("The reviewers are added. The reviewers assigned before stay assigned.")
 
 
 def _do_start_review(request, application, form, expected):
@@ -275,6 +278,8 @@ def _render_committee_page(request, application, bound: dict | None = None, stat
     """The page with a form for each action the person may take; ``bound`` ones keep their errors."""
     bound = bound or {}
     actions = selectors.available_actions(application=application, user=request.user)
+    if "assign_reviewers" in actions:  # one form assigns and starts the review: one step
+        actions = actions - {"start_review"}
     blocked = {action: reasons for action in actions if (reasons := rules.obstacles(application, action))}
     not_yet = [(ACTION_LABELS.get(action, action), reasons) for action, reasons in sorted(blocked.items())]
     forms = {

@@ -12,7 +12,7 @@ from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import PDF_BYTES, PNG_BYTES, ApplicationFactory
 from tests.workflows.helpers import application_in, new_draft, reload
 from workflows import services
-from workflows.models import ApplicationState, Ballot, Review, Voter
+from workflows.models import ApplicationState, Ballot, MembershipApplication, Review, Voter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
@@ -400,6 +400,26 @@ def test_the_secretariat_rejects_an_ineligible_application(cast, api_as):
 
     assert body["state"] == "rejected"
     assert body["actions"] == []
+
+
+def test_the_applicant_deletes_a_draft_and_withdraws_once_sent(cast, api_as):
+    draft = new_draft(cast)
+    client = api_as("applicant")
+    assert "delete" in client.get(url(draft)).json()["actions"]
+
+    refused = client.post(url(draft, "withdraw"), {}, format="json")
+    assert refused.status_code == 409
+    response = client.delete(url(draft))
+
+    assert response.status_code == 204
+    assert not MembershipApplication.objects.filter(pk=draft.pk).exists()
+    submitted = application_in(S.SUBMITTED, cast)
+    error = client.delete(url(submitted)).json()["error"]
+    assert (
+        error["message"]
+        == "Only a draft can be deleted. An application that was sent can be withdrawn instead."
+    )
+    assert reload(submitted).state == S.SUBMITTED
 
 
 def test_the_applicant_withdraws(cast, api_as):

@@ -106,6 +106,18 @@ def new_context(browser, live_server, e2e_settings):
         context.close()
 
 
+@pytest.fixture
+def var_mail(settings) -> Path:
+    """E-mail as on the embedded defaults the README describes: every message a file in
+    ``var/mail/`` of the project (``config.settings.VAR_DIR``), not the tests' memory outbox."""
+    from config.settings import VAR_DIR
+
+    path = VAR_DIR / "mail"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(path)
+    return path
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page; for a long page also its first screenful (``-top``), readable at a glance."""
     path = ARTIFACTS / f"{name}.png"

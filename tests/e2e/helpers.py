@@ -1,6 +1,9 @@
 """People and steps shared by the browser tests."""
 
+import email
+import email.policy
 import re
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 
@@ -35,6 +38,31 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, page.content()[:2000]
+
+
+# Django's file backend writes each connection's messages to one file, a line of dashes after each.
+MESSAGE_SEPARATOR = "\n" + "-" * 79 + "\n"
+
+
+def mail_files(folder: Path) -> set[Path]:
+    return set(folder.glob("*.log")) if folder.is_dir() else set()
+
+
+def confirmation_link_in_files(paths, address: str) -> str:
+    """The e-mail verification link in the message to ``address`` among the mail files ``paths``
+    (the last one), decoded as a mail reader would."""
+    links = []
+    for path in sorted(paths, key=lambda p: p.stat().st_mtime):
+        for raw in path.read_text(encoding="utf-8").split(MESSAGE_SEPARATOR):
+            message = email.message_from_string(raw.strip(), policy=email.policy.default)
+            if address not in str(message.get("To", "")):
+                continue
+            body = message.get_body(preferencelist=("plain",))
+            match = body and re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", body.get_content())
+            if match:
+                links.append(match.group(0))
+    assert links, f"no verification e-mail to {address} in {sorted(str(p) for p in paths)}"
+    return links[-1]
 
 
 def confirmation_link(messages, email: str) -> str:

@@ -1,20 +1,28 @@
 """An application's whole life in a real browser: sign-up to the directory.
 
-One test, in order, as the people would do it: the applicant signs up and verifies the
-e-mail, drafts, uploads, sends; the secretariat asks for information; the applicant
-answers; two reviewers review; three committee members vote; the union is admitted and
-listed. Screenshots and axe-core checks are taken of the main pages on the way.
+One test, in order, as the people would do it: the applicant signs up with their name and
+verifies the e-mail (found as a file in var/mail/, as the README says), drafts, uploads, sends;
+the secretariat asks for information; the applicant answers; two reviewers review while the
+queue shows their progress; three committee members vote, the queue counting the ballots; the
+round closes and explains its outcome; the union is admitted and listed. Screenshots and
+axe-core checks are taken of the main pages on the way.
 """
 
 import re
 
 import pytest
-from django.core import mail
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT
-from tests.e2e.conftest import axe_violations, screenshot
-from tests.e2e.helpers import PASSWORD, TINY_PDF, confirmation_link, log_in, verified_user
+from tests.e2e.conftest import ROOT, axe_violations, screenshot
+from tests.e2e.helpers import (
+    PASSWORD,
+    TINY_PDF,
+    confirmation_link_in_files,
+    log_in,
+    mail_files,
+    verified_user,
+)
 from workflows.models import ApplicationState, MembershipApplication
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -27,7 +35,13 @@ def _pdf(name: str) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": TINY_PDF}
 
 
-def test_an_application_from_sign_up_to_the_directory(new_context, live_server, regions, settings):
+def _queue_row(page, name: str):
+    """The queue's row of the union ``name`` (the page is reloaded first)."""
+    page.goto("/committee/")
+    return page.locator("table.queue tbody tr", has_text=name)
+
+
+def test_an_application_from_sign_up_to_the_directory(new_context, live_server, regions, settings, var_mail):
     settings.WORKFLOW_REQUIRED_REVIEWERS = 2
     secretariat = verified_user(
         email="secretariat@federation.example", first_name="Amina", last_name="Okafor", groups=[SECRETARIAT]
@@ -65,7 +79,9 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
     screenshot(applicant, "02-directory-before")
     axe_failures["directory"] = axe_violations(applicant, "directory")
 
-    # --- sign-up and e-mail verification -----------------------------------------------------
+    # --- sign-up with a name, and e-mail verification through the mail file in var/mail/ ----------
+    assert var_mail == ROOT / "var" / "mail"  # where the README sends a newcomer to look
+    mail_before = mail_files(var_mail)
     applicant.goto("/accounts/signup/")
     applicant.get_by_label("Your name").fill("Amani Otieno")
     applicant.fill("input[name=email]", APPLICANT_EMAIL)
@@ -73,8 +89,17 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
     applicant.fill("input[name=password2]", PASSWORD)
     applicant.locator("main form button[type=submit]").click()
     expect(applicant.locator("main h1")).to_contain_text("Verify")
-    link = confirmation_link(mail.outbox, APPLICANT_EMAIL)
-    applicant.goto(link.replace(re.match(r"https?://[^/]+", link).group(0), live_server.url))
+    screenshot(applicant, "journey-1280-verification-sent")
+    link = confirmation_link_in_files(mail_files(var_mail) - mail_before, APPLICANT_EMAIL)
+    link = link.replace(re.match(r"https?://[^/]+", link).group(0), live_server.url)
+    phone = new_context(width=390, height=800).new_page()
+    phone.goto(link)  # the page asks to confirm; only its button confirms
+    expect(phone.locator("main h1")).to_contain_text("Confirm")
+    screenshot(phone, "journey-390-confirm-email")
+    axe_failures["confirm e-mail 390"] = axe_violations(phone, "journey-390-confirm-email")
+    applicant.goto(link)
+    screenshot(applicant, "journey-1280-confirm-email")
+    axe_failures["confirm e-mail"] = axe_violations(applicant, "journey-1280-confirm-email")
     applicant.locator("main form button[type=submit]").click()
     expect(applicant).to_have_url(re.compile(r"/applications/$"))
     expect(applicant.locator("main h1")).to_have_text("My applications")
@@ -144,8 +169,13 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
     sec.reload()
     for reviewer in reviewers:
         sec.get_by_label(f"{reviewer.get_full_name()} ({reviewer.email})").check()
-    sec.get_by_role("button", name="Assign").click()
+    sec.get_by_role("button", name="Assign and start the review").click()
     expect(sec.locator(".messages")).to_contain_text("the review has started")
+    for reviewer in reviewers:  # ticked now, and not to untick: assigning only adds
+        expect(
+            sec.get_by_label(f"{reviewer.get_full_name()} ({reviewer.email}): assigned already")
+        ).to_be_checked()
+    expect(_queue_row(sec, UNION)).to_contain_text("Reviews: 0 of 2 in")
     for reviewer in reviewers:
         page = new_context().new_page()
         log_in(page, reviewer.email)
@@ -156,24 +186,45 @@ def test_an_application_from_sign_up_to_the_directory(new_context, live_server, 
         expect(page.locator(".messages")).to_contain_text("your review is saved")
 
     # --- the secretariat closes the review and opens the vote ----------------------------------------
-    sec.reload()
+    expect(_queue_row(sec, UNION)).to_contain_text("Reviews: 2 of 2 in")
+    sec.goto(f"/committee/applications/{application.pk}/")
     sec.get_by_role("button", name="Mark the review as complete").click()
     expect(sec.locator(".messages")).to_contain_text("The review is complete")
     sec.get_by_role("button", name="Open the vote").click()
     expect(sec.locator(".messages")).to_contain_text("The vote is open")
+    row = _queue_row(sec, UNION)
+    expect(row).to_contain_text("Votes: 0 of 3")
+    expect(row).to_contain_text("closes in")
+    expect(row).to_contain_text("since first sent")
 
-    # --- three committee members vote yes: the last ballot closes the round ---------------------------
+    # --- three committee members vote yes: the queue counts; the last ballot closes the round ---------
     for member in committee:
-        page = new_context(width=360, height=780).new_page()
+        page = new_context(width=390, height=800).new_page()
         log_in(page, member.email)
         page.get_by_role("link", name=UNION).click()
         page.get_by_label("Yes").check()
         page.get_by_role("button", name="Cast my vote").click()
         expect(page.locator(".messages")).to_contain_text("Your vote “Yes” is recorded")
         if member is committee[0]:
-            screenshot(page, "09-committee-after-vote-360")
+            screenshot(page, "09-committee-after-vote-390")
+            expect(_queue_row(sec, UNION)).to_contain_text("Votes: 1 of 3")
+            screenshot(sec, "journey-1280-queue-progress")
+            axe_failures["queue with progress"] = axe_violations(sec, "journey-1280-queue-progress")
     application.refresh_from_db()
     assert application.state == ApplicationState.ADMITTED
+
+    # --- the closed round explains its outcome, to the committee and the secretariat ------------------
+    explanation = page.locator(".explanation")
+    expect(explanation).to_contain_text("3 of 3 eligible voted — quorum reached")
+    expect(explanation).to_contain_text("3 yes of 3")
+    expect(explanation).to_contain_text("Outcome: passed → admitted.")
+    page.locator(".explanation").scroll_into_view_if_needed()
+    screenshot(page, "journey-390-vote-explained")
+    axe_failures["vote explained 390"] = axe_violations(page, "journey-390-vote-explained")
+    sec.goto(f"/committee/applications/{application.pk}/")
+    expect(sec.locator(".explanation")).to_contain_text("Outcome: passed → admitted.")
+    screenshot(sec, "journey-1280-vote-explained")
+    axe_failures["vote explained"] = axe_violations(sec, "journey-1280-vote-explained")
 
     # --- admitted: the applicant sees it, the directory and the API list it ----------------------------
     applicant.goto(f"/applications/{application.pk}/")

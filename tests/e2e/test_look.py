@@ -1,6 +1,6 @@
-"""Every main page at a phone's width (360 px) and a desktop's (1280 px), on the demo data; and the
-pages of the site's look (account pages, the directory's map, the committee's two columns) at 390 and
-1280 px.
+"""Every main page at two phones' widths (360 and 390 px) and a desktop's (1280 px), on the demo
+data, for each role (the account pages and the directory's map among them); and the pages of the
+site's look (account pages, the directory's map, the committee's two columns) at 390 and 1280 px.
 
 For each page: a full-page screenshot into test-artifacts/e2e/ (to look at), no part of
 the page wider than the screen, and no serious or critical axe-core violation.
@@ -19,7 +19,7 @@ from workflows.models import ApplicationState, MembershipApplication
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
-WIDTHS = (360, 1280)
+WIDTHS = (360, 390, 1280)
 LOOK_WIDTHS = (390, 1280)
 
 
@@ -63,7 +63,7 @@ def _pages(state_ids: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
             ("application-review", f"/applications/{draft}/review/"),
             ("application-documents", f"/applications/{draft}/documents/"),
             ("application-status-draft", f"/applications/{draft}/"),
-            ("application-withdraw", f"/applications/{draft}/withdraw/"),
+            ("application-delete", f"/applications/{draft}/delete/"),
             ("account-profile", "/account/profile/"),
             ("account-email", "/accounts/email/"),
             ("account-tokens", "/account/tokens/"),
@@ -71,9 +71,18 @@ def _pages(state_ids: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
         ],
         "union.malawi@demo.example": [
             ("application-status-submitted", f"/applications/{submitted}/"),
+            ("application-withdraw", f"/applications/{submitted}/withdraw/"),
+        ],
+        "union.zimbabwe@demo.example": [  # a suspended union's representative
+            ("member-home", "/member/"),
+            ("member-union-suspended", "/member/zinasu-zw/"),
+        ],
+        "reviewer1@demo.example": [
+            ("committee-queue-reviewer", "/committee/"),
         ],
         "secretariat@demo.example": [
             ("committee-queue", "/committee/"),
+            ("committee-change-requests", "/committee/change-requests/"),
             ("committee-submitted", f"/committee/applications/{submitted}/"),
             ("committee-vote-secretariat", f"/committee/applications/{vote}/"),
             ("totp-activate", "/accounts/2fa/totp/activate/"),

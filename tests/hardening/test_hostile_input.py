@@ -488,7 +488,7 @@ def test_comments_and_reviews_refuse_nul_and_over_long_text(client_a, draft):
     draft.refresh_from_db()
     assert draft.state == "draft"
     with pytest.raises(WorkflowError) as refused:
-        services.application_withdraw(application=draft, actor=draft.applicant, comment=too_long)
+        services.application_submit(application=draft, actor=draft.applicant, comment=too_long)
     assert refused.value.code == "invalid"
     draft.refresh_from_db()
     assert draft.state == "draft"

@@ -48,6 +48,7 @@ TO_COMMITTEE_PAGE = "→/committee/applications/{pk}/"
 TO_STATUS = "→/applications/{pk}/"
 TO_DOCUMENTS = "→/applications/{pk}/documents/"
 TO_REVIEW = "→/applications/{pk}/review/"
+TO_DELETE = "→/applications/{pk}/delete/"
 TO_MY_APPLICATIONS = "→/applications/"
 TO_QUEUE = "→/committee/"
 TO_HOME = "→/"
@@ -400,7 +401,7 @@ TABLE = {
     },
     "api/v1/applications/(?P<pk>[0-9]{1,18})/withdraw/$ [draft]": {
         GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
-        POST: row(401, 200, 404, 403, 404, 404, 404, 200, 403, 403),
+        POST: row(401, 409, 404, 409, 404, 404, 404, 409, 403, 403),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403),
     },
     "api/(?P<path>.*)$": {
@@ -817,9 +818,18 @@ TABLE = {
         GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
         POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
     },
+    # A draft is deleted, never withdrawn: the page leads to its deletion.
     "applications/<int:pk>/withdraw/ [draft]": {
-        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        GET: row(LOGIN, TO_DELETE, 404, 404, 404, 404, 404, TO_DELETE, LOGIN, LOGIN),
         POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/delete/": {
+        GET: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_STATUS, 404, 404, 404, 404, 404, TO_STATUS, LOGIN, LOGIN),
+    },
+    "applications/<int:pk>/delete/ [draft]": {
+        GET: row(LOGIN, 200, 404, 404, 404, 404, 404, 200, LOGIN, LOGIN),
+        POST: row(LOGIN, TO_MY_APPLICATIONS, 404, 404, 404, 404, 404, TO_MY_APPLICATIONS, LOGIN, LOGIN),
     },
     # --- the committee pages: 403 to people without a committee role, 404 for a draft to reviewers;
     # a committee member never sees their own application there (conflict of interest): to its status page

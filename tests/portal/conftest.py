@@ -109,7 +109,8 @@ def walk(application: MembershipApplication, to: str, cast: Cast) -> MembershipA
         application = walk(application, S.SUBMITTED, cast)
         services.application_reject(application=application, actor=sec, comment="Not a student union.")
         return reload(application)
-    if to == S.WITHDRAWN:
+    if to == S.WITHDRAWN:  # a draft is deleted, never withdrawn: withdrawn once sent
+        application = walk(application, S.SUBMITTED, cast)
         services.application_withdraw(application=application, actor=cast.applicant)
         return reload(application)
     for state in ORDER[1 : ORDER.index(to) + 1]:

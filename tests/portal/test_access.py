@@ -81,8 +81,14 @@ PAGES = [
     ),
     (
         "withdraw",
-        S.DRAFT,
+        S.SUBMITTED,
         lambda a, d: f"/applications/{a}/withdraw/",
+        _row(LOGIN, 200, 404, 404, 404, 404, 404),
+    ),
+    (
+        "delete the draft",
+        S.DRAFT,
+        lambda a, d: f"/applications/{a}/delete/",
         _row(LOGIN, 200, 404, 404, 404, 404, 404),
     ),
     (
@@ -134,6 +140,8 @@ APPLICATION_URLS = [
     ("post", "/applications/{a}/submit/"),
     ("get", "/applications/{a}/withdraw/"),
     ("post", "/applications/{a}/withdraw/"),
+    ("get", "/applications/{a}/delete/"),
+    ("post", "/applications/{a}/delete/"),
 ]
 
 
@@ -224,7 +232,7 @@ def test_the_committee_page_offers_only_the_actions_the_person_may_take(
 
 # What each role is offered on the applicant's status page.
 APPLICANT_OFFERED = [
-    (S.DRAFT, {"edit", "submit", "withdraw"}),
+    (S.DRAFT, {"edit", "submit", "delete"}),
     (S.SUBMITTED, {"withdraw"}),
     (S.INFO_REQUESTED, {"edit", "resubmit", "withdraw"}),
     (S.EXECUTIVE_VOTE, {"withdraw"}),
@@ -244,3 +252,4 @@ def test_the_status_page_offers_the_applicant_what_the_state_allows(
     html = response.content.decode()
     assert (f"/applications/{application.pk}/withdraw/" in html) == ("withdraw" in offered)
     assert (f"/applications/{application.pk}/edit/" in html) == ("edit" in offered)
+    assert (f"/applications/{application.pk}/delete/" in html) == ("delete" in offered)

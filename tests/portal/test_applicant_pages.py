@@ -274,11 +274,11 @@ def test_sending_an_incomplete_draft_is_refused_with_the_reason(cast, client_as,
 
 
 def test_a_stale_send_says_someone_else_changed_it_and_shows_the_state(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+    application = application_in(S.INFO_REQUESTED)
     services.application_withdraw(application=application, actor=cast.applicant)  # in another tab
 
     response = client_as(cast.applicant).post(
-        f"/applications/{application.pk}/submit/", {"expected_state": "draft"}, follow=True
+        f"/applications/{application.pk}/submit/", {"expected_state": "info_requested"}, follow=True
     )
 
     assert response.status_code == 200
@@ -367,6 +367,53 @@ def test_withdrawing_asks_for_confirmation_first(cast, application_in, client_as
     )
     assert reload(application).state == S.WITHDRAWN
     assert "Your application is withdrawn." in _messages(response)
+
+
+def test_a_draft_is_deleted_with_its_documents_after_a_confirmation(
+    cast, application_in, client_as, django_capture_on_commit_callbacks
+):
+    application = application_in(S.DRAFT)
+    files = [document.file.name for document in application.documents.all()]
+    storage = application.documents.first().file.storage
+    client = client_as(cast.applicant)
+
+    status = client.get(f"/applications/{application.pk}/").content.decode()
+    assert "Delete this draft" in status
+    assert "Withdraw" not in status
+    page = client.get(f"/applications/{application.pk}/delete/")
+    assert "Yes, delete the draft" in page.content.decode()
+    assert MembershipApplication.objects.filter(pk=application.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/applications/{application.pk}/delete/", {"expected_state": "draft"}, follow=True
+        )
+    assert response.redirect_chain[-1][0] == "/applications/"
+    assert _messages(response) == [f"Your draft “{application.name}” is deleted."]
+    assert not MembershipApplication.objects.filter(pk=application.pk).exists()
+    assert not ApplicationDocument.objects.filter(application_id=application.pk).exists()
+    assert files
+    assert not any(storage.exists(name) for name in files)
+
+
+def test_withdrawing_a_draft_leads_to_deleting_it(cast, application_in, client_as):
+    application = application_in(S.DRAFT)
+    response = client_as(cast.applicant).get(f"/applications/{application.pk}/withdraw/")
+    assert response.status_code == 302
+    assert response.url == f"/applications/{application.pk}/delete/"
+
+
+@pytest.mark.parametrize("state", [S.SUBMITTED, S.WITHDRAWN])
+def test_an_application_once_sent_is_not_deleted(cast, application_in, client_as, state):
+    application = application_in(state)
+    client = client_as(cast.applicant)
+    page = client.get(f"/applications/{application.pk}/delete/", follow=True)
+    assert _messages(page) == ["Only a draft can be deleted. You can withdraw an application you sent."]
+    response = client.post(f"/applications/{application.pk}/delete/", {"expected_state": state}, follow=True)
+    assert _messages(response) == [
+        "Only a draft can be deleted. An application that was sent can be withdrawn instead."
+    ]
+    assert reload(application).state == state
 
 
 @pytest.mark.parametrize("state", [S.ADMITTED, S.REJECTED, S.WITHDRAWN])

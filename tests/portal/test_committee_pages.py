@@ -1,6 +1,7 @@
 """The committee's pages: the queue, and each action going through the services."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -183,6 +184,60 @@ def test_the_secretariat_assigns_reviewers_and_starts_the_review(cast, applicati
         u.pk for u in cast.reviewers
     }
     assert "The reviewers are assigned and the review has started." in _messages(response)
+
+
+def test_the_assignment_form_ticks_who_is_assigned_and_says_it_adds(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    first = cast.reviewers[0]
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[first])
+
+    response = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
+    html = response.content.decode()
+    assert "Assign reviewers and start the review" in html
+    assert "This adds reviewers: it never removes a reviewer already assigned." in html
+    ticked = re.search(rf'<input[^>]*value="{first.pk}"[^>]*>', html).group(0)
+    assert "checked" in ticked
+    assert "disabled" in ticked
+    assert f"{first.get_full_name()} ({first.email}): assigned already" in html
+    other = re.search(rf'<input[^>]*value="{cast.other_reviewer.pk}"[^>]*>', html).group(0)
+    assert "checked" not in other
+    # One step: no separate "Start the review" form beside the assignment.
+    assert 'name="action" value="start_review"' not in html
+
+
+def test_assigning_adds_reviewers_and_keeps_those_assigned(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    first, second = cast.reviewers
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[first])
+
+    response = _post(client_as(cast.secretariat), application, "assign_reviewers", reviewers=[second.pk])
+
+    assert _messages(response) == ["The reviewers are added. The reviewers assigned before stay assigned."]
+    application = reload(application)
+    assert application.state == S.SUBMITTED
+    assert set(application.assignments.values_list("reviewer_id", flat=True)) == {first.pk, second.pk}
+
+
+def test_assigning_nobody_new_without_starting_says_what_to_do(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    response = _post(client_as(cast.secretariat), application, "assign_reviewers")
+    assert response.status_code == 400
+    assert response.context["forms"]["assign_reviewers"].errors["reviewers"] == [
+        "Tick at least one reviewer to add."
+    ]
+
+
+def test_the_review_starts_in_one_step_with_the_reviewers_assigned_before(cast, application_in, client_as):
+    application = application_in(S.SUBMITTED)
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=cast.reviewers)
+
+    response = _post(client_as(cast.secretariat), application, "assign_reviewers", start_review="on")
+
+    assert _messages(response) == ["The review has started."]
+    assert reload(application).state == S.UNDER_REVIEW
+    html = response.content.decode()
+    assert "Add reviewers" in html  # under review: the form only adds
+    assert "Assign and start the review" not in html
 
 
 def test_the_reviewer_choices_are_reviewers_and_committee_members_never_the_applicant(

@@ -1,6 +1,7 @@
 """The member area (/member/), the invitation link and the secretariat's change requests, through the pages."""
 
 import datetime
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -218,3 +219,14 @@ def test_member_services_and_pages_agree_on_who_may_file_a_return(union):
     member_services.yearly_return_file(membership=membership, actor=first, data={"activities": "A congress."})
 
     assert "Filed on" in client_for(first).get("/member/knus/").content.decode()
+
+
+def test_the_union_page_never_gives_two_fields_one_id(union):
+    """The profile and the invitation both ask for an e-mail: each label names its own field."""
+    organization, first = union
+    html = client_for(first).get(f"/member/{organization.slug}/").content.decode()
+    ids = re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', html)
+    assert ids
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for element_id in ids:
+        assert f'for="{element_id}"' in html, element_id

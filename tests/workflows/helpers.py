@@ -77,7 +77,7 @@ PATH = {
     S.EXECUTIVE_VOTE: S.REVIEWED,
     S.ADMITTED: S.EXECUTIVE_VOTE,
     S.REJECTED: S.SUBMITTED,
-    S.WITHDRAWN: S.DRAFT,
+    S.WITHDRAWN: S.SUBMITTED,  # a draft is deleted, never withdrawn
 }
 
 

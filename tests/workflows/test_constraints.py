@@ -36,7 +36,7 @@ def test_an_organization_has_one_open_application_at_a_time(people):
 
     assert _integrity_error(ApplicationFactory, organization=organization)
 
-    services.application_withdraw(application=first, actor=first.applicant)
+    services.application_delete(application=first, actor=first.applicant)
     assert not _integrity_error(ApplicationFactory, organization=organization)
 
 
@@ -56,7 +56,7 @@ def test_one_open_application_per_name_ignoring_case_and_country(people):
 
     # Another country, or once the first is closed: accepted.
     services.application_create(applicant=people.other_applicant, data=_data("Kenya Students Union", "UG"))
-    services.application_withdraw(application=first, actor=people.applicant)
+    services.application_delete(application=first, actor=people.applicant)
     services.application_create(applicant=people.other_applicant, data=_data("kenya students union", "KE"))
 
 

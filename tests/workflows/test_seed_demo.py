@@ -98,3 +98,32 @@ def test_seed_demo_applications_have_different_ages(settings):
     assert (now - queue["under_review"]).days >= 20
     assert (now - queue["executive_vote"]).days >= 30
     assert selectors.committee_queue(waiting_days=14).count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_suspended_member_union_that_its_representative_sees(settings, client):
+    from registry.demo import DEMO_REPRESENTATIVES
+    from registry.models import MembershipState, Representative
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # once more: nothing doubles
+
+    suspended = Membership.objects.filter(state=MembershipState.SUSPENDED).select_related("organization")
+    assert {m.organization.name for m in suspended} >= {"Zimbabwe National Students Union"}
+    zimbabwe = suspended.get(organization__slug="zinasu-zw")
+    assert zimbabwe.organization.region.name  # a region of the federation
+    (suspension,) = zimbabwe.suspensions.all()
+    assert suspension.ends_on is None
+    assert suspension.starts_on > zimbabwe.admitted_on
+    assert "dues" in suspension.reason
+    assert zimbabwe.organization not in affiliate_list()
+
+    rows = Representative.objects.filter(user__username__in=list(DEMO_REPRESENTATIVES))
+    assert sorted(rows.values_list("organization__slug", flat=True)) == ["nugs-gh", "zinasu-zw"]
+    representative = get_user_model().objects.get(username="union.zimbabwe@demo.example")
+    client.force_login(representative, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/member/").content.decode()
+    assert "Zimbabwe National Students Union" in page
+    assert "Suspended" in page
+    assert "Not in good standing." in page

@@ -8,7 +8,8 @@ from django.utils import timezone
 from registry.models import Membership, MembershipCategory, MembershipState, Organization
 from tests.workflows.helpers import application_in, log_story, logs, new_draft, reload
 from workflows import services
-from workflows.models import ApplicationState, VoteOutcome
+from workflows.errors import ErrorCode, WorkflowError
+from workflows.models import ApplicationState, MembershipApplication, VoteOutcome
 
 pytestmark = pytest.mark.django_db
 
@@ -93,15 +94,16 @@ def test_story_rejected_at_screening(people):
     assert not application.vote_rounds.exists()
 
 
-def test_story_withdrawn_as_a_draft(people):
+def test_story_a_draft_is_deleted_not_withdrawn(people):
     application = new_draft(people)
 
-    services.application_withdraw(application=application, actor=people.applicant, comment="Merged.")
+    with pytest.raises(WorkflowError) as refused:
+        services.application_withdraw(application=application, actor=people.applicant, comment="Merged.")
+    assert refused.value.code == ErrorCode.NOT_ALLOWED
+    assert reload(application).state == S.DRAFT
 
-    application = reload(application)
-    assert application.state == S.WITHDRAWN
-    assert application.decided_at is not None
-    assert log_story(application) == [("withdraw", S.DRAFT, S.WITHDRAWN, people.applicant, "Merged.")]
+    services.application_delete(application=application, actor=people.applicant)
+    assert not MembershipApplication.objects.filter(pk=application.pk).exists()
 
 
 def test_story_withdrawn_during_the_vote_voids_the_open_round(people):
