@@ -75,12 +75,13 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
     serializer_class = MotionSerializer
+    lookup_url_kwarg = "motion_id"
 
     def get_queryset(self):
         return selectors.motions_visible_to(self.request.user).order_by("-proposed_at", "-pk")
 
     def get_object(self) -> Motion:
-        motion = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        motion = self.get_queryset().filter(pk=self.kwargs["motion_id"]).first()
         if motion is None:
             raise exceptions.NotFound(_("There is no motion with this id that you may see."))
         return motion
@@ -150,7 +151,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         {"deadline": "2026-12-14T23:59:59Z"},
     )
     @action(detail=True, methods=["post"], url_path="open-vote")
-    def open_vote(self, request, pk=None):
+    def open_vote(self, request, motion_id=None):
         motion = self.get_object()
         services.motion_vote_open(
             motion=motion, actor=request.user, **self.validated(MotionOpenVoteSerializer)
@@ -165,7 +166,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         {"comment": ""},
     )
     @action(detail=True, methods=["post"], url_path="close-vote")
-    def close_vote(self, request, pk=None):
+    def close_vote(self, request, motion_id=None):
         motion = self.get_object()
         services.motion_vote_close(
             motion=motion, actor=request.user, **self.validated(MotionCommentSerializer)
@@ -180,7 +181,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         {"comment": "Letter of 3 November received."},
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request, motion_id=None):
         motion = self.get_object()
         services.motion_confirm(motion=motion, actor=request.user, **self.validated(MotionCommentSerializer))
         return self.motion_response(motion)
@@ -193,7 +194,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         {"reason": "The union sent its statutes."},
     )
     @action(detail=True, methods=["post"])
-    def drop(self, request, pk=None):
+    def drop(self, request, motion_id=None):
         motion = self.get_object()
         services.motion_drop(motion=motion, actor=request.user, **self.validated(MotionDropSerializer))
         return self.motion_response(motion)
@@ -209,7 +210,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         response=OpenApiResponse(MotionBallotSerializer, description=_("The ballot.")),
     )
     @action(detail=True, methods=["post"])
-    def ballots(self, request, pk=None):
+    def ballots(self, request, motion_id=None):
         motion = self.get_object()
         ballot = services.motion_vote_cast(
             motion=motion, member=request.user, **self.validated(BallotInputSerializer)
@@ -225,7 +226,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         response=OpenApiResponse(MotionRecusalSerializer, description=_("The recusal.")),
     )
     @action(detail=True, methods=["post"])
-    def recusal(self, request, pk=None):
+    def recusal(self, request, motion_id=None):
         motion = self.get_object()
         voter = services.motion_vote_recuse(
             motion=motion, member=request.user, **self.validated(RecusalInputSerializer)
@@ -243,7 +244,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         responses={200: VoteRoundSerializer(many=True), **docs.ON_ONE},
     )
     @action(detail=True, methods=["get"], url_path="rounds", pagination_class=None)
-    def rounds(self, request, pk=None):
+    def rounds(self, request, motion_id=None):
         motion = self.get_object()
         return Response(
             VoteRoundSerializer(selectors.motion_rounds_for(motion=motion, user=request.user), many=True).data

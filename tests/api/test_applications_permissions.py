@@ -143,9 +143,13 @@ def schema_operations() -> set[tuple[str, str]]:
 
 def test_every_operation_of_the_schema_has_a_row():
     rows = {(method, _full_path(path)) for method, path, *_ in TABLE}
+    # The motions' operations have their own table (tests/api/test_motions_api.py).
+    operations = {
+        (method, path) for method, path in schema_operations() if not path.startswith(f"{V1}/motions/")
+    }
 
-    assert schema_operations() - rows == set(), "operations without a row in TABLE"
-    assert rows - schema_operations() == set(), "rows for operations the schema no longer has"
+    assert operations - rows == set(), "operations without a row in TABLE"
+    assert rows - operations == set(), "rows for operations the schema no longer has"
 
 
 def test_the_table_has_a_cell_for_every_role():

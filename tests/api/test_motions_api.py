@@ -117,3 +117,69 @@ def test_a_second_open_motion_of_the_same_kind_is_a_conflict(api_as, union):
 
 def test_partner_keys_are_refused(partner_client):
     assert partner_client.get(URL).status_code == 403
+
+
+# --- who may do what: one row per operation of the schema ------------------------------------------------
+
+ROLES = ("anonymous", "secretariat", "committee", "representative", "outsider", "partner_key")
+# fmt: off
+MOTION_TABLE = [
+    # method, path,                              anon sec  com  rep  out  pk
+    ("GET",  "/api/v1/motions/",                  401, 200, 200, 200, 200, 403),
+    ("POST", "/api/v1/motions/",                  401, 201, 403, 403, 403, 403),
+    ("GET",  "/api/v1/motions/{motion_id}/",      401, 200, 200, 200, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/open-vote/", 401, 200, 403, 403, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/close-vote/", 401, 409, 403, 403, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/confirm/", 401, 409, 403, 403, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/drop/", 401, 200, 403, 403, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/ballots/", 401, 409, 409, 409, 404, 403),
+    ("POST", "/api/v1/motions/{motion_id}/recusal/", 401, 409, 409, 409, 404, 403),
+    ("GET",  "/api/v1/motions/{motion_id}/rounds/", 401, 200, 200, 200, 404, 403),
+]
+# fmt: on
+BODIES = {
+    ("POST", "/api/v1/motions/"): {"union": "tsu-tj", "kind": "expel", "reason": "Dues unpaid for years."},
+    ("POST", "/api/v1/motions/{motion_id}/drop/"): {"reason": "Paid."},
+    ("POST", "/api/v1/motions/{motion_id}/ballots/"): {"choice": "yes"},
+}
+
+
+def test_every_motion_operation_of_the_schema_has_a_row():
+    from tests.api.test_applications_permissions import schema_operations
+
+    operations = {(m, p) for m, p in schema_operations() if p.startswith(URL)}
+    assert operations == {(method, path) for method, path, *_ in MOTION_TABLE}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [pytest.param(m, p, dict(zip(ROLES, s, strict=True)), id=f"{m} {p}") for m, p, *s in MOTION_TABLE],
+)
+def test_motion_permission_table(cast, union, partner_key, method, path, expected):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    membership, _ = union
+    representative = membership.organization.representatives.get().user
+    motion = Motion.objects.create(
+        membership=membership, kind="suspend", reason="Dues.", proposed_by=cast.secretariat
+    )
+    credentials = {
+        "anonymous": None,
+        "secretariat": f"Token {token_for(cast.secretariat)}",
+        "committee": f"Token {token_for(cast.committee[0])}",
+        "representative": f"Token {token_for(representative)}",
+        "outsider": f"Token {token_for(cast.other_applicant)}",
+        "partner_key": f"Api-Key {partner_key.key}",
+    }
+    address = path.format(motion_id=motion.pk)
+    actual = {}
+    for role in ROLES:
+        cache.clear()
+        with transaction.atomic():
+            client = client_with(credentials[role])
+            body = BODIES.get((method, path), {})
+            response = client.get(address) if method == "GET" else client.post(address, body, format="json")
+            actual[role] = response.status_code
+            transaction.set_rollback(True)
+    assert actual == expected
