@@ -47,3 +47,18 @@ def regions(db):
     from registry.models import Region
 
     return {r.code: r for r in Region.objects.all()}
+
+
+@pytest.fixture
+def cast(db):
+    """The people of every test (tests/cast.py): applicant A and B, a secretariat of two, two
+    reviewers to assign and one never assigned, an Executive Committee of three."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.cast import Cast
+    from workflows.models import MembershipApplication
+
+    # The state log's content type is cached per process: look it up first, so that query
+    # counts do not depend on which test ran before.
+    ContentType.objects.get_for_model(MembershipApplication)
+    return Cast.create()

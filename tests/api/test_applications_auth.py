@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from accounts.models import PersonalToken
 from accounts.tokens import token_create
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.cast import new_draft
 from tests.factories import ApplicationFactory, committee_member, secretariat_user
-from tests.workflows.helpers import new_draft
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
