@@ -133,7 +133,7 @@ def step(
             services.reviewers_assign(application=application, actor=sec, reviewers=cast.reviewers)
     elif to == S.INFO_REQUESTED:
         services.application_request_info(
-            application=application, actor=sec, comment="Please send your statutes in English."
+            application=application, actor=sec, comment="Please send your statutes."
         )
     elif to == S.UNDER_REVIEW:
         services.application_start_review(
