@@ -21,7 +21,7 @@ from notifications.models import Notification, NotificationState
 from tests.cast import Cast, new_draft
 from tests.conftest import REQUIRE_SERVICES
 from tests.integration.harness import CeleryWorker, RedisServer, SmtpServer, database_url, wait_until
-from tests.notifications.helpers import (
+from tests.workflows.notification_stories import (
     admitted_story,
     expected_for,
     failed_vote_story,

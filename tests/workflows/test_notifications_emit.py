@@ -10,7 +10,7 @@ from django.db import transaction
 from notifications.models import Notification, NotificationState
 from tests.cast import new_draft, reload
 from tests.factories import UserFactory, secretariat_user
-from tests.notifications.helpers import (
+from tests.workflows.notification_stories import (
     admitted_story,
     as_counter,
     no_quorum_then_withdrawn_story,

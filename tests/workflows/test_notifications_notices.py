@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from notifications.delivery import message_build
 from notifications.models import Notification
 from tests.cast import new_draft, reload
-from tests.notifications.helpers import failed_vote_story, open_vote_story
+from tests.workflows.notification_stories import failed_vote_story, open_vote_story
 from workflows import services
 from workflows.notifications import Event
 

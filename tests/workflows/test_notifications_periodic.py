@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from tests.cast import new_draft
-from tests.notifications.helpers import open_vote_story
+from tests.workflows.notification_stories import open_vote_story
 from workflows import services
 from workflows.notifications import Event, digest_send, vote_reminders_send
 from workflows.tasks import send_daily_digest, send_vote_reminders
