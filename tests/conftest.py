@@ -62,3 +62,16 @@ def cast(db):
     # counts do not depend on which test ran before.
     ContentType.objects.get_for_model(MembershipApplication)
     return Cast.create()
+
+
+@pytest.fixture
+def client_as(client):
+    """``client_as(user)``: the test client logged in as ``user`` (anonymous: logged out)."""
+
+    def login(user):
+        client.logout()
+        if getattr(user, "is_authenticated", False):
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

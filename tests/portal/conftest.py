@@ -16,16 +16,3 @@ def _portal_settings(settings):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }
     settings.OFFICERS_REQUIRE_MFA = False
-
-
-@pytest.fixture
-def client_as(client):
-    """``client_as(user)``: the test client logged in as ``user`` (anonymous: logged out)."""
-
-    def login(user):
-        client.logout()
-        if getattr(user, "is_authenticated", False):
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    return login
