@@ -384,6 +384,15 @@ DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 VOTE_QUORUM = env.str("VOTE_QUORUM", default="1/2")
 VOTE_MAJORITY = env.str("VOTE_MAJORITY", default="simple")
 VOTE_BASE = env.str("VOTE_BASE", default="yes_no")
+# When on, a second full member from one country is refused at the opening of the vote
+# (the committee page shows the members from the applicant's country either way).
+ONE_FULL_MEMBER_PER_COUNTRY = env.bool("ONE_FULL_MEMBER_PER_COUNTRY", default=False)
+# An expulsion (a motion on a member) needs this majority; the other motions VOTE_MAJORITY.
+EXPULSION_MAJORITY = env.str("EXPULSION_MAJORITY", default="two_thirds")
+if EXPULSION_MAJORITY not in ("simple", "two_thirds", "three_quarters"):
+    raise ImproperlyConfigured(
+        f"EXPULSION_MAJORITY must be simple, two_thirds or three_quarters; got {EXPULSION_MAJORITY!r}."
+    )
 VOTE_DEFAULT_DEADLINE_DAYS = env.int("VOTE_DEFAULT_DEADLINE_DAYS", default=14)
 # The latest deadline a vote may be given: this many days from its opening (to the end of that day, UTC).
 VOTE_MAX_DAYS = env.int("VOTE_MAX_DAYS", default=90)
@@ -395,6 +404,10 @@ if not 1 <= VOTE_DEFAULT_DEADLINE_DAYS <= VOTE_MAX_DAYS:
 CELERY_BEAT_SCHEDULE["close-due-vote-rounds"] = {
     "task": "workflows.tasks.close_due_vote_rounds",
     "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["withdrawals-take-effect"] = {
+    "task": "workflows.tasks.withdrawals_take_effect",
+    "schedule": crontab(hour=0, minute=15),
 }
 
 # --- Membership after admission ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, member
+from portal.views import applicant, committee, member, motions
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -46,6 +46,15 @@ urlpatterns = [
         name="member-representative-primary",
     ),
     path("member/<slug:slug>/change-requests/", member.member_change_request, name="member-change-request"),
+    path("member/<slug:slug>/motions/", member.member_motion, name="member-motion"),
+    path("committee/motions/", motions.committee_motions, name="committee-motions"),
+    path("committee/motions/<int:motion_id>/", motions.committee_motion, name="committee-motion"),
+    path("committee/members/<slug:slug>/", motions.committee_member, name="committee-member"),
+    path(
+        "committee/members/<slug:slug>/motions/",
+        motions.committee_motion_propose,
+        name="committee-motion-propose",
+    ),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path(

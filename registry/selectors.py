@@ -5,7 +5,18 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    When,
+)
 from django.utils import timezone
 
 from .models import (
@@ -156,6 +167,20 @@ def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Org
         if (folded_name and fold_for_search(organization.name) == folded_name)
         or (folded_acronym and fold_for_search(organization.acronym) == folded_acronym)
     ]
+
+
+def members_in_country(*, country: str, exclude_organization_id: int | None = None) -> list[Membership]:
+    """The memberships not ended of organizations in ``country`` (the federation usually admits one
+    national union per country), full members first, then by admission; one query."""
+    if not country:
+        return []
+    found = Membership.objects.filter(state__in=CURRENT_STATES, organization__country=country)
+    if exclude_organization_id is not None:
+        found = found.exclude(organization_id=exclude_organization_id)
+    ordered = found.select_related("organization").order_by(
+        Case(When(category="full", then=0), default=1), "admitted_on", "pk"
+    )
+    return list(ordered)
 
 
 def is_affiliate(*, organization: Organization) -> bool:

@@ -54,3 +54,39 @@ def representative_add_first(*, organization: Organization, user) -> Representat
             mine.save(update_fields=["is_primary"])
         return mine
     return Representative.objects.create(organization=organization, user=user, is_primary=not has_primary)
+
+
+# --- what a decision on a member changes (``workflows.motions`` calls these, in its transaction) ------
+
+
+def membership_suspend(*, membership: Membership, on: datetime.date, reason: str) -> Membership:
+    """Active → suspended from ``on``, with a dated suspension that keeps the reason."""
+    membership.state = MembershipState.SUSPENDED
+    membership.save(update_fields=["state", "updated_at"])
+    MembershipSuspension.objects.create(membership=membership, starts_on=on, reason=reason)
+    return membership
+
+
+def membership_reinstate(*, membership: Membership, on: datetime.date) -> Membership:
+    """Suspended → active from ``on``: the open suspension ends that day."""
+    membership.state = MembershipState.ACTIVE
+    membership.save(update_fields=["state", "updated_at"])
+    membership_suspensions_sync(membership=membership, on=on)
+    return membership
+
+
+def membership_end(*, membership: Membership, on: datetime.date, reason: str) -> Membership:
+    """Active or suspended → ended on ``on`` (the first day no longer a member), for ``reason``
+    (an ``EndReason``); an open suspension ends that day too. The row stays in the record."""
+    membership.state = MembershipState.ENDED
+    membership.ended_on = max(on, membership.admitted_on)
+    membership.end_reason = reason
+    membership.save(update_fields=["state", "ended_on", "end_reason", "updated_at"])
+    membership_suspensions_sync(membership=membership, on=membership.ended_on)
+    return membership
+
+
+def membership_category_change(*, membership: Membership, category: str) -> Membership:
+    membership.category = category
+    membership.save(update_fields=["category", "updated_at"])
+    return membership

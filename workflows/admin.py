@@ -33,7 +33,7 @@ from django_fsm_log.admin import StateLogInline
 from registry.models import MembershipCategory
 from registry.selectors import region_tree, region_with_descendants_ids
 
-from . import selectors, services
+from . import selectors, services, votes
 from .documents import document_response
 from .errors import ErrorCode, WorkflowError
 from .models import (
@@ -568,6 +568,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
 
     list_display = [
         "application",
+        "motion",
         "number",
         "category",
         "opened_at",
@@ -581,10 +582,11 @@ class VoteRoundAdmin(admin.ModelAdmin):
     ]
     list_filter = ["outcome", "is_void", "category"]
     search_fields = ["application__name", "application__acronym"]
-    list_select_related = ["application"]
+    list_select_related = ["application", "motion__membership__organization"]
     date_hierarchy = "opened_at"
     fields = [
         "application",
+        "motion",
         "number",
         "category",
         "vote_rules",
@@ -612,7 +614,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
     @admin.display(description=_("tally"))
     def tally(self, vote_round: VoteRound) -> str:
         if vote_round.is_open:
-            tally = services.round_tally(vote_round)
+            tally = votes.round_tally(vote_round)
             yes, no, abstain, eligible = tally.yes, tally.no, tally.abstain, tally.eligible
             prefix = gettext("so far: ")
         else:

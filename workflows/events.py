@@ -33,3 +33,7 @@ class MemberEvent(models.TextChoices):
     CHANGE_REQUESTED = "change_requested", _("Change of name, acronym or country requested")
     CHANGE_APPROVED = "change_approved", _("Change request approved")
     CHANGE_DECLINED = "change_declined", _("Change request declined")
+    MOTION_PROPOSED = "motion_proposed", _("Decision on a member proposed")
+    MOTION_VOTE_OPENED = "motion_vote_opened", _("Vote on a member opened")
+    MOTION_DECIDED = "motion_decided", _("Decision on a member taken")
+    MOTION_DROPPED = "motion_dropped", _("Decision on a member dropped")

@@ -76,11 +76,18 @@ def _when(moment: datetime.datetime) -> str:
     return f"{formats.date_format(moment, 'j F Y, H:i')} UTC"
 
 
-def _notify(
-    event: MemberEvent, *, recipients: list[Recipient], about, discriminator: str, context: dict[str, Any]
+def member_notify(
+    event: MemberEvent,
+    *,
+    recipients: list[Recipient],
+    about,
+    discriminator: str,
+    context: dict[str, Any],
+    template: str = "",
 ) -> list[Notification]:
     """One outbox row per recipient of ``event`` about the row ``about``, written in the caller's
-    transaction (a unique key per event, row, discriminator and recipient: never twice)."""
+    transaction (a unique key per event, row, discriminator and recipient: never twice). The e-mail's
+    template is the event's, or ``template`` (one audience's version)."""
     subject_type = ContentType.objects.get_for_model(about)
     rows: dict[str, Notification] = {}
     for recipient in recipients:
@@ -93,7 +100,7 @@ def _notify(
                 recipient=recipient.user,
                 recipient_email=recipient.email,
                 event=event.value,
-                template=event.value,
+                template=template or event.value,
                 context={**context, "recipient_name": recipient.name, "audience": recipient.audience},
                 subject_type=subject_type,
                 subject_id=about.pk,
@@ -161,7 +168,7 @@ def invitation_send(*, organization: Organization, actor, email: str) -> tuple[R
         created_at=now,
         expires_at=now + datetime.timedelta(days=settings.INVITATION_TTL_DAYS),
     )
-    _notify(
+    member_notify(
         MemberEvent.REPRESENTATIVE_INVITED,
         recipients=[Recipient(None, email, "invitee")],
         about=invitation,
@@ -393,7 +400,7 @@ def change_request_submit(
         raise WorkflowError(
             ErrorCode.CONFLICT, _("A change request of this union is waiting already.")
         ) from None
-    _notify(
+    member_notify(
         MemberEvent.CHANGE_REQUESTED,
         recipients=[Recipient.of(u, "secretariat") for u in roles.members_of(roles.SECRETARIAT)],
         about=change_request,
@@ -423,7 +430,7 @@ def _decide(change_request: ChangeRequest, state: str, *, actor, reason: str) ->
 def _tell_representatives(
     event: MemberEvent, organization: Organization, change_request: ChangeRequest
 ) -> None:
-    _notify(
+    member_notify(
         event,
         recipients=_representatives(organization),
         about=change_request,

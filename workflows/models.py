@@ -394,11 +394,136 @@ class VoteOutcome(models.TextChoices):
     NO_QUORUM = "no_quorum", _("No quorum")
 
 
+class MotionKind(models.TextChoices):
+    SUSPEND = "suspend", _("Suspension")
+    REINSTATE = "reinstate", _("Reinstatement")
+    EXPEL = "expel", _("Expulsion")
+    CHANGE_CATEGORY = "change_category", _("Change of category")
+    WITHDRAWAL = "withdrawal", _("Notice of withdrawal")
+
+
+class MotionState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    VOTING = "voting", _("Executive Committee vote")
+    CARRIED = "carried", _("Carried")
+    DEFEATED = "defeated", _("Defeated")
+    DROPPED = "dropped", _("Dropped")
+
+
+M = MotionState
+MOTION_OPEN_STATES = (M.PROPOSED, M.VOTING)
+
+
+class Motion(ConcurrentTransitionMixin, models.Model):
+    """A decision on a member union: suspend, reinstate, expel, change its category, or its notice
+    of withdrawal. The secretariat proposes (the union itself asks for a change of category and
+    gives notice); the Executive Committee votes in the same rounds as on an admission; a notice
+    of withdrawal needs no vote: the secretariat confirms it. Kept forever."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.PROTECT, related_name="motions"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MotionKind.choices)
+    state = FSMField(
+        _("state"), max_length=20, choices=M.choices, default=M.PROPOSED, protected=True, db_index=True
+    )
+    reason = models.TextField(_("reason"), blank=True, max_length=rules.COMMENT_MAX_LENGTH)
+    # A change of category: the category proposed.
+    category = models.CharField(
+        _("category proposed"), max_length=20, choices=MembershipCategory.choices, blank=True
+    )
+    # A withdrawal: the first day the union is no longer a member.
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # When a carried decision changed the membership (a withdrawal may take effect later).
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = _("motion")
+        verbose_name_plural = _("motions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "kind"],
+                condition=Q(state__in=MOTION_OPEN_STATES),
+                name="motion_one_open_per_kind",
+                violation_error_message=_("A motion of this kind is open already for this member."),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=MotionKind.values), name="motion_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=M.values), name="motion_state_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind=MotionKind.CHANGE_CATEGORY) & Q(category__in=MembershipCategory.values))
+                | (~Q(kind=MotionKind.CHANGE_CATEGORY) & Q(category="")),
+                name="motion_category_only_for_a_change",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=MotionKind.WITHDRAWAL) & Q(effective_on__isnull=False))
+                | (~Q(kind=MotionKind.WITHDRAWAL) & Q(effective_on__isnull=True)),
+                name="motion_effective_date_only_for_a_withdrawal",
+            ),
+        ]
+
+    # Set by the service for the duration of one transition.
+    transition_comment: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.membership.organization}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in MOTION_OPEN_STATES
+
+    @property
+    def needs_vote(self) -> bool:
+        return self.kind != MotionKind.WITHDRAWAL
+
+    # --- transitions: database state only; ``workflows.motions`` does the rest ---------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=M.PROPOSED, target=M.VOTING, conditions=[rules.motion_needs_vote])
+    def open_vote(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=M.VOTING, target=RETURN_VALUE(M.CARRIED, M.DEFEATED, M.PROPOSED))
+    def close_vote(self, outcome: str, by=None, description=None) -> str:
+        """Move to the state that the round's outcome decides (no quorum: proposed again)."""
+        return {
+            VoteOutcome.PASSED: M.CARRIED,
+            VoteOutcome.FAILED: M.DEFEATED,
+            VoteOutcome.NO_QUORUM: M.PROPOSED,
+        }[outcome]
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=M.PROPOSED, target=M.CARRIED, conditions=[rules.motion_is_notice])
+    def confirm(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=list(MOTION_OPEN_STATES), target=M.DROPPED)
+    def drop(self, by=None, description=None):
+        pass
+
+
 class VoteRound(models.Model):
-    """One round of the Executive Committee's vote on an application; kept forever."""
+    """One round of the Executive Committee's vote on an application or on a motion; kept forever.
+
+    Exactly one of ``application`` and ``motion`` is set: every decision has the same rounds,
+    electorate, ballots and tally (``workflows.votes``)."""
 
     application = models.ForeignKey(
-        MembershipApplication, on_delete=models.PROTECT, related_name="vote_rounds"
+        MembershipApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="vote_rounds"
+    )
+    motion = models.ForeignKey(
+        Motion, null=True, blank=True, on_delete=models.PROTECT, related_name="vote_rounds"
     )
     number = models.PositiveSmallIntegerField(_("round number"))
     category = models.CharField(
@@ -418,6 +543,9 @@ class VoteRound(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=VoteOutcome.choices, blank=True)
     is_void = models.BooleanField(_("void"), default=False)
+    # An admission: the members from the applicant's country when the round opened
+    # ([{"name", "category", "since", "state"}]), as the committee saw them.
+    members_in_country = models.JSONField(_("members from the same country"), default=list, blank=True)
     # The tally at closing, kept with the round.
     yes_count = models.PositiveIntegerField(default=0)
     no_count = models.PositiveIntegerField(default=0)
@@ -425,7 +553,7 @@ class VoteRound(models.Model):
     eligible_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["application", "number"]
+        ordering = ["application", "motion", "number"]
         verbose_name = _("vote round")
         verbose_name_plural = _("vote rounds")
         indexes = [
@@ -438,6 +566,15 @@ class VoteRound(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="round_one_open_per_application",
             ),
+            models.UniqueConstraint(fields=["motion", "number"], name="round_number_unique_per_motion"),
+            models.UniqueConstraint(
+                fields=["motion"], condition=Q(closed_at__isnull=True), name="round_one_open_per_motion"
+            ),
+            models.CheckConstraint(
+                condition=Q(application__isnull=False, motion__isnull=True)
+                | Q(application__isnull=True, motion__isnull=False),
+                name="round_of_an_application_or_a_motion",
+            ),
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True, outcome="") | Q(closed_at__isnull=False),
                 name="round_outcome_only_when_closed",
@@ -445,7 +582,12 @@ class VoteRound(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} — round {self.number}"
+        return f"{self.application or self.motion} — round {self.number}"
+
+    @property
+    def subject(self) -> "MembershipApplication | Motion":
+        """What the round decides: the application or the motion."""
+        return self.application if self.application_id is not None else self.motion
 
     @property
     def is_open(self) -> bool:

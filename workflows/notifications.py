@@ -70,6 +70,11 @@ def invitation_link(token: str) -> str:
     return f"{settings.SITE_URL}/invitations/{token}/"
 
 
+def motion_link(motion_id: int) -> str:
+    """A motion on a member, as the committee reads and votes on it."""
+    return f"{settings.SITE_URL}/committee/motions/{motion_id}/"
+
+
 def change_requests_link() -> str:
     """The secretariat's list of change requests."""
     return f"{settings.SITE_URL}/committee/change-requests/"

@@ -282,15 +282,22 @@ def conflicts_of_interest(application: "MembershipApplication") -> dict[int, str
     """Who has a conflict of interest in ``application`` → why (user id → reason).
 
     The applicant; and when the application is a re-application of an organization in the
-    registry (``application.organization``), the applicant of every earlier application that
-    admitted it: the people who speak for the organization concerned. (Its representatives,
-    once the registry knows them, belong here too.) One query at most, none for an application
-    that names no organization.
+    registry (``application.organization``), the people who speak for the organization concerned:
+    its representatives (``motion_conflicts_of_interest``) and the applicant of every earlier
+    application that admitted it. Two queries at most, none for an application that names no
+    organization.
     """
+    from registry.models import Representative
+
     from .models import ApplicationState, MembershipApplication
 
     found = {application.applicant_id: str(_("Conflict of interest: applicant"))}
     if application.organization_id is not None:
+        representatives = Representative.objects.filter(
+            organization_id=application.organization_id, removed_at__isnull=True
+        ).values_list("user_id", flat=True)
+        for user_id in representatives:
+            found.setdefault(user_id, str(_("Conflict of interest: represents the union concerned")))
         earlier = (
             MembershipApplication.objects.filter(
                 organization_id=application.organization_id, state=ApplicationState.ADMITTED
@@ -344,6 +351,33 @@ def may_read_comment(application: "MembershipApplication", user, transition: str
 def may_see_duplicates(application: "MembershipApplication", user) -> bool:
     """The secretariat sees the likely duplicates of an open application (never on their own case)."""
     return roles.is_secretariat(user) and not application.is_final and not has_conflict(application, user)
+
+
+# --- one national union per country ---------------------------------------------------------------
+
+
+def country_member_row(membership) -> dict:
+    """A member from the applicant's country as a vote round keeps it."""
+    return {
+        "name": membership.organization.name,
+        "category": membership.category,
+        "since": membership.admitted_on.isoformat(),
+        "state": membership.state,
+    }
+
+
+def full_member_refusal(category: str, in_country: list) -> str | None:
+    """With ``ONE_FULL_MEMBER_PER_COUNTRY``, a second full member from a country is refused at the
+    opening of the vote: the message names the member there is (else None)."""
+    if not settings.ONE_FULL_MEMBER_PER_COUNTRY or category != "full":
+        return None
+    full = next((m for m in in_country if m.category == "full"), None)
+    if full is None:
+        return None
+    return gettext(
+        "The federation admits one full member per country: %(name)s is one since %(year)d. "
+        "Propose the associate or observer category."
+    ) % {"name": full.organization.name, "year": full.admitted_on.year}
 
 
 # --- the vote -----------------------------------------------------------------------------
@@ -964,3 +998,175 @@ def invitation_refusal(invitation, user, *, now=None) -> Refusal | None:
     if is_representative(invitation.organization, user):
         return Refusal("conflict", _("You represent this union already."))
     return None
+
+
+# --- decisions on members: motions ---------------------------------------------------------------------
+#
+# A motion is proposed (by the secretariat; a union asks for a change of category or gives notice
+# of withdrawal), put to the Executive Committee's vote in the rounds of ``workflows.votes`` (a
+# notice of withdrawal is confirmed instead), carried, defeated or dropped.
+
+# Which motion fits which membership state: suspend an active member, reinstate a suspended one.
+MOTION_KIND_STATES = {
+    "suspend": ("active",),
+    "reinstate": ("suspended",),
+    "expel": ("active", "suspended"),
+    "change_category": ("active", "suspended"),
+    "withdrawal": ("active", "suspended"),
+}
+# What a union asks for itself; the others only the secretariat proposes.
+UNION_MOTION_KINDS = frozenset({"change_category", "withdrawal"})
+# Motions whose reason is required: the union is told why.
+MOTION_REASON_REQUIRED = frozenset({"suspend", "expel"})
+
+
+@guard("not_allowed", _("A notice of withdrawal needs no vote: the secretariat confirms it."))
+def motion_needs_vote(motion) -> bool:
+    return motion.kind != "withdrawal"
+
+
+@guard("not_allowed", _("Only a notice of withdrawal is confirmed without a vote."))
+def motion_is_notice(motion) -> bool:
+    return motion.kind == "withdrawal"
+
+
+def motion_rules(kind: str) -> VoteRules:
+    """The vote's rules for a motion of ``kind``: an expulsion needs ``EXPULSION_MAJORITY``."""
+    rules = VoteRules.from_settings()
+    if kind == "expel":
+        return VoteRules(quorum=rules.quorum, majority=settings.EXPULSION_MAJORITY, base=rules.base)
+    return rules
+
+
+def motion_conflicts_of_interest(membership) -> dict[int, str]:
+    """Who has a conflict of interest in a motion on ``membership``: the union's representatives
+    (user id → reason). One query."""
+    from registry.models import Representative
+
+    reason = str(_("Conflict of interest: represents the union concerned"))
+    users = Representative.objects.filter(
+        organization_id=membership.organization_id, removed_at__isnull=True
+    ).values_list("user_id", flat=True)
+    return dict.fromkeys(users, reason)
+
+
+def _motion_conflict_refusal() -> Refusal:
+    return Refusal(
+        "forbidden",
+        _("You represent the union concerned: you take no part in the committee's decision on it."),
+        {"conflict_of_interest": True},
+    )
+
+
+def motion_proposal_refusal(membership, user, kind: str) -> Refusal | None:
+    """Why ``user`` may not propose a motion of ``kind`` on ``membership`` now, or None.
+
+    The secretariat proposes any kind (and records a notice received by letter); a representative
+    of the union asks for a change of category and gives notice of withdrawal. Never on an ended
+    membership, never a kind that does not fit its state, never two open motions of one kind."""
+    from registry.selectors import is_representative
+
+    if kind not in MOTION_KIND_STATES:
+        return Refusal("invalid", _("Choose what the motion decides."), {"kind": [_("Unknown kind.")]})
+    secretariat = roles.is_secretariat(user)
+    representative = is_representative(membership.organization_id, user)
+    if secretariat and representative and kind not in UNION_MOTION_KINDS:
+        return _motion_conflict_refusal()
+    if not secretariat and not (representative and kind in UNION_MOTION_KINDS):
+        return Refusal("forbidden", _("Only the secretariat may propose this decision."))
+    if membership.state == "ended":
+        return Refusal("not_allowed", _("This membership has ended: no decision can change it now."))
+    if membership.state not in MOTION_KIND_STATES[kind]:
+        return Refusal(
+            "not_allowed",
+            _("This decision does not fit a membership that is “%(state)s”.")
+            % {"state": membership.get_state_display()},
+            {"state": membership.state},
+        )
+    if membership.motions.filter(kind=kind, state__in=("proposed", "voting")).exists():
+        return Refusal("conflict", _("A motion of this kind is open already for this member."))
+    return None
+
+
+def _motion_state_refusal(motion, action: str) -> Refusal:
+    return Refusal(
+        "not_allowed",
+        _("This action (%(action)s) is not possible while the motion is “%(state)s”.")
+        % {"action": action.replace("_", " "), "state": motion.get_state_display()},
+        {"state": motion.state, "action": action},
+    )
+
+
+def _motion_transition_refusal(motion, user, action: str) -> Refusal | None:
+    """The secretariat, on a transition the motion's state and kind allow."""
+    from django_fsm import can_proceed
+
+    if not roles.is_secretariat(user):
+        return Refusal("forbidden", _("Only the secretariat may take this action."))
+    method = getattr(motion, action)
+    if not can_proceed(method, check_conditions=False):
+        return _motion_state_refusal(motion, action)
+    for condition in method._django_fsm.get_transition(motion.state).conditions:
+        if not condition(motion):
+            return Refusal(condition.error_code, condition.error_message)
+    return None
+
+
+def _motion_ballot_refusal(motion, user, action: str) -> Refusal | None:
+    from .models import Voter
+
+    if motion.state != "voting":
+        return Refusal("not_allowed", _("There is no open vote on this motion."))
+    voter = (
+        Voter.objects.filter(
+            round__motion=motion, round__closed_at__isnull=True, user_id=getattr(user, "pk", None)
+        )
+        .select_related("ballot")
+        .first()
+    )
+    return electorate_refusal(voter)
+
+
+MOTION_ACTIONS: dict[str, Callable[..., Refusal | None]] = {
+    "open_vote": _motion_transition_refusal,
+    "close_vote": _motion_transition_refusal,
+    "confirm": _motion_transition_refusal,
+    "drop": _motion_transition_refusal,
+    "vote": _motion_ballot_refusal,
+    "recuse": _motion_ballot_refusal,
+}
+
+
+def has_motion_conflict(motion, user) -> bool:
+    pk = getattr(user, "pk", None)
+    return pk is not None and pk in motion_conflicts_of_interest(motion.membership)
+
+
+def motion_refusal(action: str, motion, user) -> Refusal | None:
+    """Why ``user`` may not take ``action`` on ``motion`` now, or None when they may. Every action on
+    a motion is the committee's: never taken by a representative of the union concerned."""
+    refused = MOTION_ACTIONS[action](motion, user, action)
+    if refused is None and has_motion_conflict(motion, user):
+        return _motion_conflict_refusal()
+    return refused
+
+
+def motion_allowed_actions(motion, user) -> set[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return {action for action in MOTION_ACTIONS if motion_refusal(action, motion, user) is None}
+
+
+def may_read_motion_round(motion, user, *, is_open: bool, voted: bool) -> bool:
+    """A motion's tally, named ballots and recusals: as for an admission, never to the union's
+    representatives (they hear the outcome); the secretariat always; a voter once they have voted."""
+    if has_motion_conflict(motion, user) or not roles.has_committee_role(user):
+        return False
+    return not is_open or roles.is_secretariat(user) or voted
+
+
+def may_view_motion(motion, user) -> bool:
+    """The committee (secretariat, reviewers, voters) and the union's representatives."""
+    from registry.selectors import is_representative
+
+    return roles.has_committee_role(user) or is_representative(motion.membership.organization_id, user)

@@ -317,17 +317,33 @@ class RoundView:
 def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundView]:
     """Every round of ``application``; the tally, named ballots and recusals only for whom may see
     them (``rules.may_read_round``)."""
-    from .services import round_tally
+
+    def visible(vote_round: VoteRound, voted: bool) -> bool:
+        return rules.may_read_round(application, user, is_open=vote_round.is_open, voted=voted)
+
+    return _round_views(application.vote_rounds.order_by("number"), user=user, visible=visible)
+
+
+def motion_rounds_for(*, motion, user) -> list[RoundView]:
+    """Every round of ``motion``, read as ``rules.may_read_motion_round`` allows."""
+
+    def visible(vote_round: VoteRound, voted: bool) -> bool:
+        return rules.may_read_motion_round(motion, user, is_open=vote_round.is_open, voted=voted)
+
+    return _round_views(motion.vote_rounds.order_by("number"), user=user, visible=visible)
+
+
+def _round_views(rounds, *, user, visible) -> list[RoundView]:
+    from .votes import round_tally
 
     views = []
-    for vote_round in application.vote_rounds.order_by("number"):
+    for vote_round in rounds:
         my_voter = (
             Voter.objects.filter(round=vote_round, user_id=user.pk).select_related("ballot").first()
             if user.is_authenticated
             else None
         )
-        voted = my_voter is not None and hasattr(my_voter, "ballot")
-        visible = rules.may_read_round(application, user, is_open=vote_round.is_open, voted=voted)
+        shown = visible(vote_round, my_voter is not None and hasattr(my_voter, "ballot"))
         if vote_round.is_open:
             tally = round_tally(vote_round)
         else:
@@ -340,14 +356,35 @@ def vote_rounds_for(*, application: MembershipApplication, user) -> list[RoundVi
         views.append(
             RoundView(
                 round=vote_round,
-                tally=tally if visible else None,
-                ballots=_ballots(vote_round) if visible else [],
+                tally=tally if shown else None,
+                ballots=_ballots(vote_round) if shown else [],
                 my_voter=my_voter,
                 cast=tally.cast,
-                recusals=_recusals(vote_round) if visible else [],
+                recusals=_recusals(vote_round) if shown else [],
             )
         )
     return views
+
+
+def open_motions():
+    """Motions proposed or in a vote, oldest first, with their union (one query)."""
+    from .models import MOTION_OPEN_STATES, Motion
+
+    return (
+        Motion.objects.filter(state__in=MOTION_OPEN_STATES)
+        .select_related("membership__organization", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def decided_motions(limit: int = 20):
+    from .models import MOTION_OPEN_STATES, Motion
+
+    return (
+        Motion.objects.exclude(state__in=MOTION_OPEN_STATES)
+        .select_related("membership__organization")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
 
 
 def _ballots(vote_round: VoteRound) -> list[Ballot]:
@@ -366,6 +403,18 @@ def possible_duplicates_for(*, application: MembershipApplication, user) -> list
     if not rules.may_see_duplicates(application, user):
         return None
     return rules.possible_duplicates(application)
+
+
+def members_from_country_of(*, application: MembershipApplication) -> list:
+    """The members (not ended) from the applicant's country, other than the organization applying:
+    what the committee weighs when the federation admits one national union per country."""
+    from registry.selectors import members_in_country
+
+    if application.is_final or not application.country:
+        return []
+    return members_in_country(
+        country=application.country.code, exclude_organization_id=application.organization_id
+    )
 
 
 def available_actions(*, application: MembershipApplication, user) -> set[str]:

@@ -15,15 +15,14 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
-from accounts import roles
 from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
+from registry.selectors import members_in_country
 from registry.services import representative_add_first
 from registry.validators import (
     validate_founding_year,
@@ -32,14 +31,13 @@ from registry.validators import (
     validate_students_count,
 )
 
-from . import rules, selectors
+from . import rules, selectors, votes
 from .documents import clean_original_name, clean_upload
 from .errors import ErrorCode, WorkflowError
 from .models import (
     ApplicationDocument,
     ApplicationState,
     Ballot,
-    BallotChoice,
     ContactPerson,
     MembershipApplication,
     Recommendation,
@@ -50,6 +48,7 @@ from .models import (
     VoteRound,
 )
 from .notifications import Event, emit
+from .votes import round_tally as round_tally  # the tally of a round, for the services' callers
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -380,7 +379,7 @@ def application_withdraw(
     """Any open state → withdrawn. Lock, check, void an open vote round, transition, log, outbox."""
     locked = _lock(application, expected_state=expected_state or application.state)
     log = _transition(locked, "withdraw", actor=actor, comment=comment)
-    locked.vote_rounds.filter(closed_at__isnull=True).update(closed_at=log.timestamp, is_void=True)
+    votes.rounds_void({"application": locked}, at=log.timestamp)
     locked.decided_at = log.timestamp
     locked.save(update_fields=["decided_at"])
     emit(Event.WITHDRAWN, application=locked, log=log)
@@ -649,98 +648,47 @@ def vote_open(
     comment: str = "",
     expected_state: str | None = None,
 ) -> VoteRound:
-    """reviewed → executive_vote. Open a round with its rules, deadline and eligible voters; outbox to each.
+    """reviewed → executive_vote. Open a round (``votes.round_open``) with its rules, deadline and
+    eligible voters; outbox to each.
 
     The electorate is the Executive Committee less anyone with a conflict of interest
     (``rules.conflicts_of_interest``): their rows are kept, excluded from the start with the reason.
-
-    The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (to the end of that
-    day, UTC, the last day the form offers); otherwise ``invalid`` with details on "deadline".
+    The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (``votes.deadline_errors``);
+    otherwise ``invalid`` with details on "deadline".
     """
-    from django.conf import settings
-
     locked = _lock(application, expected_state=expected_state or application.state)
     now = timezone.now()
-    deadline = deadline or now + datetime.timedelta(days=settings.VOTE_DEFAULT_DEADLINE_DAYS)
-    last_day = (now + datetime.timedelta(days=settings.VOTE_MAX_DAYS)).astimezone(datetime.UTC).date()
-    errors = {}
-    if deadline <= now:
-        errors["deadline"] = [_("The deadline must be in the future.")]
-    elif deadline.astimezone(datetime.UTC).date() > last_day:
-        errors["deadline"] = [
-            _("The deadline must be at most %(days)d days away: %(date)s (UTC) at the latest.")
-            % {"days": settings.VOTE_MAX_DAYS, "date": last_day.isoformat()}
-        ]
+    deadline = deadline or votes.default_deadline(now)
+    errors = votes.deadline_errors(deadline, now=now)
     if category not in MembershipCategory.values:
         errors["category"] = [_("Choose full, associate or observer.")]
+    in_country = members_in_country(
+        country=locked.country.code, exclude_organization_id=locked.organization_id
+    )
+    if refused := rules.full_member_refusal(category, in_country):
+        errors["category"] = [refused]
     if errors:
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
     log = _transition(locked, "open_vote", actor=actor, comment=comment)
-    members = list(roles.committee_members())
-    conflicts = rules.conflicts_of_interest(locked)
-    eligible = [member for member in members if member.pk not in conflicts]
-    if not eligible:
-        raise WorkflowError(
-            ErrorCode.INCOMPLETE,
-            _("The Executive Committee has no members who may vote on this application."),
-        )
-    vote_round = VoteRound.objects.create(
-        application=locked,
-        number=locked.vote_rounds.count() + 1,
-        category=category,
-        opened_by=actor,
+    vote_round = votes.round_open(
+        members_in_country=[rules.country_member_row(m) for m in in_country],
+        subject={"application": locked},
+        actor=actor,
         deadline=deadline,
-        vote_rules=rules.VoteRules.from_settings().to_json(),
-        eligible_count=len(eligible),
-    )
-    # Members with a conflict of interest are in the round's record, excluded from the start, with
-    # the reason: never counted as eligible, never asked to vote.
-    Voter.objects.bulk_create(
-        [
-            Voter(round=vote_round, user=member)
-            if member.pk not in conflicts
-            else Voter(
-                round=vote_round, user=member, recused_at=log.timestamp, recusal_reason=conflicts[member.pk]
-            )
-            for member in members
-        ]
+        vote_rules=rules.VoteRules.from_settings(),
+        conflicts=rules.conflicts_of_interest(locked),
+        at=log.timestamp,
+        category=category,
     )
     emit(Event.VOTE_OPENED, application=locked, log=log, round=vote_round)
     return vote_round
 
 
 def _open_round(application: MembershipApplication) -> VoteRound:
-    vote_round = application.vote_rounds.select_for_update().filter(closed_at__isnull=True).first()
+    vote_round = votes.open_round_of({"application": application})
     if vote_round is None or application.state != ApplicationState.EXECUTIVE_VOTE:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("There is no open vote on this application."))
     return vote_round
-
-
-def round_tally(vote_round: VoteRound) -> rules.Tally:
-    """The current tally of a round: ballots by choice, and voters not recused (one query)."""
-    counts = Voter.objects.filter(round=vote_round).aggregate(
-        eligible=Count("pk", filter=Q(recused_at__isnull=True)),
-        yes=Count("ballot", filter=Q(ballot__choice=BallotChoice.YES)),
-        no=Count("ballot", filter=Q(ballot__choice=BallotChoice.NO)),
-        abstain=Count("ballot", filter=Q(ballot__choice=BallotChoice.ABSTAIN)),
-    )
-    return rules.Tally(**counts)
-
-
-def _everyone_voted(tally: rules.Tally) -> bool:
-    return tally.eligible > 0 and tally.cast >= tally.eligible
-
-
-def _electorate_row(vote_round: VoteRound, member) -> Voter:
-    """``member``'s row in the round's electorate, refused as ``rules.electorate_refusal`` says."""
-    row = (
-        Voter.objects.filter(round=vote_round, user_id=getattr(member, "pk", None))
-        .select_related("ballot")
-        .first()
-    )
-    if refused := rules.electorate_refusal(row):
-        raise WorkflowError(refused.code, str(refused.message))
-    return row
 
 
 @transaction.atomic
@@ -752,21 +700,8 @@ def vote_cast(
     close the round when every eligible voter has voted."""
     locked = _lock(application, expected_state=expected_state)
     vote_round = _open_round(locked)
-    if choice not in BallotChoice.values:
-        raise WorkflowError(
-            ErrorCode.INVALID,
-            _("Choose yes, no or abstain."),
-            details={"choice": [_("Choose yes, no or abstain.")]},
-        )
-    electorate_row = _electorate_row(vote_round, member)
-    try:
-        with transaction.atomic():
-            ballot = Ballot.objects.create(round=vote_round, voter=electorate_row, choice=choice)
-    except IntegrityError:
-        raise WorkflowError(
-            ErrorCode.CONFLICT, _("You have already voted in this round; a ballot is final.")
-        ) from None
-    if _everyone_voted(round_tally(vote_round)):
+    ballot, complete = votes.ballot_cast(vote_round, member, choice)
+    if complete:
         _close_round(locked, vote_round, actor=None, comment=_("Every eligible member has voted."))
     return ballot
 
@@ -778,12 +713,9 @@ def vote_recuse(
     """``member`` leaves the round's electorate before voting; close the round if everyone left has voted."""
     locked = _lock(application, expected_state=expected_state)
     vote_round = _open_round(locked)
-    electorate_row = _electorate_row(vote_round, member)
     _check_comment(reason, field="reason")
-    electorate_row.recused_at = timezone.now()
-    electorate_row.recusal_reason = (reason or "").strip()
-    electorate_row.save(update_fields=["recused_at", "recusal_reason"])
-    if _everyone_voted(round_tally(vote_round)):
+    electorate_row, complete = votes.voter_recuse(vote_round, member, reason)
+    if complete:
         _close_round(locked, vote_round, actor=None, comment=_("Every eligible member has voted."))
     return electorate_row
 
@@ -808,7 +740,8 @@ def vote_close(
 def _close_round(
     application: MembershipApplication, vote_round: VoteRound, *, actor, comment: str
 ) -> VoteRound:
-    """Tally, record the outcome on the round, move the application, admit if passed; outbox.
+    """Tally, record the outcome on the round (``votes.round_close``), move the application, admit
+    if passed; outbox.
 
     The secretariat hears once of a round: of an admission (with how the round closed); else of
     a round that closed by itself (``vote_closed``, with the outcome), or that they closed without
@@ -817,22 +750,18 @@ def _close_round(
     Completes, or raises ``WorkflowError`` (an admission the registry refuses: ``conflict``) and the
     caller's transaction undoes everything: the round stays open.
     """
-    tally = round_tally(vote_round)
-    closed_because = (
-        "secretariat" if actor is not None else "everyone_voted" if _everyone_voted(tally) else "deadline"
-    )
-    outcome = rules.vote_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules))
+    result = votes.round_result(vote_round, actor=actor)
+    outcome = result.outcome
     log = _transition(
         application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
     )
-    vote_round.closed_at = log.timestamp
-    vote_round.closed_by = actor
-    vote_round.outcome = outcome
-    vote_round.is_void = outcome == VoteOutcome.NO_QUORUM
-    vote_round.yes_count, vote_round.no_count, vote_round.abstain_count = tally.yes, tally.no, tally.abstain
-    vote_round.eligible_count = tally.eligible
-    vote_round.save()
-    told = {"application": application, "log": log, "round": vote_round, "closed_because": closed_because}
+    votes.round_close(vote_round, result, actor=actor, at=log.timestamp)
+    told = {
+        "application": application,
+        "log": log,
+        "round": vote_round,
+        "closed_because": result.closed_because,
+    }
     if outcome == VoteOutcome.PASSED:
         _admit(application, vote_round, on=log.timestamp.date())
         emit(Event.ADMITTED, **told)
@@ -961,8 +890,7 @@ def close_due_vote_rounds(*, now: datetime.datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     closed = []
-    due = VoteRound.objects.filter(closed_at__isnull=True, deadline__lte=now).select_related("application")
-    for vote_round in due:
+    for vote_round in votes.due_rounds(now).filter(application__isnull=False):
         try:
             vote_close(
                 application=vote_round.application,

@@ -266,6 +266,7 @@ def _committee_context(request, application, actions: set[str], forms: dict) -> 
         "required_reviewers": settings.WORKFLOW_REQUIRED_REVIEWERS,
         "info_request": selectors.latest_info_request(application=application),
         "duplicates": selectors.possible_duplicates_for(application=application, user=request.user),
+        "members_in_country": selectors.members_from_country_of(application=application),
         "status_url": reverse("committee-application", args=[application.pk]),
     }
 

@@ -27,6 +27,19 @@ def committee_required(view):
     return wrapper
 
 
+def secretariat_required(view):
+    """Signed-in members of the Secretariat; others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_secretariat(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def apply_errors(exc: WorkflowError, form, formset=None) -> bool:
     """Put the service's per-field errors next to the fields; True when some field got one."""
     placed = False

@@ -8,19 +8,17 @@ the fields. A refused action becomes a message, never a server error.
 """
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import roles
-from portal.member_forms import ChangeRequestForm, DecideChangeForm, InviteForm, ProfileForm
+from portal.member_forms import ChangeRequestForm, DecideChangeForm, InviteForm, ProfileForm, UnionMotionForm
+from portal.views.common import secretariat_required
 from registry.models import (
     ChangeRequest,
     ChangeRequestState,
@@ -40,7 +38,7 @@ from registry.selectors import (
     return_status,
 )
 from workflows import membership as services
-from workflows import rules
+from workflows import motions, rules
 from workflows.errors import ErrorCode, WorkflowError
 
 UNION_TEMPLATE = "portal/member_union.html"
@@ -86,6 +84,9 @@ def _union_context(request, organization, **bound) -> dict:
         "invite_form": bound.get("invite_form") or InviteForm(),
         "profile_form": bound.get("profile_form") or ProfileForm.for_organization(organization),
         "change_form": bound.get("change_form") or ChangeRequestForm(),
+        "motions": list(membership.motions.order_by("-proposed_at", "-pk")) if membership else [],
+        "motion_form": bound.get("motion_form") or UnionMotionForm(),
+        "may_ask": current and rules.member_refusal("edit_profile", organization, request.user) is None,
     }
 
 
@@ -196,6 +197,24 @@ def member_change_request(request, slug: str):
 
 @require_POST
 @login_required
+def member_motion(request, slug: str):
+    """A representative asks for a change of category, or gives the union's notice of withdrawal."""
+    organization = _union(request, slug)
+
+    def call(form):
+        motions.motion_propose(
+            membership=latest_membership(organization),
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            **form.service_data(),
+        )
+
+    done = _("Your request is sent to the secretariat. We will write to you when it is decided.")
+    return _act(request, organization, UnionMotionForm(request.POST), "motion_form", call, done)
+
+
+@require_POST
+@login_required
 def member_invitation_revoke(request, slug: str, invitation_id: int):
     organization = _union(request, slug)
     invitation = get_object_or_404(RepresentativeInvitation, pk=invitation_id, organization=organization)
@@ -265,19 +284,6 @@ def invitation(request, token: str):
 
 
 # --- the secretariat's change requests --------------------------------------------------------------------------
-
-
-def secretariat_required(view):
-    """Signed-in members of the Secretariat; others get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not roles.is_secretariat(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_safe

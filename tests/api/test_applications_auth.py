@@ -166,7 +166,7 @@ def test_answers_are_private_and_never_cached(cast, api_as):
 
 
 def test_an_officer_who_applies_needs_two_factor_for_their_own_application_too(settings):
-    """The same rule as the portal's (tests/portal/test_accounts.py): no exception for the applicant."""
+    """The same rule as the portal's (tests/accounts/test_log_in.py): no exception for the applicant."""
     settings.OFFICERS_REQUIRE_MFA = True
     officer = secretariat_user()
     application = new_draft(type("People", (), {"applicant": officer})())

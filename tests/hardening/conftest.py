@@ -27,7 +27,7 @@ from tests.factories import (
     applicant_user,
     attach_required_documents,
 )
-from workflows import membership
+from workflows import membership, motions
 from workflows.models import ApplicationState, MembershipApplication
 
 S = ApplicationState
@@ -89,6 +89,7 @@ class Member:
     invitation: object
     invitation_token: str
     change_request: object
+    motion: object  # the secretariat's motion to suspend the affiliate, in an open vote
 
 
 @dataclass
@@ -199,7 +200,11 @@ def build_member(affiliate, users, region) -> Member:
     change_request = membership.change_request_submit(
         organization=affiliate, actor=users["rep_this"], changes={"acronym": "WALK"}
     )
-    return Member(second, invitation, token, change_request)
+    motion = motions.motion_propose(
+        membership=affiliate.memberships.get(), actor=users["secretariat"], kind="suspend", reason="Walk."
+    )
+    motions.motion_vote_open(motion=motion, actor=users["secretariat"])
+    return Member(second, invitation, token, change_request, motion)
 
 
 @pytest.fixture

@@ -876,6 +876,28 @@ TABLE = {
         GET: same(405),
         POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, TO_MEMBER_UNION, 404),
     },
+    "member/<slug:slug>/motions/": {
+        GET: same(405),
+        POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 400, 404),
+    },
+    # Decisions on members: the committee reads them (a union's representatives hear the outcome in
+    # their member area); only the secretariat proposes. An empty POST is a form error.
+    "committee/motions/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/motions/<int:motion_id>/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 400, 400, 400, 400, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/members/<slug:slug>/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/members/<slug:slug>/motions/": {
+        GET: same(405),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
     # The invitation (to rep_other's confirmed address): the link's holder sees what it is; only
     # the invited address accepts it (403 for every other account).
     "invitations/<str:token>/": {

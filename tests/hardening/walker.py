@@ -148,6 +148,7 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "invitation_id": world.member.invitation.pk,
         "representative_id": world.member.second_representative.pk,
         "request_id": world.member.change_request.pk,
+        "motion_id": world.member.motion.pk,
     }
     if route.is_admin and "content_type_id" in route.params:  # admin:view_on_site
         values["object_id"] = world.affiliate.pk

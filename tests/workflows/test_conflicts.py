@@ -161,3 +161,15 @@ def test_the_history_shows_who_applied_for_the_organization_before_the_applicant
 
     assert [(e.by, e.comment) for e in theirs if e.transition == "start_review"] == [("The federation", "")]
     assert [e.comment for e in committee if e.transition == "start_review"] == ["Two reviewers."]
+
+
+def test_a_representative_of_the_organization_concerned_has_a_conflict_in_its_new_application(cast):
+    from registry.services import representative_add_first
+
+    _former, first, again = _former_applicant_and_reapplication(cast)
+    representative_add_first(organization=first.organization, user=cast.committee[1])
+
+    conflicts = rules.conflicts_of_interest(again)
+    assert "represents the union concerned" in conflicts[cast.committee[1].pk]
+    assert rules.has_conflict(again, cast.committee[1])
+    assert not rules.has_conflict(again, cast.committee[0])
