@@ -106,3 +106,31 @@ def object_storage(s3_server, settings) -> Bucket:
     url = f"s3://test:test@{name}?endpoint_url={s3_server}&region={region}&addressing_style=path"
     settings.STORAGES = {**settings.STORAGES, "default": default_storage(url)}
     return Bucket(name=name, endpoint_url=s3_server, client=client)
+
+
+@pytest.fixture
+def cast(db):
+    """The people of every test (tests/cast.py): applicant A and B, a secretariat of two, two
+    reviewers to assign and one never assigned, an Executive Committee of three."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.cast import Cast
+    from workflows.models import MembershipApplication
+
+    # The state log's content type is cached per process: look it up first, so that query
+    # counts do not depend on which test ran before.
+    ContentType.objects.get_for_model(MembershipApplication)
+    return Cast.create()
+
+
+@pytest.fixture
+def client_as(client):
+    """``client_as(user)``: the test client logged in as ``user`` (anonymous: logged out)."""
+
+    def login(user):
+        client.logout()
+        if getattr(user, "is_authenticated", False):
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

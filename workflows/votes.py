@@ -88,8 +88,15 @@ def round_open(
 
 
 def open_round_of(subject: dict) -> VoteRound | None:
-    """The open round on ``subject``, locked (the caller has locked the subject itself)."""
-    return VoteRound.objects.select_for_update().filter(**subject, closed_at__isnull=True).first()
+    """The open round on ``subject``, locked (the caller has locked the subject itself). Ordered by
+    its own number: the model's ordering joins the nullable application and motion, and PostgreSQL
+    locks no row on the nullable side of an outer join."""
+    return (
+        VoteRound.objects.select_for_update()
+        .filter(**subject, closed_at__isnull=True)
+        .order_by("number")
+        .first()
+    )
 
 
 def round_tally(vote_round: VoteRound) -> rules.Tally:

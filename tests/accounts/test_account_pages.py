@@ -2,7 +2,6 @@
 the site's header and footer, says "Log in" / "Sign up" / "e-mail", and never allauth's defaults."""
 
 import re
-import uuid
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -25,15 +24,6 @@ ALLAUTH_WORDS = (
     "Two-Factor Authentication",
     "Menu:",
 )
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    """No two-factor asked of officers; a cache of this test's own (allauth's rate limits count there)."""
-    settings.OFFICERS_REQUIRE_MFA = False
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
 
 
 def _person(email="amani@kusu.example.org", **kwargs):

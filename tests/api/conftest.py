@@ -79,4 +79,4 @@ def make_affiliates(db):
 
 
 # The workflow API's fixtures (tests/api/test_applications*.py).
-from tests.api.workflow_fixtures import api_as, cast, revoked_partner_key, workflow_settings  # noqa: E402, F401
+from tests.api.workflow_fixtures import api_as, revoked_partner_key, workflow_settings  # noqa: E402, F401

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.cast import application_in, new_draft, reload
 from tests.factories import PDF_BYTES, PNG_BYTES, ApplicationFactory
-from tests.workflows.helpers import application_in, new_draft, reload
 from workflows import services
 from workflows.models import ApplicationState, Ballot, MembershipApplication, Review, Voter
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from accounts.models import PersonalToken
 from accounts.tokens import token_create
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.cast import new_draft
 from tests.factories import ApplicationFactory, committee_member, secretariat_user
-from tests.workflows.helpers import new_draft
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
@@ -166,7 +166,7 @@ def test_answers_are_private_and_never_cached(cast, api_as):
 
 
 def test_an_officer_who_applies_needs_two_factor_for_their_own_application_too(settings):
-    """The same rule as the portal's (tests/portal/test_accounts.py): no exception for the applicant."""
+    """The same rule as the portal's (tests/accounts/test_log_in.py): no exception for the applicant."""
     settings.OFFICERS_REQUIRE_MFA = True
     officer = secretariat_user()
     application = new_draft(type("People", (), {"applicant": officer})())

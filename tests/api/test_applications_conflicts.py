@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from tests.api.workflow_fixtures import client_with, token_for
-from tests.workflows.helpers import application_in
+from tests.cast import application_in
 from workflows.models import ApplicationState, Ballot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]

@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from registry.models import EndReason, MembershipState
+from tests.cast import application_in, reload
 from tests.factories import MembershipFactory
-from tests.workflows.helpers import application_in, reload
 from workflows.models import ApplicationState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]

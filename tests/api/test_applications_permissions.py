@@ -20,8 +20,8 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.models import PersonalToken
 from registry.models import EndReason, MembershipState
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.cast import application_in, new_draft
 from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
-from tests.workflows.helpers import application_in, new_draft
 from workflows import services
 from workflows.models import ApplicationState
 
@@ -183,7 +183,7 @@ def _credentials(cast) -> dict[str, str | None]:
     dead_partner.save()
     return {
         "anonymous": None,
-        **{role: f"Token {token_for(cast.user(role))}" for role in ROLES[1:7]},
+        **{role: f"Token {token_for(cast.role(role))}" for role in ROLES[1:7]},
         "partner_key": f"Api-Key {PartnerKeyFactory().key}",
         "revoked_token": f"Token {revoked}",
         "revoked_partner_key": f"Api-Key {dead_partner.key}",

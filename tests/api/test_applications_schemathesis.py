@@ -24,9 +24,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application as wsgi_application
 from tests.api.workflow_fixtures import token_for
+from tests.cast import application_in, new_draft
 from tests.factories import PDF_BYTES, MembershipFactory, PartnerKeyFactory
-from tests.workflows.helpers import application_in, new_draft
-from workflows import services
 from workflows.models import ApplicationState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis, pytest.mark.usefixtures("workflow_settings")]
@@ -65,9 +64,7 @@ def world(cast, regions, settings):
         new_draft(cast, region=regions["africa-west"], country="GH"),
         application_in(S.SUBMITTED, cast),
         application_in(S.INFO_REQUESTED, cast),
-        services.application_start_review(
-            application=application_in(S.SUBMITTED, cast), actor=cast.secretariat
-        ),
+        application_in(S.UNDER_REVIEW, cast, reviews_in=False),
         application_in(S.UNDER_REVIEW, cast),  # every review in
         application_in(S.REVIEWED, cast),
         application_in(S.EXECUTIVE_VOTE, cast),

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from api.workflow_serializers import CommentSerializer
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.cast import application_in, new_draft, reload
 from tests.factories import PDF_BYTES, PartnerKeyFactory
-from tests.workflows.helpers import application_in, new_draft, reload
 from workflows.models import ApplicationState, MembershipApplication, VoteRound
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]

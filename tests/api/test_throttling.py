@@ -20,14 +20,6 @@ def rates(settings):
     return set_rates
 
 
-def test_defaults_are_60_a_minute_anonymous_and_1000_for_partners(settings):
-    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
-        "anon": "60/min",
-        "partner": "1000/min",
-        "user": "300/min",  # signed-in people on the workflow endpoints (test_applications_auth.py)
-    }
-
-
 def test_anonymous_clients_get_429_with_retry_after(api_client, regions, rates):
     rates("3/min", "10/min")
 

@@ -9,8 +9,8 @@ import pytest
 
 from notifications import delivery
 from notifications.models import Notification
+from tests.cast import new_draft
 from tests.config.helpers import BASE_DIR, clean_env, run_settings
-from tests.notifications.helpers import Cast, new_draft
 from workflows import services
 from workflows.notifications import Event
 
@@ -76,9 +76,8 @@ def _documents_in_memory(settings):
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_documents_in_memory")
-def test_a_notification_email_links_to_the_port_of_make_run(settings):
+def test_a_notification_email_links_to_the_port_of_make_run(settings, cast):
     settings.SITE_URL = run_settings(PRINT_SITE_URL, PORT="9000")
-    cast = Cast.create()
     application = services.application_submit(application=new_draft(cast), actor=cast.applicant)
 
     receipt = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.applicant)

@@ -13,12 +13,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from accounts.tokens import token_create
 from registry.models import EndReason, MembershipState
 from registry.services import representative_add_first
+from tests.cast import Cast, application_in, new_draft
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -26,11 +26,8 @@ from tests.factories import (
     PartnerKeyFactory,
     applicant_user,
     attach_required_documents,
-    committee_member,
-    reviewer_user,
-    secretariat_user,
 )
-from workflows import membership, motions, services
+from workflows import membership, motions
 from workflows.models import ApplicationState, MembershipApplication
 
 S = ApplicationState
@@ -139,34 +136,28 @@ class World:
         return client
 
 
-def build_world(regions) -> World:
-    ContentType.objects.get_for_model(MembershipApplication)
+def build_world(cast: Cast, regions) -> World:
+    """The suite's cast in the roles of the table, signed up (verified addresses) and the officers
+    with TOTP; the committee applicant is the second member of the Executive Committee."""
     users = {
-        "applicant_a": _person(applicant_user),
-        "applicant_b": _person(applicant_user),
-        "secretariat": _person(secretariat_user),
-        "assigned_reviewer": _person(reviewer_user),
-        "other_reviewer": _person(reviewer_user),
-        "committee": _person(committee_member),
-        "committee_applicant": _person(committee_member),
-        "rep_this": _person(applicant_user),
-        "rep_other": _person(applicant_user),
+        "applicant_a": cast.applicant,
+        "applicant_b": cast.other_applicant,
+        "secretariat": cast.secretariat,
+        "assigned_reviewer": cast.reviewers[0],
+        "other_reviewer": cast.other_reviewer,
+        "committee": cast.committee[0],
+        "committee_applicant": cast.committee[1],
+        "rep_this": applicant_user(),
+        "rep_other": applicant_user(),
     }
+    for user in users.values():
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     for officer in (users["secretariat"], users["committee"], users["committee_applicant"]):
         TOTP.activate(officer, generate_totp_secret())
-    second_reviewer = _person(reviewer_user)
     region = regions["africa-east"]
 
-    application = ApplicationFactory(applicant=users["applicant_a"], region=region)
-    attach_required_documents(application)
-    application = services.application_submit(application=application, actor=users["applicant_a"])
-    application = services.application_start_review(
-        application=application,
-        actor=users["secretariat"],
-        reviewers=[users["assigned_reviewer"], second_reviewer],
-    )
-    draft = ApplicationFactory(applicant=users["applicant_a"], region=region)
-    attach_required_documents(draft)
+    application = application_in(S.UNDER_REVIEW, cast, reviews_in=False, region=region)
+    draft = new_draft(cast, region=region)
     b_application = ApplicationFactory(applicant=users["applicant_b"], region=region)
     attach_required_documents(b_application)
 
@@ -217,5 +208,5 @@ def build_member(affiliate, users, region) -> Member:
 
 
 @pytest.fixture
-def world(regions) -> World:
-    return build_world(regions)
+def world(cast, regions) -> World:
+    return build_world(cast, regions)

@@ -2,7 +2,7 @@
 on the site's log-in and on the admin's way in (which is the same log-in), with the client's
 address taken as our proxy wrote it (X-Forwarded-For from TRUSTED_PROXIES), never as the client says.
 
-tests/portal/test_accounts.py has the basics from one address (an account locked after five
+tests/accounts/test_log_in.py has the basics from one address (an account locked after five
 failures; ten failures across accounts lock the address; the admin shares the lock). Added
 here: many addresses against one account, addresses told apart behind the proxy, forged
 X-Forwarded-For, and the admin's own log-in form, which never checks a password.

@@ -18,14 +18,13 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationState
+from tests.cast import Cast, new_draft
 from tests.conftest import REQUIRE_SERVICES
 from tests.integration.harness import CeleryWorker, RedisServer, SmtpServer, database_url, wait_until
-from tests.notifications.helpers import (
-    Cast,
+from tests.workflows.notification_stories import (
     admitted_story,
     expected_for,
     failed_vote_story,
-    new_draft,
     no_quorum_then_withdrawn_story,
     open_vote_story,
     reviews_confirmed_after_answer_story,

@@ -1,7 +1,4 @@
 import pytest
-from django.contrib.contenttypes.models import ContentType
-
-from tests.notifications.helpers import Cast
 
 
 @pytest.fixture(autouse=True)
@@ -11,11 +8,3 @@ def _documents_in_memory(settings):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
-
-
-@pytest.fixture
-def cast(db) -> Cast:
-    from workflows.models import MembershipApplication
-
-    ContentType.objects.get_for_model(MembershipApplication)
-    return Cast.create()

@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from notifications.admin import NotificationAdmin
 from notifications.models import Notification, NotificationState
 from notifications.services import OutboxError, notification_cancel, notification_retry
+from tests.cast import new_draft
 from tests.factories import UserFactory, committee_member
-from tests.notifications.helpers import new_draft
 from workflows import services
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_retry_now_requeues_a_failed_row_and_it_is_sent(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        model_admin.retry_now(request_by(cast.sec), Notification.objects.filter(pk=failed.pk))
+        model_admin.retry_now(request_by(cast.secretariat), Notification.objects.filter(pk=failed.pk))
 
     row = Notification.objects.get(pk=failed.pk)
     assert (row.state, row.attempts) == (S.SENT, 1)
@@ -70,7 +70,7 @@ def test_retry_now_requeues_a_failed_row_and_it_is_sent(
 
 def test_cancel_stops_a_pending_row_and_refuses_a_sent_one(model_admin, rows, cast):
     Notification.objects.filter(pk=rows[1].pk).update(state=S.SENT, sent_at="2026-01-01T00:00Z")
-    request = request_by(cast.sec)
+    request = request_by(cast.secretariat)
 
     model_admin.cancel(request, Notification.objects.filter(pk__in=[rows[0].pk, rows[1].pk]))
 
@@ -84,7 +84,7 @@ def test_cancel_stops_a_pending_row_and_refuses_a_sent_one(model_admin, rows, ca
 def test_a_cancelled_row_is_never_sent(rows, cast):
     from notifications.tasks import deliver_notification
 
-    notification_cancel(notification=rows[0], actor=cast.sec)
+    notification_cancel(notification=rows[0], actor=cast.secretariat)
     assert deliver_notification(notification_id=rows[0].pk) == "skipped"
     assert mail.outbox == []
 
@@ -102,11 +102,11 @@ def test_a_row_being_sent_cannot_be_retried_or_cancelled(rows, cast):
     Notification.objects.filter(pk=rows[0].pk).update(state=S.SENDING)
     for service in (notification_retry, notification_cancel):
         with pytest.raises(OutboxError) as refused:
-            service(notification=rows[0], actor=cast.sec)
+            service(notification=rows[0], actor=cast.secretariat)
         assert refused.value.code == "not_allowed"
 
 
 def test_the_secretariat_group_may_see_and_act_on_the_outbox(cast):
-    assert cast.sec.has_perm("notifications.view_notification")
-    assert cast.sec.has_perm("notifications.change_notification")
-    assert not cast.sec.has_perm("notifications.delete_notification")
+    assert cast.secretariat.has_perm("notifications.view_notification")
+    assert cast.secretariat.has_perm("notifications.change_notification")
+    assert not cast.secretariat.has_perm("notifications.delete_notification")

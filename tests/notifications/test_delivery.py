@@ -12,8 +12,8 @@ from django.utils import timezone
 from notifications import delivery as outbox
 from notifications.models import Notification, NotificationState
 from notifications.tasks import deliver_notification
+from tests.cast import new_draft
 from tests.notifications.backends import ScriptedBackend
-from tests.notifications.helpers import new_draft
 from workflows import services
 from workflows.notifications import Event
 
@@ -203,17 +203,17 @@ def test_network_errors_are_transient(receipt, scripted, later_calls, error):
 
 
 def test_a_recipient_without_an_address_fails_and_nothing_else_is_touched(cast, scripted):
-    cast.sec.email = ""
-    cast.sec.save()
+    cast.secretariat.email = ""
+    cast.secretariat.save()
     application = services.application_submit(application=new_draft(cast), actor=cast.applicant)
     rows = Notification.objects.filter(event=Event.SUBMITTED)
 
     results = {n.recipient_id: deliver_notification(notification_id=n.pk) for n in rows}
 
-    assert results[cast.sec.pk] == "failed"
-    assert fresh(rows.get(recipient=cast.sec)).last_error == outbox.NO_ADDRESS
+    assert results[cast.secretariat.pk] == "failed"
+    assert fresh(rows.get(recipient=cast.secretariat)).last_error == outbox.NO_ADDRESS
     assert scripted.sends == 2  # the others were sent
-    assert {fresh(n).state for n in rows.exclude(recipient=cast.sec)} == {S.SENT}
+    assert {fresh(n).state for n in rows.exclude(recipient=cast.secretariat)} == {S.SENT}
     assert application.state == "submitted"
 
 

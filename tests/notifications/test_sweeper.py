@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications import delivery as outbox
 from notifications.models import Notification, NotificationState
 from notifications.tasks import sweep_notifications
-from tests.notifications.helpers import new_draft
+from tests.cast import new_draft
 from workflows import services
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ people without a committee role; "committee" a redirect to the committee's page.
 import pytest
 from django.urls import reverse
 
-from tests.portal.conftest import ROLES, S
+from tests.cast import ROLES, S, application_in
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +121,8 @@ PAGES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("page", "state", "url", "expected"), PAGES, ids=[p[0] for p in PAGES])
-def test_who_may_open_each_page(cast, application_in, client_as, role, page, state, url, expected):
-    application = application_in(state)
+def test_who_may_open_each_page(cast, client_as, role, page, state, url, expected):
+    application = application_in(state, cast, assigned=False)
     document = application.documents.first()
     response = client_as(cast.role(role)).get(url(application.pk, document.pk))
     assert _outcome(response) == expected[role]
@@ -146,10 +146,8 @@ APPLICATION_URLS = [
 
 
 @pytest.mark.parametrize(("method", "url"), APPLICATION_URLS)
-def test_applicant_b_gets_404_on_every_url_of_a_and_changes_nothing(
-    cast, application_in, client_as, method, url
-):
-    application = application_in(S.DRAFT)
+def test_applicant_b_gets_404_on_every_url_of_a_and_changes_nothing(cast, client_as, method, url):
+    application = application_in(S.DRAFT, cast)
     document = application.documents.first()
     before = (application.state, application.name, application.documents.count())
     client = client_as(cast.other_applicant)
@@ -202,24 +200,24 @@ OFFERED = [
 
 @pytest.mark.parametrize(("state", "role", "offered"), OFFERED)
 def test_the_committee_page_offers_only_the_actions_the_person_may_take(
-    cast, application_in, client_as, role, state, offered
+    cast, client_as, role, state, offered
 ):
     from workflows import services
 
     if state == "under_review_pending":
-        application = application_in(S.SUBMITTED)
+        application = application_in(S.SUBMITTED, cast, assigned=False)
         services.application_start_review(
             application=application, actor=cast.secretariat, reviewers=cast.reviewers
         )
     elif state == "answered":  # under review again after an answer, the reviews written before it
-        application = application_in(S.UNDER_REVIEW)
+        application = application_in(S.UNDER_REVIEW, cast)
         application = services.application_request_info(
             application=application, actor=cast.secretariat, comment="Statutes?"
         )
         application = services.application_resubmit(application=application, actor=cast.applicant)
         application = services.application_start_review(application=application, actor=cast.secretariat)
     else:
-        application = application_in(state)
+        application = application_in(state, cast, assigned=False)
     response = client_as(cast.role(role)).get(f"/committee/applications/{application.pk}/")
     assert response.status_code == 200
     assert set(response.context["forms"]) == offered
@@ -243,10 +241,8 @@ APPLICANT_OFFERED = [
 
 
 @pytest.mark.parametrize(("state", "offered"), APPLICANT_OFFERED)
-def test_the_status_page_offers_the_applicant_what_the_state_allows(
-    cast, application_in, client_as, state, offered
-):
-    application = application_in(state)
+def test_the_status_page_offers_the_applicant_what_the_state_allows(cast, client_as, state, offered):
+    application = application_in(state, cast, assigned=False)
     response = client_as(cast.applicant).get(f"/applications/{application.pk}/")
     assert response.context["actions"] == offered
     html = response.content.decode()

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.cast import S, application_in, reload
 from tests.factories import PDF_BYTES, PNG_BYTES, ApplicationFactory
-from tests.portal.conftest import S, reload
 from workflows import services
 from workflows.models import ApplicationDocument, MembershipApplication
 
@@ -43,8 +43,8 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def test_my_applications_lists_mine_with_their_state_in_plain_words(cast, application_in, client_as):
-    mine = application_in(S.INFO_REQUESTED, name="Union of Students of Kenya")
+def test_my_applications_lists_mine_with_their_state_in_plain_words(cast, client_as):
+    mine = application_in(S.INFO_REQUESTED, cast, assigned=False, name="Union of Students of Kenya")
     ApplicationFactory(applicant=cast.other_applicant, name="Someone Else's Union")
 
     response = client_as(cast.applicant).get("/applications/")
@@ -123,8 +123,8 @@ def test_a_form_error_is_shown_next_to_its_field_and_keeps_what_was_typed(cast, 
     assert 'aria-invalid="true"' in html
 
 
-def test_a_service_error_is_shown_next_to_its_field_and_keeps_the_input(cast, application_in, client_as):
-    application_in(S.SUBMITTED, name="Zambia Students Union", country="ZM")
+def test_a_service_error_is_shown_next_to_its_field_and_keeps_the_input(cast, client_as):
+    application_in(S.SUBMITTED, cast, assigned=False, name="Zambia Students Union", country="ZM")
 
     response = client_as(cast.other_applicant).post(
         "/applications/new/", _form_data(name="Zambia Students Union", country="ZM", city="Ndola")
@@ -174,10 +174,8 @@ def test_a_refused_file_is_reported_next_to_its_input_and_the_draft_is_kept(cast
     assert "Your draft is saved, but a file was not accepted" in " ".join(_messages(response))
 
 
-def test_the_documents_page_shows_the_rules_and_refuses_a_file_too_large(
-    cast, application_in, client_as, settings
-):
-    application = application_in(S.DRAFT)  # its documents are uploaded under the usual limit
+def test_the_documents_page_shows_the_rules_and_refuses_a_file_too_large(cast, client_as, settings):
+    application = application_in(S.DRAFT, cast)  # its documents are uploaded under the usual limit
     settings.DOCUMENT_MAX_BYTES = 100
     client = client_as(cast.applicant)
     assert (
@@ -195,8 +193,8 @@ def test_the_documents_page_shows_the_rules_and_refuses_a_file_too_large(
     assert application.documents.count() == 2
 
 
-def test_an_upload_on_the_documents_page_is_stored(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_an_upload_on_the_documents_page_is_stored(cast, client_as):
+    application = application_in(S.DRAFT, cast)
     response = client_as(cast.applicant).post(
         f"/applications/{application.pk}/documents/",
         {
@@ -209,8 +207,8 @@ def test_an_upload_on_the_documents_page_is_stored(cast, application_in, client_
     assert application.documents.filter(kind="letter_of_intent", original_name="letter.pdf").exists()
 
 
-def test_a_document_is_downloaded_as_an_attachment_with_its_stored_type(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_a_document_is_downloaded_as_an_attachment_with_its_stored_type(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     document = application.documents.first()
     for user in (cast.applicant, cast.secretariat, cast.committee[0]):
         response = client_as(user).get(f"/applications/{application.pk}/documents/{document.pk}/")
@@ -221,8 +219,8 @@ def test_a_document_is_downloaded_as_an_attachment_with_its_stored_type(cast, ap
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
 
-def test_a_document_of_another_application_is_404(cast, application_in, client_as):
-    mine = application_in(S.DRAFT)
+def test_a_document_of_another_application_is_404(cast, client_as):
+    mine = application_in(S.DRAFT, cast)
     theirs = ApplicationFactory(applicant=cast.other_applicant, name="Other Union")
     from tests.factories import attach_required_documents
 
@@ -244,8 +242,8 @@ def test_the_review_page_lists_what_is_missing(cast, client_as, regions):
     assert "Send the application</button>" not in html
 
 
-def test_sending_a_complete_draft_submits_it(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_sending_a_complete_draft_submits_it(cast, client_as):
+    application = application_in(S.DRAFT, cast)
     client = client_as(cast.applicant)
     assert (
         "Send the application</button>"
@@ -273,8 +271,8 @@ def test_sending_an_incomplete_draft_is_refused_with_the_reason(cast, client_as,
     assert reload(application).state == S.DRAFT
 
 
-def test_a_stale_send_says_someone_else_changed_it_and_shows_the_state(cast, application_in, client_as):
-    application = application_in(S.INFO_REQUESTED)
+def test_a_stale_send_says_someone_else_changed_it_and_shows_the_state(cast, client_as):
+    application = application_in(S.INFO_REQUESTED, cast)
     services.application_withdraw(application=application, actor=cast.applicant)  # in another tab
 
     response = client_as(cast.applicant).post(
@@ -287,8 +285,8 @@ def test_a_stale_send_says_someone_else_changed_it_and_shows_the_state(cast, app
     assert "Withdrawn" in response.content.decode()
 
 
-def test_a_stale_edit_is_refused_with_the_conflict_message(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_a_stale_edit_is_refused_with_the_conflict_message(cast, client_as):
+    application = application_in(S.DRAFT, cast)
     client = client_as(cast.applicant)
     services.application_submit(application=application, actor=cast.applicant)
 
@@ -303,10 +301,8 @@ def test_a_stale_edit_is_refused_with_the_conflict_message(cast, application_in,
     assert any("Someone else changed this application meanwhile" in m for m in _messages(response))
 
 
-def test_when_information_is_requested_the_message_is_on_top_and_the_form_open(
-    cast, application_in, client_as
-):
-    application = application_in(S.INFO_REQUESTED)
+def test_when_information_is_requested_the_message_is_on_top_and_the_form_open(cast, client_as):
+    application = application_in(S.INFO_REQUESTED, cast, assigned=False)
     client = client_as(cast.applicant)
 
     status = client.get(f"/applications/{application.pk}/").content.decode()
@@ -317,8 +313,8 @@ def test_when_information_is_requested_the_message_is_on_top_and_the_form_open(
     assert "Please send your statutes." in edit.content.decode()
 
 
-def test_the_applicant_answers_and_sends_again(cast, application_in, client_as):
-    application = application_in(S.INFO_REQUESTED)
+def test_the_applicant_answers_and_sends_again(cast, client_as):
+    application = application_in(S.INFO_REQUESTED, cast, assigned=False)
     client = client_as(cast.applicant)
     edit = client.get(f"/applications/{application.pk}/edit/").context["form"]
     data = _form_data(
@@ -346,15 +342,15 @@ def test_the_applicant_answers_and_sends_again(cast, application_in, client_as):
     assert "Done." in response.content.decode()
 
 
-def test_editing_a_frozen_application_redirects_with_a_message(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_editing_a_frozen_application_redirects_with_a_message(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = client_as(cast.applicant).get(f"/applications/{application.pk}/edit/", follow=True)
     assert response.redirect_chain[-1][0] == f"/applications/{application.pk}/"
     assert _messages(response) == ["This application cannot be changed while it is “Submitted”."]
 
 
-def test_withdrawing_asks_for_confirmation_first(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_withdrawing_asks_for_confirmation_first(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     client = client_as(cast.applicant)
 
     page = client.get(f"/applications/{application.pk}/withdraw/")
@@ -417,8 +413,8 @@ def test_an_application_once_sent_is_not_deleted(cast, application_in, client_as
 
 
 @pytest.mark.parametrize("state", [S.ADMITTED, S.REJECTED, S.WITHDRAWN])
-def test_withdrawing_a_decided_application_is_refused_with_a_message(cast, application_in, client_as, state):
-    application = application_in(state)
+def test_withdrawing_a_decided_application_is_refused_with_a_message(cast, client_as, state):
+    application = application_in(state, cast, assigned=False)
     client = client_as(cast.applicant)
     page = client.get(f"/applications/{application.pk}/withdraw/", follow=True)
     assert any("cannot be withdrawn" in m for m in _messages(page))
@@ -430,8 +426,8 @@ def test_withdrawing_a_decided_application_is_refused_with_a_message(cast, appli
     assert reload(application).state == state
 
 
-def test_a_document_can_be_removed_from_a_draft(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_a_document_can_be_removed_from_a_draft(cast, client_as):
+    application = application_in(S.DRAFT, cast)
     document = application.documents.first()
     client_as(cast.applicant).post(
         f"/applications/{application.pk}/documents/{document.pk}/remove/", {"expected_state": "draft"}
@@ -439,8 +435,8 @@ def test_a_document_can_be_removed_from_a_draft(cast, application_in, client_as)
     assert not ApplicationDocument.objects.filter(pk=document.pk).exists()
 
 
-def test_removing_a_document_from_a_stale_page_is_refused(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_removing_a_document_from_a_stale_page_is_refused(cast, client_as):
+    application = application_in(S.DRAFT, cast)
     document = application.documents.first()
     services.application_submit(application=application, actor=cast.applicant)
     response = client_as(cast.applicant).post(
@@ -452,8 +448,8 @@ def test_removing_a_document_from_a_stale_page_is_refused(cast, application_in, 
     assert any("Someone else changed this application meanwhile" in m for m in _messages(response))
 
 
-def test_an_admitted_applicant_is_pointed_to_the_directory(cast, application_in, client_as):
-    application = application_in(S.ADMITTED)
+def test_an_admitted_applicant_is_pointed_to_the_directory(cast, client_as):
+    application = application_in(S.ADMITTED, cast)
     html = client_as(cast.applicant).get(f"/applications/{application.pk}/").content.decode()
     assert f'href="/directory/{application.organization.slug}/"' in html
 

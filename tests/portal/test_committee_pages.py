@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from tests.portal.conftest import S, reload
+from tests.cast import S, application_in, reload
 from workflows import services
 from workflows.models import Ballot, Review, VoteRound
 
@@ -26,10 +26,10 @@ def _post(client, application, action, **data):
 # --- the queue ---------------------------------------------------------------------------------
 
 
-def test_the_queue_counts_per_state_and_filters_by_state(cast, application_in, client_as):
-    submitted = application_in(S.SUBMITTED, name="Submitted Union")
-    application_in(S.UNDER_REVIEW, name="Reviewed Union", country="UG")
-    application_in(S.DRAFT, name="Draft Union", country="TZ")
+def test_the_queue_counts_per_state_and_filters_by_state(cast, client_as):
+    submitted = application_in(S.SUBMITTED, cast, assigned=False, name="Submitted Union")
+    application_in(S.UNDER_REVIEW, cast, name="Reviewed Union", country="UG")
+    application_in(S.DRAFT, cast, name="Draft Union", country="TZ")
     client = client_as(cast.secretariat)
 
     everything = client.get("/committee/")
@@ -44,23 +44,25 @@ def test_the_queue_counts_per_state_and_filters_by_state(cast, application_in, c
     assert "Draft Union" not in everything.content.decode()
 
 
-def test_the_queue_filters_by_region_with_its_sub_regions(cast, application_in, client_as, regions):
-    application_in(S.SUBMITTED, name="Kenyan Union", region=regions["africa-east"])
-    application_in(S.SUBMITTED, name="Irish Union", country="IE", region=regions["europe-north"])
+def test_the_queue_filters_by_region_with_its_sub_regions(cast, client_as, regions):
+    application_in(S.SUBMITTED, cast, assigned=False, name="Kenyan Union", region=regions["africa-east"])
+    application_in(
+        S.SUBMITTED, cast, assigned=False, name="Irish Union", country="IE", region=regions["europe-north"]
+    )
     response = client_as(cast.secretariat).get("/committee/", {"region": "africa"})
     assert [a.name for a, _ in response.context["rows"]] == ["Kenyan Union"]
 
 
-def test_the_queue_filters_by_waiting_time(cast, application_in, client_as):
-    old = application_in(S.SUBMITTED, name="Old Union")
-    application_in(S.SUBMITTED, name="New Union", country="UG")
+def test_the_queue_filters_by_waiting_time(cast, client_as):
+    old = application_in(S.SUBMITTED, cast, assigned=False, name="Old Union")
+    application_in(S.SUBMITTED, cast, assigned=False, name="New Union", country="UG")
     StateLog.objects.filter(object_id=old.pk).update(timestamp=timezone.now() - datetime.timedelta(days=20))
     response = client_as(cast.secretariat).get("/committee/", {"waiting": "14"})
     assert [a.name for a, _ in response.context["rows"]] == ["Old Union"]
 
 
-def test_the_queue_marks_what_waits_for_me(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_queue_marks_what_waits_for_me(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )
@@ -69,13 +71,13 @@ def test_the_queue_marks_what_waits_for_me(cast, application_in, client_as):
     assert "Your review" in response.content.decode()
 
 
-def test_the_queue_shows_the_progress_of_reviews_and_votes(cast, application_in, client_as):
-    in_review = application_in(S.SUBMITTED, name="Reviewing Union")
+def test_the_queue_shows_the_progress_of_reviews_and_votes(cast, client_as):
+    in_review = application_in(S.SUBMITTED, cast, assigned=False, name="Reviewing Union")
     services.application_start_review(application=in_review, actor=cast.secretariat, reviewers=cast.reviewers)
     services.review_submit(
         application=reload(in_review), reviewer=cast.reviewers[0], recommendation="admit", comment="Yes."
     )
-    voting = application_in(S.EXECUTIVE_VOTE, name="Voting Union", country="UG")
+    voting = application_in(S.EXECUTIVE_VOTE, cast, name="Voting Union", country="UG")
     electorate = list(VoteRound.objects.get(application=voting).voters.filter(recused_at__isnull=True))
     services.vote_cast(application=reload(voting), member=electorate[0].user, choice="yes")
 
@@ -92,21 +94,21 @@ def test_the_queue_shows_the_progress_of_reviews_and_votes(cast, application_in,
 
 
 def test_the_queue_costs_the_same_few_queries_however_many_applications(
-    cast, application_in, client_as, django_assert_max_num_queries
+    cast, client_as, django_assert_max_num_queries
 ):
     client = client_as(cast.secretariat)
-    application_in(S.EXECUTIVE_VOTE, name="One")
+    application_in(S.EXECUTIVE_VOTE, cast, name="One")
     with django_assert_max_num_queries(20) as few:
         client.get("/committee/")
     for n in range(4):
-        application_in(S.UNDER_REVIEW, name=f"Union {n}", country="UG")
+        application_in(S.UNDER_REVIEW, cast, name=f"Union {n}", country="UG")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/committee/")
 
 
-def test_reviewers_see_the_applications_assigned_to_them_first(cast, application_in, client_as):
-    mine = application_in(S.SUBMITTED, name="Mine")
-    application_in(S.SUBMITTED, name="Not mine", country="UG")
+def test_reviewers_see_the_applications_assigned_to_them_first(cast, client_as):
+    mine = application_in(S.SUBMITTED, cast, assigned=False, name="Mine")
+    application_in(S.SUBMITTED, cast, assigned=False, name="Not mine", country="UG")
     services.reviewers_assign(application=mine, actor=cast.secretariat, reviewers=[cast.other_reviewer])
     client = client_as(cast.other_reviewer)
 
@@ -117,10 +119,10 @@ def test_reviewers_see_the_applications_assigned_to_them_first(cast, application
     assert len(secretariat_default.context["rows"]) == 2
 
 
-def test_the_secretariat_sees_an_overview_others_do_not(cast, application_in, client_as):
+def test_the_secretariat_sees_an_overview_others_do_not(cast, client_as):
     from notifications.models import Notification, NotificationState
 
-    voting = application_in(S.EXECUTIVE_VOTE, name="Closing Soon Union")
+    voting = application_in(S.EXECUTIVE_VOTE, cast, name="Closing Soon Union")
     VoteRound.objects.filter(application=voting).update(
         deadline=timezone.now() + datetime.timedelta(hours=20)
     )
@@ -145,8 +147,8 @@ def test_an_invalid_queue_filter_answers_400_with_the_error(cast, client_as):
 # --- the secretariat's actions ------------------------------------------------------------------
 
 
-def test_the_secretariat_asks_for_information_with_a_message(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_secretariat_asks_for_information_with_a_message(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(
         client_as(cast.secretariat), application, "request_info", comment="Please send the statutes."
     )
@@ -155,22 +157,22 @@ def test_the_secretariat_asks_for_information_with_a_message(cast, application_i
     assert "Please send the statutes." in response.content.decode()
 
 
-def test_a_request_without_message_shows_the_error_next_to_the_field(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_a_request_without_message_shows_the_error_next_to_the_field(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(client_as(cast.secretariat), application, "request_info", comment="")
     assert response.status_code == 400
     assert response.context["forms"]["request_info"].errors["comment"] == ["This field is required."]
     assert reload(application).state == S.SUBMITTED
 
 
-def test_the_secretariat_rejects_with_a_reason(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_secretariat_rejects_with_a_reason(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     _post(client_as(cast.secretariat), application, "reject", comment="Not a student organization.")
     assert reload(application).state == S.REJECTED
 
 
-def test_the_secretariat_assigns_reviewers_and_starts_the_review(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_secretariat_assigns_reviewers_and_starts_the_review(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(
         client_as(cast.secretariat),
         application,
@@ -186,8 +188,8 @@ def test_the_secretariat_assigns_reviewers_and_starts_the_review(cast, applicati
     assert "The reviewers are assigned and the review has started." in _messages(response)
 
 
-def test_the_assignment_form_ticks_who_is_assigned_and_says_it_adds(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_assignment_form_ticks_who_is_assigned_and_says_it_adds(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     first = cast.reviewers[0]
     services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[first])
 
@@ -205,8 +207,8 @@ def test_the_assignment_form_ticks_who_is_assigned_and_says_it_adds(cast, applic
     assert 'name="action" value="start_review"' not in html
 
 
-def test_assigning_adds_reviewers_and_keeps_those_assigned(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_assigning_adds_reviewers_and_keeps_those_assigned(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     first, second = cast.reviewers
     services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[first])
 
@@ -218,8 +220,8 @@ def test_assigning_adds_reviewers_and_keeps_those_assigned(cast, application_in,
     assert set(application.assignments.values_list("reviewer_id", flat=True)) == {first.pk, second.pk}
 
 
-def test_assigning_nobody_new_without_starting_says_what_to_do(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_assigning_nobody_new_without_starting_says_what_to_do(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(client_as(cast.secretariat), application, "assign_reviewers")
     assert response.status_code == 400
     assert response.context["forms"]["assign_reviewers"].errors["reviewers"] == [
@@ -227,8 +229,8 @@ def test_assigning_nobody_new_without_starting_says_what_to_do(cast, application
     ]
 
 
-def test_the_review_starts_in_one_step_with_the_reviewers_assigned_before(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_the_review_starts_in_one_step_with_the_reviewers_assigned_before(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=cast.reviewers)
 
     response = _post(client_as(cast.secretariat), application, "assign_reviewers", start_review="on")
@@ -240,27 +242,23 @@ def test_the_review_starts_in_one_step_with_the_reviewers_assigned_before(cast, 
     assert "Assign and start the review" not in html
 
 
-def test_the_reviewer_choices_are_reviewers_and_committee_members_never_the_applicant(
-    cast, application_in, client_as
-):
-    application = application_in(S.SUBMITTED)
+def test_the_reviewer_choices_are_reviewers_and_committee_members_never_the_applicant(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
     choices = set(response.context["forms"]["assign_reviewers"].fields["reviewers"].queryset)
     assert choices == {*cast.reviewers, cast.other_reviewer, *cast.committee}
 
 
-def test_starting_the_review_without_enough_reviewers_is_refused_with_the_reason(
-    cast, application_in, client_as
-):
-    application = application_in(S.SUBMITTED)
+def test_starting_the_review_without_enough_reviewers_is_refused_with_the_reason(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(client_as(cast.secretariat), application, "start_review")
     assert response.status_code == 200
     assert _messages(response) == ["Not enough reviewers are assigned."]
     assert reload(application).state == S.SUBMITTED
 
 
-def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )
@@ -280,17 +278,15 @@ def test_an_assigned_reviewer_writes_a_review_and_the_secretariat_completes(cast
     assert reload(application).state == S.REVIEWED
 
 
-def _answered_after_the_reviews(cast, application_in):
-    application = application_in(S.UNDER_REVIEW)
+def _answered_after_the_reviews(cast):
+    application = application_in(S.UNDER_REVIEW, cast)
     services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
     services.application_resubmit(application=reload(application), actor=cast.applicant)
     return services.application_start_review(application=reload(application), actor=cast.secretariat)
 
 
-def test_reviews_written_before_an_answer_are_confirmed_or_changed_then_completed(
-    cast, application_in, client_as
-):
-    application = _answered_after_the_reviews(cast, application_in)
+def test_reviews_written_before_an_answer_are_confirmed_or_changed_then_completed(cast, client_as):
+    application = _answered_after_the_reviews(cast)
     first, second = cast.reviewers
     url = f"/committee/applications/{application.pk}/"
 
@@ -317,8 +313,8 @@ def test_reviews_written_before_an_answer_are_confirmed_or_changed_then_complete
     assert Review.objects.get(application=application, reviewer=second).recommendation == "reject"
 
 
-def test_a_revision_without_a_comment_shows_the_error_next_to_the_field(cast, application_in, client_as):
-    application = application_in(S.UNDER_REVIEW)
+def test_a_revision_without_a_comment_shows_the_error_next_to_the_field(cast, client_as):
+    application = application_in(S.UNDER_REVIEW, cast)
     response = _post(
         client_as(cast.reviewers[0]), application, "revise_review", recommendation="admit", comment=""
     )
@@ -328,8 +324,8 @@ def test_a_revision_without_a_comment_shows_the_error_next_to_the_field(cast, ap
     assert Review.objects.get(application=application, reviewer=cast.reviewers[0]).comment == "Eligible."
 
 
-def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )
@@ -345,8 +341,8 @@ def test_a_reviewer_sees_the_other_reviews_only_after_writing_theirs(cast, appli
     assert "Secret view." in client.get(f"/committee/applications/{application.pk}/").content.decode()
 
 
-def test_a_reviewer_not_assigned_is_refused_with_the_reason(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_a_reviewer_not_assigned_is_refused_with_the_reason(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )
@@ -358,8 +354,8 @@ def test_a_reviewer_not_assigned_is_refused_with_the_reason(cast, application_in
     assert not Review.objects.filter(reviewer=cast.other_reviewer).exists()
 
 
-def test_opening_the_vote_with_a_past_deadline_shows_the_error_next_to_it(cast, application_in, client_as):
-    application = application_in(S.REVIEWED)
+def test_opening_the_vote_with_a_past_deadline_shows_the_error_next_to_it(cast, client_as):
+    application = application_in(S.REVIEWED, cast)
     response = _post(
         client_as(cast.secretariat), application, "open_vote", deadline="2001-01-01", category="full"
     )
@@ -371,8 +367,8 @@ def test_opening_the_vote_with_a_past_deadline_shows_the_error_next_to_it(cast, 
     assert reload(application).state == S.REVIEWED
 
 
-def test_the_secretariat_opens_the_vote(cast, application_in, client_as):
-    application = application_in(S.REVIEWED)
+def test_the_secretariat_opens_the_vote(cast, client_as):
+    application = application_in(S.REVIEWED, cast)
     deadline = (timezone.now() + datetime.timedelta(days=10)).date()
     _post(
         client_as(cast.secretariat),
@@ -387,17 +383,17 @@ def test_the_secretariat_opens_the_vote(cast, application_in, client_as):
     assert vote_round.deadline.date() == deadline
 
 
-def test_committee_members_vote_and_the_last_ballot_decides(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
-    voters = [cast.reviewers[1], *cast.committee]
+def test_committee_members_vote_and_the_last_ballot_decides(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    voters = cast.committee
     for voter in voters:
         response = _post(client_as(voter), application, "vote", choice="yes")
         assert "Your vote “Yes” is recorded." in _messages(response)
     assert reload(application).state == S.ADMITTED
 
 
-def test_voting_twice_is_refused_with_the_reason(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_voting_twice_is_refused_with_the_reason(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     client = client_as(cast.committee[0])
     _post(client, application, "vote", choice="no")
     again = _post(client, application, "vote", choice="yes", expected_state="executive_vote")
@@ -406,15 +402,15 @@ def test_voting_twice_is_refused_with_the_reason(cast, application_in, client_as
     assert Ballot.objects.get(voter__user=cast.committee[0]).choice == "no"
 
 
-def test_a_member_recuses(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_a_member_recuses(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     response = _post(client_as(cast.committee[0]), application, "recuse", reason="I was its president.")
     assert "You have recused yourself from this vote." in _messages(response)
     assert "You recused yourself from this round." in response.content.decode()
 
 
-def test_the_secretariat_closes_the_vote(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_the_secretariat_closes_the_vote(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     services.vote_cast(application=application, member=cast.committee[0], choice="yes")
     services.vote_cast(application=reload(application), member=cast.committee[1], choice="yes")
     response = _post(client_as(cast.secretariat), application, "close_vote")
@@ -422,10 +418,8 @@ def test_the_secretariat_closes_the_vote(cast, application_in, client_as):
     assert "The vote is closed: Passed." in _messages(response)
 
 
-def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secretariat(
-    cast, application_in, client_as
-):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secretariat(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     services.vote_cast(application=application, member=cast.committee[1], choice="no")
     url = f"/committee/applications/{application.pk}/"
     member = client_as(cast.committee[0])
@@ -443,8 +437,8 @@ def test_the_tally_is_hidden_from_a_member_until_they_vote_and_shown_to_the_secr
     assert reviewer.context["rounds"][0].tally is None
 
 
-def test_an_open_round_shows_its_rules_in_words_and_no_explanation_yet(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_an_open_round_shows_its_rules_in_words_and_no_explanation_yet(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     page = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/")
 
     html = page.content.decode()
@@ -454,9 +448,9 @@ def test_an_open_round_shows_its_rules_in_words_and_no_explanation_yet(cast, app
     assert "How the outcome was reached" not in html
 
 
-def test_a_closed_round_explains_its_outcome_and_who_recused_and_why(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
-    recused, *voters = [cast.reviewers[1], *cast.committee]  # an electorate of three
+def test_a_closed_round_explains_its_outcome_and_who_recused_and_why(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    *voters, recused = cast.committee  # an electorate of three
     services.vote_recuse(application=application, member=recused, reason="I was its president.")
     for voter in voters:
         services.vote_cast(application=reload(application), member=voter, choice="yes")
@@ -476,8 +470,8 @@ def test_a_closed_round_explains_its_outcome_and_who_recused_and_why(cast, appli
     assert page.context["rounds"][0].explanation.outcome == "passed"
 
 
-def test_recusals_and_the_explanation_stay_hidden_with_the_tally(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_recusals_and_the_explanation_stay_hidden_with_the_tally(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
     services.vote_recuse(application=application, member=cast.committee[1], reason="Conflict.")
     page = client_as(cast.committee[0]).get(f"/committee/applications/{application.pk}/")
 
@@ -488,10 +482,8 @@ def test_recusals_and_the_explanation_stay_hidden_with_the_tally(cast, applicati
 # --- stale pages and refused actions --------------------------------------------------------------
 
 
-def test_a_stale_action_says_someone_else_changed_it_and_shows_the_current_state(
-    cast, application_in, client_as
-):
-    application = application_in(S.SUBMITTED)
+def test_a_stale_action_says_someone_else_changed_it_and_shows_the_current_state(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     seen = reload(application)
     # Meanwhile another member of the secretariat starts the review.
     services.application_start_review(
@@ -514,16 +506,16 @@ def test_a_stale_action_says_someone_else_changed_it_and_shows_the_current_state
     ("action", "data"),
     [("reject", {"comment": "No."}), ("request_info", {"comment": "More?"}), ("start_review", {})],
 )
-def test_a_refused_action_shows_why_and_never_a_server_error(cast, application_in, client_as, action, data):
-    application = application_in(S.SUBMITTED)
+def test_a_refused_action_shows_why_and_never_a_server_error(cast, client_as, action, data):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(client_as(cast.committee[0]), application, action, **data)
     assert response.status_code == 200
     assert _messages(response) == ["You are not allowed to take this action on this application."]
     assert reload(application).state == S.SUBMITTED
 
 
-def test_an_action_in_the_wrong_state_is_refused_with_the_reason(cast, application_in, client_as):
-    application = application_in(S.ADMITTED)
+def test_an_action_in_the_wrong_state_is_refused_with_the_reason(cast, client_as):
+    application = application_in(S.ADMITTED, cast)
     response = _post(client_as(cast.secretariat), application, "reject", comment="Too late.")
     assert response.status_code == 200
     assert _messages(response) == [
@@ -531,14 +523,14 @@ def test_an_action_in_the_wrong_state_is_refused_with_the_reason(cast, applicati
     ]
 
 
-def test_an_unknown_action_is_a_message(cast, application_in, client_as):
-    application = application_in(S.SUBMITTED)
+def test_an_unknown_action_is_a_message(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     response = _post(client_as(cast.secretariat), application, "explode")
     assert _messages(response) == ["Unknown action."]
 
 
-def test_the_committee_page_shows_data_documents_and_history(cast, application_in, client_as):
-    application = application_in(S.EXECUTIVE_VOTE, name="Kenya Universities Student Union")
+def test_the_committee_page_shows_data_documents_and_history(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast, name="Kenya Universities Student Union")
     html = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/").content.decode()
     for text in (
         "Kenya Universities Student Union",
@@ -552,10 +544,8 @@ def test_the_committee_page_shows_data_documents_and_history(cast, application_i
         assert text in html, text
 
 
-def test_an_action_is_offered_only_when_it_can_succeed_else_the_page_says_what_is_missing(
-    cast, application_in, client_as
-):
-    application = application_in(S.SUBMITTED)
+def test_an_action_is_offered_only_when_it_can_succeed_else_the_page_says_what_is_missing(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS
+from tests.cast import S, new_draft, reload, walk
 from tests.factories import UserFactory
-from tests.portal.conftest import S, draft_of, reload, walk
 from workflows.models import Ballot
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,9 @@ def test_a_committee_member_who_applied_is_sent_from_the_committee_page_to_their
 ):
     member = cast.committee[0]
     theirs = replace(cast, applicant=member)
-    application = walk(draft_of(theirs, region=regions["africa-east"]), S.EXECUTIVE_VOTE, theirs)
+    application = walk(
+        new_draft(theirs, region=regions["africa-east"]), S.EXECUTIVE_VOTE, theirs, assigned=False
+    )
     client = client_as(member)
 
     page = client.get(_page(application))
@@ -42,9 +44,9 @@ def test_a_committee_member_who_applied_is_sent_from_the_committee_page_to_their
 def test_who_applied_for_the_organization_before_gets_404_on_its_new_application(cast, client_as, regions):
     former = UserFactory(groups=[REVIEWERS, EXECUTIVE_COMMITTEE])
     theirs = replace(cast, applicant=former)
-    first = walk(draft_of(theirs, region=regions["africa-east"], name="Old Union"), S.ADMITTED, theirs)
+    first = walk(new_draft(theirs, region=regions["africa-east"], name="Old Union"), S.ADMITTED, theirs)
     again = walk(
-        draft_of(cast, region=regions["africa-east"], organization=first.organization), S.UNDER_REVIEW, cast
+        new_draft(cast, region=regions["africa-east"], organization=first.organization), S.UNDER_REVIEW, cast
     )
     client = client_as(former)
 

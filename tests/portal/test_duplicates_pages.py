@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from registry.models import EndReason, MembershipState
+from tests.cast import S, application_in, reload
 from tests.factories import MembershipFactory
-from tests.portal.conftest import S, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +53,9 @@ def affiliate(regions):
 
 
 def test_the_secretariat_sees_the_likely_duplicates_and_may_link_only_a_former_member(
-    cast, application_in, client_as, former, affiliate
+    cast, client_as, former, affiliate
 ):
-    application = application_in(S.SUBMITTED, name=NAME, acronym="NUS")
+    application = application_in(S.SUBMITTED, cast, assigned=False, name=NAME, acronym="NUS")
 
     html = client_as(cast.secretariat).get(_page(application)).content.decode()
     for_committee = client_as(cast.committee[0]).get(_page(application)).content.decode()
@@ -69,8 +69,8 @@ def test_the_secretariat_sees_the_likely_duplicates_and_may_link_only_a_former_m
     assert "Already in the registry?" not in for_committee
 
 
-def test_the_secretariat_links_the_application_to_the_former_member(cast, application_in, client_as, former):
-    application = application_in(S.SUBMITTED, name=NAME)
+def test_the_secretariat_links_the_application_to_the_former_member(cast, client_as, former):
+    application = application_in(S.SUBMITTED, cast, assigned=False, name=NAME)
 
     response = _post(client_as(cast.secretariat), application, "link_organization", organization="nus-ke")
 
@@ -80,8 +80,8 @@ def test_the_secretariat_links_the_application_to_the_former_member(cast, applic
     assert "Linked as a re-application of" in response.content.decode()
 
 
-def test_an_affiliate_cannot_be_linked(cast, application_in, client_as, affiliate):
-    application = application_in(S.SUBMITTED, name="Students of Kenya")
+def test_an_affiliate_cannot_be_linked(cast, client_as, affiliate):
+    application = application_in(S.SUBMITTED, cast, assigned=False, name="Students of Kenya")
 
     response = client_as(cast.secretariat).post(
         _page(application),
@@ -93,10 +93,8 @@ def test_an_affiliate_cannot_be_linked(cast, application_in, client_as, affiliat
     assert reload(application).organization is None
 
 
-def test_the_vote_opens_once_the_secretariat_confirms_a_new_organization(
-    cast, application_in, client_as, former
-):
-    application = application_in(S.REVIEWED, name=NAME)
+def test_the_vote_opens_once_the_secretariat_confirms_a_new_organization(cast, client_as, former):
+    application = application_in(S.REVIEWED, cast, name=NAME)
     client = client_as(cast.secretariat)
     vote = {"deadline": (datetime.date.today() + datetime.timedelta(days=7)).isoformat(), "category": "full"}
 

@@ -12,8 +12,8 @@ from django_fsm_log.models import StateLog
 from notifications.models import Notification
 from registry.models import ChangeRequest, MembershipState
 from registry.selectors import federation_year, today
-from tests.factories import applicant_user, committee_member, secretariat_user
-from tests.workflows.helpers import People, application_in
+from tests.cast import application_in
+from tests.factories import applicant_user
 from workflows.models import ApplicationState, Motion
 
 pytestmark = pytest.mark.django_db
@@ -54,21 +54,15 @@ def directory(slug) -> dict | None:
 
 
 @pytest.fixture
-def story(settings):
+def story(settings, cast):
     """The federation year started 100 days ago; its return was due within 30 days."""
     start = today() - datetime.timedelta(days=100)
     if (start.month, start.day) == (2, 29):
         start -= datetime.timedelta(days=1)
     settings.MEMBERSHIP_YEAR_START = start.strftime("%m-%d")
     settings.RETURN_DUE_DAYS = 30
-    people = People(
-        applicant=verified(applicant_user(first_name="Aigerim", last_name="Bekova")),
-        other_applicant=applicant_user(),
-        secretariat=secretariat_user(first_name="Selin", last_name="Kaya"),
-        reviewers=[],
-        committee=[committee_member() for _ in range(3)],
-    )
-    return people
+    settings.OFFICERS_REQUIRE_MFA = False
+    return cast
 
 
 def _page_post(client, path, data, expect=302):
@@ -78,9 +72,6 @@ def _page_post(client, path, data, expect=302):
 
 
 def _admitted(people):
-    from tests.factories import reviewer_user
-
-    people.reviewers = [reviewer_user(), reviewer_user()]
     application = application_in(
         ApplicationState.ADMITTED, people, name="Kazakh Students' Union", country="KZ"
     )

@@ -176,15 +176,12 @@ def test_a_notice_confirmed_by_the_secretariat_ends_the_membership(cast, union):
 
 
 def test_the_committee_page_says_who_is_already_a_member_from_the_applicant_s_country(cast):
-    from tests.factories import ApplicationFactory, attach_required_documents
-    from tests.portal.conftest import walk
+    from tests.cast import S, application_in
 
     MembershipFactory(
         organization__country="GH", organization__name="NUGS Ghana", admitted_on=datetime.date(2017, 1, 9)
     )
-    application = ApplicationFactory(applicant=cast.applicant, country="GH")
-    attach_required_documents(application)
-    application = walk(application, "submitted", cast)
+    application = application_in(S.SUBMITTED, cast, assigned=False, country="GH")
 
     page = client_for(cast.secretariat).get(f"/committee/applications/{application.pk}/").content.decode()
 

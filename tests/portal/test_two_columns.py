@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.portal.conftest import S
+from tests.cast import S, application_in
 from workflows import services
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +26,8 @@ def _h2s(part: str) -> list[str]:
     ]
 
 
-def test_the_committee_page_puts_state_actions_reviewers_and_vote_in_the_side_column(
-    cast, application_in, client_as
-):
-    application = application_in(S.EXECUTIVE_VOTE)
+def test_the_committee_page_puts_state_actions_reviewers_and_vote_in_the_side_column(cast, client_as):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
 
     html = client_as(cast.secretariat).get(f"/committee/applications/{application.pk}/").content.decode()
 
@@ -40,10 +38,8 @@ def test_the_committee_page_puts_state_actions_reviewers_and_vote_in_the_side_co
     assert "2 of 2 reviews written." in " ".join(side.split())
 
 
-def test_a_reviewer_who_has_not_reviewed_sees_who_is_assigned_but_not_the_count(
-    cast, application_in, client_as
-):
-    application = application_in(S.SUBMITTED)
+def test_a_reviewer_who_has_not_reviewed_sees_who_is_assigned_but_not_the_count(cast, client_as):
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     services.application_start_review(
         application=application, actor=cast.secretariat, reviewers=cast.reviewers
     )
@@ -56,8 +52,8 @@ def test_a_reviewer_who_has_not_reviewed_sees_who_is_assigned_but_not_the_count(
     assert cast.reviewers[1].get_full_name() in side
 
 
-def test_the_status_page_puts_the_state_and_actions_in_the_side_column(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_the_status_page_puts_the_state_and_actions_in_the_side_column(cast, client_as):
+    application = application_in(S.DRAFT, cast)
 
     html = client_as(cast.applicant).get(f"/applications/{application.pk}/").content.decode()
 

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 
 from notifications.delivery import message_build
@@ -19,12 +18,12 @@ from registry.models import (
 )
 from registry.selectors import represented_organizations
 from registry.services import representative_add_first
+from tests.cast import application_in, reload
 from tests.factories import MembershipFactory, applicant_user, secretariat_user
-from tests.workflows.helpers import application_in, reload
 from workflows import membership as member_services
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
-from workflows.models import ApplicationState, MembershipApplication
+from workflows.models import ApplicationState
 
 pytestmark = pytest.mark.django_db
 
@@ -59,23 +58,19 @@ def invite(organization, actor, email):
 # --- the first representative ----------------------------------------------------------------------
 
 
-def test_admission_makes_the_applicant_the_first_primary_representative(regions):
-    from tests.workflows.helpers import People
-
-    ContentType.objects.get_for_model(MembershipApplication)
-    people = People.create()
-    application = application_in(ApplicationState.EXECUTIVE_VOTE, people, region=regions["africa-east"])
-    for member in people.committee:
+def test_admission_makes_the_applicant_the_first_primary_representative(cast, regions):
+    application = application_in(ApplicationState.EXECUTIVE_VOTE, cast, region=regions["africa-east"])
+    for member in cast.committee:
         services.vote_cast(application=application, member=member, choice="yes")
 
     organization = reload(application).organization
     (representative,) = Representative.objects.filter(organization=organization)
     assert (representative.user, representative.is_primary, representative.removed_at) == (
-        people.applicant,
+        cast.applicant,
         True,
         None,
     )
-    assert list(represented_organizations(people.applicant)) == [organization]
+    assert list(represented_organizations(cast.applicant)) == [organization]
 
 
 def test_adding_the_first_representative_twice_keeps_one_row(union):

@@ -1,7 +1,4 @@
 import pytest
-from django.contrib.contenttypes.models import ContentType
-
-from tests.workflows.helpers import People
 
 
 @pytest.fixture(autouse=True)
@@ -11,14 +8,3 @@ def _documents_in_memory(settings):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
-
-
-@pytest.fixture
-def people(db) -> People:
-    """Applicant A and B, the secretariat, two reviewers, a committee of three."""
-    # The log's content type is cached per process; look it up once so that query counts
-    # do not depend on which test ran first.
-    from workflows.models import MembershipApplication
-
-    ContentType.objects.get_for_model(MembershipApplication)
-    return People.create()

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from accounts.roles import SECRETARIAT, ensure_role_groups
+from tests.cast import application_in, new_draft, reload
 from tests.factories import RegionFactory, UserFactory
-from tests.workflows.helpers import application_in, log_story, new_draft, reload, snapshot
+from tests.workflows.helpers import log_story, snapshot
 from workflows import services
 from workflows.models import ApplicationState, VoteRound
 
@@ -24,8 +25,8 @@ def _no_two_factor(settings):
 
 
 @pytest.fixture
-def staff(client, people):
-    client.force_login(people.secretariat)
+def staff(client, cast):
+    client.force_login(cast.secretariat)
     return client
 
 
@@ -74,8 +75,8 @@ def test_role_groups_can_be_ensured_again_without_change():
     assert Permission.objects.filter(codename="change_membershipapplication").count() == 1
 
 
-def test_staff_without_the_secretariat_group_cannot_see_applications(client, people):
-    application = application_in(S.SUBMITTED, people)
+def test_staff_without_the_secretariat_group_cannot_see_applications(client, cast):
+    application = application_in(S.SUBMITTED, cast)
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get(reverse("admin:workflows_membershipapplication_changelist")).status_code == 403
@@ -85,8 +86,8 @@ def test_staff_without_the_secretariat_group_cannot_see_applications(client, peo
     assert reload(application).state == S.SUBMITTED
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client, people):
-    application = application_in(S.SUBMITTED, people)
+def test_anonymous_visitors_are_sent_to_log_in(client, cast):
+    application = application_in(S.SUBMITTED, cast)
 
     response = client.post(transition_url(application, "reject"), {"comment": "x", "state": S.SUBMITTED})
 
@@ -97,12 +98,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, people):
 # --- the list ---------------------------------------------------------------------------------------
 
 
-def test_the_list_filters_by_state_and_by_region_with_its_sub_regions(staff, people):
+def test_the_list_filters_by_state_and_by_region_with_its_sub_regions(staff, cast):
     africa = RegionFactory(code="test-africa", name="Test Africa")
     east = RegionFactory(code="test-africa-east", name="Test East Africa", parent=africa)
     europe = RegionFactory(code="test-europe", name="Test Europe")
-    in_east = new_draft(people, region=east, name="Tanzania Students")
-    in_europe = application_in(S.SUBMITTED, people, region=europe, name="Malta Students", country="MT")
+    in_east = new_draft(cast, region=east, name="Tanzania Students")
+    in_europe = application_in(S.SUBMITTED, cast, region=europe, name="Malta Students", country="MT")
     url = reverse("admin:workflows_membershipapplication_changelist")
 
     by_region = staff.get(url, {"region": africa.pk})
@@ -114,12 +115,12 @@ def test_the_list_filters_by_state_and_by_region_with_its_sub_regions(staff, peo
 
 
 @pytest.mark.parametrize("query", ["Nairobi Union", "nuk", "applicant-a@"])
-def test_the_list_searches_name_acronym_and_applicant_email(staff, people, query):
-    people.applicant.email = "applicant-a@union.example.org"
-    people.applicant.save()
-    wanted = new_draft(people, name="Nairobi Union of Students", acronym="NUK")
-    other = new_draft(people, name="Other", acronym="OTH")
-    other.applicant = people.other_applicant
+def test_the_list_searches_name_acronym_and_applicant_email(staff, cast, query):
+    cast.applicant.email = "applicant-a@union.example.org"
+    cast.applicant.save()
+    wanted = new_draft(cast, name="Nairobi Union of Students", acronym="NUK")
+    other = new_draft(cast, name="Other", acronym="OTH")
+    other.applicant = cast.other_applicant
     other.save()
 
     response = staff.get(reverse("admin:workflows_membershipapplication_changelist"), {"q": query})
@@ -127,8 +128,8 @@ def test_the_list_searches_name_acronym_and_applicant_email(staff, people, query
     assert [a.pk for a in response.context["cl"].result_list] == [wanted.pk]
 
 
-def test_the_list_has_no_add_and_no_delete(staff, people):
-    application = application_in(S.DRAFT, people)
+def test_the_list_has_no_add_and_no_delete(staff, cast):
+    application = application_in(S.DRAFT, cast)
 
     assert staff.get(reverse("admin:workflows_membershipapplication_add")).status_code == 403
     assert (
@@ -143,10 +144,10 @@ def test_the_list_has_no_add_and_no_delete(staff, people):
 # --- an application's page ------------------------------------------------------------------------
 
 
-def test_the_page_shows_everything_read_only_with_the_log_and_the_transitions(staff, people):
-    application = application_in(S.UNDER_REVIEW, people, name="Kenya Students Union")
+def test_the_page_shows_everything_read_only_with_the_log_and_the_transitions(staff, cast):
+    application = application_in(S.UNDER_REVIEW, cast, name="Kenya Students Union")
     services.application_request_info(
-        application=application, actor=people.secretariat, comment="Please send the minutes."
+        application=application, actor=cast.secretariat, comment="Please send the minutes."
     )
 
     response = staff.get(change_url(application))
@@ -156,7 +157,7 @@ def test_the_page_shows_everything_read_only_with_the_log_and_the_transitions(st
     assert 'name="state"' not in content  # the state is not an input anywhere on the page
     assert 'name="name"' not in content
     assert "Please send the minutes." in content  # the log, with its comment
-    assert people.secretariat.username in content  # ... and who acted
+    assert cast.secretariat.username in content  # ... and who acted
     assert "Eligible." in content  # the reviews
     assert content.count("/document/") == 2  # a download link per document
     labels = [t["label"] for t in response.context["workflow_transitions"]]
@@ -185,16 +186,16 @@ def test_the_page_shows_everything_read_only_with_the_log_and_the_transitions(st
         (S.ADMITTED, []),
     ],
 )
-def test_the_page_offers_the_transitions_of_the_state(staff, people, state, labels):
-    application = application_in(state, people)
+def test_the_page_offers_the_transitions_of_the_state(staff, cast, state, labels):
+    application = application_in(state, cast)
 
     response = staff.get(change_url(application))
 
     assert [t["label"] for t in response.context["workflow_transitions"]] == labels
 
 
-def test_the_page_cannot_be_saved(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_the_page_cannot_be_saved(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     before = snapshot(application)
 
     response = staff.post(change_url(application), {"name": "Renamed", "state": S.ADMITTED})
@@ -203,8 +204,8 @@ def test_the_page_cannot_be_saved(staff, people):
     assert snapshot(application) == before
 
 
-def test_a_document_downloads_under_its_original_name(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_a_document_downloads_under_its_original_name(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     document = application.documents.get(kind="statutes")
 
     response = staff.get(
@@ -220,8 +221,8 @@ def test_a_document_downloads_under_its_original_name(staff, people):
 # --- transitions ------------------------------------------------------------------------------------
 
 
-def test_request_info_from_the_admin_goes_through_the_service(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_request_info_from_the_admin_goes_through_the_service(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     assert staff.get(transition_url(application, "request_info")).status_code == 200
 
     response = staff.post(
@@ -235,14 +236,14 @@ def test_request_info_from_the_admin_goes_through_the_service(staff, people):
         "request_info",
         S.SUBMITTED,
         S.INFO_REQUESTED,
-        people.secretariat,
+        cast.secretariat,
         "Statutes in English?",
     )
     assert messages_of(response) == [("success", "Information requested from the applicant.")]
 
 
-def test_reject_needs_a_message(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_reject_needs_a_message(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     before = snapshot(application)
 
     response = staff.post(transition_url(application, "reject"), {"comment": " ", "state": S.SUBMITTED})
@@ -252,30 +253,30 @@ def test_reject_needs_a_message(staff, people):
     assert snapshot(application) == before
 
 
-def test_start_review_assigns_the_reviewers_chosen(staff, people):
-    application = new_draft(people)
-    application = services.application_submit(application=application, actor=people.applicant)
+def test_start_review_assigns_the_reviewers_chosen(staff, cast):
+    application = new_draft(cast)
+    application = services.application_submit(application=application, actor=cast.applicant)
 
     response = staff.post(
         transition_url(application, "start_review"),
-        {"state": S.SUBMITTED, "reviewers": [r.pk for r in people.reviewers], "comment": ""},
+        {"state": S.SUBMITTED, "reviewers": [r.pk for r in cast.reviewers], "comment": ""},
     )
 
     assert response.status_code == 302
     application = reload(application)
     assert application.state == S.UNDER_REVIEW
-    assert set(application.assignments.values_list("reviewer", flat=True)) == {r.pk for r in people.reviewers}
+    assert set(application.assignments.values_list("reviewer", flat=True)) == {r.pk for r in cast.reviewers}
 
 
-def test_a_refusal_is_an_error_message_and_the_form_again(staff, people):
+def test_a_refusal_is_an_error_message_and_the_form_again(staff, cast):
     """Too few reviewers: the service refuses (incomplete); the page says why, no error page."""
-    application = new_draft(people)
-    application = services.application_submit(application=application, actor=people.applicant)
+    application = new_draft(cast)
+    application = services.application_submit(application=application, actor=cast.applicant)
     before = snapshot(application)
 
     response = staff.post(
         transition_url(application, "start_review"),
-        {"state": S.SUBMITTED, "reviewers": [people.reviewers[0].pk], "comment": ""},
+        {"state": S.SUBMITTED, "reviewers": [cast.reviewers[0].pk], "comment": ""},
     )
 
     assert response.status_code == 200
@@ -286,8 +287,8 @@ def test_a_refusal_is_an_error_message_and_the_form_again(staff, people):
     assert snapshot(application)["logs"] == before["logs"]
 
 
-def test_a_transition_not_possible_in_the_state_is_an_error_message(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_a_transition_not_possible_in_the_state_is_an_error_message(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     before = snapshot(application)
 
     response = staff.post(transition_url(application, "close_vote"), {"state": S.SUBMITTED, "comment": ""})
@@ -299,10 +300,10 @@ def test_a_transition_not_possible_in_the_state_is_an_error_message(staff, peopl
     assert snapshot(application) == before
 
 
-def test_a_stale_page_does_nothing(staff, people):
+def test_a_stale_page_does_nothing(staff, cast):
     """The page showed "submitted"; meanwhile the applicant withdrew."""
-    application = application_in(S.SUBMITTED, people)
-    services.application_withdraw(application=application, actor=people.applicant)
+    application = application_in(S.SUBMITTED, cast)
+    services.application_withdraw(application=application, actor=cast.applicant)
     before = snapshot(application)
 
     response = staff.post(transition_url(application, "reject"), {"state": S.SUBMITTED, "comment": "No."})
@@ -314,10 +315,10 @@ def test_a_stale_page_does_nothing(staff, people):
     assert snapshot(application) == before
 
 
-def test_a_superuser_outside_the_secretariat_is_refused_by_the_service(client, people):
+def test_a_superuser_outside_the_secretariat_is_refused_by_the_service(client, cast):
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
-    application = application_in(S.SUBMITTED, people)
+    application = application_in(S.SUBMITTED, cast)
 
     response = client.post(transition_url(application, "reject"), {"state": S.SUBMITTED, "comment": "No."})
 
@@ -328,16 +329,16 @@ def test_a_superuser_outside_the_secretariat_is_refused_by_the_service(client, p
     assert reload(application).state == S.SUBMITTED
 
 
-def test_open_and_close_the_vote_from_the_admin(staff, people):
-    application = application_in(S.REVIEWED, people)
+def test_open_and_close_the_vote_from_the_admin(staff, cast):
+    application = application_in(S.REVIEWED, cast)
 
     staff.post(
         transition_url(application, "open_vote"), {"state": S.REVIEWED, "category": "observer", "comment": ""}
     )
     vote_round = VoteRound.objects.get(application=application)
     assert vote_round.category == "observer"
-    services.vote_cast(application=application, member=people.committee[0], choice="yes")
-    services.vote_cast(application=application, member=people.committee[1], choice="yes")
+    services.vote_cast(application=application, member=cast.committee[0], choice="yes")
+    services.vote_cast(application=application, member=cast.committee[1], choice="yes")
     response = staff.post(
         transition_url(application, "close_vote"), {"state": S.EXECUTIVE_VOTE, "comment": "At the meeting."}
     )
@@ -346,18 +347,18 @@ def test_open_and_close_the_vote_from_the_admin(staff, people):
     application = reload(application)
     assert application.state == S.ADMITTED
     assert application.membership.category == "observer"
-    assert log_story(application)[-1][3:] == (people.secretariat, "At the meeting.")
+    assert log_story(application)[-1][3:] == (cast.secretariat, "At the meeting.")
 
 
-def test_an_unknown_transition_is_not_found(staff, people):
-    application = application_in(S.SUBMITTED, people)
+def test_an_unknown_transition_is_not_found(staff, cast):
+    application = application_in(S.SUBMITTED, cast)
     assert staff.get(transition_url(application, "admit_directly")).status_code == 404
 
 
-def test_a_bulk_action_runs_each_through_the_service_and_reports_each_refusal(staff, people):
-    ready = application_in(S.UNDER_REVIEW, people)
-    waiting = application_in(S.SUBMITTED, people)
-    waiting = services.application_start_review(application=waiting, actor=people.secretariat)  # no reviews
+def test_a_bulk_action_runs_each_through_the_service_and_reports_each_refusal(staff, cast):
+    ready = application_in(S.UNDER_REVIEW, cast)
+    waiting = application_in(S.SUBMITTED, cast)
+    waiting = services.application_start_review(application=waiting, actor=cast.secretariat)  # no reviews
 
     response = staff.post(
         reverse("admin:workflows_membershipapplication_changelist"),
@@ -374,10 +375,10 @@ def test_a_bulk_action_runs_each_through_the_service_and_reports_each_refusal(st
 # --- vote rounds -------------------------------------------------------------------------------------
 
 
-def test_vote_rounds_are_read_only_with_voters_and_ballots(staff, people):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, member=people.committee[0], choice="no")
-    services.vote_recuse(application=application, member=people.committee[1], reason="My union.")
+def test_vote_rounds_are_read_only_with_voters_and_ballots(staff, cast):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    services.vote_cast(application=application, member=cast.committee[0], choice="no")
+    services.vote_recuse(application=application, member=cast.committee[1], reason="My union.")
     vote_round = VoteRound.objects.get()
     url = reverse("admin:workflows_voteround_change", args=[vote_round.pk])
 

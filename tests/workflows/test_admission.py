@@ -6,8 +6,8 @@ import pytest
 
 from registry.models import EndReason, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import affiliate_list
+from tests.cast import application_in, reload
 from tests.factories import MembershipFactory, OrganizationFactory
-from tests.workflows.helpers import application_in, reload
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState
@@ -29,16 +29,16 @@ COPIED = (
 )
 
 
-def _vote_yes(application, people):
-    for member in people.committee:
+def _vote_yes(application, cast):
+    for member in cast.committee:
         services.vote_cast(application=application, member=member, choice="yes")
     return reload(application)
 
 
-def test_admission_creates_the_organization_from_the_application(people, regions):
+def test_admission_creates_the_organization_from_the_application(cast, regions):
     application = application_in(
         S.REVIEWED,
-        people,
+        cast,
         name="Unión de Estudiantes de Chile",
         acronym="UECh",
         country="CL",
@@ -46,11 +46,9 @@ def test_admission_creates_the_organization_from_the_application(people, regions
         city="Santiago",
         kind="federation",
     )
-    services.vote_open(
-        application=application, actor=people.secretariat, category=MembershipCategory.ASSOCIATE
-    )
+    services.vote_open(application=application, actor=cast.secretariat, category=MembershipCategory.ASSOCIATE)
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     organization = Organization.objects.get()
     assert application.organization == organization
@@ -65,46 +63,46 @@ def test_admission_creates_the_organization_from_the_application(people, regions
     assert list(affiliate_list().values_list("pk", flat=True)) == [organization.pk]
 
 
-def test_organization_slugs_stay_unique(people):
+def test_organization_slugs_stay_unique(cast):
     OrganizationFactory(slug="nus-ke")
-    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
+    application = application_in(S.EXECUTIVE_VOTE, cast, acronym="NUS", country="KE")
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     assert application.organization.slug == "nus-ke-2"
 
 
-def test_a_slug_another_admission_took_meanwhile_moves_on_to_the_next(people, monkeypatch):
+def test_a_slug_another_admission_took_meanwhile_moves_on_to_the_next(cast, monkeypatch):
     """The unique constraint decides, not a look before the insert: the first guess misses the
     organization another admission just committed, the insert is refused, the next slug is taken."""
     OrganizationFactory(slug="nus-ke")
-    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
+    application = application_in(S.EXECUTIVE_VOTE, cast, acronym="NUS", country="KE")
     monkeypatch.setattr(services, "_known_slugs", lambda application: set())
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     assert application.state == S.ADMITTED
     assert application.organization.slug == "nus-ke-2"
 
 
-def test_the_slug_tries_are_bounded_and_then_refused_as_a_conflict(people, monkeypatch):
+def test_the_slug_tries_are_bounded_and_then_refused_as_a_conflict(cast, monkeypatch):
     for slug in ("nus-ke", "nus-ke-2", "nus-ke-3"):
         OrganizationFactory(slug=slug)
-    application = application_in(S.EXECUTIVE_VOTE, people, acronym="NUS", country="KE")
-    for member in people.committee[:2]:
+    application = application_in(S.EXECUTIVE_VOTE, cast, acronym="NUS", country="KE")
+    for member in cast.committee[:2]:
         services.vote_cast(application=application, member=member, choice="yes")
     monkeypatch.setattr(services, "_known_slugs", lambda application: set())
     monkeypatch.setattr(services, "SLUG_ATTEMPTS", 3)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_close(application=application, actor=people.secretariat)
+        services.vote_close(application=application, actor=cast.secretariat)
 
     assert refused.value.code == ErrorCode.CONFLICT
     assert reload(application).state == S.EXECUTIVE_VOTE
     assert Organization.objects.count() == 3
 
 
-def test_a_returning_member_updates_its_existing_organization(people):
+def test_a_returning_member_updates_its_existing_organization(cast):
     former = MembershipFactory(
         state=MembershipState.ENDED,
         end_reason=EndReason.WITHDRAWN,
@@ -115,10 +113,10 @@ def test_a_returning_member_updates_its_existing_organization(people):
     )
     organization = former.organization
     application = application_in(
-        S.EXECUTIVE_VOTE, people, organization=organization, name="New Name Students", city="Kisumu"
+        S.EXECUTIVE_VOTE, cast, organization=organization, name="New Name Students", city="Kisumu"
     )
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     assert Organization.objects.count() == 1
     organization.refresh_from_db()
@@ -137,13 +135,13 @@ def test_a_returning_member_updates_its_existing_organization(people):
     assert former.ended_on == datetime.date(2015, 6, 30)
 
 
-def test_admission_of_an_organization_still_active_keeps_its_membership(people):
+def test_admission_of_an_organization_still_active_keeps_its_membership(cast):
     """A decided vote can always be recorded: an organization that is still an active member
     keeps its one membership, in the category voted, and the round closes."""
     active = MembershipFactory(category="observer")
-    application = application_in(S.EXECUTIVE_VOTE, people, organization=active.organization)
+    application = application_in(S.EXECUTIVE_VOTE, cast, organization=active.organization)
 
-    for member in people.committee[:3]:
+    for member in cast.committee[:3]:
         services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)

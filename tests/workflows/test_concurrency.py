@@ -14,8 +14,8 @@ from django.db import connection
 from django_fsm_log.models import StateLog
 
 from registry.models import Organization
+from tests.cast import application_in, reload
 from tests.factories import committee_member
-from tests.workflows.helpers import application_in, reload
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState, Ballot, MembershipApplication, VoteOutcome, VoteRound
@@ -65,10 +65,10 @@ def _codes(results) -> Counter:
         (S.UNDER_REVIEW, services.application_complete_review, S.REVIEWED),
     ],
 )
-def test_twenty_simultaneous_transitions_have_exactly_one_winner(people, state, service, target):
-    application = application_in(state, people)
+def test_twenty_simultaneous_transitions_have_exactly_one_winner(cast, state, service, target):
+    application = application_in(state, cast)
     logs_before = StateLog.objects.for_(application).count()
-    secretariat = people.secretariat
+    secretariat = cast.secretariat
 
     results = run_together(
         [lambda copy: service(application=copy, actor=secretariat)] * 20,
@@ -85,11 +85,11 @@ def test_twenty_simultaneous_transitions_have_exactly_one_winner(people, state, 
     assert [(log.source_state, log.state) for log in new_logs] == [(state, target)]
 
 
-def test_ten_members_sending_five_ballots_each_are_counted_once(people):
+def test_ten_members_sending_five_ballots_each_are_counted_once(cast):
     # Twelve members, ten vote: the round stays open, so the tally is the live one.
-    people.committee.extend(committee_member() for _ in range(9))
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    voters = people.committee[:10]
+    cast.committee.extend(committee_member() for _ in range(9))
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    voters = cast.committee[:10]
     choices = ["yes", "no", "abstain", "yes", "yes"]
     jobs = [
         (
@@ -124,16 +124,16 @@ def test_ten_members_sending_five_ballots_each_are_counted_once(people):
     assert reload(application).state == S.EXECUTIVE_VOTE
 
 
-def test_closing_by_hand_and_the_last_ballot_at_once_give_one_consistent_outcome(people):
+def test_closing_by_hand_and_the_last_ballot_at_once_give_one_consistent_outcome(cast):
     """Two of three have voted (yes, no). The secretariat closes while the third votes yes.
     Either the ballot comes first (3 ballots, 2 yes of 3: admitted) or the closing does
     (2 ballots, 1 yes of 2: not a majority, rejected). Never both, never neither. Four races,
     in one test (each transactional test ends with a slow flush)."""
-    first, second, last = people.committee
-    secretariat = people.secretariat
+    first, second, last = cast.committee
+    secretariat = cast.secretariat
     winners = Counter()
     for _ in range(4):
-        application = application_in(S.EXECUTIVE_VOTE, people)
+        application = application_in(S.EXECUTIVE_VOTE, cast)
         services.vote_cast(application=application, member=first, choice="yes")
         services.vote_cast(application=application, member=second, choice="no")
 
@@ -171,18 +171,18 @@ def test_closing_by_hand_and_the_last_ballot_at_once_give_one_consistent_outcome
     assert sum(winners.values()) == 4
 
 
-def test_ten_admissions_at_once_with_the_same_acronym_and_country_get_ten_slugs(people):
+def test_ten_admissions_at_once_with_the_same_acronym_and_country_get_ten_slugs(cast):
     """Ten applications with the same acronym and country (different names) close their votes at
     once: each admission finds its slug by the unique constraint (``nus-ke``, ``nus-ke-2`` …),
     so every round closes, none fails, and the ten organizations have ten slugs."""
     applications = [
-        application_in(S.EXECUTIVE_VOTE, people, name=f"National Union of Students {i}", acronym="NUS")
+        application_in(S.EXECUTIVE_VOTE, cast, name=f"National Union of Students {i}", acronym="NUS")
         for i in range(10)
     ]
     for application in applications:
-        for member in people.committee[:2]:
+        for member in cast.committee[:2]:
             services.vote_cast(application=application, member=member, choice="yes")
-    secretariat = people.secretariat
+    secretariat = cast.secretariat
 
     results = run_together(
         [

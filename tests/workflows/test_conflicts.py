@@ -1,4 +1,4 @@
-"""Conflicts of interest are excluded by rule (``rules.has_conflict``): the applicant, and the people
+"""Conflicts of interest are excluded by rule (``rules.has_conflict``): the applicant, and the cast
 who speak for the organization concerned, never review, vote or act for the committee on the case."""
 
 from dataclasses import replace
@@ -7,8 +7,8 @@ import pytest
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS
 from notifications.models import Notification
+from tests.cast import application_in, new_draft, reload
 from tests.factories import UserFactory, secretariat_user
-from tests.workflows.helpers import application_in, new_draft, reload
 from workflows import rules, selectors, services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState
@@ -25,9 +25,9 @@ def _refused(code, call, **kwargs):
     return refused.value
 
 
-def test_a_committee_member_who_applies_is_left_out_of_the_electorate_with_the_reason(people):
-    member = people.committee[0]
-    application = application_in(S.EXECUTIVE_VOTE, replace(people, applicant=member))
+def test_a_committee_member_who_applies_is_left_out_of_the_electorate_with_the_reason(cast):
+    member = cast.committee[0]
+    application = application_in(S.EXECUTIVE_VOTE, replace(cast, applicant=member))
 
     vote_round = application.vote_rounds.get()
     excluded = vote_round.voters.get(user=member)
@@ -40,11 +40,11 @@ def test_a_committee_member_who_applies_is_left_out_of_the_electorate_with_the_r
     assert "vote" not in rules.allowed_actions(application, member)
 
 
-def test_the_others_decide_alone_and_the_round_closes_when_they_have_voted(people):
-    member = people.committee[0]
-    application = application_in(S.EXECUTIVE_VOTE, replace(people, applicant=member))
+def test_the_others_decide_alone_and_the_round_closes_when_they_have_voted(cast):
+    member = cast.committee[0]
+    application = application_in(S.EXECUTIVE_VOTE, replace(cast, applicant=member))
 
-    for other in people.committee[1:]:
+    for other in cast.committee[1:]:
         services.vote_cast(application=application, member=other, choice="yes")
 
     application = reload(application)
@@ -53,24 +53,24 @@ def test_the_others_decide_alone_and_the_round_closes_when_they_have_voted(peopl
     assert (vote_round.eligible_count, vote_round.yes_count) == (2, 2)
 
 
-def test_the_member_with_a_conflict_is_not_asked_to_vote(people):
-    member = people.committee[0]
-    application = application_in(S.REVIEWED, replace(people, applicant=member))
+def test_the_member_with_a_conflict_is_not_asked_to_vote(cast):
+    member = cast.committee[0]
+    application = application_in(S.REVIEWED, replace(cast, applicant=member))
 
-    services.vote_open(application=application, actor=people.secretariat)
+    services.vote_open(application=application, actor=cast.secretariat)
 
     opened = Notification.objects.filter(event="vote_opened")
     asked = set(opened.filter(template="vote_opened").values_list("recipient_id", flat=True))
-    assert asked == {m.pk for m in people.committee[1:]}
+    assert asked == {m.pk for m in cast.committee[1:]}
     # As the applicant, they are told that the committee votes, like any applicant.
     assert set(opened.filter(recipient=member).values_list("template", flat=True)) == {
         "vote_opened_applicant"
     }
 
 
-def test_the_applicant_is_never_a_possible_reviewer(people):
+def test_the_applicant_is_never_a_possible_reviewer(cast):
     both = UserFactory(groups=[REVIEWERS, EXECUTIVE_COMMITTEE])
-    application = new_draft(replace(people, applicant=both))
+    application = new_draft(replace(cast, applicant=both))
     services.application_submit(application=application, actor=both)
 
     assert both not in selectors.possible_reviewers(application=application)
@@ -78,57 +78,57 @@ def test_the_applicant_is_never_a_possible_reviewer(people):
         ErrorCode.INVALID,
         services.reviewers_assign,
         application=application,
-        actor=people.secretariat,
+        actor=cast.secretariat,
         reviewers=[both],
     )
 
 
-def _former_applicant_and_reapplication(people):
+def _former_applicant_and_reapplication(cast):
     """``former`` (a reviewer and committee member) applied for a union that was admitted; the same
     organization now applies again through applicant A."""
     former = UserFactory(groups=[REVIEWERS, EXECUTIVE_COMMITTEE])
-    first = application_in(S.ADMITTED, replace(people, applicant=former), name="Old Union", country="UG")
-    again = application_in(S.SUBMITTED, people, organization=first.organization, name="Old Union Again")
+    first = application_in(S.ADMITTED, replace(cast, applicant=former), name="Old Union", country="UG")
+    again = application_in(S.SUBMITTED, cast, organization=first.organization, name="Old Union Again")
     return former, first, again
 
 
-def test_who_applied_for_the_organization_before_has_a_conflict_in_its_new_application(people):
-    former, _first, again = _former_applicant_and_reapplication(people)
+def test_who_applied_for_the_organization_before_has_a_conflict_in_its_new_application(cast):
+    former, _first, again = _former_applicant_and_reapplication(cast)
 
     assert rules.has_conflict(again, former)
-    assert rules.has_conflict(again, people.applicant)
-    assert not rules.has_conflict(again, people.committee[0])
-    assert rules.conflicts_of_interest(again).keys() == {people.applicant.pk, former.pk}
+    assert rules.has_conflict(again, cast.applicant)
+    assert not rules.has_conflict(again, cast.committee[0])
+    assert rules.conflicts_of_interest(again).keys() == {cast.applicant.pk, former.pk}
     assert rules.sees_as_applicant(again, former)
 
 
-def test_who_applied_for_the_organization_before_never_reviews_nor_votes_on_it(people):
-    former, _first, again = _former_applicant_and_reapplication(people)
+def test_who_applied_for_the_organization_before_never_reviews_nor_votes_on_it(cast):
+    former, _first, again = _former_applicant_and_reapplication(cast)
 
     assert former not in selectors.possible_reviewers(application=again)
     _refused(
         ErrorCode.INVALID,
         services.reviewers_assign,
         application=again,
-        actor=people.secretariat,
+        actor=cast.secretariat,
         reviewers=[former],
     )
-    services.application_start_review(application=again, actor=people.secretariat)
-    for reviewer in people.reviewers:
+    services.application_start_review(application=again, actor=cast.secretariat)
+    for reviewer in cast.reviewers:
         services.review_submit(application=again, reviewer=reviewer, recommendation="admit", comment="Fine.")
-    services.application_complete_review(application=reload(again), actor=people.secretariat)
-    vote_round = services.vote_open(application=reload(again), actor=people.secretariat)
+    services.application_complete_review(application=reload(again), actor=cast.secretariat)
+    vote_round = services.vote_open(application=reload(again), actor=cast.secretariat)
 
     excluded = vote_round.voters.get(user=former)
     assert excluded.recused_at is not None
     assert excluded.recusal_reason.startswith("Conflict of interest")
-    assert vote_round.eligible_count == len(people.committee)
+    assert vote_round.eligible_count == len(cast.committee)
     _refused(ErrorCode.FORBIDDEN, services.vote_cast, application=again, member=former, choice="yes")
 
 
-def test_a_secretariat_member_who_applies_takes_no_step_of_the_committee_on_it(people):
+def test_a_secretariat_member_who_applies_takes_no_step_of_the_committee_on_it(cast):
     staff = secretariat_user()
-    application = new_draft(replace(people, applicant=staff))
+    application = new_draft(replace(cast, applicant=staff))
     services.application_submit(application=application, actor=staff)
     application = reload(application)
 
@@ -146,30 +146,30 @@ def test_a_secretariat_member_who_applies_takes_no_step_of_the_committee_on_it(p
         services.reviewers_assign,
         application=application,
         actor=staff,
-        reviewers=people.reviewers,
+        reviewers=cast.reviewers,
     )
     # Another member of the secretariat screens it as usual.
-    services.reviewers_assign(application=application, actor=people.secretariat, reviewers=people.reviewers)
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=cast.reviewers)
 
 
-def test_the_history_shows_who_applied_for_the_organization_before_the_applicant_s_view(people):
-    former, _first, again = _former_applicant_and_reapplication(people)
-    services.application_start_review(application=again, actor=people.secretariat, comment="Two reviewers.")
+def test_the_history_shows_who_applied_for_the_organization_before_the_applicant_s_view(cast):
+    former, _first, again = _former_applicant_and_reapplication(cast)
+    services.application_start_review(application=again, actor=cast.secretariat, comment="Two reviewers.")
 
     theirs = selectors.application_history_for(application=again, viewer=former)
-    committee = selectors.application_history_for(application=again, viewer=people.committee[0])
+    committee = selectors.application_history_for(application=again, viewer=cast.committee[0])
 
     assert [(e.by, e.comment) for e in theirs if e.transition == "start_review"] == [("The federation", "")]
     assert [e.comment for e in committee if e.transition == "start_review"] == ["Two reviewers."]
 
 
-def test_a_representative_of_the_organization_concerned_has_a_conflict_in_its_new_application(people):
+def test_a_representative_of_the_organization_concerned_has_a_conflict_in_its_new_application(cast):
     from registry.services import representative_add_first
 
-    _former, first, again = _former_applicant_and_reapplication(people)
-    representative_add_first(organization=first.organization, user=people.committee[1])
+    _former, first, again = _former_applicant_and_reapplication(cast)
+    representative_add_first(organization=first.organization, user=cast.committee[1])
 
     conflicts = rules.conflicts_of_interest(again)
-    assert "represents the union concerned" in conflicts[people.committee[1].pk]
-    assert rules.has_conflict(again, people.committee[1])
-    assert not rules.has_conflict(again, people.committee[0])
+    assert "represents the union concerned" in conflicts[cast.committee[1].pk]
+    assert rules.has_conflict(again, cast.committee[1])
+    assert not rules.has_conflict(again, cast.committee[0])

@@ -8,8 +8,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
 
+from tests.cast import application_in, reload
 from tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, image_bytes, pdf_upload
-from tests.workflows.helpers import application_in, reload, snapshot
+from tests.workflows.helpers import snapshot
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import EDITABLE_STATES, ApplicationDocument, ApplicationState
@@ -57,8 +58,8 @@ def _stored(document) -> bytes:
         ("no-extension", JPEG_BYTES, "image/jpeg", ".jpg"),
     ],
 )
-def test_pdf_png_and_jpeg_are_accepted_by_their_content(people, name, content, content_type, suffix):
-    application = application_in(S.DRAFT, people)
+def test_pdf_png_and_jpeg_are_accepted_by_their_content(cast, name, content, content_type, suffix):
+    application = application_in(S.DRAFT, cast)
 
     document = _add(application, _upload(name, content))
 
@@ -66,7 +67,7 @@ def test_pdf_png_and_jpeg_are_accepted_by_their_content(people, name, content, c
     assert document.content_type == content_type
     # The display name ends with an extension of the type found (a download opens as what it is).
     assert document.original_name == (name if name.lower().endswith((suffix, ".jpeg")) else name + suffix)
-    assert document.uploaded_by == people.applicant
+    assert document.uploaded_by == cast.applicant
     assert document.file.name.endswith(suffix)
     with default_storage.open(document.file.name) as stored:
         stored = stored.read()
@@ -86,8 +87,8 @@ def test_pdf_png_and_jpeg_are_accepted_by_their_content(people, name, content, c
         ("image.png", b"GIF89a\x01\x00\x01\x00"),
     ],
 )
-def test_other_content_is_refused_whatever_its_name(people, name, content):
-    application = application_in(S.DRAFT, people)
+def test_other_content_is_refused_whatever_its_name(cast, name, content):
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
@@ -97,9 +98,9 @@ def test_other_content_is_refused_whatever_its_name(people, name, content):
     assert snapshot(application) == before
 
 
-def test_a_file_over_the_size_limit_is_refused(people, settings):
+def test_a_file_over_the_size_limit_is_refused(cast, settings):
     limit = settings.DOCUMENT_MAX_BYTES = len(PDF_BYTES) + 100
-    application = application_in(S.DRAFT, people)
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     _add(application, _upload("exact.pdf", PDF_BYTES.ljust(limit, b" ")))  # at the limit: fine
@@ -111,8 +112,8 @@ def test_a_file_over_the_size_limit_is_refused(people, settings):
     assert len(snapshot(application)["documents"]) == len(before["documents"]) + 1
 
 
-def test_an_empty_file_is_refused(people):
-    application = application_in(S.DRAFT, people)
+def test_an_empty_file_is_refused(cast):
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
@@ -122,8 +123,8 @@ def test_an_empty_file_is_refused(people):
     assert snapshot(application) == before
 
 
-def test_an_unknown_document_kind_is_refused(people):
-    application = application_in(S.DRAFT, people)
+def test_an_unknown_document_kind_is_refused(cast):
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
@@ -142,8 +143,8 @@ def test_an_unknown_document_kind_is_refused(people):
         "évènement\x00\x1b[31m.pdf",
     ],
 )
-def test_the_stored_name_is_generated_and_the_original_kept_only_for_display(people, name):
-    application = application_in(S.DRAFT, people)
+def test_the_stored_name_is_generated_and_the_original_kept_only_for_display(cast, name):
+    application = application_in(S.DRAFT, cast)
 
     document = _add(application, _upload(name, PDF_BYTES))
 
@@ -160,8 +161,8 @@ def test_the_stored_name_is_generated_and_the_original_kept_only_for_display(peo
     assert all(ch.isprintable() for ch in document.original_name)
 
 
-def test_the_same_upload_twice_is_stored_under_two_names(people):
-    application = application_in(S.DRAFT, people)
+def test_the_same_upload_twice_is_stored_under_two_names(cast):
+    application = application_in(S.DRAFT, cast)
 
     first = _add(application, _upload("statutes.pdf", PDF_BYTES))
     second = _add(application, _upload("statutes.pdf", PDF_BYTES))
@@ -169,12 +170,12 @@ def test_the_same_upload_twice_is_stored_under_two_names(people):
     assert first.file.name != second.file.name
 
 
-def test_only_the_applicant_uploads_and_removes_documents(people):
-    application = application_in(S.DRAFT, people)
+def test_only_the_applicant_uploads_and_removes_documents(cast):
+    application = application_in(S.DRAFT, cast)
     document = application.documents.first()
     before = snapshot(application)
 
-    for who in (people.anonymous, people.other_applicant, people.secretariat, people.reviewers[0]):
+    for who in (cast.anonymous, cast.other_applicant, cast.secretariat, cast.reviewers[0]):
         with pytest.raises(WorkflowError) as refused:
             services.document_add(application=application, actor=who, kind="other", upload=pdf_upload())
         assert refused.value.code == ErrorCode.FORBIDDEN
@@ -186,23 +187,23 @@ def test_only_the_applicant_uploads_and_removes_documents(people):
 
 
 def test_removing_a_document_deletes_the_row_and_after_commit_the_file(
-    people, django_capture_on_commit_callbacks
+    cast, django_capture_on_commit_callbacks
 ):
-    application = application_in(S.DRAFT, people)
+    application = application_in(S.DRAFT, cast)
     document = application.documents.first()
     name = document.file.name
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_remove(document=document, actor=people.applicant)
+        services.document_remove(document=document, actor=cast.applicant)
 
     assert not ApplicationDocument.objects.filter(pk=document.pk).exists()
     assert not default_storage.exists(name)
 
 
-def test_the_applicant_edits_and_uploads_again_when_information_is_requested(people):
-    application = application_in(S.INFO_REQUESTED, people)
+def test_the_applicant_edits_and_uploads_again_when_information_is_requested(cast):
+    application = application_in(S.INFO_REQUESTED, cast)
 
-    services.application_update(application=application, actor=people.applicant, data={"city": "Kisumu"})
+    services.application_update(application=application, actor=cast.applicant, data={"city": "Kisumu"})
     _add(application, pdf_upload("translation.pdf"))
 
     assert reload(application).city == "Kisumu"
@@ -210,20 +211,20 @@ def test_the_applicant_edits_and_uploads_again_when_information_is_requested(peo
 
 
 @pytest.mark.parametrize("state", FROZEN_STATES)
-def test_a_frozen_application_refuses_edits_uploads_and_removals(people, state):
-    application = application_in(state, people)
+def test_a_frozen_application_refuses_edits_uploads_and_removals(cast, state):
+    application = application_in(state, cast)
     document = application.documents.first()
     before = snapshot(application)
 
     attempts = [
         lambda: services.application_update(
-            application=application, actor=people.applicant, data={"city": "X"}
+            application=application, actor=cast.applicant, data={"city": "X"}
         ),
         lambda: services.application_update(
-            application=application, actor=people.applicant, data={}, contacts=[]
+            application=application, actor=cast.applicant, data={}, contacts=[]
         ),
         lambda: _add(application, pdf_upload()),
-        lambda: services.document_remove(document=document, actor=people.applicant),
+        lambda: services.document_remove(document=document, actor=cast.applicant),
     ]
     for attempt in attempts:
         with pytest.raises(WorkflowError) as refused:
@@ -253,12 +254,12 @@ def _photo_with_gps() -> bytes:
 
 
 @pytest.mark.parametrize("trailer", [ZIP_AFTER_THE_END, SCRIPT_AFTER_THE_END], ids=["zip", "script"])
-def test_a_png_is_stored_without_what_follows_its_end_or_its_text_chunks(people, trailer):
+def test_a_png_is_stored_without_what_follows_its_end_or_its_text_chunks(cast, trailer):
     text = PngImagePlugin.PngInfo()
     text.add_text("Comment", "<script>alert(1)</script>")
     text.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>GPS 52.52N</x:xmpmeta>")
     original = image_bytes("PNG", size=(40, 30), pnginfo=text)
-    application = application_in(S.DRAFT, people)
+    application = application_in(S.DRAFT, cast)
 
     document = _add(application, _upload("scan.png", original + trailer))
 
@@ -272,9 +273,9 @@ def test_a_png_is_stored_without_what_follows_its_end_or_its_text_chunks(people,
     assert _pixels(stored) == _pixels(original)  # the same picture, pixel for pixel
 
 
-def test_a_jpeg_is_stored_without_exif_gps_comment_or_trailing_data_and_upright(people):
+def test_a_jpeg_is_stored_without_exif_gps_comment_or_trailing_data_and_upright(cast):
     original = _photo_with_gps() + ZIP_AFTER_THE_END
-    application = application_in(S.DRAFT, people)
+    application = application_in(S.DRAFT, cast)
 
     document = _add(application, _upload("photo.jpg", original))
 
@@ -290,14 +291,14 @@ def test_a_jpeg_is_stored_without_exif_gps_comment_or_trailing_data_and_upright(
         assert image.size == (48, 64)  # turned as the orientation said, which is then not needed
 
 
-def test_a_jpeg_that_is_also_an_html_page_is_stored_as_only_a_jpeg(people):
+def test_a_jpeg_that_is_also_an_html_page_is_stored_as_only_a_jpeg(cast):
     """A polyglot: a valid JPEG whose comment and tail are an HTML page with a script."""
     page = b"<html><head><title>x</title></head><body><script>alert(document.domain)</script>"
     polyglot = image_bytes("JPEG", size=(16, 16), comment=page) + b"</body></html>"
     with Image.open(io.BytesIO(polyglot)) as image:
         assert image.format == "JPEG"  # it is a JPEG...
     assert page in polyglot  # ...and an HTML page
-    application = application_in(S.DRAFT, people)
+    application = application_in(S.DRAFT, cast)
 
     document = _add(application, _upload("letter.jpg", polyglot))
 
@@ -332,8 +333,8 @@ def _with_jpeg_size(content: bytes, width: int, height: int) -> bytes:
     ],
     ids=["png-400-megapixels", "jpeg-4-gigapixels", "jpeg-64-megapixels"],
 )
-def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(people, content):
-    application = application_in(S.DRAFT, people)
+def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(cast, content):
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
@@ -368,8 +369,8 @@ def _png_with_a_wrong_checksum() -> bytes:
         "jpeg-signature-then-html",
     ],
 )
-def test_an_image_that_cannot_be_decoded_is_refused(people, content):
-    application = application_in(S.DRAFT, people)
+def test_an_image_that_cannot_be_decoded_is_refused(cast, content):
+    application = application_in(S.DRAFT, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:

@@ -11,8 +11,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from registry.models import EndReason, Membership, MembershipState, Organization
+from tests.cast import application_in, new_draft, reload, step
 from tests.factories import MembershipFactory, applicant_user
-from tests.workflows.helpers import application_in, new_draft, reload, snapshot, step
+from tests.workflows.helpers import snapshot
 from workflows import rules, services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState, VoteRound
@@ -29,8 +30,8 @@ def _refused(code, call, **kwargs) -> WorkflowError:
     return refused.value
 
 
-def _vote_yes(application, people):
-    for member in people.committee:
+def _vote_yes(application, cast):
+    for member in cast.committee:
         services.vote_cast(application=application, member=member, choice="yes")
     return reload(application)
 
@@ -66,15 +67,15 @@ def _fields(organization) -> dict:
 # --- admission never changes an organization it was not linked to ---------------------------------------
 
 
-def test_an_application_named_like_an_affiliate_never_changes_it(people):
+def test_an_application_named_like_an_affiliate_never_changes_it(cast):
     """The affiliate appears while the vote is open (nothing to resolve at opening): admission
     creates a new organization and leaves the affiliate, its data and its membership, as they were."""
-    application = application_in(S.EXECUTIVE_VOTE, people, name="National Union of Students", country="KE")
+    application = application_in(S.EXECUTIVE_VOTE, cast, name="National Union of Students", country="KE")
     affiliate = _affiliate(name="National Union of Students")
     before = _fields(affiliate)
     membership = affiliate.memberships.get()
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     assert application.state == S.ADMITTED
     assert application.organization != affiliate
@@ -84,16 +85,16 @@ def test_an_application_named_like_an_affiliate_never_changes_it(people):
     assert Organization.objects.count() == 2
 
 
-def test_an_affiliate_admitted_through_the_workflow_is_not_taken_over_and_the_second_round_closes(people):
-    first = application_in(S.ADMITTED, people, name="Students of Kenya", city="Nairobi")
+def test_an_affiliate_admitted_through_the_workflow_is_not_taken_over_and_the_second_round_closes(cast):
+    first = application_in(S.ADMITTED, cast, name="Students of Kenya", city="Nairobi")
     affiliate = first.organization
     before = _fields(affiliate)
-    newcomer = replace(people, applicant=applicant_user())
+    newcomer = replace(cast, applicant=applicant_user())
     second = application_in(S.REVIEWED, newcomer, name="Students of Kenya", city="Kisumu")
-    services.application_confirm_distinct(application=second, actor=people.secretariat)
-    services.vote_open(application=second, actor=people.secretariat)
+    services.application_confirm_distinct(application=second, actor=cast.secretariat)
+    services.vote_open(application=second, actor=cast.secretariat)
 
-    second = _vote_yes(second, people)
+    second = _vote_yes(second, cast)
 
     assert second.state == S.ADMITTED
     assert second.vote_rounds.get().closed_at is not None
@@ -103,16 +104,16 @@ def test_an_affiliate_admitted_through_the_workflow_is_not_taken_over_and_the_se
     assert Membership.objects.filter(state=MembershipState.ACTIVE).count() == 2
 
 
-def test_a_re_application_linked_by_the_secretariat_updates_its_former_member(people):
+def test_a_re_application_linked_by_the_secretariat_updates_its_former_member(cast):
     former = _former_member(name="Old Name Students", city="Mombasa")
-    application = application_in(S.SUBMITTED, people, name="New Name Students", city="Kisumu")
+    application = application_in(S.SUBMITTED, cast, name="New Name Students", city="Kisumu")
     services.application_link_organization(
-        application=application, actor=people.secretariat, organization=former
+        application=application, actor=cast.secretariat, organization=former
     )
     for to in (S.UNDER_REVIEW, S.REVIEWED, S.EXECUTIVE_VOTE):
-        application = step(application, to, people)
+        application = step(application, to, cast)
 
-    application = _vote_yes(application, people)
+    application = _vote_yes(application, cast)
 
     former.refresh_from_db()
     assert application.organization == former
@@ -137,21 +138,21 @@ def test_a_re_application_linked_by_the_secretariat_updates_its_former_member(pe
     ],
 )
 def test_a_likely_duplicate_is_the_same_country_and_the_same_folded_name_or_acronym(
-    people, name, acronym, country, duplicate
+    cast, name, acronym, country, duplicate
 ):
     affiliate = _affiliate(name="Union Nationale des Étudiants", acronym="UNEF", country="FR", slug="unef-fr")
-    application = new_draft(people, name=name, acronym=acronym, country=country)
+    application = new_draft(cast, name=name, acronym=acronym, country=country)
 
     assert rules.possible_duplicates(application) == ([affiliate] if duplicate else [])
 
 
-def test_the_vote_does_not_open_while_a_likely_duplicate_is_unresolved(people):
+def test_the_vote_does_not_open_while_a_likely_duplicate_is_unresolved(cast):
     affiliate = _affiliate(name="National Union of Students", acronym="NUS", slug="nus-ke")
-    application = application_in(S.REVIEWED, people, name="Natíonal union of students", acronym="NUSK")
+    application = application_in(S.REVIEWED, cast, name="Natíonal union of students", acronym="NUSK")
     before = snapshot(application)
 
     refused = _refused(
-        ErrorCode.POSSIBLE_DUPLICATE, services.vote_open, application=application, actor=people.secretariat
+        ErrorCode.POSSIBLE_DUPLICATE, services.vote_open, application=application, actor=cast.secretariat
     )
 
     assert "“National Union of Students”" in refused.message
@@ -163,44 +164,44 @@ def test_the_vote_does_not_open_while_a_likely_duplicate_is_unresolved(people):
     assert snapshot(application) == before
 
 
-def test_confirmed_distinct_the_vote_opens_and_who_confirmed_it_is_recorded(people):
+def test_confirmed_distinct_the_vote_opens_and_who_confirmed_it_is_recorded(cast):
     _affiliate(name="National Union of Students")
-    application = application_in(S.REVIEWED, people, name="National Union of Students")
+    application = application_in(S.REVIEWED, cast, name="National Union of Students")
 
     services.application_confirm_distinct(
-        application=application, actor=people.secretariat, expected_state=S.REVIEWED
+        application=application, actor=cast.secretariat, expected_state=S.REVIEWED
     )
-    services.vote_open(application=application, actor=people.secretariat)
+    services.vote_open(application=application, actor=cast.secretariat)
 
     application = reload(application)
     assert application.state == S.EXECUTIVE_VOTE
     assert application.organization is None
-    assert application.duplicates_checked_by == people.secretariat
+    assert application.duplicates_checked_by == cast.secretariat
     assert application.duplicates_checked_at is not None
 
 
-def test_linked_the_vote_opens(people):
+def test_linked_the_vote_opens(cast):
     former = _former_member(name="National Union of Students")
-    application = application_in(S.REVIEWED, people, name="National Union of Students")
+    application = application_in(S.REVIEWED, cast, name="National Union of Students")
 
     services.application_link_organization(
-        application=application, actor=people.secretariat, organization=former.pk
+        application=application, actor=cast.secretariat, organization=former.pk
     )
-    services.vote_open(application=application, actor=people.secretariat)
+    services.vote_open(application=application, actor=cast.secretariat)
 
     assert reload(application).state == S.EXECUTIVE_VOTE
 
 
-def test_a_new_name_from_the_applicant_undoes_a_confirmation_of_distinctness(people):
+def test_a_new_name_from_the_applicant_undoes_a_confirmation_of_distinctness(cast):
     _affiliate(name="Students of Nairobi")
-    application = application_in(S.SUBMITTED, people, name="Students Nairobi")
-    services.application_confirm_distinct(application=application, actor=people.secretariat)
+    application = application_in(S.SUBMITTED, cast, name="Students Nairobi")
+    services.application_confirm_distinct(application=application, actor=cast.secretariat)
     application = services.application_request_info(
-        application=application, actor=people.secretariat, comment="Your exact name, please."
+        application=application, actor=cast.secretariat, comment="Your exact name, please."
     )
 
     services.application_update(
-        application=application, actor=people.applicant, data={"name": "Students of Nairobi"}
+        application=application, actor=cast.applicant, data={"name": "Students of Nairobi"}
     )
 
     application = reload(application)
@@ -211,8 +212,8 @@ def test_a_new_name_from_the_applicant_undoes_a_confirmation_of_distinctness(peo
 # --- who may link or confirm, when, and which organization ---------------------------------------
 
 
-def test_only_a_former_member_can_be_linked_never_a_member(people):
-    application = application_in(S.SUBMITTED, people)
+def test_only_a_former_member_can_be_linked_never_a_member(cast):
+    application = application_in(S.SUBMITTED, cast)
     before = snapshot(application, registry=False)
     for state in (MembershipState.ACTIVE, MembershipState.SUSPENDED):
         member = MembershipFactory(state=state).organization
@@ -221,7 +222,7 @@ def test_only_a_former_member_can_be_linked_never_a_member(people):
             ErrorCode.INVALID,
             services.application_link_organization,
             application=application,
-            actor=people.secretariat,
+            actor=cast.secretariat,
             organization=member,
         )
 
@@ -229,62 +230,62 @@ def test_only_a_former_member_can_be_linked_never_a_member(people):
         assert snapshot(application, registry=False) == before
 
 
-def test_an_unknown_organization_is_refused(people):
-    application = application_in(S.SUBMITTED, people)
+def test_an_unknown_organization_is_refused(cast):
+    application = application_in(S.SUBMITTED, cast)
     _refused(
         ErrorCode.INVALID,
         services.application_link_organization,
         application=application,
-        actor=people.secretariat,
+        actor=cast.secretariat,
         organization=999_999,
     )
 
 
-def test_an_organization_with_another_open_application_is_refused(people):
+def test_an_organization_with_another_open_application_is_refused(cast):
     former = _former_member()
-    first = application_in(S.SUBMITTED, people)
-    services.application_link_organization(application=first, actor=people.secretariat, organization=former)
-    second = application_in(S.SUBMITTED, people)
+    first = application_in(S.SUBMITTED, cast)
+    services.application_link_organization(application=first, actor=cast.secretariat, organization=former)
+    second = application_in(S.SUBMITTED, cast)
 
     _refused(
         ErrorCode.CONFLICT,
         services.application_link_organization,
         application=second,
-        actor=people.secretariat,
+        actor=cast.secretariat,
         organization=former,
     )
     assert reload(second).organization is None
 
 
 @pytest.mark.parametrize("service", ["application_link_organization", "application_confirm_distinct"])
-def test_only_the_secretariat_links_or_confirms_and_only_at_screening(people, service):
+def test_only_the_secretariat_links_or_confirms_and_only_at_screening(cast, service):
     former = _former_member()
     call = getattr(services, service)
     extra = {"organization": former} if service == "application_link_organization" else {}
-    application = application_in(S.UNDER_REVIEW, people)
-    for someone in (people.applicant, people.reviewers[0], people.committee[0]):
+    application = application_in(S.UNDER_REVIEW, cast)
+    for someone in (cast.applicant, cast.reviewers[0], cast.committee[0]):
         _refused(ErrorCode.FORBIDDEN, call, application=application, actor=someone, **extra)
     for state in (S.DRAFT, S.INFO_REQUESTED, S.EXECUTIVE_VOTE, S.ADMITTED):
-        other = new_draft(people) if state == S.DRAFT else application_in(state, people)
-        _refused(ErrorCode.NOT_ALLOWED, call, application=other, actor=people.secretariat, **extra)
+        other = new_draft(cast) if state == S.DRAFT else application_in(state, cast)
+        _refused(ErrorCode.NOT_ALLOWED, call, application=other, actor=cast.secretariat, **extra)
     _refused(
         ErrorCode.CONFLICT,
         call,
         application=application,
-        actor=people.secretariat,
+        actor=cast.secretariat,
         expected_state=S.SUBMITTED,
         **extra,
     )
 
-    call(application=application, actor=people.secretariat, expected_state=S.UNDER_REVIEW, **extra)
+    call(application=application, actor=cast.secretariat, expected_state=S.UNDER_REVIEW, **extra)
 
 
 # --- no database error escapes as a server error -------------------------------------------------------
 
 
-def test_an_admission_the_registry_refuses_is_a_conflict_and_changes_nothing(people, monkeypatch):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    for member in people.committee[:2]:
+def test_an_admission_the_registry_refuses_is_a_conflict_and_changes_nothing(cast, monkeypatch):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    for member in cast.committee[:2]:
         services.vote_cast(application=application, member=member, choice="yes")
     before = snapshot(application)
 
@@ -292,18 +293,18 @@ def test_an_admission_the_registry_refuses_is_a_conflict_and_changes_nothing(peo
         raise IntegrityError("duplicate key value violates unique constraint")
 
     monkeypatch.setattr(Membership.objects, "create", refuse)
-    _refused(ErrorCode.CONFLICT, services.vote_close, application=application, actor=people.secretariat)
+    _refused(ErrorCode.CONFLICT, services.vote_close, application=application, actor=cast.secretariat)
 
     assert snapshot(application) == before
     assert reload(application).state == S.EXECUTIVE_VOTE
     assert VoteRound.objects.get(application=application).closed_at is None
 
 
-def test_the_deadline_closer_logs_a_round_it_cannot_close_and_closes_the_others(people, monkeypatch, caplog):
-    failing = application_in(S.EXECUTIVE_VOTE, people, name="Union That Fails")
-    closing = application_in(S.EXECUTIVE_VOTE, people, name="Union That Closes", country="UG")
+def test_the_deadline_closer_logs_a_round_it_cannot_close_and_closes_the_others(cast, monkeypatch, caplog):
+    failing = application_in(S.EXECUTIVE_VOTE, cast, name="Union That Fails")
+    closing = application_in(S.EXECUTIVE_VOTE, cast, name="Union That Closes", country="UG")
     for application in (failing, closing):
-        for member in people.committee[:2]:
+        for member in cast.committee[:2]:
             services.vote_cast(application=application, member=member, choice="yes")
     VoteRound.objects.update(deadline=timezone.now() - datetime.timedelta(minutes=1))
     admit = services._admit

@@ -14,8 +14,8 @@ Known repeats, by design of django-fsm: a transition's guards run twice, once in
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.cast import application_in, reload
 from tests.factories import ApplicationFactory, committee_member, pdf_upload
-from tests.workflows.helpers import application_in, reload
 from workflows import services
 from workflows.models import ApplicationDocument, ApplicationState, VoteRound
 
@@ -29,8 +29,8 @@ def fresh(user):
     return User.objects.get(pk=user.pk)
 
 
-def test_application_create_queries(people, django_assert_num_queries):
-    applicant = fresh(people.applicant)
+def test_application_create_queries(cast, django_assert_num_queries):
+    applicant = fresh(cast.applicant)
     data = {"name": "Kenya Students Union", "country": "KE", "city": "Nairobi"}
     # savepoint; the country's region; the founding-year check constraint (full_clean, in a
     # savepoint); insert (in a savepoint); release.
@@ -38,9 +38,9 @@ def test_application_create_queries(people, django_assert_num_queries):
         services.application_create(applicant=applicant, data=data)
 
 
-def test_application_update_queries(people, django_assert_num_queries):
-    application = ApplicationFactory(applicant=people.applicant)
-    applicant = fresh(people.applicant)
+def test_application_update_queries(cast, django_assert_num_queries):
+    application = ApplicationFactory(applicant=cast.applicant)
+    applicant = fresh(cast.applicant)
     contacts = [{"name": f"Contact {i}", "email": f"c{i}@example.org"} for i in range(5)]
     # savepoint, lock, check constraint (3, savepoint), update (3, savepoint), delete the contacts
     # and insert all five in one statement, release.
@@ -50,84 +50,82 @@ def test_application_update_queries(people, django_assert_num_queries):
         )
 
 
-def test_document_add_queries(people, django_assert_num_queries):
-    application = ApplicationFactory(applicant=people.applicant)
-    applicant = fresh(people.applicant)
+def test_document_add_queries(cast, django_assert_num_queries):
+    application = ApplicationFactory(applicant=cast.applicant)
+    applicant = fresh(cast.applicant)
     with django_assert_num_queries(4):
         services.document_add(application=application, actor=applicant, kind="statutes", upload=pdf_upload())
 
 
-def test_document_remove_queries(people, django_assert_num_queries):
-    application = application_in(S.DRAFT, people)
+def test_document_remove_queries(cast, django_assert_num_queries):
+    application = application_in(S.DRAFT, cast)
     document = ApplicationDocument.objects.filter(application=application).first()
-    applicant = fresh(people.applicant)
+    applicant = fresh(cast.applicant)
     # savepoint, document.application read (lazy foreign key) and then locked: two reads of the
     # application, delete, release.
     with django_assert_num_queries(5):
         services.document_remove(document=document, actor=applicant)
 
 
-def test_submit_queries(people, django_assert_num_queries):
-    application = application_in(S.DRAFT, people)
-    applicant = fresh(people.applicant)
+def test_submit_queries(cast, django_assert_num_queries):
+    application = application_in(S.DRAFT, cast)
+    applicant = fresh(cast.applicant)
     with django_assert_num_queries(14):
         services.application_submit(application=application, actor=applicant)
 
 
-def test_request_info_queries(people, django_assert_num_queries):
-    application = application_in(S.SUBMITTED, people)
-    secretariat = fresh(people.secretariat)
+def test_request_info_queries(cast, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, cast)
+    secretariat = fresh(cast.secretariat)
     with django_assert_num_queries(11):
         services.application_request_info(application=application, actor=secretariat, comment="Statutes?")
 
 
-def test_resubmit_queries(people, django_assert_num_queries):
-    application = application_in(S.INFO_REQUESTED, people)
-    applicant = fresh(people.applicant)
+def test_resubmit_queries(cast, django_assert_num_queries):
+    application = application_in(S.INFO_REQUESTED, cast)
+    applicant = fresh(cast.applicant)
     # ... the outbox reads the applicant too (their receipt); then the reviews written before this
     # answer (the answer's time, the reviews: none here, so no e-mail to reviewers).
     with django_assert_num_queries(15):
         services.application_resubmit(application=application, actor=applicant)
 
 
-def test_reject_queries(people, django_assert_num_queries):
-    application = application_in(S.SUBMITTED, people)
-    secretariat = fresh(people.secretariat)
+def test_reject_queries(cast, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, cast)
+    secretariat = fresh(cast.secretariat)
     with django_assert_num_queries(13):
         services.application_reject(application=application, actor=secretariat, comment="Ineligible.")
 
 
-def test_withdraw_during_the_vote_queries(people, django_assert_num_queries):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    applicant = fresh(people.applicant)
+def test_withdraw_during_the_vote_queries(cast, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    applicant = fresh(cast.applicant)
     # ... the outbox reads the applicant too (their confirmation).
     with django_assert_num_queries(13):
         services.application_withdraw(application=application, actor=applicant)
 
 
-def test_reviewers_assign_queries(people, django_assert_num_queries):
-    application = services.application_submit(
-        application=application_in(S.DRAFT, people), actor=people.applicant
-    )
-    secretariat = fresh(people.secretariat)
+def test_reviewers_assign_queries(cast, django_assert_num_queries):
+    application = services.application_submit(application=application_in(S.DRAFT, cast), actor=cast.applicant)
+    secretariat = fresh(cast.secretariat)
     # savepoint, groups, lock, eligible users, current assignments, one insert; then one outbox
     # event per new reviewer (4 queries each: it grows with the reviewers assigned), release.
     with django_assert_num_queries(15):
-        services.reviewers_assign(application=application, actor=secretariat, reviewers=people.reviewers)
+        services.reviewers_assign(application=application, actor=secretariat, reviewers=cast.reviewers)
 
 
-def test_start_review_queries(people, django_assert_num_queries):
-    application = application_in(S.SUBMITTED, people)
-    secretariat = fresh(people.secretariat)
+def test_start_review_queries(cast, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, cast)
+    secretariat = fresh(cast.secretariat)
     # ... and the applicant's e-mail: their row read, then the outbox's 3.
     with django_assert_num_queries(13):
         services.application_start_review(application=application, actor=secretariat)
 
 
-def test_review_submit_queries(people, django_assert_num_queries):
-    application = application_in(S.SUBMITTED, people)
-    application = services.application_start_review(application=application, actor=people.secretariat)
-    first, last = fresh(people.reviewers[0]), fresh(people.reviewers[1])
+def test_review_submit_queries(cast, django_assert_num_queries):
+    application = application_in(S.SUBMITTED, cast)
+    application = services.application_start_review(application=application, actor=cast.secretariat)
+    first, last = fresh(cast.reviewers[0]), fresh(cast.reviewers[1])
     with django_assert_num_queries(9):
         services.review_submit(
             application=application, reviewer=first, recommendation="admit", comment="Yes."
@@ -137,17 +135,17 @@ def test_review_submit_queries(people, django_assert_num_queries):
         services.review_submit(application=application, reviewer=last, recommendation="admit", comment="Yes.")
 
 
-def test_complete_review_queries(people, django_assert_num_queries):
-    application = application_in(S.UNDER_REVIEW, people)
-    secretariat = fresh(people.secretariat)
+def test_complete_review_queries(cast, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, cast)
+    secretariat = fresh(cast.secretariat)
     # The guard also reads the applicant's latest answer (none here), twice (see above).
     with django_assert_num_queries(15):
         services.application_complete_review(application=application, actor=secretariat)
 
 
-def test_review_revise_queries(people, django_assert_num_queries):
-    application = application_in(S.UNDER_REVIEW, people)
-    reviewer = fresh(people.reviewers[0])
+def test_review_revise_queries(cast, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, cast)
+    reviewer = fresh(cast.reviewers[0])
     # savepoint, lock, the author's review (rules), the review locked, the latest answer (was it
     # current?), update, release.
     with django_assert_num_queries(7):
@@ -156,12 +154,12 @@ def test_review_revise_queries(people, django_assert_num_queries):
         )
 
 
-def test_review_confirm_queries(people, django_assert_num_queries):
-    application = application_in(S.UNDER_REVIEW, people)
-    services.application_request_info(application=application, actor=people.secretariat, comment="Statutes?")
-    services.application_resubmit(application=reload(application), actor=people.applicant)
-    application = services.application_start_review(application=reload(application), actor=people.secretariat)
-    first, last = fresh(people.reviewers[0]), fresh(people.reviewers[1])
+def test_review_confirm_queries(cast, django_assert_num_queries):
+    application = application_in(S.UNDER_REVIEW, cast)
+    services.application_request_info(application=application, actor=cast.secretariat, comment="Statutes?")
+    services.application_resubmit(application=reload(application), actor=cast.applicant)
+    application = services.application_start_review(application=reload(application), actor=cast.secretariat)
+    first, last = fresh(cast.reviewers[0]), fresh(cast.reviewers[1])
     # savepoint, lock, the author's review and the latest answer (rules), the review locked,
     # update; then whether every review is in (2) and current (latest answer, reviews), release.
     with django_assert_num_queries(11):
@@ -171,32 +169,32 @@ def test_review_confirm_queries(people, django_assert_num_queries):
         services.review_confirm(application=application, reviewer=last)
 
 
-def _vote_open_queries(people, committee_size, django_assert_num_queries, expected):
-    for _ in range(committee_size - len(people.committee)):
-        people.committee.append(committee_member())
-    application = application_in(S.REVIEWED, people)
-    secretariat = fresh(people.secretariat)
+def _vote_open_queries(cast, committee_size, django_assert_num_queries, expected):
+    for _ in range(committee_size - len(cast.committee)):
+        cast.committee.append(committee_member())
+    application = application_in(S.REVIEWED, cast)
+    secretariat = fresh(cast.secretariat)
     with django_assert_num_queries(expected):
         services.vote_open(application=application, actor=secretariat)
     return application
 
 
 @pytest.mark.parametrize("committee_size", [3, 12])
-def test_vote_open_queries_do_not_grow_with_the_committee(people, committee_size, django_assert_num_queries):
+def test_vote_open_queries_do_not_grow_with_the_committee(cast, committee_size, django_assert_num_queries):
     # Voters are one insert and the outbox one event (the voters and the applicant), whatever the
     # committee's size. The guards (no open round, no unresolved likely duplicate in the registry)
-    # run twice: once in the service, once in django-fsm's transition. One more reads the members
-    # already from the applicant's country, kept with the round.
-    _vote_open_queries(people, committee_size, django_assert_num_queries, 21)
+    # run twice: once in the service, once in django-fsm's transition. One query reads the members
+    # already from the applicant's country, recorded with the round.
+    _vote_open_queries(cast, committee_size, django_assert_num_queries, 21)
 
 
 @pytest.mark.parametrize("committee_size", [3, 12])
-def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, django_assert_num_queries):
-    people.committee.extend(committee_member() for _ in range(committee_size - 3))
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    for member in people.committee[: committee_size - 2]:
+def test_vote_cast_queries_do_not_grow_with_the_ballots(cast, committee_size, django_assert_num_queries):
+    cast.committee.extend(committee_member() for _ in range(committee_size - 3))
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    for member in cast.committee[: committee_size - 2]:
         services.vote_cast(application=application, member=member, choice="yes")
-    second_last, last = fresh(people.committee[-2]), fresh(people.committee[-1])
+    second_last, last = fresh(cast.committee[-2]), fresh(cast.committee[-1])
     # savepoint, lock, round, voter, voter's groups, ballot (3, savepoint), tally, release.
     with django_assert_num_queries(9):
         services.vote_cast(application=application, member=second_last, choice="no")
@@ -211,26 +209,26 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(people, committee_size, 
     assert reload(application).state == S.ADMITTED
 
 
-def test_vote_recuse_queries(people, django_assert_num_queries):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    member = fresh(people.committee[0])
+def test_vote_recuse_queries(cast, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    member = fresh(cast.committee[0])
     with django_assert_num_queries(7):
         services.vote_recuse(application=application, member=member, reason="My own union.")
 
 
-def test_vote_close_queries(people, django_assert_num_queries):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    secretariat = fresh(people.secretariat)
+def test_vote_close_queries(cast, django_assert_num_queries):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    secretariat = fresh(cast.secretariat)
     with django_assert_num_queries(14):
         services.vote_close(application=application, actor=secretariat)
 
 
-def test_close_due_vote_rounds_queries_per_round(people, django_assert_num_queries):
+def test_close_due_vote_rounds_queries_per_round(cast, django_assert_num_queries):
     """Each due round closes in its own transaction: one query to find them, then a fixed
     number per round."""
     from django.utils import timezone
 
-    applications = [application_in(S.EXECUTIVE_VOTE, people) for _ in range(2)]
+    applications = [application_in(S.EXECUTIVE_VOTE, cast) for _ in range(2)]
     VoteRound.objects.update(deadline=timezone.now())
     # 1 to find the due rounds, then 13 per round (its own transaction: lock, open round, tally,
     # log insert, state update, log read, round update, outbox 4, savepoint, release).

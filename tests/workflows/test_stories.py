@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from registry.models import Membership, MembershipCategory, MembershipState, Organization
-from tests.workflows.helpers import application_in, log_story, logs, new_draft, reload
+from tests.cast import application_in, new_draft, reload
+from tests.workflows.helpers import log_story, logs
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import ApplicationState, MembershipApplication, VoteOutcome
@@ -17,29 +18,29 @@ S = ApplicationState
 EVERYONE_VOTED = "Every eligible member has voted."
 
 
-def _screen_and_review(application, people):
+def _screen_and_review(application, cast):
     """submitted → under_review → reviewed, by the secretariat and both reviewers."""
-    sec = people.secretariat
+    sec = cast.secretariat
     application = services.application_start_review(
-        application=application, actor=sec, reviewers=people.reviewers
+        application=application, actor=sec, reviewers=cast.reviewers
     )
-    for reviewer in people.reviewers:
+    for reviewer in cast.reviewers:
         services.review_submit(
             application=application, reviewer=reviewer, recommendation="admit", comment="Eligible."
         )
     return services.application_complete_review(application=application, actor=sec, comment="Both admit.")
 
 
-def test_story_admitted(people):
-    application = new_draft(people)
-    app, sec = people.applicant, people.secretariat
+def test_story_admitted(cast):
+    application = new_draft(cast)
+    app, sec = cast.applicant, cast.secretariat
 
     application = services.application_submit(application=application, actor=app, comment="Here we are.")
-    application = _screen_and_review(application, people)
+    application = _screen_and_review(application, cast)
     vote_round = services.vote_open(
         application=application, actor=sec, category=MembershipCategory.ASSOCIATE, comment="To the vote."
     )
-    for member, choice in zip(people.committee, ["yes", "yes", "no"], strict=True):
+    for member, choice in zip(cast.committee, ["yes", "yes", "no"], strict=True):
         services.vote_cast(application=application, member=member, choice=choice)
 
     application = reload(application)
@@ -61,9 +62,9 @@ def test_story_admitted(people):
     assert application.membership.state == MembershipState.ACTIVE
 
 
-def test_story_rejected_by_the_vote(people):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    for member, choice in zip(people.committee, ["no", "no", "yes"], strict=True):
+def test_story_rejected_by_the_vote(cast):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    for member, choice in zip(cast.committee, ["no", "no", "yes"], strict=True):
         services.vote_cast(application=application, member=member, choice=choice)
 
     application = reload(application)
@@ -77,40 +78,40 @@ def test_story_rejected_by_the_vote(people):
     assert not Membership.objects.exists()
 
 
-def test_story_rejected_at_screening(people):
-    application = application_in(S.SUBMITTED, people)
+def test_story_rejected_at_screening(cast):
+    application = application_in(S.SUBMITTED, cast)
 
     services.application_reject(
-        application=application, actor=people.secretariat, comment="A political party, not a union."
+        application=application, actor=cast.secretariat, comment="A political party, not a union."
     )
 
     application = reload(application)
     assert application.state == S.REJECTED
     assert application.decided_at is not None
     assert log_story(application) == [
-        ("submit", S.DRAFT, S.SUBMITTED, people.applicant, None),
-        ("reject", S.SUBMITTED, S.REJECTED, people.secretariat, "A political party, not a union."),
+        ("submit", S.DRAFT, S.SUBMITTED, cast.applicant, None),
+        ("reject", S.SUBMITTED, S.REJECTED, cast.secretariat, "A political party, not a union."),
     ]
     assert not application.vote_rounds.exists()
 
 
-def test_story_a_draft_is_deleted_not_withdrawn(people):
-    application = new_draft(people)
+def test_story_a_draft_is_deleted_not_withdrawn(cast):
+    application = new_draft(cast)
 
     with pytest.raises(WorkflowError) as refused:
-        services.application_withdraw(application=application, actor=people.applicant, comment="Merged.")
+        services.application_withdraw(application=application, actor=cast.applicant, comment="Merged.")
     assert refused.value.code == ErrorCode.NOT_ALLOWED
     assert reload(application).state == S.DRAFT
 
-    services.application_delete(application=application, actor=people.applicant)
+    services.application_delete(application=application, actor=cast.applicant)
     assert not MembershipApplication.objects.filter(pk=application.pk).exists()
 
 
-def test_story_withdrawn_during_the_vote_voids_the_open_round(people):
-    application = application_in(S.EXECUTIVE_VOTE, people)
-    services.vote_cast(application=application, member=people.committee[0], choice="yes")
+def test_story_withdrawn_during_the_vote_voids_the_open_round(cast):
+    application = application_in(S.EXECUTIVE_VOTE, cast)
+    services.vote_cast(application=application, member=cast.committee[0], choice="yes")
 
-    services.application_withdraw(application=application, actor=people.applicant, comment="Too early.")
+    services.application_withdraw(application=application, actor=cast.applicant, comment="Too early.")
 
     application = reload(application)
     assert application.state == S.WITHDRAWN
@@ -123,15 +124,15 @@ def test_story_withdrawn_during_the_vote_voids_the_open_round(people):
         "withdraw",
         S.EXECUTIVE_VOTE,
         S.WITHDRAWN,
-        people.applicant,
+        cast.applicant,
         "Too early.",
     )
     assert not Membership.objects.exists()
 
 
-def test_story_information_requested_twice(people):
-    app, sec = people.applicant, people.secretariat
-    application = new_draft(people)
+def test_story_information_requested_twice(cast):
+    app, sec = cast.applicant, cast.secretariat
+    application = new_draft(cast)
     application = services.application_submit(application=application, actor=app)
 
     # 1. At screening.
@@ -142,7 +143,7 @@ def test_story_information_requested_twice(people):
     application = services.application_resubmit(application=application, actor=app, comment="Translated.")
     # 2. During the review.
     application = services.application_start_review(
-        application=application, actor=sec, reviewers=people.reviewers
+        application=application, actor=sec, reviewers=cast.reviewers
     )
     services.application_request_info(application=application, actor=sec, comment="Member count?")
     application = services.application_update(
@@ -150,9 +151,9 @@ def test_story_information_requested_twice(people):
     )
     application = services.application_resubmit(application=application, actor=app, comment="Counted.")
     # Then on to admission.
-    application = _screen_and_review(application, people)
+    application = _screen_and_review(application, cast)
     services.vote_open(application=application, actor=sec)
-    for member in people.committee:
+    for member in cast.committee:
         services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)
@@ -175,11 +176,11 @@ def test_story_information_requested_twice(people):
     assert application.submitted_at == logs(application).first().timestamp
 
 
-def test_story_no_quorum_then_a_second_round_admits(people):
-    sec = people.secretariat
-    application = application_in(S.REVIEWED, people)
+def test_story_no_quorum_then_a_second_round_admits(cast):
+    sec = cast.secretariat
+    application = application_in(S.REVIEWED, cast)
     first = services.vote_open(application=application, actor=sec)
-    services.vote_cast(application=application, member=people.committee[0], choice="yes")  # 1 of 3
+    services.vote_cast(application=application, member=cast.committee[0], choice="yes")  # 1 of 3
 
     services.vote_close(application=reload(application), actor=sec, comment="Deadline reached.")
 
@@ -196,7 +197,7 @@ def test_story_no_quorum_then_a_second_round_admits(people):
         deadline=timezone.now() + datetime.timedelta(days=3),
     )
     assert second.number == 2
-    for member in people.committee:
+    for member in cast.committee:
         services.vote_cast(application=application, member=member, choice="yes")
 
     application = reload(application)

@@ -9,16 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from tests.cast import ROLES, application_in, new_draft, reload, step
 from tests.factories import ApplicationFactory, reviewer_user
-from tests.workflows.helpers import (
-    ROLES,
-    application_in,
-    log_story,
-    new_draft,
-    reload,
-    snapshot,
-    step,
-)
+from tests.workflows.helpers import log_story, snapshot
 from workflows import services
 from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import WITHDRAWABLE_STATES, ApplicationState, MembershipApplication, VoteRound
@@ -112,10 +105,10 @@ def expected_refusal(spec: Spec, role: str, state: str) -> ErrorCode:
 
 
 @pytest.mark.parametrize(("name", "state"), ALLOWED)
-def test_transition_is_allowed_for_the_right_role_in_its_source_state(people, name, state):
+def test_transition_is_allowed_for_the_right_role_in_its_source_state(cast, name, state):
     spec = TRANSITIONS[name]
-    application = application_in(state, people)
-    actor = people.role(spec.role)
+    application = application_in(state, cast)
+    actor = cast.role(spec.role)
     before = len(log_story(application))
 
     spec.call(application, actor)
@@ -128,11 +121,11 @@ def test_transition_is_allowed_for_the_right_role_in_its_source_state(people, na
 
 
 @pytest.mark.parametrize("state", list(S))
-def test_every_transition_is_refused_for_every_other_role_and_state_and_changes_nothing(people, state):
+def test_every_transition_is_refused_for_every_other_role_and_state_and_changes_nothing(cast, state):
     """The table for one state: every transition by every role, but the one allowed pair.
     Each refusal must carry its code and leave every row as it was; all mismatches are
     reported together."""
-    application = application_in(state, people)
+    application = application_in(state, cast)
     before = snapshot(application)
     mismatches = []
 
@@ -142,7 +135,7 @@ def test_every_transition_is_refused_for_every_other_role_and_state_and_changes_
                 continue  # allowed: see the test above
             expected = expected_refusal(spec, role, state)
             try:
-                spec.call(application, people.role(role))
+                spec.call(application, cast.role(role))
             except WorkflowError as refused:
                 if refused.code != expected:
                     mismatches.append((name, role, f"{refused.code} instead of {expected}"))
@@ -158,38 +151,38 @@ def test_every_transition_is_refused_for_every_other_role_and_state_and_changes_
 # --- the other refusals: incomplete, invalid, conflict -------------------------------------------
 
 
-def test_submit_without_the_required_documents_is_incomplete(people):
-    application = ApplicationFactory(applicant=people.applicant)
+def test_submit_without_the_required_documents_is_incomplete(cast):
+    application = ApplicationFactory(applicant=cast.applicant)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.application_submit(application=application, actor=people.applicant)
+        services.application_submit(application=application, actor=cast.applicant)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert refused.value.details == {"missing_documents": ["statutes", "registration"]}
     assert snapshot(application) == before
 
 
-def test_submit_with_missing_fields_is_incomplete_and_names_them(people):
-    application = new_draft(people)
+def test_submit_with_missing_fields_is_incomplete_and_names_them(cast):
+    application = new_draft(cast)
     services.application_update(
-        application=application, actor=people.applicant, data={"city": "", "founded_year": None}
+        application=application, actor=cast.applicant, data={"city": "", "founded_year": None}
     )
     with pytest.raises(WorkflowError) as refused:
-        services.application_submit(application=application, actor=people.applicant)
+        services.application_submit(application=application, actor=cast.applicant)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert refused.value.details == {"missing_fields": ["city", "founded_year"]}
     assert reload(application).state == S.DRAFT
 
 
-def test_resubmit_after_removing_a_required_document_is_incomplete(people):
-    application = application_in(S.INFO_REQUESTED, people)
+def test_resubmit_after_removing_a_required_document_is_incomplete(cast):
+    application = application_in(S.INFO_REQUESTED, cast)
     statutes = application.documents.get(kind="statutes")
-    services.document_remove(document=statutes, actor=people.applicant)
+    services.document_remove(document=statutes, actor=cast.applicant)
 
     with pytest.raises(WorkflowError) as refused:
-        services.application_resubmit(application=application, actor=people.applicant)
+        services.application_resubmit(application=application, actor=cast.applicant)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert refused.value.details == {"missing_documents": ["statutes"]}
@@ -198,106 +191,102 @@ def test_resubmit_after_removing_a_required_document_is_incomplete(people):
 
 @pytest.mark.parametrize("service", [services.application_request_info, services.application_reject])
 @pytest.mark.parametrize("comment", ["", "   \n "])
-def test_request_info_and_reject_need_a_comment(people, service, comment):
-    application = application_in(S.SUBMITTED, people)
+def test_request_info_and_reject_need_a_comment(cast, service, comment):
+    application = application_in(S.SUBMITTED, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        service(application=application, actor=people.secretariat, comment=comment)
+        service(application=application, actor=cast.secretariat, comment=comment)
 
     assert refused.value.code == ErrorCode.INVALID
     assert "comment" in refused.value.details
     assert snapshot(application) == before
 
 
-def test_start_review_with_too_few_reviewers_is_incomplete(people):
-    application = new_draft(people)
-    application = step(application, S.SUBMITTED, people)  # assigns two reviewers
-    application.assignments.filter(reviewer=people.reviewers[1]).delete()
+def test_start_review_with_too_few_reviewers_is_incomplete(cast):
+    application = new_draft(cast)
+    application = step(application, S.SUBMITTED, cast)  # assigns two reviewers
+    application.assignments.filter(reviewer=cast.reviewers[1]).delete()
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.application_start_review(application=application, actor=people.secretariat)
+        services.application_start_review(application=application, actor=cast.secretariat)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert refused.value.details == {"assigned": 1, "required": 2}
     assert snapshot(application) == before
 
 
-def test_start_review_assigns_the_reviewers_given_and_starts(people):
-    application = new_draft(people)
-    application = services.application_submit(application=application, actor=people.applicant)
+def test_start_review_assigns_the_reviewers_given_and_starts(cast):
+    application = new_draft(cast)
+    application = services.application_submit(application=application, actor=cast.applicant)
 
     services.application_start_review(
-        application=application, actor=people.secretariat, reviewers=[r.pk for r in people.reviewers]
+        application=application, actor=cast.secretariat, reviewers=[r.pk for r in cast.reviewers]
     )
 
     application = reload(application)
     assert application.state == S.UNDER_REVIEW
     assert set(application.assignments.values_list("reviewer", "assigned_by")) == {
-        (r.pk, people.secretariat.pk) for r in people.reviewers
+        (r.pk, cast.secretariat.pk) for r in cast.reviewers
     }
 
 
-def test_the_applicant_cannot_review_their_own_application(people):
-    people.applicant.groups.add(*people.reviewers[0].groups.all())
-    application = new_draft(people)
-    application = services.application_submit(application=application, actor=people.applicant)
+def test_the_applicant_cannot_review_their_own_application(cast):
+    cast.applicant.groups.add(*cast.reviewers[0].groups.all())
+    application = new_draft(cast)
+    application = services.application_submit(application=application, actor=cast.applicant)
 
     with pytest.raises(WorkflowError) as refused:
-        services.reviewers_assign(
-            application=application, actor=people.secretariat, reviewers=[people.applicant]
-        )
+        services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[cast.applicant])
 
     assert refused.value.code == ErrorCode.INVALID
     assert not application.assignments.exists()
 
 
-def test_only_reviewers_and_committee_members_can_be_assigned(people):
-    application = new_draft(people)
-    application = services.application_submit(application=application, actor=people.applicant)
+def test_only_reviewers_and_committee_members_can_be_assigned(cast):
+    application = new_draft(cast)
+    application = services.application_submit(application=application, actor=cast.applicant)
 
     with pytest.raises(WorkflowError) as refused:
         services.reviewers_assign(
-            application=application, actor=people.secretariat, reviewers=[people.other_applicant]
+            application=application, actor=cast.secretariat, reviewers=[cast.other_applicant]
         )
 
     assert refused.value.code == ErrorCode.INVALID
-    services.reviewers_assign(
-        application=application, actor=people.secretariat, reviewers=[people.committee[0]]
-    )
-    assert list(application.assignments.values_list("reviewer", flat=True)) == [people.committee[0].pk]
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=[cast.committee[0]])
+    assert list(application.assignments.values_list("reviewer", flat=True)) == [cast.committee[0].pk]
 
 
-def test_complete_review_with_a_review_missing_is_incomplete(people):
-    application = application_in(S.SUBMITTED, people)
-    application = services.application_start_review(application=application, actor=people.secretariat)
+def test_complete_review_with_a_review_missing_is_incomplete(cast):
+    application = application_in(S.SUBMITTED, cast)
+    application = services.application_start_review(application=application, actor=cast.secretariat)
     services.review_submit(
-        application=application, reviewer=people.reviewers[0], recommendation="admit", comment="Fine."
+        application=application, reviewer=cast.reviewers[0], recommendation="admit", comment="Fine."
     )
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.application_complete_review(application=application, actor=people.secretariat)
+        services.application_complete_review(application=application, actor=cast.secretariat)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert refused.value.details == {
-        "pending_reviewers": [people.reviewers[1].pk],
+        "pending_reviewers": [cast.reviewers[1].pk],
         "reviewers_to_confirm": [],
     }
-    reviewer = people.reviewers[1]
+    reviewer = cast.reviewers[1]
     assert refused.value.message == (
         f"Not every assigned reviewer has submitted a review: {reviewer.get_full_name() or reviewer.email}."
     )
     assert snapshot(application) == before
 
 
-def test_review_by_someone_not_assigned_is_forbidden(people):
-    application = application_in(S.SUBMITTED, people)
-    application = services.application_start_review(application=application, actor=people.secretariat)
+def test_review_by_someone_not_assigned_is_forbidden(cast):
+    application = application_in(S.SUBMITTED, cast)
+    application = services.application_start_review(application=application, actor=cast.secretariat)
     outsider = reviewer_user()
 
-    for who in (outsider, people.committee[0], people.secretariat, people.applicant):
+    for who in (outsider, cast.committee[0], cast.secretariat, cast.applicant):
         with pytest.raises(WorkflowError) as refused:
             services.review_submit(application=application, reviewer=who, recommendation="admit", comment="x")
         assert refused.value.code == ErrorCode.FORBIDDEN
@@ -308,14 +297,14 @@ def test_review_by_someone_not_assigned_is_forbidden(people):
     ("recommendation", "comment", "field"),
     [("maybe", "Looks fine.", "recommendation"), ("admit", "  ", "comment")],
 )
-def test_review_with_a_bad_recommendation_or_no_comment_is_invalid(people, recommendation, comment, field):
-    application = application_in(S.SUBMITTED, people)
-    application = services.application_start_review(application=application, actor=people.secretariat)
+def test_review_with_a_bad_recommendation_or_no_comment_is_invalid(cast, recommendation, comment, field):
+    application = application_in(S.SUBMITTED, cast)
+    application = services.application_start_review(application=application, actor=cast.secretariat)
 
     with pytest.raises(WorkflowError) as refused:
         services.review_submit(
             application=application,
-            reviewer=people.reviewers[0],
+            reviewer=cast.reviewers[0],
             recommendation=recommendation,
             comment=comment,
         )
@@ -326,27 +315,27 @@ def test_review_with_a_bad_recommendation_or_no_comment_is_invalid(people, recom
 
 
 @pytest.mark.parametrize("state", [S.SUBMITTED, S.REVIEWED])
-def test_review_outside_the_review_phase_is_not_allowed(people, state):
-    application = application_in(state, people)
+def test_review_outside_the_review_phase_is_not_allowed(cast, state):
+    application = application_in(state, cast)
     reviews = application.reviews.count()
 
     with pytest.raises(WorkflowError) as refused:
         services.review_submit(
-            application=application, reviewer=people.reviewers[0], recommendation="reject", comment="Late."
+            application=application, reviewer=cast.reviewers[0], recommendation="reject", comment="Late."
         )
 
     assert refused.value.code == ErrorCode.NOT_ALLOWED
     assert application.reviews.count() == reviews
 
 
-def test_open_vote_without_committee_members_is_incomplete(people):
-    application = application_in(S.REVIEWED, people)
-    for member in people.committee:
+def test_open_vote_without_committee_members_is_incomplete(cast):
+    application = application_in(S.REVIEWED, cast)
+    for member in cast.committee:
         member.groups.clear()
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_open(application=application, actor=people.secretariat)
+        services.vote_open(application=application, actor=cast.secretariat)
 
     assert refused.value.code == ErrorCode.INCOMPLETE
     assert snapshot(application) == before
@@ -359,33 +348,33 @@ def test_open_vote_without_committee_members_is_incomplete(people):
         ({"category": "honorary"}, "category"),
     ],
 )
-def test_open_vote_with_a_past_deadline_or_unknown_category_is_invalid(people, kwargs, field):
-    application = application_in(S.REVIEWED, people)
+def test_open_vote_with_a_past_deadline_or_unknown_category_is_invalid(cast, kwargs, field):
+    application = application_in(S.REVIEWED, cast)
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_open(application=application, actor=people.secretariat, **kwargs)
+        services.vote_open(application=application, actor=cast.secretariat, **kwargs)
 
     assert refused.value.code == ErrorCode.INVALID
     assert list(refused.value.details) == [field]
     assert snapshot(application) == before
 
 
-def test_open_vote_while_a_round_is_open_is_a_conflict(people):
+def test_open_vote_while_a_round_is_open_is_a_conflict(cast):
     """The guard behind the round constraint: a round left open (which the services never do)
     blocks a second one."""
-    application = application_in(S.REVIEWED, people)
+    application = application_in(S.REVIEWED, cast)
     VoteRound.objects.create(
         application=application,
         number=1,
-        opened_by=people.secretariat,
+        opened_by=cast.secretariat,
         deadline=timezone.now() + timezone.timedelta(days=1),
         vote_rules={"quorum": "1/2", "majority": "simple", "base": "yes_no"},
     )
     before = snapshot(application)
 
     with pytest.raises(WorkflowError) as refused:
-        services.vote_open(application=application, actor=people.secretariat)
+        services.vote_open(application=application, actor=cast.secretariat)
 
     assert refused.value.code == ErrorCode.CONFLICT
     assert snapshot(application) == before
@@ -405,30 +394,30 @@ MOVE_ON = {
 
 
 @pytest.mark.parametrize(("name", "state"), ALLOWED)
-def test_a_transition_on_an_out_of_date_copy_is_a_conflict(people, name, state):
+def test_a_transition_on_an_out_of_date_copy_is_a_conflict(cast, name, state):
     """Somebody acted since the caller loaded the application: the caller's action is refused."""
     spec = TRANSITIONS[name]
-    stale = application_in(state, people)
+    stale = application_in(state, cast)
     if name == "withdraw" or state == S.DRAFT:  # a draft is never withdrawn
-        MOVE_ON[state](reload(stale), people)
+        MOVE_ON[state](reload(stale), cast)
     else:
-        services.application_withdraw(application=reload(stale), actor=people.applicant)
+        services.application_withdraw(application=reload(stale), actor=cast.applicant)
     moved_to = reload(stale).state
     before = snapshot(stale)
 
     with pytest.raises(WorkflowError) as refused:
-        spec.call(stale, people.role(spec.role))
+        spec.call(stale, cast.role(spec.role))
 
     assert refused.value.code == ErrorCode.CONFLICT
     assert refused.value.details == {"state": moved_to}
     assert snapshot(stale) == before
 
 
-def test_a_refused_transition_writes_no_log_row(people):
-    application = new_draft(people)
+def test_a_refused_transition_writes_no_log_row(cast):
+    application = new_draft(cast)
     content_type = ContentType.objects.get_for_model(MembershipApplication)
 
     with pytest.raises(WorkflowError):
-        services.application_submit(application=application, actor=people.other_applicant)
+        services.application_submit(application=application, actor=cast.other_applicant)
 
     assert not StateLog.objects.filter(content_type=content_type, object_id=application.pk).exists()

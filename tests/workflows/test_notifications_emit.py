@@ -1,20 +1,19 @@
 """emit(): the rows each event writes, to whom, once; nothing when the transaction rolls back."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.core import mail
 from django.db import transaction
 
 from notifications.models import Notification, NotificationState
+from tests.cast import new_draft, reload
 from tests.factories import UserFactory, secretariat_user
-from tests.notifications.helpers import (
-    Cast,
+from tests.workflows.notification_stories import (
     admitted_story,
     as_counter,
-    new_draft,
     no_quorum_then_withdrawn_story,
-    reload,
     reviews_confirmed_after_answer_story,
     screening_rejection_story,
 )
@@ -42,7 +41,9 @@ def test_an_answer_after_the_reviews_asks_the_reviewers_and_tells_the_secretaria
 
     assert application.state == "reviewed"
     assert as_counter(rows()) == as_counter(expected)
-    again = Notification.objects.filter(event=Event.REVIEW_COMPLETE, recipient=cast.sec).order_by("pk")
+    again = Notification.objects.filter(event=Event.REVIEW_COMPLETE, recipient=cast.secretariat).order_by(
+        "pk"
+    )
     assert [n.context["after_answer"] for n in again] == [False, True]
 
 
@@ -70,16 +71,16 @@ def test_no_quorum_and_withdrawal_go_to_the_secretariat(cast):
 
 
 def test_a_failed_vote_rejects_and_tells_the_applicant_and_the_committee(cast):
-    from tests.notifications.helpers import new_draft as draft
+    from tests.cast import new_draft as draft
 
     a = draft(cast)
     a = services.application_submit(application=a, actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    services.reviewers_assign(application=a, actor=cast.secretariat, reviewers=cast.reviewers)
+    a = services.application_start_review(application=reload(a), actor=cast.secretariat)
     for reviewer in cast.reviewers:
         services.review_submit(application=a, reviewer=reviewer, recommendation="reject", comment="No.")
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
-    services.vote_open(application=a, actor=cast.sec)
+    a = services.application_complete_review(application=reload(a), actor=cast.secretariat)
+    services.vote_open(application=a, actor=cast.secretariat)
     for member in cast.committee:
         services.vote_cast(application=reload(a), member=member, choice="no")
 
@@ -102,7 +103,7 @@ def test_the_rows_hold_plain_context_and_links_per_reader(cast, settings):
     assert receipt.context["link"] == f"https://registry.example.org/applications/{application.pk}/"
     assert receipt.context["application_name"] == application.name
     assert receipt.context["recipient_name"] == "Amina Okafor"
-    staff = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.sec)
+    staff = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.secretariat)
     assert staff.template == "submitted_secretariat"
     assert staff.context["link"] == f"https://registry.example.org/committee/applications/{application.pk}/"
     assert portal_link(7, audience="secretariat").endswith("/committee/applications/7/")
@@ -112,13 +113,13 @@ def test_vote_opened_carries_the_deadline_and_goes_to_each_eligible_voter(cast, 
     settings.VOTE_MAX_DAYS = 3650  # a fixed deadline years ahead, for a fixed display
     application = new_draft(cast)
     a = services.application_submit(application=application, actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    services.reviewers_assign(application=a, actor=cast.secretariat, reviewers=cast.reviewers)
+    a = services.application_start_review(application=reload(a), actor=cast.secretariat)
     for reviewer in cast.reviewers:
         services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Yes.")
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
+    a = services.application_complete_review(application=reload(a), actor=cast.secretariat)
     deadline = datetime.datetime(2031, 3, 4, 18, 0, tzinfo=datetime.UTC)
-    vote_round = services.vote_open(application=a, actor=cast.sec, deadline=deadline)
+    vote_round = services.vote_open(application=a, actor=cast.secretariat, deadline=deadline)
 
     opened = Notification.objects.filter(event=Event.VOTE_OPENED, template="vote_opened")
     assert sorted(opened.values_list("recipient_id", flat=True)) == sorted(u.pk for u in cast.committee)
@@ -147,12 +148,12 @@ def test_a_second_identical_event_in_another_transaction_is_ignored_too(cast):
     application = new_draft(cast)
     services.application_submit(application=application, actor=cast.applicant)
     log = services._latest_log(application)
-    Notification.objects.filter(recipient=cast.sec).delete()  # as if only some rows had been written
+    Notification.objects.filter(recipient=cast.secretariat).delete()  # as if only some rows had been written
 
     with transaction.atomic():
         created = emit(Event.SUBMITTED, application=reload(application), log=log)
 
-    assert [n.recipient_id for n in created] == [cast.sec.pk]
+    assert [n.recipient_id for n in created] == [cast.secretariat.pk]
     assert Notification.objects.count() == 3
 
 
@@ -182,27 +183,31 @@ def test_a_committed_transition_enqueues_each_row_by_id_and_sends_it(
 
     assert len(callbacks) == 3  # one delivery per row, after commit
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [cast.applicant.email, *(u.email for u in cast.secretariat)]
+        [cast.applicant.email, *(u.email for u in cast.secretariat_team)]
     )
     assert set(Notification.objects.values_list("state", flat=True)) == {NotificationState.SENT}
 
 
 def test_inactive_staff_get_nothing_and_staff_without_an_address_get_a_row(cast):
-    cast.secretariat[1].is_active = False
-    cast.secretariat[1].save()
+    cast.secretariat_team[1].is_active = False
+    cast.secretariat_team[1].save()
     no_address = secretariat_user(username="no-address", email="")
     application = new_draft(cast)
     services.application_submit(application=application, actor=cast.applicant)
 
     staff = Notification.objects.filter(event=Event.SUBMITTED).exclude(recipient=cast.applicant)
-    assert sorted(staff.values_list("recipient_id", flat=True)) == sorted([cast.sec.pk, no_address.pk])
+    assert sorted(staff.values_list("recipient_id", flat=True)) == sorted(
+        [cast.secretariat.pk, no_address.pk]
+    )
     assert staff.get(recipient=no_address).recipient_email == ""
 
 
 def test_reviewer_assigned_is_keyed_by_assignment(cast):
     application = services.application_submit(application=new_draft(cast), actor=cast.applicant)
-    services.reviewers_assign(application=application, actor=cast.sec, reviewers=cast.reviewers[:1])
-    services.reviewers_assign(application=reload(application), actor=cast.sec, reviewers=cast.reviewers)
+    services.reviewers_assign(application=application, actor=cast.secretariat, reviewers=cast.reviewers[:1])
+    services.reviewers_assign(
+        application=reload(application), actor=cast.secretariat, reviewers=cast.reviewers
+    )
 
     assigned = Notification.objects.filter(event=Event.REVIEWER_ASSIGNED)
     assert sorted(assigned.values_list("recipient_id", flat=True)) == sorted(u.pk for u in cast.reviewers)
@@ -211,7 +216,7 @@ def test_reviewer_assigned_is_keyed_by_assignment(cast):
 
 def test_an_applicant_on_the_committee_gets_one_decision_email(cast):
     member_applicant = UserFactory(username="member-applicant@example.org", groups=["Executive Committee"])
-    screening_rejection_story(Cast(member_applicant, cast.secretariat, cast.reviewers, cast.committee))
+    screening_rejection_story(replace(cast, applicant=member_applicant))
 
     rejected = Notification.objects.filter(event=Event.REJECTED, recipient=member_applicant)
     assert [n.template for n in rejected] == ["rejected"]

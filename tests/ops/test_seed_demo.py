@@ -11,6 +11,8 @@ from registry.selectors import affiliate_list
 from workflows import selectors
 from workflows.models import MembershipApplication, VoteRound
 
+pytestmark = pytest.mark.usefixtures("_documents_in_memory")
+
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(settings, capsys):

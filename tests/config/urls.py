@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from tests.ops.tasks import log_something
+from tests.config.tasks import log_something
 
 
 def enqueue(request):

@@ -10,7 +10,8 @@ from django.conf import settings as django_settings
 
 from notifications.delivery import message_build
 from notifications.models import Notification
-from tests.notifications.helpers import failed_vote_story, new_draft, open_vote_story, reload
+from tests.cast import new_draft, reload
+from tests.workflows.notification_stories import failed_vote_story, open_vote_story
 from workflows import services
 from workflows.notifications import Event
 
@@ -38,7 +39,9 @@ def mail_of(notification: Notification):
 
 def submitted_then_info_requested(cast):
     a = services.application_submit(application=new_draft(cast), actor=cast.applicant)
-    return services.application_request_info(application=a, actor=cast.sec, comment="Statutes, please.")
+    return services.application_request_info(
+        application=a, actor=cast.secretariat, comment="Statutes, please."
+    )
 
 
 def test_the_applicant_gets_a_receipt_when_sending_the_application_again(cast):
@@ -50,7 +53,7 @@ def test_the_applicant_gets_a_receipt_when_sending_the_application_again(cast):
     assert receipt.template == "resubmitted_applicant"
     assert receipt.context["link"].endswith(f"/applications/{a.pk}/")
     assert receipt.context["recipient_name"] == "Amina Okafor"
-    staff = Notification.objects.get(event=Event.RESUBMITTED, recipient=cast.sec)
+    staff = Notification.objects.get(event=Event.RESUBMITTED, recipient=cast.secretariat)
     assert (staff.template, staff.context["comment"]) == ("resubmitted", "Attached.")
     message, html = mail_of(receipt)
     assert message.subject == f"We received your answer: {a.name}"
@@ -68,7 +71,7 @@ def test_the_applicant_gets_a_confirmation_when_withdrawing(cast):
     confirmation = Notification.objects.get(event=Event.WITHDRAWN, recipient=cast.applicant)
     assert confirmation.template == "withdrawn_applicant"
     assert confirmation.context["comment"] == "We merged."
-    assert Notification.objects.get(event=Event.WITHDRAWN, recipient=cast.sec).template == "withdrawn"
+    assert Notification.objects.get(event=Event.WITHDRAWN, recipient=cast.secretariat).template == "withdrawn"
     message, html = mail_of(confirmation)
     assert message.subject == f"Your application is withdrawn: {a.name}"
     assert f"You withdrew the application of {a.name}." in message.body
@@ -79,8 +82,8 @@ def test_the_applicant_gets_a_confirmation_when_withdrawing(cast):
 
 def test_the_applicant_is_told_when_the_review_starts(cast):
     a = services.application_submit(application=new_draft(cast), actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    services.application_start_review(application=reload(a), actor=cast.sec)
+    services.reviewers_assign(application=a, actor=cast.secretariat, reviewers=cast.reviewers)
+    services.application_start_review(application=reload(a), actor=cast.secretariat)
 
     [started] = rows(Event.REVIEW_STARTED)
     assert (started.recipient, started.template) == (cast.applicant, "review_started")
@@ -117,7 +120,7 @@ def test_the_secretariat_is_told_when_every_member_voted_and_the_vote_failed(cas
     a, _expected = failed_vote_story(cast)
 
     assert recipients(Event.VOTE_CLOSED) == sorted(cast.emails("secretariat"))
-    closed = Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.sec)
+    closed = Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.secretariat)
     assert closed.template == "vote_closed"
     assert closed.context["outcome"] == "failed"
     assert closed.context["closed_because"] == "everyone_voted"
@@ -140,7 +143,7 @@ def test_the_secretariat_is_told_when_the_deadline_closes_a_round_without_quorum
     assert recipients(Event.VOTE_CLOSED) == sorted(cast.emails("secretariat"))
     # One e-mail about the round to each of the secretariat: vote_closed says there was no quorum.
     assert not Notification.objects.filter(event=Event.NO_QUORUM).exists()
-    closed = Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.sec)
+    closed = Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.secretariat)
     assert (closed.context["outcome"], closed.context["closed_because"]) == ("no_quorum", "deadline")
     assert (closed.context["cast_count"], closed.context["eligible_count"]) == (1, 3)
     message, _html = mail_of(closed)
@@ -157,7 +160,7 @@ def test_the_secretariat_is_told_when_a_union_is_admitted_once(cast):
     assert recipients(Event.ADMITTED, "admitted_secretariat") == sorted(cast.emails("secretariat"))
     # The admission says how the round closed: no second e-mail about the same round.
     assert not Notification.objects.filter(event=Event.VOTE_CLOSED).exists()
-    told = Notification.objects.get(event=Event.ADMITTED, recipient=cast.sec)
+    told = Notification.objects.get(event=Event.ADMITTED, recipient=cast.secretariat)
     assert told.context["closed_because"] == "everyone_voted"
     assert told.context["category_label"] == "Full member"
     assert told.context["link"].endswith(f"/committee/applications/{a.pk}/")
@@ -170,7 +173,7 @@ def test_the_secretariat_is_told_when_a_union_is_admitted_once(cast):
 
 def test_a_round_the_secretariat_closes_is_not_announced_as_closing_by_itself(cast):
     a, _round, _expected = open_vote_story(cast)
-    services.vote_close(application=a, actor=cast.sec, comment="Closing early.")
+    services.vote_close(application=a, actor=cast.secretariat, comment="Closing early.")
 
     assert not Notification.objects.filter(event=Event.VOTE_CLOSED).exists()
     assert recipients(Event.NO_QUORUM) == sorted(cast.emails("secretariat"))
@@ -232,7 +235,7 @@ def test_the_e_mails_at_closing_explain_how_the_outcome_was_computed(cast):
 
     for row in (
         Notification.objects.get(event=Event.REJECTED, recipient=cast.committee[0]),
-        Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.sec),
+        Notification.objects.get(event=Event.VOTE_CLOSED, recipient=cast.secretariat),
     ):
         assert row.context["explanation"] == explanation
         message, html = mail_of(row)

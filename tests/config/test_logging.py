@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from config.celery import app as celery_app
-from tests.ops.tasks import ran
+from tests.config.tasks import ran
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_a_refused_oversized_request_is_logged_too(client, json_logs):
     assert line["request_id"] == response["X-Request-ID"]
 
 
-@pytest.mark.urls("tests.ops.urls")
+@pytest.mark.urls("tests.config.urls")
 def test_a_task_run_in_process_logs_with_the_request_id(client, json_logs):
     assert celery_app.conf.task_always_eager
     token = uuid.uuid4().hex
@@ -134,7 +134,7 @@ def _disconnect_worker_receivers(worker) -> None:
                 signal.disconnect(method)
 
 
-@pytest.mark.urls("tests.ops.urls")
+@pytest.mark.urls("tests.config.urls")
 def test_a_worker_task_logs_with_the_request_id_of_the_request_that_enqueued_it(
     client, json_logs, monkeypatch
 ):
@@ -170,7 +170,7 @@ def test_a_worker_task_logs_with_the_request_id_of_the_request_that_enqueued_it(
     assert {line["event"] for line in task_lines} >= {"test_task_logged", "task_succeeded"}
     for line in task_lines:
         assert line["request_id"] == f"req-{token}", line
-        assert line["task"] == "tests.ops.tasks.log_something"
+        assert line["task"] == "tests.config.tasks.log_something"
         assert "ip" not in line  # the message carries ids only
     succeeded = next(line for line in task_lines if line["event"] == "task_succeeded")
     assert succeeded["level"] == "info"

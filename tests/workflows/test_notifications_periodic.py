@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Notification
-from tests.notifications.helpers import new_draft, open_vote_story
+from tests.cast import new_draft
+from tests.workflows.notification_stories import open_vote_story
 from workflows import services
 from workflows.notifications import Event, digest_send, vote_reminders_send
 from workflows.tasks import send_daily_digest, send_vote_reminders
@@ -80,14 +81,16 @@ def test_the_digest_lists_applications_waiting_too_long_once_a_day(cast, setting
     age(recent, days=3)
     draft = new_draft(cast)  # drafts never count
     rejected = services.application_submit(application=new_draft(cast), actor=cast.applicant)
-    rejected = services.application_reject(application=rejected, actor=cast.sec, comment="Ineligible.")
+    rejected = services.application_reject(
+        application=rejected, actor=cast.secretariat, comment="Ineligible."
+    )
     age(rejected, days=30)  # final states never count
     Notification.objects.all().delete()
 
     first = digest_send()
     second = digest_send()
 
-    assert sorted(n.recipient_id for n in first) == sorted(u.pk for u in cast.secretariat)
+    assert sorted(n.recipient_id for n in first) == sorted(u.pk for u in cast.secretariat_team)
     assert second == []
     row = first[0]
     assert row.subject is None

@@ -10,9 +10,15 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from registry.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
-from tests.factories import ApplicationFactory, UserFactory, committee_member, reviewer_user, secretariat_user
-from tests.portal.conftest import S
-from tests.workflows.helpers import attach_required_documents
+from tests.cast import S, application_in
+from tests.factories import (
+    ApplicationFactory,
+    UserFactory,
+    attach_required_documents,
+    committee_member,
+    reviewer_user,
+    secretariat_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -230,9 +236,9 @@ def test_officers_without_two_factor_are_sent_to_set_it_up(client, settings, pat
     assert any("must turn on two-factor authentication" in str(m) for m in response.context["messages"])
 
 
-def test_the_committee_page_of_an_application_is_protected_too(client, settings, cast, application_in):
+def test_the_committee_page_of_an_application_is_protected_too(client, settings, cast):
     settings.OFFICERS_REQUIRE_MFA = True
-    application = application_in(S.SUBMITTED)
+    application = application_in(S.SUBMITTED, cast, assigned=False)
     client.force_login(cast.secretariat, backend="django.contrib.auth.backends.ModelBackend")
     assert (
         client.get(f"/committee/applications/{application.pk}/")["Location"] == "/accounts/2fa/totp/activate/"

@@ -1,62 +1,17 @@
-"""The cast and the application stories of the notification tests (unit and integration)."""
+"""The application stories of the notification tests (unit and integration): each walks an
+application of the cast (tests/cast.py) and says which (event, recipient) it should send."""
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass
 
 from django.utils import timezone
 
-from tests.factories import (
-    ApplicationFactory,
-    applicant_user,
-    attach_required_documents,
-    committee_member,
-    reviewer_user,
-    secretariat_user,
-)
+from tests.cast import Cast, application_in, new_draft, reload
 from workflows import services
-from workflows.models import MembershipApplication
+from workflows.models import ApplicationState, MembershipApplication, VoteRound
 from workflows.notifications import Event
 
-
-@dataclass
-class Cast:
-    """An applicant, a secretariat of two, two reviewers and an Executive Committee of three."""
-
-    applicant: object
-    secretariat: list
-    reviewers: list
-    committee: list
-
-    @classmethod
-    def create(cls, prefix: str = "") -> "Cast":
-        def email(role: str, n: int = 0) -> str:
-            return f"{prefix}{role}{n}@example.org"
-
-        return cls(
-            applicant=applicant_user(username=email("applicant"), first_name="Amina", last_name="Okafor"),
-            secretariat=[secretariat_user(username=email("secretariat", n)) for n in range(2)],
-            reviewers=[reviewer_user(username=email("reviewer", n)) for n in range(2)],
-            committee=[committee_member(username=email("committee", n)) for n in range(3)],
-        )
-
-    @property
-    def sec(self):
-        return self.secretariat[0]
-
-    def emails(self, group: str) -> list[str]:
-        people = {"secretariat": self.secretariat, "reviewers": self.reviewers, "committee": self.committee}
-        return [u.email for u in people[group]] if group in people else [self.applicant.email]
-
-
-def new_draft(cast: Cast, **kwargs) -> MembershipApplication:
-    application = ApplicationFactory(applicant=cast.applicant, **kwargs)
-    attach_required_documents(application)
-    return application
-
-
-def reload(application: MembershipApplication) -> MembershipApplication:
-    return MembershipApplication.objects.get(pk=application.pk)
+S = ApplicationState
 
 
 def admitted_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tuple[str, str]]]:
@@ -64,14 +19,18 @@ def admitted_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tu
     → reviewed → vote → admitted. Return the application and the (event, recipient) expected."""
     a = new_draft(cast, **kwargs)
     a = services.application_submit(application=a, actor=cast.applicant)
-    a = services.application_request_info(application=a, actor=cast.sec, comment="Please add your statutes.")
+    a = services.application_request_info(
+        application=a, actor=cast.secretariat, comment="Please add your statutes."
+    )
     a = services.application_resubmit(application=a, actor=cast.applicant, comment="Done, thank you.")
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    services.reviewers_assign(application=a, actor=cast.secretariat, reviewers=cast.reviewers)
+    a = services.application_start_review(application=reload(a), actor=cast.secretariat)
     for reviewer in cast.reviewers:
         services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Eligible.")
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
-    services.vote_open(application=a, actor=cast.sec, deadline=timezone.now() + datetime.timedelta(days=7))
+    a = services.application_complete_review(application=reload(a), actor=cast.secretariat)
+    services.vote_open(
+        application=a, actor=cast.secretariat, deadline=timezone.now() + datetime.timedelta(days=7)
+    )
     for member in cast.committee:
         services.vote_cast(application=reload(a), member=member, choice="yes")
     expected = (
@@ -88,9 +47,7 @@ def admitted_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tu
 
 
 def screening_rejection_story(cast: Cast, **kwargs) -> tuple[MembershipApplication, list[tuple[str, str]]]:
-    a = new_draft(cast, **kwargs)
-    a = services.application_submit(application=a, actor=cast.applicant)
-    a = services.application_reject(application=a, actor=cast.sec, comment="Not a student union.")
+    a = application_in(S.REJECTED, cast, assigned=False, **kwargs)
     expected = expected_for(Event.SUBMITTED, cast, "applicant", "secretariat") + expected_for(
         Event.REJECTED, cast, "applicant", "committee"
     )
@@ -100,15 +57,8 @@ def screening_rejection_story(cast: Cast, **kwargs) -> tuple[MembershipApplicati
 def no_quorum_then_withdrawn_story(
     cast: Cast, **kwargs
 ) -> tuple[MembershipApplication, list[tuple[str, str]]]:
-    a = new_draft(cast, **kwargs)
-    a = services.application_submit(application=a, actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
-    for reviewer in cast.reviewers:
-        services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Fine.")
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
-    services.vote_open(application=a, actor=cast.sec)
-    services.vote_close(application=reload(a), actor=cast.sec, comment="Closing early.")
+    a = application_in(S.EXECUTIVE_VOTE, cast, **kwargs)
+    services.vote_close(application=reload(a), actor=cast.secretariat, comment="Closing early.")
     a = services.application_withdraw(application=reload(a), actor=cast.applicant, comment="We merged.")
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
@@ -134,16 +84,9 @@ def open_vote_story(
     cast: Cast, *, deadline: datetime.datetime | None = None, **kwargs
 ) -> tuple[MembershipApplication, object, list[tuple[str, str]]]:
     """Draft → … → executive vote, the round left open. Return the application, the round, the expected."""
-    a = new_draft(cast, **kwargs)
-    a = services.application_submit(application=a, actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
-    for reviewer in cast.reviewers:
-        services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Yes.")
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
-    vote_round = services.vote_open(
-        application=a, actor=cast.sec, deadline=deadline or timezone.now() + datetime.timedelta(days=7)
-    )
+    deadline = deadline or timezone.now() + datetime.timedelta(days=7)
+    a = application_in(S.EXECUTIVE_VOTE, cast, vote_deadline=deadline, **kwargs)
+    vote_round = VoteRound.objects.get(application=a)
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")
@@ -170,18 +113,15 @@ def reviews_confirmed_after_answer_story(
 ) -> tuple[MembershipApplication, list[tuple[str, str]]]:
     """Under review with both reviews in → information requested → answered → under review again;
     both reviewers confirm their review → reviewed."""
-    a = new_draft(cast, **kwargs)
-    a = services.application_submit(application=a, actor=cast.applicant)
-    services.reviewers_assign(application=a, actor=cast.sec, reviewers=cast.reviewers)
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
-    for reviewer in cast.reviewers:
-        services.review_submit(application=a, reviewer=reviewer, recommendation="admit", comment="Fine.")
-    a = services.application_request_info(application=reload(a), actor=cast.sec, comment="Your statutes?")
+    a = application_in(S.UNDER_REVIEW, cast, **kwargs)
+    a = services.application_request_info(
+        application=reload(a), actor=cast.secretariat, comment="Your statutes?"
+    )
     a = services.application_resubmit(application=a, actor=cast.applicant, comment="Attached.")
-    a = services.application_start_review(application=reload(a), actor=cast.sec)
+    a = services.application_start_review(application=reload(a), actor=cast.secretariat)
     for reviewer in cast.reviewers:
         services.review_confirm(application=reload(a), reviewer=reviewer)
-    a = services.application_complete_review(application=reload(a), actor=cast.sec)
+    a = services.application_complete_review(application=reload(a), actor=cast.secretariat)
     expected = (
         expected_for(Event.SUBMITTED, cast, "applicant", "secretariat")
         + expected_for(Event.REVIEWER_ASSIGNED, cast, "reviewers")

@@ -14,7 +14,7 @@ def ran(token: str) -> threading.Event:
     return RAN.setdefault(token, threading.Event())
 
 
-@shared_task(name="tests.ops.tasks.log_something")
+@shared_task(name="tests.config.tasks.log_something")
 def log_something(token: str) -> str:
     logger.info("test_task_logged", token=token)
     ran(token).set()
