@@ -11,7 +11,7 @@ from tests.api.workflow_fixtures import client_with, token_for
 from tests.factories import MembershipFactory, applicant_user
 from workflows.models import Motion, MotionState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
 URL = "/api/v1/motions/"
 

@@ -366,9 +366,9 @@ def test_withdrawing_asks_for_confirmation_first(cast, client_as):
 
 
 def test_a_draft_is_deleted_with_its_documents_after_a_confirmation(
-    cast, application_in, client_as, django_capture_on_commit_callbacks
+    cast, client_as, django_capture_on_commit_callbacks
 ):
-    application = application_in(S.DRAFT)
+    application = application_in(S.DRAFT, cast, assigned=False)
     files = [document.file.name for document in application.documents.all()]
     storage = application.documents.first().file.storage
     client = client_as(cast.applicant)
@@ -392,16 +392,16 @@ def test_a_draft_is_deleted_with_its_documents_after_a_confirmation(
     assert not any(storage.exists(name) for name in files)
 
 
-def test_withdrawing_a_draft_leads_to_deleting_it(cast, application_in, client_as):
-    application = application_in(S.DRAFT)
+def test_withdrawing_a_draft_leads_to_deleting_it(cast, client_as):
+    application = application_in(S.DRAFT, cast, assigned=False)
     response = client_as(cast.applicant).get(f"/applications/{application.pk}/withdraw/")
     assert response.status_code == 302
     assert response.url == f"/applications/{application.pk}/delete/"
 
 
 @pytest.mark.parametrize("state", [S.SUBMITTED, S.WITHDRAWN])
-def test_an_application_once_sent_is_not_deleted(cast, application_in, client_as, state):
-    application = application_in(state)
+def test_an_application_once_sent_is_not_deleted(cast, client_as, state):
+    application = application_in(state, cast, assigned=False)
     client = client_as(cast.applicant)
     page = client.get(f"/applications/{application.pk}/delete/", follow=True)
     assert _messages(page) == ["Only a draft can be deleted. You can withdraw an application you sent."]
