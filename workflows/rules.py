@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.people import display_name
-from registry.models import CURRENT_STATES
+from registry.models import CURRENT_STATES, Representative
 from registry.selectors import likely_duplicates
 
 if TYPE_CHECKING:
@@ -282,15 +282,19 @@ def conflicts_of_interest(application: "MembershipApplication") -> dict[int, str
     """Who has a conflict of interest in ``application`` → why (user id → reason).
 
     The applicant; and when the application is a re-application of an organization in the
-    registry (``application.organization``), the applicant of every earlier application that
-    admitted it: the people who speak for the organization concerned. (Its representatives,
-    once the registry knows them, belong here too.) One query at most, none for an application
-    that names no organization.
+    registry (``application.organization``), its representatives now and the applicant of every
+    earlier application that admitted it: the people who speak for the organization concerned.
+    Two queries at most, none for an application that names no organization.
     """
     from .models import ApplicationState, MembershipApplication
 
     found = {application.applicant_id: str(_("Conflict of interest: applicant"))}
     if application.organization_id is not None:
+        representatives = Representative.objects.filter(
+            organization_id=application.organization_id, removed_at__isnull=True
+        ).values_list("user_id", flat=True)
+        for user_id in representatives:
+            found.setdefault(user_id, str(_("Conflict of interest: representative of the organization")))
         earlier = (
             MembershipApplication.objects.filter(
                 organization_id=application.organization_id, state=ApplicationState.ADMITTED

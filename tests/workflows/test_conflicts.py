@@ -4,9 +4,12 @@ who speak for the organization concerned, never review, vote or act for the comm
 from dataclasses import replace
 
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS
 from notifications.models import Notification
+from registry.models import Representative
 from tests.factories import UserFactory, secretariat_user
 from tests.workflows.helpers import application_in, new_draft, reload
 from workflows import rules, selectors, services
@@ -161,3 +164,40 @@ def test_the_history_shows_who_applied_for_the_organization_before_the_applicant
 
     assert [(e.by, e.comment) for e in theirs if e.transition == "start_review"] == [("The federation", "")]
     assert [e.comment for e in committee if e.transition == "start_review"] == ["Two reviewers."]
+
+
+def test_a_representative_of_the_organization_never_reviews_nor_votes_on_its_application(people):
+    _former, first, again = _former_applicant_and_reapplication(people)
+    member = people.committee[1]
+    member.groups.add(Group.objects.get(name=REVIEWERS))
+    Representative.objects.create(organization=first.organization, user=member)
+
+    assert rules.has_conflict(again, member)
+    assert (
+        rules.conflicts_of_interest(again)[member.pk]
+        == "Conflict of interest: representative of the organization"
+    )
+    assert member not in selectors.possible_reviewers(application=again)
+    _refused(
+        ErrorCode.INVALID,
+        services.reviewers_assign,
+        application=again,
+        actor=people.secretariat,
+        reviewers=[member],
+    )
+    services.application_start_review(application=again, actor=people.secretariat)
+    for reviewer in people.reviewers:
+        services.review_submit(application=again, reviewer=reviewer, recommendation="admit", comment="Fine.")
+    services.application_complete_review(application=reload(again), actor=people.secretariat)
+    vote_round = services.vote_open(application=reload(again), actor=people.secretariat)
+
+    assert vote_round.voters.get(user=member).recused_at is not None
+    assert vote_round.eligible_count == len(people.committee) - 1
+    _refused(ErrorCode.FORBIDDEN, services.vote_cast, application=again, member=member, choice="yes")
+
+
+def test_a_removed_representative_has_no_conflict_any_more(people):
+    _former, first, again = _former_applicant_and_reapplication(people)
+    member = people.committee[1]
+    Representative.objects.create(organization=first.organization, user=member, removed_at=timezone.now())
+    assert not rules.has_conflict(again, member)
