@@ -529,6 +529,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The regions' codes, from the database, as the enum of every "region" the API reads (api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.region_codes"],
     "ENUM_NAME_OVERRIDES": {
         "MembershipCategoryEnum": "registry.models.MembershipCategory",
         # The workflow API (api/workflow_serializers.py): choice sets used under several names.
