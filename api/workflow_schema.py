@@ -94,6 +94,7 @@ def _apply_text_rules(prop: dict, field) -> None:
     if branches:
         prop.update({key: value for key, value in branches[0].items() if key != "pattern"})
     prop["pattern"] = patterns[-1].replace(r"\Z", "$")
+    prop.pop("format", None)  # e-mail, URL: the pattern says exactly which (a format checker may differ)
     if not field.allow_blank:
         prop["minLength"] = 1
 

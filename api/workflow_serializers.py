@@ -502,9 +502,10 @@ class ApplicationWriteSerializer(InputSerializer):
         }
 
 
-@extend_schema_field({"type": "string", "format": "binary"})
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
 class UploadField(serializers.FileField):
-    """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back)."""
+    """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back);
+    an empty one is refused."""
 
 
 class DocumentUploadSerializer(InputSerializer):

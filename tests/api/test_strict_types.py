@@ -131,3 +131,40 @@ def test_refusals_no_schema_can_express_are_documented_with_examples(api_client)
     assert "NotAPossibleReviewer" in examples(start_review, "400")
     assert {"UnknownOrganization", "AMemberNow"} <= set(examples(link, "400"))
     assert "WrongState" in examples(open_vote, "409")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "   "}, "name"),
+        ({"name": "Union\x1b[31m"}, "name"),
+        ({"name": "Union", "city": "Accra\nKumasi"}, "city"),
+        ({"name": "Union", "acronym": "NUS\u202e"}, "acronym"),
+        ({"name": "Union", "motivation": "We \x07 ring"}, "motivation"),
+        ({"name": "Union", "email": "office@localhost"}, "email"),
+        ({"name": "Union", "website": "ftp://nus.example.org"}, "website"),
+        ({"name": "Union", "founded_year": 1799}, "founded_year"),
+    ],
+)
+def test_text_outside_its_declared_pattern_or_range_is_refused(cast, api_as, regions, body, field):
+    assert field in details_of(api_as("applicant").post(API, body, format="json"))
+
+
+def test_text_is_taken_as_sent_and_free_text_keeps_its_lines(cast, api_as, regions):
+    body = {"name": " Union ", "motivation": "First line.\n\tSecond line."}
+
+    response = api_as("applicant").post(API, body, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["motivation"] == "First line.\n\tSecond line."
+    assert response.json()["name"] == " Union "
+
+
+def test_each_text_pattern_is_the_one_the_schema_declares(api_client, regions):
+    from api.workflow_serializers import ApplicationWriteSerializer
+
+    declared = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]["ApplicationWrite"]
+    for name in ("name", "acronym", "city", "website", "email", "motivation"):
+        validators = ApplicationWriteSerializer().fields[name].validators
+        checked = [v.regex.pattern for v in validators if hasattr(v, "regex")][-1]
+        assert declared["properties"][name]["pattern"] == checked.replace(r"\Z", "$"), name
