@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 
 from workflows.models import ApplicationState
 
@@ -79,7 +80,17 @@ class WorkflowAutoSchema(AutoSchema):
             for name, field in serializer.fields.items():
                 if name in schema.get("properties", {}) and not field.read_only:
                     _apply_text_rules(schema["properties"][name], field)
+                    _apply_list_bounds(schema["properties"][name], field)
         return schema
+
+
+def _apply_list_bounds(prop: dict, field) -> None:
+    """A list of objects' bounds (``contacts``: at most 20), which drf-spectacular leaves out."""
+    if isinstance(field, serializers.ListSerializer):
+        if field.max_length is not None:
+            prop["maxItems"] = field.max_length
+        if field.min_length is not None:
+            prop["minItems"] = field.min_length
 
 
 def _apply_text_rules(prop: dict, field) -> None:

@@ -101,9 +101,8 @@ IGNORED_INPUT_KEYS = frozenset({"csrfmiddlewaretoken"})
 # ``re.search`` as JSON Schema's ``pattern``) and the schema declares it, so the two agree exactly.
 # Nothing is trimmed: what is sent is what is checked and stored.
 _CONTROL = r"\x00-\x1f\x7f-\x9f"  # Unicode category Cc: C0, DEL, C1
-_ONE_LINE_OUT = (
-    _CONTROL + r"\u2028\u2029\u202a-\u202e\u2066-\u2069"
-)  # registry.validators.validate_single_line
+# As registry.validators.validate_single_line: control, line-separator and text-direction characters.
+_ONE_LINE_OUT = _CONTROL + r"\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _FREE_TEXT_OUT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # validate_multi_line: Cc but tab and line breaks
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
@@ -137,6 +136,10 @@ class InputSerializer(serializers.Serializer):
     400 naming each (``details``: one entry per unknown key), never silently dropped: the
     client learns that nothing was done with them. Nested serializers (``contacts``) refuse
     theirs too, under their own path. Fields a serializer reads are its writable fields.
+
+    A value of another JSON type than its field's is refused, not converted (``json_type_errors``);
+    a text field is taken untrimmed and checked against its ``text_pattern``, which
+    ``api.workflow_schema`` declares as the property's ``pattern``.
     """
 
     def get_fields(self):

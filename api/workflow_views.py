@@ -202,6 +202,13 @@ class ApplicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = ApplicationDetailSerializer(fresh, context=context)
         return Response(serializer.data, status=status_code)
 
+    def initial(self, request, *args, **kwargs):
+        """``?format=`` (the download's ``file``, or ``json``) as the schema declares it: not empty,
+        not repeated. Checked after authentication, so a stranger still gets 401 first."""
+        super().initial(request, *args, **kwargs)
+        if shape_errors := query_shape_errors(request.query_params, parameters={"format": False}):
+            raise exceptions.ValidationError(shape_errors)
+
     def handle_exception(self, exc):
         # Django refuses some bodies while DRF parses them; answer those in the API's format too.
         if isinstance(exc, RequestDataTooBig):

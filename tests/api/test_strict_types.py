@@ -168,3 +168,23 @@ def test_each_text_pattern_is_the_one_the_schema_declares(api_client, regions):
         validators = ApplicationWriteSerializer().fields[name].validators
         checked = [v.regex.pattern for v in validators if hasattr(v, "regex")][-1]
         assert declared["properties"][name]["pattern"] == checked.replace(r"\Z", "$"), name
+
+
+def test_more_contacts_than_the_schema_allows_are_refused_and_the_bound_is_declared(cast, api_as, api_client):
+    contacts = [{"name": f"Person {i}", "email": f"p{i}@nus.example.org"} for i in range(21)]
+
+    details = details_of(
+        api_as("applicant").post(API, {"name": "Union", "contacts": contacts}, format="json")
+    )
+
+    assert "contacts" in details
+    schema = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schema["ApplicationWrite"]["properties"]["contacts"]["maxItems"] == 20
+
+
+def test_an_empty_or_repeated_format_is_refused(cast, api_as):
+    draft = new_draft(cast)
+
+    assert "format" in details_of(api_as("applicant").get(f"{API}{draft.pk}/?format="))
+    assert "format" in details_of(api_as("applicant").get(f"{API}{draft.pk}/?format=json&format=json"))
+    assert api_as("applicant").get(f"{API}{draft.pk}/?format=json").status_code == 200
