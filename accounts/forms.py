@@ -10,6 +10,7 @@ from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from .people import NAME_MAX_LENGTH, normalize_name, split_name
@@ -74,6 +75,18 @@ class SignupForm(SiteWords, account_forms.SignupForm):
         if cleaned_data.get("name"):
             cleaned_data["first_name"], cleaned_data["last_name"] = split_name(cleaned_data["name"])
         return cleaned_data
+
+    def try_save(self, request):
+        """allauth's, with the same work whether the address has an account or not.
+
+        With an address that has one, allauth creates nothing and e-mails its owner (the page
+        reads the same: "check your e-mail"); the password is still hashed, as it is for a new
+        account, so the answer takes as long either way. The e-mail leaves after the response
+        (``accounts.mail``).
+        """
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class LoginForm(SiteWords, account_forms.LoginForm):

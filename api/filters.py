@@ -24,6 +24,20 @@ from .pagination import (
 PAGE_SIZE_MESSAGE = _("Use a whole number from 1 to 500.")
 
 
+def query_shape_errors(query_params, *, parameters: dict[str, bool]) -> dict[str, list[str]]:
+    """A 400's details for a query string the schema forbids: ``parameters`` maps each documented
+    parameter to whether it may be empty (a free text) or not (a code, a number, an enumeration).
+    Each is given at most once: a repeated one would be read as only one of its values."""
+    errors: dict[str, list[str]] = {}
+    for name, may_be_empty in parameters.items():
+        values = query_params.getlist(name)
+        if len(values) > 1:
+            errors[name] = [str(_("Give this parameter once."))]
+        elif values and not values[0] and not may_be_empty:
+            errors[name] = [str(_("This parameter may not be empty; leave it out instead."))]
+    return errors
+
+
 class DateOrDateTimeField(forms.Field):
     """An ISO 8601 date-time (with or without offset; UTC if none) or date (midnight UTC)."""
 
@@ -50,10 +64,25 @@ class DateOrDateTimeField(forms.Field):
 
 
 class AffiliateQueryForm(forms.Form):
-    """Filters, ordering and paging of ``GET /api/v1/affiliates/``. Empty values mean "not given"."""
+    """Filters, ordering and paging of ``GET /api/v1/affiliates/``, exactly as the schema declares
+    them: codes and enumerations are refused empty or repeated (``PARAMETERS``)."""
 
-    region = forms.CharField(required=False, max_length=20)
-    country = forms.CharField(required=False, max_length=10)
+    # Each parameter → whether it may be empty (free text, an opaque cursor). ``format`` is read by
+    # DRF's content negotiation; it is checked here with the others.
+    PARAMETERS = {
+        "region": False,
+        "country": False,
+        "category": False,
+        "q": True,
+        "updated_since": False,
+        "ordering": False,
+        "page_size": False,
+        "cursor": True,
+        "format": False,
+    }
+
+    region = forms.CharField(required=False, max_length=20, strip=False)
+    country = forms.CharField(required=False, max_length=10, strip=False)
     category = forms.ChoiceField(
         required=False,
         choices=MembershipCategory.choices,
@@ -85,7 +114,7 @@ class AffiliateQueryForm(forms.Form):
     cursor = forms.CharField(required=False, max_length=1000)
 
     def clean_region(self) -> Region | None:
-        code = self.cleaned_data["region"].strip()
+        code = self.cleaned_data["region"]
         if not code:
             return None
         region = Region.objects.filter(code=code).first()
@@ -98,12 +127,14 @@ class AffiliateQueryForm(forms.Form):
         return region
 
     def clean_country(self) -> str | None:
-        code = self.cleaned_data["country"].strip().upper()
+        code = self.cleaned_data["country"]
         if not code:
             return None
-        if len(code) != 2 or code not in countries:
+        if len(code) != 2 or code not in countries or not code.isupper():
             raise forms.ValidationError(
-                _("Unknown country code '%(value)s'. Use an ISO 3166-1 alpha-2 code, such as KE."),
+                _(
+                    "Unknown country code '%(value)s'. Use an ISO 3166-1 alpha-2 code in capitals, such as KE."
+                ),
                 code="invalid_choice",
                 params={"value": code},
             )
@@ -117,15 +148,18 @@ class AffiliateQueryForm(forms.Form):
         return DEFAULT_PAGE_SIZE if size is None else size
 
     def clean(self) -> dict:
+        """A cursor that cannot be used (forged, broken, made for another ordering) points to no
+        page: ``cursor_error`` says why, and the view answers 404 as for any page that does not
+        exist. Any string is a cursor to the schema; only the server knows which pages exist."""
         cleaned = super().clean()
         raw = cleaned.get("cursor")
+        self.cursor_error = None
+        cleaned["cursor"] = None
         if raw and "ordering" in cleaned:
             try:
                 cleaned["cursor"] = decode_cursor(raw, ordering=cleaned["ordering"])
             except InvalidCursor as exc:
-                self.add_error("cursor", forms.ValidationError(str(exc), code="invalid"))
-        else:
-            cleaned["cursor"] = None
+                self.cursor_error = str(exc)
         return cleaned
 
     @property
@@ -141,4 +175,10 @@ class AffiliateQueryForm(forms.Form):
         }
 
     def errors_by_field(self) -> dict[str, list[str]]:
-        return {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+        """The 400's details: the query string's shape first (empty, repeated), then the values."""
+        shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
+        values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+        return {**values, **shape}
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)

@@ -4,10 +4,14 @@ The views are decorated with the ``extend_schema`` objects defined here, so the
 views stay short and the description stays in one place.
 """
 
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from registry.models import Region
 
 from .pagination import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ORDERINGS
 from .serializers import AffiliatePageSerializer, AffiliateSerializer, ErrorSerializer, RegionSerializer
@@ -33,6 +37,27 @@ class PartnerKeyScheme(OpenApiAuthenticationExtension):
                 )
             ),
         }
+
+
+def region_codes(result, generator, request, public):
+    """Postprocessing hook: every ``region`` the API reads (the lists' filters, an application's
+    field) takes one of the regions' codes, as listed at /api/v1/regions/. The server refuses any
+    other code, so the schema names them: ``enum``, read from the database when it is served."""
+    try:
+        codes = list(Region.objects.order_by("code").values_list("code", flat=True))
+    except DatabaseError:  # a schema generated without a database: no list
+        return result
+    if not codes:
+        return result
+    for operation in (op for path in result["paths"].values() for op in path.values()):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == "region" and parameter["in"] == "query":
+                parameter["schema"]["enum"] = codes
+    for name in ("ApplicationWrite", "PatchedApplicationWrite"):
+        region = result["components"]["schemas"].get(name, {}).get("properties", {}).get("region")
+        if region is not None:
+            region["enum"] = [*codes, "", *([None] if region.get("nullable") else [])]
+    return result
 
 
 # --- Examples ----------------------------------------------------------------------------------------
@@ -85,6 +110,7 @@ INVALID_EXAMPLE = _error_example(
     {
         "country": ["Unknown country code 'XX'. Use an ISO 3166-1 alpha-2 code, such as KE."],
         "page_size": ["Use a whole number from 1 to 500."],
+        "region": ["Give this parameter once."],
     },
 )
 KEY_EXAMPLES = [
@@ -107,6 +133,12 @@ KEY_EXAMPLES = [
         "The API key is malformed. Send the header 'Authorization: Api-Key <key>' with the full key.",
     ),
 ]
+BAD_CURSOR_EXAMPLE = _error_example(
+    "Unusable cursor",
+    404,
+    "not_found",
+    "This cursor was made for ordering 'name', not '-admitted_on'. Keep the same ordering.",
+)
 NOT_FOUND_EXAMPLE = _error_example("Not an affiliate", 404, "not_found", "No affiliate has this slug.")
 NOT_ACCEPTABLE_EXAMPLE = _error_example(
     "Unknown format", 406, "not_acceptable", "Unknown format 'xml'. This endpoint offers: json, csv."
@@ -172,8 +204,8 @@ list_affiliates = extend_schema(
         OpenApiParameter(
             "country",
             OpenApiTypes.STR,
-            pattern="^[A-Za-z]{2}$",
-            description=_("ISO 3166-1 alpha-2 country code."),
+            enum=[code for code, _name in countries],
+            description=_("ISO 3166-1 alpha-2 country code, in capitals."),
             examples=[OpenApiExample("Kenya", value="KE")],
         ),
         OpenApiParameter(
@@ -193,7 +225,7 @@ list_affiliates = extend_schema(
         ),
         OpenApiParameter(
             "updated_since",
-            OpenApiTypes.STR,
+            {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]},
             description=_(
                 "Only organizations whose record changed at or after this moment: an ISO 8601 date "
                 "(midnight UTC) or date-time (UTC if no offset; write '+' as %2B)."
@@ -219,7 +251,8 @@ list_affiliates = extend_schema(
             "cursor",
             OpenApiTypes.STR,
             description=_(
-                "Opaque; take it from the 'next' or 'previous' link. Valid only with the same ordering."
+                "Opaque; take it from the 'next' or 'previous' link. Valid only with the same ordering: "
+                "a cursor that was not made by the server, or for another ordering, points to no page (404)."
             ),
         ),
         OpenApiParameter(
@@ -252,7 +285,14 @@ list_affiliates = extend_schema(
             examples=[OpenApiExample("CSV", value=CSV_EXAMPLE, response_only=True, media_type="text/csv")],
         ),
         304: NOT_MODIFIED,
-        400: _error(_("A parameter is not valid; details name each one."), [INVALID_EXAMPLE]),
+        400: _error(
+            _(
+                "A parameter is not valid, empty where a value is needed, or given twice; details name "
+                "each one."
+            ),
+            [INVALID_EXAMPLE],
+        ),
+        404: _error(_("The cursor points to no page."), [BAD_CURSOR_EXAMPLE]),
         **ERROR_RESPONSES,
     },
 )

@@ -39,7 +39,7 @@ class DirectoryView(APIView):
     renderer_classes = [ORJSONRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
+        if isinstance(response, Response) and (response.status_code >= 400 or request.method == "OPTIONS"):
             request.accepted_renderer, request.accepted_media_type = (
                 ORJSONRenderer(),
                 ORJSONRenderer.media_type,
@@ -61,6 +61,8 @@ class AffiliateListView(DirectoryView):
         query = AffiliateQueryForm(request.query_params)
         if not query.is_valid():
             raise ValidationError(query.errors_by_field())
+        if query.cursor_error:
+            raise NotFound(query.cursor_error)
         rows = affiliate_rows(**query.filters)
         ordering, with_email = query.cleaned_data["ordering"], is_partner(request)
         if request.accepted_renderer.format == CSVRenderer.format:

@@ -5,11 +5,13 @@ views stay short and the description stays in one place (as ``api.schema`` does 
 the directory).
 """
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 
 from workflows.models import ApplicationState
 
@@ -26,6 +28,7 @@ from .workflow_serializers import (
     DocumentSerializer,
     DocumentUploadSerializer,
     HistoryEntrySerializer,
+    InputSerializer,
     LinkOrganizationSerializer,
     MessageSerializer,
     OpenVoteSerializer,
@@ -61,10 +64,50 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
 
 
 class WorkflowAutoSchema(AutoSchema):
-    """The workflow endpoints accept a partner key only to refuse it: not offered as a way in."""
+    """The workflow endpoints accept a partner key only to refuse it: not offered as a way in.
+
+    A request body's object has ``additionalProperties: false``: the server refuses a key it does
+    not know (``InputSerializer``), and the schema says so.
+    """
 
     def get_auth(self):
         return [requirement for requirement in super().get_auth() if PARTNER_SCHEME not in requirement]
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(serializer, InputSerializer):
+            schema["additionalProperties"] = False
+            for name, field in serializer.fields.items():
+                if name in schema.get("properties", {}) and not field.read_only:
+                    _apply_text_rules(schema["properties"][name], field)
+                    _apply_list_bounds(schema["properties"][name], field)
+        return schema
+
+
+def _apply_list_bounds(prop: dict, field) -> None:
+    """A list of objects' bounds (``contacts``: at most 20), which drf-spectacular leaves out."""
+    if isinstance(field, serializers.ListSerializer):
+        if field.max_length is not None:
+            prop["maxItems"] = field.max_length
+        if field.min_length is not None:
+            prop["minItems"] = field.min_length
+
+
+def _apply_text_rules(prop: dict, field) -> None:
+    """A text field's ``pattern`` (``InputSerializer.get_fields``'s validator; ``\\Z`` written
+    ``$`` for JavaScript's regular expressions) and, if it may not be blank, ``minLength``. The
+    pattern itself allows "" where the field does, so drf-spectacular's ``oneOf`` with an empty
+    string (which "" would match twice) is folded into one schema."""
+    patterns = [v.regex.pattern for v in field.validators if isinstance(v, RegexValidator)]
+    if not patterns:
+        return
+    branches = prop.pop("oneOf", None)
+    if branches:
+        prop.update({key: value for key, value in branches[0].items() if key != "pattern"})
+    prop["pattern"] = patterns[-1].replace(r"\Z", "$")
+    prop.pop("format", None)  # e-mail, URL: the pattern says exactly which (a format checker may differ)
+    if not field.allow_blank:
+        prop["minLength"] = 1
 
 
 # --- examples ------------------------------------------------------------------------------------
@@ -583,7 +626,9 @@ TRANSITIONS = {
         _("Start the review"),
         _(
             "submitted → under_review, by the secretariat. Assigns the reviewers given first; enough "
-            "reviewers must then be assigned (409 'incomplete' otherwise)."
+            "reviewers must then be assigned (409 'incomplete' otherwise). A user id that is not a "
+            "possible reviewer (a member of the Reviewers or the Executive Committee with no conflict of "
+            "interest in the application) is refused: 400 'invalid', naming it."
         ),
         {"reviewers": [3, 4], "comment": ""},
     ),
@@ -607,7 +652,8 @@ TRANSITIONS = {
             "members as voters (less anyone with a conflict of interest), the 'deadline' (default in 14 "
             "days) and the 'category' proposed. Refused (409 'possible_duplicate') while the application "
             "may be an organization of the registry that the secretariat has neither linked nor "
-            "confirmed distinct."
+            "confirmed distinct. A 'deadline' that is not in the future, or more than VOTE_MAX_DAYS "
+            "(default 90) days away, is refused: 400 'invalid' on 'deadline'."
         ),
         {"deadline": "2025-04-15T12:00:00Z", "category": "full", "comment": ""},
     ),
@@ -624,6 +670,70 @@ TRANSITIONS = {
 }
 
 
+# Refusals that depend on the world, not on the request's shape (no schema can say which user ids
+# are possible reviewers, or what "now" is): 400 'invalid', each with an example, and said in the
+# operation's description. The contract test (tests/api/test_api_contract.py) expects them.
+WORLD_REFUSALS = {
+    "startReview": [
+        _error_example(
+            "Not a possible reviewer",
+            400,
+            "invalid",
+            "Reviewers must be members of the Reviewers or the Executive Committee, never the applicant.",
+            {"reviewers": ["Not a possible reviewer: 57."]},
+        )
+    ],
+    "openVote": [
+        _error_example(
+            "Deadline in the past",
+            400,
+            "invalid",
+            "Please correct the errors below.",
+            {"deadline": ["The deadline must be in the future."]},
+        ),
+        _error_example(
+            "Deadline too far",
+            400,
+            "invalid",
+            "Please correct the errors below.",
+            {"deadline": ["The deadline must be at most 90 days away: 2025-06-30 (UTC) at the latest."]},
+        ),
+    ],
+    "linkOrganization": [
+        _error_example(
+            "Unknown organization",
+            400,
+            "invalid",
+            "There is no such organization in the registry.",
+            {"organization": ["Unknown organization."]},
+        ),
+        _error_example(
+            "A member now",
+            400,
+            "invalid",
+            "“Kenya National Union of Students” is a member of the federation: an application cannot "
+            "take it over. Only an organization whose membership has ended can apply again.",
+            {"organization": ["A member now; only a former member can apply again."]},
+        ),
+    ],
+}
+
+
+def acting_responses(operation_id: str) -> dict:
+    """``ACTING``, with the operation's refusals of ``WORLD_REFUSALS`` among the 400's examples."""
+    refusals = WORLD_REFUSALS.get(operation_id)
+    if not refusals:
+        return ACTING
+    invalid = _error(
+        _(
+            "Invalid input, or refused for a reason the description gives; 'details' has the messages per field."
+        ),
+        *INVALID.examples,
+        *refusals,
+    )
+    return {**ACTING, 400: invalid}
+
+
 def transition(path: str):
     serializer, operation_id, summary, description, body = TRANSITIONS[path]
     return extend_schema(
@@ -634,7 +744,10 @@ def transition(path: str):
         parameters=[ID],
         request=serializer,
         examples=[OpenApiExample(str(summary), value=body, request_only=True)],
-        responses={200: _application(_("The application after the transition.")), **ACTING},
+        responses={
+            200: _application(_("The application after the transition.")),
+            **acting_responses(operation_id),
+        },
     )
 
 
@@ -645,15 +758,16 @@ link_organization = extend_schema(
     description=_(
         "The secretariat, at screening (submitted, under_review, reviewed): the application is a "
         "re-application of this organization of the registry, whose membership has ended; admission "
-        "then updates it and gives it a new membership. An organization that is a member now is refused "
-        "(400): an application never takes over an affiliate. Who linked it, and when, is recorded."
+        "then updates it and gives it a new membership. An unknown organization, or one that is a "
+        "member now, is refused (400 'invalid' on 'organization'): an application never takes over an "
+        "affiliate. Who linked it, and when, is recorded."
     ),
     parameters=[ID],
     request=LinkOrganizationSerializer,
     examples=[OpenApiExample("Link", value={"organization": 88}, request_only=True)],
     responses={
         200: _application(_("The application, linked."), name="Linked", value=SCREENING_EXAMPLE),
-        **ACTING,
+        **acting_responses("linkOrganization"),
     },
 )
 

@@ -8,6 +8,7 @@ an application needs) is the services'. Output serializers read the rows that
 
 from collections.abc import Mapping
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
@@ -15,12 +16,12 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.people import display_name
-from registry.models import MembershipCategory, OrganizationKind, Region
+from registry.models import EARLIEST_FOUNDING_YEAR, MembershipCategory, OrganizationKind, Region
+from registry.validators import LATEST_FOUNDING_YEAR
 from workflows import rules
 from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation
 
-# Database bounds of the integer columns (PositiveSmallIntegerField, PositiveIntegerField).
-SMALLINT_MAX = 32767
+# Database bound of the integer column (PositiveIntegerField).
 INTEGER_MAX = 2_147_483_647
 MAX_CONTACTS = 20
 MAX_REVIEWERS = 50
@@ -48,8 +49,85 @@ ACTION_NAMES = {
 }
 
 
+# The JSON type each kind of field takes, as the schema declares it. DRF's fields are lenient
+# (a CharField takes 0 as "0", an IntegerField "12" and 12.0, a BooleanField "yes" and 1); the
+# API is not: a value of another type is refused, so what the schema says is what is accepted.
+JSON_TYPES: list[tuple[type, type | tuple, str]] = [
+    (serializers.BooleanField, bool, _("Must be a boolean (true or false).")),
+    (serializers.IntegerField, int, _("Must be a whole number.")),
+    (serializers.FileField, object, ""),
+    (serializers.ChoiceField, str, _("Must be a string.")),
+    (serializers.CharField, str, _("Must be a string.")),
+    (serializers.DateTimeField, str, _("Must be a string: an ISO 8601 date-time.")),
+    (serializers.ListField, list, _("Must be an array.")),
+    (serializers.ListSerializer, list, _("Must be an array.")),
+    (serializers.Serializer, dict, _("Must be an object.")),
+]
+
+
+def json_type_error(field: serializers.Field, value) -> str | None:
+    """Why ``value`` is not of ``field``'s JSON type (an array's items too), or None."""
+    if value is None:
+        return None  # the field's allow_null decides
+    for field_class, json_type, message in JSON_TYPES:
+        if isinstance(field, field_class):
+            if not isinstance(value, json_type) or (json_type is int and isinstance(value, bool)):
+                return str(message)
+            if isinstance(field, serializers.ListField):
+                return next(filter(None, (json_type_error(field.child, item) for item in value)), None)
+            return None
+    return None
+
+
+def json_type_errors(serializer: serializers.Serializer, data: Mapping) -> dict[str, list[str]]:
+    """The keys of ``data`` whose value is not of its field's JSON type, each with a message."""
+    errors = {}
+    for name, field in serializer.fields.items():
+        if not field.read_only and name in data and (message := json_type_error(field, data[name])):
+            errors[name] = [message]
+    return errors
+
+
+PATTERN_MESSAGE = _(
+    "Not accepted here: one line of text without control characters for names, a valid address "
+    "for e-mails and websites, no control characters but line breaks and tabs in free text; see "
+    "the field's pattern in the API's schema."
+)
+
 # Sent by browsers' forms with a session; the CSRF check reads it, the serializers do not.
 IGNORED_INPUT_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+# What a text field takes, as one regular expression: the server checks it (a ``RegexValidator``,
+# ``re.search`` as JSON Schema's ``pattern``) and the schema declares it, so the two agree exactly.
+# Nothing is trimmed: what is sent is what is checked and stored.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"  # Unicode category Cc: C0, DEL, C1
+# As registry.validators.validate_single_line: control, line-separator and text-direction characters.
+_ONE_LINE_OUT = _CONTROL + r"\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_FREE_TEXT_OUT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # validate_multi_line: Cc but tab and line breaks
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
+# A subset of what Django's EmailValidator and URLValidator accept, so that both checks agree.
+EMAIL_PATTERN = rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*@{_HOST}"
+URL_PATTERN = rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{{2}})*)?"
+# One-line fields; every other text field is free text (line breaks and tabs allowed).
+ONE_LINE_FIELDS = frozenset({"name", "acronym", "city", "role", "phone"})
+# Fields whose values the schema lists (an enumeration): no pattern.
+ENUMERATED_FIELDS = frozenset({"region"})
+
+
+def text_pattern(name: str, field: serializers.CharField) -> str:
+    """The ``pattern`` of a text field (see above): whole value, empty only if the field allows it."""
+    if isinstance(field, serializers.EmailField):
+        body = EMAIL_PATTERN
+    elif isinstance(field, serializers.URLField):
+        body = URL_PATTERN
+    else:
+        out = _ONE_LINE_OUT if name in ONE_LINE_FIELDS else _FREE_TEXT_OUT
+        # Not blank: at least one character that is not a space.
+        body = f"[^{out}]*" if field.allow_blank else rf"[^{out}]*[^\s{out}][^{out}]*"
+        return rf"^{body}\Z"
+    return rf"^(?:{body})?\Z" if field.allow_blank else rf"^{body}\Z"
 
 
 class InputSerializer(serializers.Serializer):
@@ -59,10 +137,26 @@ class InputSerializer(serializers.Serializer):
     400 naming each (``details``: one entry per unknown key), never silently dropped: the
     client learns that nothing was done with them. Nested serializers (``contacts``) refuse
     theirs too, under their own path. Fields a serializer reads are its writable fields.
+
+    A value of another JSON type than its field's is refused, not converted (``json_type_errors``);
+    a text field is taken untrimmed and checked against its ``text_pattern``, which
+    ``api.workflow_schema`` declares as the property's ``pattern``.
     """
+
+    def get_fields(self):
+        """Every text field: untrimmed, and checked against its ``text_pattern``."""
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if isinstance(field, serializers.CharField) and name not in ENUMERATED_FIELDS:
+                field.trim_whitespace = False
+                field.validators.append(RegexValidator(text_pattern(name, field), message=PATTERN_MESSAGE))
+        return fields
 
     def to_internal_value(self, data):
         unknown = {}
+        wrong_types = json_type_errors(self, data) if isinstance(data, Mapping) else {}
+        if wrong_types:
+            raise serializers.ValidationError(wrong_types)
         if isinstance(data, Mapping):
             accepted = [name for name, field in self.fields.items() if not field.read_only]
             message = _("Unknown field. The fields accepted here are: %(fields)s.") % {
@@ -368,6 +462,7 @@ class ApplicationWriteSerializer(InputSerializer):
     )
     region = serializers.CharField(
         max_length=20,
+        trim_whitespace=False,
         required=False,
         allow_blank=True,
         allow_null=True,
@@ -379,7 +474,7 @@ class ApplicationWriteSerializer(InputSerializer):
         max_length=254, required=False, allow_blank=True, help_text=_("The union's public e-mail address.")
     )
     founded_year = serializers.IntegerField(
-        min_value=0, max_value=SMALLINT_MAX, required=False, allow_null=True
+        min_value=EARLIEST_FOUNDING_YEAR, max_value=LATEST_FOUNDING_YEAR, required=False, allow_null=True
     )
     students_represented = serializers.IntegerField(
         min_value=0, max_value=INTEGER_MAX, required=False, allow_null=True
@@ -411,9 +506,10 @@ class ApplicationWriteSerializer(InputSerializer):
         }
 
 
-@extend_schema_field({"type": "string", "format": "binary"})
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
 class UploadField(serializers.FileField):
-    """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back)."""
+    """A file uploaded in multipart/form-data (described as binary, not as the URL DRF reads back);
+    an empty one is refused."""
 
 
 class DocumentUploadSerializer(InputSerializer):
@@ -503,7 +599,7 @@ class ApplicationFilterSerializer(serializers.Serializer):
     the pagination's ``page`` and ``page_size``)."""
 
     state = serializers.ChoiceField(choices=ApplicationState.choices, required=False)
-    region = serializers.CharField(max_length=20, required=False)
+    region = serializers.CharField(max_length=20, required=False, trim_whitespace=False)
 
     def validate_region(self, code: str) -> Region | None:
         return region_from_code(code)

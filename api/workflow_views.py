@@ -8,6 +8,8 @@ keys are refused. Every application is fetched through
 (``WorkflowError``) become 400/403/409/413/415 in ``api.exceptions``.
 """
 
+import re
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ from workflows.models import MembershipApplication
 
 from . import workflow_schema as docs
 from .authentication import PartnerKeyAuthentication, PersonalTokenAuthentication
+from .filters import query_shape_errors
 from .parsers import JSONParser, RequestTooLarge
 from .permissions import is_partner
 from .throttling import AtomicRateThrottle
@@ -54,6 +57,10 @@ from .workflow_serializers import (
     StartReviewSerializer,
     VoteRoundSerializer,
 )
+
+PAGE_SIZE_PATTERN = re.compile(r"[0-9]{1,6}")
+# The list's query parameters: none may be empty or repeated (see api.filters.query_shape_errors).
+LIST_PARAMETERS = {"state": False, "region": False, "page": False, "page_size": False}
 
 # Ids are bigints: longer numbers are not an application (and would overflow the database driver).
 ID_PATTERN = r"[0-9]{1,18}"
@@ -106,6 +113,16 @@ class ApplicationPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """``page_size`` as the schema declares it: a whole number from 1 to 100, or left out."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not PAGE_SIZE_PATTERN.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
+            message = _("Use a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
     def get_paginated_response_schema(self, schema):
         return docs.paginated(super().get_paginated_response_schema(schema))
 
@@ -143,6 +160,13 @@ class PersonViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def initial(self, request, *args, **kwargs):
+        """``?format=`` (the download's ``file``, or ``json``) as the schema declares it: not empty,
+        not repeated. Checked after authentication, so a stranger still gets 401 first."""
+        super().initial(request, *args, **kwargs)
+        if shape_errors := query_shape_errors(request.query_params, parameters={"format": False}):
+            raise exceptions.ValidationError(shape_errors)
+
     def handle_exception(self, exc):
         # Django refuses some bodies while DRF parses them; answer those in the API's format too.
         if isinstance(exc, RequestDataTooBig):
@@ -152,8 +176,9 @@ class PersonViewSet(viewsets.GenericViewSet):
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
-            # Errors are JSON whatever was negotiated (a download may accept any type).
+        if isinstance(response, Response) and (response.status_code >= 400 or request.method == "OPTIONS"):
+            # Errors (and OPTIONS' description) are JSON whatever was negotiated (a download may
+            # accept any type).
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = renderers.JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -182,6 +207,8 @@ class ApplicationViewSet(mixins.ListModelMixin, PersonViewSet):
         if self.action != "list":
             return queryset
         queryset = self.with_related(queryset)
+        if shape_errors := query_shape_errors(self.request.query_params, parameters=LIST_PARAMETERS):
+            raise exceptions.ValidationError(shape_errors)
         query = ApplicationFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         if state := query.validated_data.get("state"):

@@ -184,6 +184,10 @@ ACCOUNT_FORMS = {
 ACCOUNT_USER_DISPLAY = "accounts.people.display_name"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up with an address that has an account answers as for a new one ("check your e-mail") and
+# e-mails the owner instead; it hashes the password too and every account e-mail leaves after the
+# response (accounts/forms.py, accounts/mail.py), so neither the page nor its time tells.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Federation Registry] "
@@ -556,6 +560,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The regions' codes, from the database, as the enum of every "region" the API reads (api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.region_codes"],
     "ENUM_NAME_OVERRIDES": {
         "MembershipCategoryEnum": "registry.models.MembershipCategory",
         # The workflow API (api/workflow_serializers.py): choice sets used under several names.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.people import display_name
-from registry.models import CURRENT_STATES
+from registry.models import CURRENT_STATES, Representative
 from registry.selectors import likely_duplicates
 
 if TYPE_CHECKING:
@@ -287,7 +287,6 @@ def conflicts_of_interest(application: "MembershipApplication") -> dict[int, str
     application that admitted it. Two queries at most, none for an application that names no
     organization.
     """
-    from registry.models import Representative
 
     from .models import ApplicationState, MembershipApplication
 
@@ -1058,7 +1057,6 @@ def motion_rules(kind: str) -> VoteRules:
 def motion_conflicts_of_interest(membership) -> dict[int, str]:
     """Who has a conflict of interest in a motion on ``membership``: the union's representatives
     (user id → reason). One query."""
-    from registry.models import Representative
 
     reason = str(_("Conflict of interest: represents the union concerned"))
     users = Representative.objects.filter(

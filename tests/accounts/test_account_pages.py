@@ -94,16 +94,17 @@ def test_a_wrong_password_is_said_above_the_form(client):
     assert 'class="errorlist nonfield" role="alert"' in html
 
 
-def test_the_confirmation_link_from_the_e_mail_asks_to_confirm(client):
-    client.post(
-        "/accounts/signup/",
-        {
-            "name": "Amani Otieno",
-            "email": "new@kusu.example.org",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+def test_the_confirmation_link_from_the_e_mail_asks_to_confirm(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # account e-mails leave after commit
+        client.post(
+            "/accounts/signup/",
+            {
+                "name": "Amani Otieno",
+                "email": "new@kusu.example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
     path = re.search(r"(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body).group(1)
 
     html = _page(client.get(path), h1="Confirm your e-mail address")
@@ -113,9 +114,12 @@ def test_the_confirmation_link_from_the_e_mail_asks_to_confirm(client):
     assert "Yes, confirm" in html
 
 
-def test_the_password_reset_link_from_the_e_mail_asks_for_a_new_password(client):
+def test_the_password_reset_link_from_the_e_mail_asks_for_a_new_password(
+    client, django_capture_on_commit_callbacks
+):
     _person()
-    client.post("/accounts/password/reset/", {"email": "amani@kusu.example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "amani@kusu.example.org"})
     path = re.search(r"(/accounts/password/reset/key/[^\s]+/)", mail.outbox[-1].body).group(1)
 
     response = client.get(path, follow=True)

@@ -42,21 +42,24 @@ def _logged_in(client) -> bool:
 # --- sign-up, verification, log-in ----------------------------------------------------------------
 
 
-def test_sign_up_asks_a_name_e_mail_and_password_and_sends_a_verification_link(client):
+def test_sign_up_asks_a_name_e_mail_and_password_and_sends_a_verification_link(
+    client, django_capture_on_commit_callbacks
+):
     form = client.get("/accounts/signup/").content.decode()
     assert 'name="username"' not in form
     assert 'name="name"' in form
     assert 'name="email"' in form
 
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "name": "Amani Otieno",
-            "email": "Amani@Kusu.example.org",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after commit
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "name": "Amani Otieno",
+                "email": "Amani@Kusu.example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
@@ -67,11 +70,14 @@ def test_sign_up_asks_a_name_e_mail_and_password_and_sends_a_verification_link(c
     assert re.search(r"/accounts/confirm-email/[^/\s]+/", mail.outbox[0].body)
 
 
-def test_following_the_verification_link_logs_in_and_leads_to_my_applications(client):
-    client.post(
-        "/accounts/signup/",
-        {"name": "Amani", "email": "new@kusu.example.org", "password1": PASSWORD, "password2": PASSWORD},
-    )
+def test_following_the_verification_link_logs_in_and_leads_to_my_applications(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/signup/",
+            {"name": "Amani", "email": "new@kusu.example.org", "password1": PASSWORD, "password2": PASSWORD},
+        )
     path = re.search(r"(/accounts/confirm-email/[^/\s]+/)", mail.outbox[0].body).group(1)
 
     response = client.post(path)
@@ -119,9 +125,10 @@ def test_seeding_again_keeps_one_verified_address_per_demo_user(regions):
     assert EmailAddress.objects.filter(verified=True, primary=True).count() == len(DEMO_USERS)
 
 
-def test_password_reset_sends_a_link(client):
+def test_password_reset_sends_a_link(client, django_capture_on_commit_callbacks):
     _verified(UserFactory(username="amani@kusu.example.org", email="amani@kusu.example.org"))
-    response = client.post("/accounts/password/reset/", {"email": "amani@kusu.example.org"})
+    with django_capture_on_commit_callbacks(execute=True):  # after commit, as every account e-mail
+        response = client.post("/accounts/password/reset/", {"email": "amani@kusu.example.org"})
     assert response.status_code == 302
     assert "/accounts/password/reset/key/" in mail.outbox[-1].body
 

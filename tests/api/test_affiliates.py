@@ -127,12 +127,14 @@ def test_region_filter_includes_sub_regions(api_client, regions):
     assert slugs(api_client.get(URL, {"region": "north-america"})) == []
 
 
-def test_country_filter_takes_an_iso_code_in_any_case(api_client, regions):
+def test_country_filter_takes_an_iso_code_in_capitals_as_the_schema_lists_them(api_client, regions):
     affiliate("kenya", regions["africa-east"])
     affiliate("ghana", regions["africa-west"], country="GH")
 
     assert slugs(api_client.get(URL, {"country": "GH"})) == ["ghana"]
-    assert slugs(api_client.get(URL, {"country": "gh"})) == ["ghana"]
+    refused = api_client.get(URL, {"country": "gh"})
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["details"]) == ["country"]
 
 
 def test_category_filter(api_client, regions):
@@ -310,7 +312,9 @@ def test_email_is_only_shown_to_partners(api_client, partner_client, regions):
         ({"page_size": "501"}, "page_size"),
         ({"page_size": "abc"}, "page_size"),
         ({"page_size": "-5"}, "page_size"),
-        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"country": "ke"}, "country"),
+        ({"country": " KE"}, "country"),
+        ({"region": "africa "}, "region"),
         ({"q": "x" * 201}, "q"),
     ],
 )
@@ -343,19 +347,34 @@ def test_invalid_value_messages_name_the_accepted_values(api_client, regions):
     assert details["page_size"] == ["Use a whole number from 1 to 500."]
 
 
-def test_empty_parameters_mean_no_filter(api_client, regions):
+def test_empty_free_text_means_no_filter(api_client, regions):
     affiliate("kenya", regions["africa-east"])
 
-    params = {
-        "region": "",
-        "country": "",
-        "category": "",
-        "q": "",
-        "updated_since": "",
-        "ordering": "",
-        "page_size": "",
-    }
-    assert slugs(api_client.get(URL, params)) == ["kenya"]
+    assert slugs(api_client.get(URL, {"q": "", "cursor": ""})) == ["kenya"]
+
+
+def test_an_empty_code_number_or_choice_is_refused_naming_each(api_client, regions):
+    """The schema gives these an enumeration, a pattern or a type that "" does not match: the
+    server refuses it too, rather than reading it as "not given"."""
+    params = dict.fromkeys(
+        ["region", "country", "category", "updated_since", "ordering", "page_size", "format"], ""
+    )
+
+    response = api_client.get(URL, params)
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == set(params)
+
+
+@pytest.mark.parametrize("name", ["region", "country", "category", "q", "ordering", "page_size", "cursor"])
+def test_a_parameter_given_twice_is_refused(api_client, regions, name):
+    values = {"region": "africa", "country": "KE", "category": "full", "ordering": "name", "page_size": "5"}
+    value = values.get(name, "x")
+
+    response = api_client.get(f"{URL}?{name}={value}&{name}={value}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {name: ["Give this parameter once."]}
 
 
 def test_etag_round_trip_gives_304_until_something_changes(api_client, regions):

@@ -4,9 +4,12 @@ who speak for the organization concerned, never review, vote or act for the comm
 from dataclasses import replace
 
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS
 from notifications.models import Notification
+from registry.models import Representative
 from tests.cast import application_in, new_draft, reload
 from tests.factories import UserFactory, secretariat_user
 from workflows import rules, selectors, services
@@ -163,13 +166,38 @@ def test_the_history_shows_who_applied_for_the_organization_before_the_applicant
     assert [e.comment for e in committee if e.transition == "start_review"] == ["Two reviewers."]
 
 
-def test_a_representative_of_the_organization_concerned_has_a_conflict_in_its_new_application(cast):
-    from registry.services import representative_add_first
-
+def test_a_representative_of_the_organization_never_reviews_nor_votes_on_its_application(cast):
     _former, first, again = _former_applicant_and_reapplication(cast)
-    representative_add_first(organization=first.organization, user=cast.committee[1])
+    member = cast.committee[1]
+    member.groups.add(Group.objects.get(name=REVIEWERS))
+    Representative.objects.create(organization=first.organization, user=member)
 
-    conflicts = rules.conflicts_of_interest(again)
-    assert "represents the union concerned" in conflicts[cast.committee[1].pk]
-    assert rules.has_conflict(again, cast.committee[1])
-    assert not rules.has_conflict(again, cast.committee[0])
+    assert rules.has_conflict(again, member)
+    assert (
+        rules.conflicts_of_interest(again)[member.pk]
+        == "Conflict of interest: represents the union concerned"
+    )
+    assert member not in selectors.possible_reviewers(application=again)
+    _refused(
+        ErrorCode.INVALID,
+        services.reviewers_assign,
+        application=again,
+        actor=cast.secretariat,
+        reviewers=[member],
+    )
+    services.application_start_review(application=again, actor=cast.secretariat)
+    for reviewer in cast.reviewers:
+        services.review_submit(application=again, reviewer=reviewer, recommendation="admit", comment="Fine.")
+    services.application_complete_review(application=reload(again), actor=cast.secretariat)
+    vote_round = services.vote_open(application=reload(again), actor=cast.secretariat)
+
+    assert vote_round.voters.get(user=member).recused_at is not None
+    assert vote_round.eligible_count == len(cast.committee) - 1
+    _refused(ErrorCode.FORBIDDEN, services.vote_cast, application=again, member=member, choice="yes")
+
+
+def test_a_removed_representative_has_no_conflict_any_more(cast):
+    _former, first, again = _former_applicant_and_reapplication(cast)
+    member = cast.committee[1]
+    Representative.objects.create(organization=first.organization, user=member, removed_at=timezone.now())
+    assert not rules.has_conflict(again, member)
