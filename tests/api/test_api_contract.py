@@ -19,8 +19,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from tests.api.workflow_fixtures import token_for
+from tests.cast import application_in, new_draft
 from tests.factories import MembershipFactory, PartnerKeyFactory
-from tests.workflows.helpers import application_in, new_draft
 from workflows.models import ApplicationState
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.schemathesis]

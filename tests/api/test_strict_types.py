@@ -4,7 +4,7 @@ each and never empty, page sizes within the declared bounds; and the schema says
 
 import pytest
 
-from tests.workflows.helpers import new_draft
+from tests.cast import new_draft
 from workflows.models import MembershipApplication
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
