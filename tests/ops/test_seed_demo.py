@@ -128,4 +128,4 @@ def test_seed_demo_has_a_suspended_member_union_that_its_representative_sees(set
     page = client.get("/member/").content.decode()
     assert "Zimbabwe National Students Union" in page
     assert "Suspended" in page
-    assert "Not in good standing." in page
+    assert "Not in good standing</span>" in page

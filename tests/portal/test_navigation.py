@@ -17,7 +17,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["directory", "api-docs"]
+PUBLIC = ["directory", "statistics", "api-docs"]
+# Every committee role (secretariat, reviewers, Executive Committee): the decisions on members and
+# the committee's statistics.
+COMMITTEE = ["motions", "committee-statistics"]
 
 
 def _places(client) -> list[str]:
@@ -43,9 +46,13 @@ PEOPLE = [
     ("anonymous", None, PUBLIC),
     ("a new account", UserFactory, [*PUBLIC, "applications"]),
     ("an applicant", _applicant, [*PUBLIC, "applications"]),
-    ("a reviewer", reviewer_user, [*PUBLIC, "reviews"]),
-    ("the secretariat", secretariat_user, [*PUBLIC, "queue", "overview", "change-requests", "admin"]),
-    ("a committee member", committee_member, [*PUBLIC, "votes", "reviews"]),
+    ("a reviewer", reviewer_user, [*PUBLIC, "reviews", *COMMITTEE]),
+    (
+        "the secretariat",
+        secretariat_user,
+        [*PUBLIC, "queue", "overview", "change-requests", *COMMITTEE, "admin"],
+    ),
+    ("a committee member", committee_member, [*PUBLIC, "votes", "reviews", *COMMITTEE]),
     ("a representative", _representative, [*PUBLIC, "member"]),
 ]
 
@@ -62,7 +69,7 @@ def test_someone_with_several_roles_sees_the_places_of_each(client):
     ApplicationFactory(applicant=user)
     representative_add_first(organization=OrganizationFactory(), user=user)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    assert _places(client) == [*PUBLIC, "applications", "member", "votes", "reviews"]
+    assert _places(client) == [*PUBLIC, "applications", "member", "votes", "reviews", *COMMITTEE]
 
 
 def test_the_places_link_where_they_say(client):

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 
 # Queries of each page, whatever the number of members (measured, then pinned).
 DIRECTORY_QUERIES = 8
-MEMBER_HOME_QUERIES = 5
-MEMBER_UNION_QUERIES = 28  # with the decisions on the membership (one query)
+# Signed-in pages count the navigation's two reads (whether the person applied, whether they represent a union).
+MEMBER_HOME_QUERIES = 7
+MEMBER_UNION_QUERIES = 30  # with the decisions on the membership (one query)
 
 
 @pytest.fixture(autouse=True)
