@@ -100,7 +100,12 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
             "The committee (secretariat, reviewers, Executive Committee) reads every motion; a union's "
             "representative those on their union; newest first."
         ),
-        responses={200: MotionSerializer(many=True), **docs.ALWAYS},
+        responses={
+            200: MotionSerializer(many=True),
+            400: docs.INVALID,
+            404: docs.NO_SUCH_PAGE,
+            **docs.ALWAYS,
+        },
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -113,8 +118,9 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
             "The secretariat proposes a suspension (with the reason), a reinstatement, an expulsion (with "
             "the reason; EXPULSION_MAJORITY) or a change of category, and records a notice of withdrawal "
             "received by letter. A union's representative asks for a change of category or gives notice "
-            "of withdrawal (from today). Refused (409): a motion of the same kind already open, an ended "
-            "membership, a decision that does not fit the membership's state (reinstating an active member)."
+            "of withdrawal (from today). A union that is not in the registry is a 404. Refused (409): a motion "
+            "of the same kind already open, an ended membership, a decision that does not fit the "
+            "membership's state (reinstating an active member)."
         ),
         request=MotionCreateSerializer,
         examples=[
@@ -129,7 +135,7 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         organization = Organization.objects.filter(slug=body.pop("union")).first()
         membership = latest_membership(organization) if organization is not None else None
         if membership is None:
-            raise exceptions.ValidationError({"union": [_("There is no member union with this slug.")]})
+            raise exceptions.NotFound(_("There is no member union with this slug."))
         motion = services.motion_propose(membership=membership, actor=request.user, **body)
         return self.motion_response(motion, status_code=status.HTTP_201_CREATED)
 

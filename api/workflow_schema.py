@@ -367,6 +367,7 @@ THROTTLED = _error(
     ),
 )
 
+NO_SUCH_PAGE = _error(_("No such page."), _error_example("No such page", 404, "not_found", "Invalid page."))
 ALWAYS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
 ON_ONE = {**ALWAYS, 404: NOT_FOUND}
 ACTING = {**ON_ONE, 400: INVALID, 409: CONFLICT}
@@ -461,7 +462,7 @@ list_applications = extend_schema(
             examples=[OpenApiExample("Page", value=APPLICATION_EXAMPLE, response_only=True)],
         ),
         400: INVALID,
-        404: _error(_("No such page."), _error_example("No such page", 404, "not_found", "Invalid page.")),
+        404: NO_SUCH_PAGE,
         **ALWAYS,
     },
 )

@@ -83,7 +83,7 @@ def test_a_union_gives_notice_and_the_secretariat_confirms(api_as, union):
     ("body", "status", "field"),
     [
         ({"union": "tsu-tj", "kind": "expel"}, 400, "reason"),
-        ({"union": "nowhere", "kind": "suspend", "reason": "x"}, 400, "union"),
+        ({"union": "nowhere", "kind": "suspend", "reason": "x"}, 404, "member union"),
         ({"union": "tsu-tj", "kind": "reinstate"}, 409, None),
         ({"union": "tsu-tj", "kind": "suspend", "reason": "x", "state": "carried"}, 400, "state"),
     ],
