@@ -43,5 +43,6 @@ urlpatterns = [
     # The workflow (applications, documents, transitions, reviews, votes): api/workflow_views.py.
     path("v1/", include(workflow_router.urls)),
     # Keep last: any other address under /api/ gets a JSON 404 in the API's error format.
-    re_path(r"^(?P<path>.*)$", views.endpoint_not_found, name="not-found"),
+    # [\s\S], not ".": an address with an encoded line break (%0A) is caught too.
+    re_path(r"^(?P<path>[\s\S]*)$", views.endpoint_not_found, name="not-found"),
 ]

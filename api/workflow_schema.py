@@ -572,6 +572,16 @@ get_document = extend_schema(
                 "Unknown format 'xml'. This endpoint offers: json, file.",
             ),
         ),
+        400: _error(
+            _("?format= given empty or more than once."),
+            _error_example(
+                "Empty format",
+                400,
+                "invalid",
+                "Some values in the request are not valid. See details for each field.",
+                {"format": ["This parameter may not be empty; leave it out instead."]},
+            ),
+        ),
         **ON_ONE,
     },
 )

@@ -109,7 +109,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
 # A subset of what Django's EmailValidator and URLValidator accept, so that both checks agree.
 EMAIL_PATTERN = rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*@{_HOST}"
-URL_PATTERN = rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{{2}})*)?"
+URL_PATTERN = (
+    rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#](?:[A-Za-z0-9._~!$&'()*+,;=:@/?#-]|%[0-9A-Fa-f]{{2}})*)?"
+)
 # One-line fields; every other text field is free text (line breaks and tabs allowed).
 ONE_LINE_FIELDS = frozenset({"name", "acronym", "city", "role", "phone"})
 # Fields whose values the schema lists (an enumeration): no pattern.

@@ -188,3 +188,26 @@ def test_an_empty_or_repeated_format_is_refused(cast, api_as):
     assert "format" in details_of(api_as("applicant").get(f"{API}{draft.pk}/?format="))
     assert "format" in details_of(api_as("applicant").get(f"{API}{draft.pk}/?format=json&format=json"))
     assert api_as("applicant").get(f"{API}{draft.pk}/?format=json").status_code == 200
+
+
+def test_an_address_with_an_encoded_line_break_is_a_json_404(api_client):
+    response = api_client.get("/api/v1/applications/%0A12/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "https://nus.example.org",
+        "http://nus.example.org:8080/about/",
+        "https://nus.example.org/?lang=en#contact",
+    ],
+)
+def test_a_website_with_a_path_query_or_fragment_is_accepted(cast, api_as, regions, website):
+    response = api_as("applicant").post(API, {"name": "Union", "website": website}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["website"] == website
