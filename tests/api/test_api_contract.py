@@ -23,7 +23,7 @@ from tests.cast import application_in, new_draft
 from tests.factories import MembershipFactory, PartnerKeyFactory
 from workflows.models import ApplicationState
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.schemathesis]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.schemathesis, pytest.mark.contract]
 
 S = ApplicationState
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", 100))
