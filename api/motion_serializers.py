@@ -44,7 +44,10 @@ class MotionSerializer(serializers.Serializer):
 
 
 class MotionCreateSerializer(InputSerializer):
-    union = serializers.SlugField(max_length=220, help_text=_("The member union's slug."))
+    # Any text: a slug the registry does not know is a 404, not a shape error.
+    union = serializers.CharField(
+        max_length=220, help_text=_("The member union's slug, as in the directory.")
+    )
     kind = serializers.ChoiceField(choices=MotionKind.choices)
     reason = serializers.CharField(
         max_length=rules.COMMENT_MAX_LENGTH,
