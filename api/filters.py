@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +113,12 @@ class AffiliateQueryForm(forms.Form):
         },
     )
     cursor = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any string is a cursor to the schema: one with a NUL is no page (404), not a bad request.
+        field = self.fields["cursor"]
+        field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]

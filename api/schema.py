@@ -216,7 +216,8 @@ list_affiliates = extend_schema(
         ),
         OpenApiParameter(
             "q",
-            OpenApiTypes.STR,
+            # As api.filters.AffiliateQueryForm: at most 200 characters, no NUL.
+            {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"},
             description=_(
                 "Words to find in the name, acronym or city; every word must match. "
                 "Case and accents are ignored: 'universite' finds 'Université'."
@@ -249,7 +250,7 @@ list_affiliates = extend_schema(
         ),
         OpenApiParameter(
             "cursor",
-            OpenApiTypes.STR,
+            {"type": "string", "maxLength": 1000},
             description=_(
                 "Opaque; take it from the 'next' or 'previous' link. Valid only with the same ordering: "
                 "a cursor that was not made by the server, or for another ordering, points to no page (404)."

@@ -211,3 +211,10 @@ def test_a_website_with_a_path_query_or_fragment_is_accepted(cast, api_as, regio
 
     assert response.status_code == 201, response.content
     assert response.json()["website"] == website
+
+
+def test_a_cursor_with_a_nul_is_no_page_and_a_search_with_one_is_refused(api_client):
+    assert api_client.get("/api/v1/affiliates/", {"cursor": "ab\x00cd"}).status_code == 404
+    refused = api_client.get("/api/v1/affiliates/", {"q": "kenya\x00"})
+    assert refused.status_code == 400
+    assert "q" in refused.json()["error"]["details"]
