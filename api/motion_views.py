@@ -20,6 +20,7 @@ from workflows import selectors
 from workflows.models import Motion
 
 from . import workflow_schema as docs
+from .filters import query_shape_errors
 from .motion_serializers import (
     MotionBallotSerializer,
     MotionCommentSerializer,
@@ -33,6 +34,7 @@ from .workflow_serializers import BallotInputSerializer, RecusalInputSerializer,
 from .workflow_views import PersonViewSet
 
 MOTIONS = "Decisions on members"
+PAGE_PARAMETERS = {"page": False, "page_size": False}
 ID = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description=_("The motion's id."), pattern=r"^[0-9]{1,18}$"
 )
@@ -79,6 +81,14 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
 
     def get_queryset(self):
         return selectors.motions_visible_to(self.request.user).order_by("-proposed_at", "-pk")
+
+    def filter_queryset(self, queryset):
+        """The list's page parameters as the schema declares them: not empty, not repeated."""
+        if self.action == "list" and (
+            shape_errors := query_shape_errors(self.request.query_params, parameters=PAGE_PARAMETERS)
+        ):
+            raise exceptions.ValidationError(shape_errors)
+        return queryset
 
     def get_object(self) -> Motion:
         motion = self.get_queryset().filter(pk=self.kwargs["motion_id"]).first()

@@ -183,3 +183,10 @@ def test_motion_permission_table(cast, union, partner_key, method, path, expecte
             actual[role] = response.status_code
             transaction.set_rollback(True)
     assert actual == expected
+
+
+@pytest.mark.parametrize("query", ["page=", "page_size=", "page=1&page=2"])
+def test_the_list_refuses_empty_or_repeated_page_parameters(api_as, union, query):
+    response = api_as("secretariat").get(f"{URL}?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()["error"]["details"]
