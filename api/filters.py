@@ -60,8 +60,18 @@ class DateOrDateTimeField(forms.Field):
             except ValueError:
                 moment = None
             if moment is not None:
-                return timezone.make_aware(moment, datetime.UTC) if timezone.is_naive(moment) else moment
+                return self._in_utc(moment)
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def _in_utc(self, moment: datetime.datetime) -> datetime.datetime:
+        """The moment in UTC: the database compares it as is, and PostgreSQL refuses offsets beyond
+        ±15:59 that ISO 8601 (and Python) allow. A moment UTC cannot hold (before year 1) is invalid."""
+        if timezone.is_naive(moment):
+            return timezone.make_aware(moment, datetime.UTC)
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class AffiliateQueryForm(forms.Form):

@@ -218,3 +218,12 @@ def test_a_cursor_with_a_nul_is_no_page_and_a_search_with_one_is_refused(api_cli
     refused = api_client.get("/api/v1/affiliates/", {"q": "kenya\x00"})
     assert refused.status_code == 400
     assert "q" in refused.json()["error"]["details"]
+
+
+def test_updated_since_with_a_far_offset_is_read_in_utc(api_client):
+    # ISO 8601 allows offsets PostgreSQL does not (beyond ±15:59): the moment is compared in UTC.
+    response = api_client.get("/api/v1/affiliates/", {"updated_since": "2020-07-22T14:36:49-21:25"})
+    assert response.status_code == 200
+    too_early = api_client.get("/api/v1/affiliates/", {"updated_since": "0001-01-01T00:30:00+01:00"})
+    assert too_early.status_code == 400
+    assert "updated_since" in too_early.json()["error"]["details"]
