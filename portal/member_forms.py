@@ -155,6 +155,10 @@ class MotionActionForm(forms.Form):
 
     expected_state = forms.ChoiceField(choices=MotionState.choices, widget=forms.HiddenInput)
 
+    def service_data(self) -> dict:
+        """The service's keyword arguments: every field as cleaned."""
+        return dict(self.cleaned_data)
+
 
 class MotionOpenVoteForm(MotionActionForm):
     deadline = forms.DateField(
@@ -162,10 +166,11 @@ class MotionOpenVoteForm(MotionActionForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def deadline_datetime(self) -> datetime.datetime:
-        return datetime.datetime.combine(
-            self.cleaned_data["deadline"], datetime.time(23, 59, 59), tzinfo=datetime.UTC
-        )
+    def service_data(self) -> dict:
+        """The deadline at the end of the chosen day, UTC."""
+        day = self.cleaned_data["deadline"]
+        deadline = datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=datetime.UTC)
+        return {**super().service_data(), "deadline": deadline}
 
 
 class MotionCommentForm(MotionActionForm):

@@ -116,72 +116,40 @@ def _motion(request, motion_id: int) -> Motion:
     return motion
 
 
-def _call_open_vote(motion, user, form):
-    return services.motion_vote_open(
-        motion=motion,
-        actor=user,
-        deadline=form.deadline_datetime(),
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-def _call_close_vote(motion, user, form):
-    return services.motion_vote_close(
-        motion=motion,
-        actor=user,
-        comment=form.cleaned_data["comment"],
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-def _call_confirm(motion, user, form):
-    return services.motion_confirm(
-        motion=motion,
-        actor=user,
-        comment=form.cleaned_data["comment"],
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-def _call_drop(motion, user, form):
-    return services.motion_drop(
-        motion=motion,
-        actor=user,
-        reason=form.cleaned_data["reason"],
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-def _call_vote(motion, user, form):
-    return services.motion_vote_cast(
-        motion=motion,
-        member=user,
-        choice=form.cleaned_data["choice"],
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-def _call_recuse(motion, user, form):
-    return services.motion_vote_recuse(
-        motion=motion,
-        member=user,
-        reason=form.cleaned_data["reason"],
-        expected_state=form.cleaned_data["expected_state"],
-    )
-
-
-# Each action of a motion's page: its form, the call of its one service, and what is said when done.
-MOTION_PAGE_ACTIONS: dict[str, tuple[type, Callable, str]] = {
+# Each action of a motion's page: its form, its one service, the keyword the service takes the
+# person by, and what is said when done. The form gives the service its other arguments.
+MOTION_PAGE_ACTIONS: dict[str, tuple[type, Callable, str, str]] = {
     "open_vote": (
         MotionOpenVoteForm,
-        _call_open_vote,
+        services.motion_vote_open,
+        "actor",
         gettext_lazy("The vote is open; the committee is told."),
     ),
-    "close_vote": (MotionCommentForm, _call_close_vote, gettext_lazy("The vote is closed.")),
-    "confirm": (MotionCommentForm, _call_confirm, gettext_lazy("The notice of withdrawal is confirmed.")),
-    "drop": (MotionDropForm, _call_drop, gettext_lazy("The motion is dropped; the union is told.")),
-    "vote": (MotionBallotForm, _call_vote, gettext_lazy("Your vote is recorded.")),
-    "recuse": (MotionRecuseForm, _call_recuse, gettext_lazy("You are recused from this vote.")),
+    "close_vote": (
+        MotionCommentForm,
+        services.motion_vote_close,
+        "actor",
+        gettext_lazy("The vote is closed."),
+    ),
+    "confirm": (
+        MotionCommentForm,
+        services.motion_confirm,
+        "actor",
+        gettext_lazy("The notice of withdrawal is confirmed."),
+    ),
+    "drop": (
+        MotionDropForm,
+        services.motion_drop,
+        "actor",
+        gettext_lazy("The motion is dropped; the union is told."),
+    ),
+    "vote": (MotionBallotForm, services.motion_vote_cast, "member", gettext_lazy("Your vote is recorded.")),
+    "recuse": (
+        MotionRecuseForm,
+        services.motion_vote_recuse,
+        "member",
+        gettext_lazy("You are recused from this vote."),
+    ),
 }
 
 
@@ -191,7 +159,7 @@ def _forms(motion, user, bound: dict) -> dict:
         initial["deadline"] = votes.default_deadline(timezone.now()).date()
     return {
         action: bound.get(action) or form_class(initial=initial)
-        for action, (form_class, _call, _done) in MOTION_PAGE_ACTIONS.items()
+        for action, (form_class, _service, _person, _done) in MOTION_PAGE_ACTIONS.items()
         if action in allowed
     }
 
@@ -218,11 +186,11 @@ def committee_motion(request, motion_id: int):
     if action not in MOTION_PAGE_ACTIONS:
         messages.error(request, _("Unknown action."))
         return _motion_page(request, motion, status=400)
-    form_class, call, done = MOTION_PAGE_ACTIONS[action]
+    form_class, service, person, done = MOTION_PAGE_ACTIONS[action]
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            call(motion, request.user, form)
+            service(motion=motion, **{person: request.user}, **form.service_data())
         except WorkflowError as exc:
             if not (exc.code == ErrorCode.INVALID and apply_errors(exc, form)):
                 messages.error(request, exc.message)
