@@ -32,6 +32,21 @@ INVALID_MESSAGE = _("Some values in the request are not valid. See details for e
 NOT_FOUND_MESSAGE = _("Not found.")
 
 
+class FeedCursorExpired(exceptions.APIException):
+    """A feed cursor older than the events kept (``FEED_RETENTION_DAYS``, or a restore)."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "cursor_expired"
+    default_detail = _(
+        "The events after this id are no longer kept. Read the whole list from /api/v1/affiliates/, "
+        "then follow the feed from last_id (given in details)."
+    )
+
+    def __init__(self, *, last_id: int):
+        super().__init__()
+        self.details = {"last_id": last_id}
+
+
 def error_body(code: str, message: Any, details: dict | None = None) -> dict:
     return {"error": {"code": str(code), "message": str(message), "details": details or {}}}
 
@@ -66,6 +81,8 @@ def _body_for(exc: exceptions.APIException) -> dict:
             wait,
         ) % {"seconds": wait}
         return error_body("throttled", message, {"retry_after": wait})
+    if isinstance(exc, FeedCursorExpired):
+        return error_body(exc.default_code, exc.detail, exc.details)
     code = getattr(exc.detail, "code", None) or exc.default_code
     if isinstance(exc.detail, dict | list):
         return error_body(code, exc.default_detail, {"errors": _plain(exc.detail)})

@@ -21,6 +21,8 @@ from .pagination import (
     decode_cursor,
 )
 
+FEED_DEFAULT_LIMIT = 100
+
 # The API's fixed values are written into the messages, so each message stays lazily translated.
 PAGE_SIZE_MESSAGE = _("Use a whole number from 1 to 500.")
 
@@ -193,6 +195,48 @@ class AffiliateQueryForm(forms.Form):
 
     def errors_by_field(self) -> dict[str, list[str]]:
         """The 400's details: the query string's shape first (empty, repeated), then the values."""
+        shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
+        values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+        return {**values, **shape}
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)
+
+
+FEED_LIMIT_MESSAGE = _("Use a whole number from 1 to 500.")
+AFTER_MESSAGE = _("Use the id of the last event you read: a whole number, 0 to start from the beginning.")
+
+
+class ChangeFeedQueryForm(forms.Form):
+    """``GET /api/v1/changes/``: the last event read (``after``) and how many to return (``limit``)."""
+
+    PARAMETERS = {"after": False, "limit": False}
+
+    after = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        error_messages={"invalid": AFTER_MESSAGE, "min_value": AFTER_MESSAGE, "max_value": AFTER_MESSAGE},
+    )
+    limit = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        error_messages={
+            "invalid": FEED_LIMIT_MESSAGE,
+            "min_value": FEED_LIMIT_MESSAGE,
+            "max_value": FEED_LIMIT_MESSAGE,
+        },
+    )
+
+    def clean_after(self) -> int:
+        return self.cleaned_data["after"] or 0
+
+    def clean_limit(self) -> int:
+        limit = self.cleaned_data["limit"]
+        return FEED_DEFAULT_LIMIT if limit is None else limit
+
+    def errors_by_field(self) -> dict[str, list[str]]:
         shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
         values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
         return {**values, **shape}

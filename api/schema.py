@@ -14,7 +14,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from registry.models import Region
 
 from .pagination import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ORDERINGS
-from .serializers import AffiliatePageSerializer, AffiliateSerializer, ErrorSerializer, RegionSerializer
+from .serializers import (
+    AffiliatePageSerializer,
+    AffiliateSerializer,
+    ChangeFeedPageSerializer,
+    ErrorSerializer,
+    RegionSerializer,
+)
 
 TAG = "Directory"
 
@@ -87,6 +93,36 @@ CSV_EXAMPLE = (
     "kenya-national-union-of-students,Kenya National Union of Students,KNUS,KE,Kenya,africa-east,"
     "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,true,2025-03-02T09:30:00Z\r\n"
 )
+CHANGES_EXAMPLE = {
+    "results": [
+        {
+            "id": 41,
+            "type": "member.admitted",
+            "occurred_at": "2025-03-02T09:30:00Z",
+            "slug": "kenya-national-union-of-students",
+            "previous_slug": None,
+            "affiliate": AFFILIATE_EXAMPLE,
+            "changed": [],
+            "membership": None,
+            "decision": {"type": "application", "id": 318},
+        },
+        {
+            "id": 42,
+            "type": "member.ended",
+            "occurred_at": "2025-03-05T00:15:02Z",
+            "slug": "union-nationale-des-etudiants-ci",
+            "previous_slug": None,
+            "affiliate": None,
+            "changed": [],
+            "membership": {"state": "ended", "since": "2025-03-05", "reason": "withdrawn"},
+            "decision": {"type": "motion", "id": 27},
+        },
+    ],
+    "next_after": 42,
+    "has_more": False,
+    "last_id": 42,
+    "next": "https://registry.federation.example/api/v1/changes/?after=42&limit=100",
+}
 REGIONS_EXAMPLE = [
     {"code": "africa", "name": "Africa", "parent": None, "affiliate_count": 42},
     {"code": "africa-east", "name": "East Africa", "parent": "africa", "affiliate_count": 17},
@@ -138,6 +174,24 @@ BAD_CURSOR_EXAMPLE = _error_example(
     404,
     "not_found",
     "This cursor was made for ordering 'name', not '-admitted_on'. Keep the same ordering.",
+)
+FEED_INVALID_EXAMPLE = _error_example(
+    "Invalid parameters",
+    400,
+    "invalid",
+    "Some values in the request are not valid. See details for each field.",
+    {"after": ["Use the id of the last event you read: a whole number, 0 to start from the beginning."]},
+)
+FEED_AHEAD_EXAMPLE = _error_example(
+    "Unknown id", 404, "not_found", "No event has this id yet. Use the id of the last event you read, or 0."
+)
+FEED_EXPIRED_EXAMPLE = _error_example(
+    "Expired cursor",
+    410,
+    "cursor_expired",
+    "The events after this id are no longer kept. Read the whole list from /api/v1/affiliates/, then "
+    "follow the feed from last_id (given in details).",
+    {"last_id": 90211},
 )
 NOT_FOUND_EXAMPLE = _error_example("Not an affiliate", 404, "not_found", "No affiliate has this slug.")
 NOT_ACCEPTABLE_EXAMPLE = _error_example(
@@ -335,6 +389,52 @@ list_regions = extend_schema(
             examples=[OpenApiExample("Regions", value=REGIONS_EXAMPLE, response_only=True)],
         ),
         304: NOT_MODIFIED,
+        **ERROR_RESPONSES,
+    },
+)
+
+list_changes = extend_schema(
+    operation_id="listChanges",
+    tags=[TAG],
+    summary=_("Follow the changes to the directory"),
+    description=_(
+        "Every change to what /api/v1/affiliates/ shows, oldest first: admissions, changed details, "
+        "category and good-standing changes, suspensions, reinstatements and ends of membership. "
+        "Start with after=0 and apply each event in order: when 'affiliate' is null, remove 'slug'; "
+        "otherwise remove 'previous_slug' (if given) and store 'affiliate' under its slug. Your copy is "
+        "then exactly the directory. Keep 'next_after' and ask again (at once while 'has_more' is true, "
+        "else every few minutes). No event is ever skipped: ids follow the order in which changes were "
+        "committed, without gaps. An event may be applied twice without harm."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "after",
+            {"type": "integer", "minimum": 0, "maximum": 2**63 - 1, "default": 0},
+            description=_("The id of the last event you read; 0 (the default) starts from the beginning."),
+            examples=[OpenApiExample("From the start", value=0), OpenApiExample("Later", value=42)],
+        ),
+        OpenApiParameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 100},
+            description=_("At most this many events."),
+        ),
+        *CONDITIONAL_HEADERS,
+    ],
+    responses={
+        200: OpenApiResponse(
+            ChangeFeedPageSerializer,
+            description=_("The next events."),
+            examples=[OpenApiExample("Events", value=CHANGES_EXAMPLE, response_only=True)],
+        ),
+        304: NOT_MODIFIED,
+        400: _error(
+            _("after or limit is not a whole number in range, empty, or given twice."), [FEED_INVALID_EXAMPLE]
+        ),
+        404: _error(_("No event has this id yet."), [FEED_AHEAD_EXAMPLE]),
+        410: _error(
+            _("The events after this id are no longer kept: start again from the directory."),
+            [FEED_EXPIRED_EXAMPLE],
+        ),
         **ERROR_RESPONSES,
     },
 )

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 
-from registry.models import MembershipCategory
+from registry.feed import row_of
+from registry.models import DirectoryEventType, EndReason, MembershipCategory
 
 
 def iso_datetime(value: datetime.datetime) -> str:
@@ -51,6 +52,23 @@ def affiliate_item(row: dict, *, with_email: bool) -> dict:
     if with_email:
         item["email"] = row["email"]
     return item
+
+
+def event_item(event, *, with_email: bool) -> dict:
+    """One ``registry.models.DirectoryEvent`` in the feed's shape (``registry.feed`` says how to apply it)."""
+    return {
+        "id": event.seq,
+        "type": event.type,
+        "occurred_at": iso_datetime(event.occurred_at),
+        "slug": event.slug,
+        "previous_slug": event.previous_slug or None,
+        "affiliate": None
+        if event.entry is None
+        else affiliate_item(row_of(event.entry), with_email=with_email),
+        "changed": event.changed,
+        "membership": event.membership or None,
+        "decision": event.decision,
+    }
 
 
 CSV_COLUMNS = [
@@ -152,6 +170,77 @@ class AffiliatePageSerializer(serializers.Serializer):
         allow_null=True, help_text=_("URL of the previous page, or null on the first page.")
     )
     results = AffiliateSerializer(many=True)
+
+
+class MembershipNoteSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["suspended", "ended"], allow_null=True, help_text=_("The membership's state now.")
+    )
+    since = serializers.DateField(
+        allow_null=True, help_text=_("Suspended from, or the first day no longer a member.")
+    )
+    reason = serializers.ChoiceField(
+        choices=EndReason.choices,
+        allow_null=True,
+        help_text=_(
+            "Why the membership ended: withdrawn, expelled, lapsed or dissolved; null for a suspension."
+        ),
+    )
+
+
+class DecisionRefSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["application", "motion", "change_request"],
+        help_text=_("An admission vote, a motion of the Executive Committee, or an approved change request."),
+    )
+    id = serializers.IntegerField()
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        min_value=1,
+        help_text=_(
+            "The event's number: events are numbered 1, 2, 3… in the order they happened. Use it as ?after=."
+        ),
+    )
+    type = serializers.ChoiceField(choices=DirectoryEventType.choices)
+    occurred_at = serializers.DateTimeField(help_text=_("When the change was recorded (UTC)."))
+    slug = serializers.SlugField(
+        help_text=_("The affiliate's slug after the change (the one removed, for a removal).")
+    )
+    previous_slug = serializers.SlugField(
+        allow_null=True,
+        help_text=_("The slug it was listed under before, when this change renamed it; else null."),
+    )
+    affiliate = AffiliateSerializer(
+        allow_null=True,
+        help_text=_(
+            "The affiliate as /api/v1/affiliates/ shows it after the change; null when the directory no longer "
+            "lists it (member.suspended, member.ended)."
+        ),
+    )
+    changed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("The fields whose value changed (empty for admissions and removals)."),
+    )
+    membership = MembershipNoteSerializer(
+        allow_null=True, help_text=_("For a removal: why the directory no longer lists the affiliate.")
+    )
+    decision = DecisionRefSerializer(
+        allow_null=True, help_text=_("The decision that caused it, when there is one.")
+    )
+
+
+class ChangeFeedPageSerializer(serializers.Serializer):
+    results = ChangeEventSerializer(many=True)
+    next_after = serializers.IntegerField(
+        min_value=0, help_text=_("Send this as ?after= on your next request (the id of the last event here).")
+    )
+    has_more = serializers.BooleanField(help_text=_("More events are waiting: ask again at once."))
+    last_id = serializers.IntegerField(
+        min_value=0, help_text=_("The id of the newest event now (0 if none).")
+    )
+    next = serializers.URLField(help_text=_("The URL of the next request, with ?after= and your limit."))
 
 
 class RegionSerializer(serializers.Serializer):

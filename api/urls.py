@@ -24,6 +24,7 @@ urlpatterns = [
     path("v1/affiliates/", views.AffiliateListView.as_view(), name="affiliate-list"),
     path("v1/affiliates/<slug:slug>/", views.AffiliateDetailView.as_view(), name="affiliate-detail"),
     path("v1/regions/", views.RegionListView.as_view(), name="region-list"),
+    path("v1/changes/", views.ChangeFeedView.as_view(), name="change-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The site's Content-Security-Policy allows no inline script: the split view serves Swagger
     # UI's start-up script from this same address (?script), not inline in the page.

@@ -5,6 +5,7 @@ Views translate HTTP to selector calls and back; filtering lives in
 """
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
@@ -18,17 +19,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry import feed
 from registry.csv_export import csv_lines
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
 
 from . import schema
 from .authentication import PartnerKeyAuthentication
-from .exceptions import error_body
-from .filters import AffiliateQueryForm
+from .exceptions import FeedCursorExpired, error_body
+from .filters import AffiliateQueryForm, ChangeFeedQueryForm
 from .pagination import ordered, page_links, paginate
 from .permissions import is_partner
 from .renderers import CSVRenderer, ORJSONRenderer
-from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, region_items
+from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, event_item, region_items
 
 
 class DirectoryView(APIView):
@@ -98,6 +100,37 @@ class AffiliateDetailView(DirectoryView):
         if row is None:
             raise NotFound(_("No affiliate has this slug."))
         return Response(affiliate_item(row, with_email=is_partner(request)))
+
+
+class ChangeFeedView(DirectoryView):
+    """The directory's changes in order (``registry.feed``): a partner's copy stays exact."""
+
+    @schema.list_changes
+    def get(self, request):
+        query = ChangeFeedQueryForm(request.query_params)
+        if not query.is_valid():
+            raise ValidationError(query.errors_by_field())
+        after, limit = query.cleaned_data["after"], query.cleaned_data["limit"]
+        last_id = feed.last_seq()
+        if feed.cursor_expired(after):
+            raise FeedCursorExpired(last_id=last_id)
+        if after > last_id:
+            raise NotFound(_("No event has this id yet. Use the id of the last event you read, or 0."))
+        events = feed.events_after(after, limit=limit + 1)
+        has_more, events = len(events) > limit, events[:limit]
+        next_after = events[-1].seq if events else after
+        with_email = is_partner(request)
+        return Response(
+            {
+                "results": [event_item(event, with_email=with_email) for event in events],
+                "next_after": next_after,
+                "has_more": has_more,
+                "last_id": last_id,
+                "next": request.build_absolute_uri(
+                    f"{request.path}?{urlencode({'after': next_after, 'limit': limit})}"
+                ),
+            }
+        )
 
 
 class RegionListView(DirectoryView):

@@ -422,6 +422,19 @@ CELERY_BEAT_SCHEDULE["withdrawals-take-effect"] = {
     "schedule": crontab(hour=0, minute=15),
 }
 
+# --- The partners' change feed (registry.feed) --------------------------------------------------
+# Days a directory event is kept; unset (the default) keeps them forever. A partner whose cursor is
+# older than the events kept starts again from the directory (the feed answers 410).
+FEED_RETENTION_DAYS = env.int("FEED_RETENTION_DAYS", default=None)
+if FEED_RETENTION_DAYS is not None and FEED_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"FEED_RETENTION_DAYS must be at least 1 (or unset); got {FEED_RETENTION_DAYS}."
+    )
+CELERY_BEAT_SCHEDULE["directory-feed-sweep"] = {
+    "task": "registry.tasks.directory_feed_sweep",
+    "schedule": crontab(hour=0, minute=5),
+}
+
 # --- Membership after admission ------------------------------------------------------------------
 # The federation year starts on this day ("MM-DD"; not 29 February); a year is named by the
 # calendar year it starts in. Each year's return is due within RETURN_DUE_DAYS days of the

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
+from registry import feed
 from registry.models import (
     ArchivedDecision,
     CountryRegion,
@@ -828,6 +829,7 @@ def registry_counts() -> dict[str, int]:
 
 
 def _delete_registry() -> None:
+    feed.forget()
     ArchivedDecision.objects.all().delete()
     YearlyReturn.objects.all().delete()
     Membership.objects.all().delete()
@@ -866,6 +868,7 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
             raise BackupError(
                 f"The backup breaks a rule of the database: {exc}. Nothing was changed."
             ) from None
+        feed.publish_all()
     return ImportResult(
         regions=len(plan.regions),
         countries=len(plan.countries),

@@ -3,10 +3,12 @@ from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import feed
 from .models import (
     ArchivedDecision,
     ChangeRequest,
     CountryRegion,
+    DirectoryEvent,
     Membership,
     MembershipSuspension,
     Organization,
@@ -32,6 +34,10 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
     inlines = [SubRegionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        feed.publish_all()  # a renamed region renames it in every affiliate's entry
 
 
 @admin.register(CountryRegion)
@@ -90,6 +96,7 @@ class OrganizationAdmin(ReadOnlyHistoryAdmin):
         super().save_related(request, form, formsets, change)
         for membership in form.instance.memberships.all():
             membership_suspensions_sync(membership=membership)
+        feed.publish(form.instance)
 
 
 @admin.register(Membership)
@@ -105,6 +112,17 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         membership_suspensions_sync(membership=form.instance)
+        feed.publish(form.instance.organization_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        feed.publish(obj.organization_id)
+
+    def delete_queryset(self, request, queryset):
+        organization_ids = set(queryset.values_list("organization_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for organization_id in sorted(organization_ids):
+            feed.publish(organization_id)
 
 
 @admin.register(ArchivedDecision)
@@ -183,3 +201,13 @@ class YearlyReturnAdmin(ReadOnlyAdmin):
     search_fields = ["membership__organization__name", "membership__organization__acronym"]
     list_select_related = ["membership__organization", "filed_by"]
     readonly_fields = ["membership", "year", "filed_at", "filed_by", "data"]
+
+
+@admin.register(DirectoryEvent)
+class DirectoryEventAdmin(ReadOnlyAdmin):
+    """The partners' change feed (``registry.feed``), as recorded: nothing here edits it."""
+
+    list_display = ["seq", "type", "slug", "occurred_at"]
+    list_filter = ["type"]
+    search_fields = ["slug", "organization__name"]
+    date_hierarchy = "occurred_at"

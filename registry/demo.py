@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from accounts.roles import EXECUTIVE_COMMITTEE, REVIEWERS, SECRETARIAT, ensure_role_groups
 
+from . import feed
 from .demo_data import DEMO_ORGANIZATIONS
 from .models import (
     CountryRegion,
@@ -141,6 +142,7 @@ def seed_demo() -> SeedResult:
         _verify_email(user)
         result.users.append(email)
     _add_representatives()
+    feed.publish_all()
     return result
 
 

@@ -577,3 +577,72 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {', '.join(sorted(self.changes))} ({self.get_state_display()})"
+
+
+class DirectoryEventType(models.TextChoices):
+    ADMITTED = "member.admitted", _("Admitted")
+    UPDATED = "member.updated", _("Details changed")
+    CATEGORY_CHANGED = "member.category_changed", _("Category changed")
+    STANDING_CHANGED = "member.standing_changed", _("Good standing changed")
+    SUSPENDED = "member.suspended", _("Suspended")
+    REINSTATED = "member.reinstated", _("Reinstated")
+    ENDED = "member.ended", _("Membership ended")
+
+
+class DirectoryEvent(models.Model):
+    """One change to what the partner directory shows, in commit order (``registry.feed``).
+
+    ``seq`` is the event's public id and the feed's cursor: numbered without gaps, in the order the
+    transactions that wrote them committed. ``entry`` is the affiliate's directory row after the
+    change (``registry.feed.ENTRY_FIELDS``), or null when the directory no longer lists it.
+    """
+
+    seq = models.BigIntegerField(_("number"), unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=40, choices=DirectoryEventType.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="directory_events",
+    )
+    slug = models.SlugField(_("slug"), max_length=220)
+    # The slug the directory listed it under before, when this event changed it.
+    previous_slug = models.SlugField(_("previous slug"), max_length=220, blank=True)
+    entry = models.JSONField(_("directory entry"), null=True, blank=True)
+    changed = models.JSONField(_("changed fields"), default=list, blank=True)
+    # For an event that removes the affiliate: {"state", "since", "reason"} of its membership.
+    membership = models.JSONField(_("membership"), default=dict, blank=True)
+    # The decision that caused it, when there is one: {"type": "application" | "motion" | ..., "id": ...}.
+    decision = models.JSONField(_("decision"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("directory event")
+        verbose_name_plural = _("directory events")
+        indexes = [models.Index(fields=["organization", "-seq"], name="directory_event_org_seq_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(seq__gt=0), name="directory_event_seq_positive"),
+            models.CheckConstraint(
+                condition=Q(type__in=DirectoryEventType.values), name="directory_event_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.type} {self.slug}"
+
+
+class DirectoryFeedCounter(models.Model):
+    """The feed's last event number: one row, locked by each transaction that records an event until
+    it commits, so the numbers follow the commit order (``registry.feed``)."""
+
+    last = models.BigIntegerField(default=0)
+    # Events up to this number may have been deleted (``FEED_RETENTION_DAYS``).
+    pruned_through = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("directory feed counter")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="directory_feed_counter_single_row")]
+
+    def __str__(self) -> str:
+        return str(self.last)

@@ -27,6 +27,7 @@ from accounts import roles
 from accounts.people import display_name
 from notifications.models import Notification
 from notifications.services import outbox_write
+from registry import feed
 from registry.models import (
     CHANGE_REQUEST_FIELDS,
     CURRENT_STATES,
@@ -326,6 +327,7 @@ def organization_profile_update(*, organization: Organization, actor, data: dict
         locked._history_user = actor
         locked._change_reason = "Profile updated by a representative"
         locked.save(update_fields=[*changed, "updated_at"])
+        feed.publish(locked)
     return locked
 
 
@@ -474,6 +476,7 @@ def change_request_approve(*, change_request: ChangeRequest, actor, reason: str 
     organization.save()
     _decide(locked, ChangeRequestState.APPROVED, actor=actor, reason=reason)
     _tell_representatives(MemberEvent.CHANGE_APPROVED, organization, locked)
+    feed.publish(organization, decision={"type": "change_request", "id": locked.pk})
     return locked
 
 
@@ -550,13 +553,15 @@ def yearly_return_file(
     cleaned = _clean_return(data)
     try:
         with transaction.atomic():
-            return YearlyReturn.objects.create(
+            filed = YearlyReturn.objects.create(
                 membership=membership, year=year, filed_at=timezone.now(), filed_by=actor, data=cleaned
             )
     except IntegrityError:
         raise WorkflowError(
             ErrorCode.CONFLICT, _("The return for %(year)d is filed already.") % {"year": year}
         ) from None
+    feed.publish(organization)  # a return due and now filed restores good standing
+    return filed
 
 
 # --- reminders of the yearly return (a daily task) ---------------------------------------------------------

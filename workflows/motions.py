@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from registry import feed
 from registry.models import EndReason, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import today
 from registry.services import (
@@ -387,6 +388,7 @@ def _apply(motion: Motion, *, at: datetime.datetime) -> None:
         _drop_the_others(membership, keep=motion)
     motion.applied_at = at
     motion.save(update_fields=["applied_at"])
+    feed.publish(membership.organization_id, decision={"type": "motion", "id": motion.pk})
 
 
 def _drop_the_others(membership: Membership, *, keep: Motion) -> None:

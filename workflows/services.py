@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
+from registry import feed
 from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import members_in_country
 from registry.services import representative_add_first
@@ -844,7 +845,9 @@ def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: dat
     database error, and the caller's transaction rolls back the closing with it."""
     try:
         with transaction.atomic():
-            return _admit_in_registry(application, vote_round, on=on)
+            membership = _admit_in_registry(application, vote_round, on=on)
+            feed.publish(membership.organization_id, decision={"type": "application", "id": application.pk})
+            return membership
     except IntegrityError as exc:
         logger.warning("Admission of application %s refused by the registry: %s", application.pk, exc)
         raise WorkflowError(

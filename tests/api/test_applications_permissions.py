@@ -101,6 +101,7 @@ TABLE = [
     ("GET",   "/affiliates/",                                  None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     ("GET",   "/affiliates/{slug}/",                           None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     ("GET",   "/regions/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    ("GET",   "/changes/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
 ]
 # Not operations of the schema, but public API addresses all the same.
 EXTRA = [

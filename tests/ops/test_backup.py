@@ -22,6 +22,7 @@ from registry.models import (
     ArchivedDecision,
     ChangeRequest,
     CountryRegion,
+    DirectoryEvent,
     Membership,
     Organization,
     Region,
@@ -91,7 +92,7 @@ def wipe_database() -> None:
 
     models = [*apps.get_app_config("workflows").get_models(), StateLog, ArchivedDecision]
     models += [Representative, RepresentativeInvitation, ChangeRequest, YearlyReturn]
-    models += [Membership, Organization, CountryRegion, Region]
+    models += [DirectoryEvent, Membership, Organization, CountryRegion, Region]
     Region.objects.update(parent=None)
     for _ in range(len(models)):
         pending = []

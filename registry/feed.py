@@ -1,0 +1,284 @@
+"""The directory's change feed: every change to what ``GET /api/v1/affiliates/`` shows, in commit order.
+
+A partner that reads the feed from the start and applies each event (``affiliate`` null: remove
+``slug``; otherwise remove ``previous_slug`` if given and store ``affiliate`` under its slug) holds
+exactly the directory.
+
+**Why no event is ever skipped.** An event's number (``DirectoryEvent.seq``) is taken from one
+counter row (``DirectoryFeedCounter``) that the recording transaction locks and keeps locked until
+it commits. The next number can only be taken once that transaction has ended, so numbers are
+handed out in commit order, without gaps (a rolled-back transaction gives its number back), and a
+reader that sees event *n* sees every event before it. The cursor is simply the last number read.
+An id from a sequence would not do: on PostgreSQL a transaction can take id 7, commit after the
+one that took 8, and a reader that passed 8 would never see 7.
+
+**Why the events are exact.** ``publish`` compares the directory entry *now* with the one the
+feed last published for that organization, and records the difference; it reads both after
+taking the counter lock, so it sees everything published before it. Every writer publishes as
+the last step of its transaction, after its other locks (taking a row lock while holding the
+counter could deadlock with a transaction that holds that row and waits for the counter). What a
+writer forgets, and what changes with the calendar alone (good standing when a return falls due),
+the daily ``publish_all`` records.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import (
+    DirectoryEvent,
+    DirectoryEventType,
+    DirectoryFeedCounter,
+    Membership,
+    MembershipState,
+    Organization,
+)
+from .selectors import affiliate_rows
+
+# The fields of a directory row the feed keeps (``registry.selectors.AFFILIATE_ROW_FIELDS`` less
+# the database id), in the order ``changed`` lists them.
+ENTRY_FIELDS = (
+    "slug",
+    "name",
+    "acronym",
+    "country",
+    "region__code",
+    "region__name",
+    "city",
+    "website",
+    "email",
+    "category",
+    "admitted_on",
+    "in_good_standing",
+    "updated_at",
+)
+# Directory fields as the API names them, for ``changed``.
+_PUBLIC_NAMES = {"region__code": "region", "region__name": "region"}
+
+
+def entry_of(row: dict) -> dict[str, Any]:
+    """A directory row as the feed stores it (JSON: dates as ISO text)."""
+    entry = {field: row[field] for field in ENTRY_FIELDS}
+    entry["admitted_on"] = row["admitted_on"].isoformat()
+    entry["updated_at"] = row["updated_at"].astimezone(datetime.UTC).isoformat()
+    entry["in_good_standing"] = bool(row["in_good_standing"])
+    return entry
+
+
+def row_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The stored entry back as a directory row (``api.serializers.affiliate_item`` reads it)."""
+    return {
+        **entry,
+        "admitted_on": datetime.date.fromisoformat(entry["admitted_on"]),
+        "updated_at": datetime.datetime.fromisoformat(entry["updated_at"]),
+    }
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    names = []
+    for field in ENTRY_FIELDS:
+        name = _PUBLIC_NAMES.get(field, field)
+        if before.get(field) != after.get(field) and name not in names and name != "updated_at":
+            names.append(name)
+    return names
+
+
+def _membership_note(organization_id: int) -> dict[str, Any]:
+    """Why an organization left the directory: its latest membership's state, since when, and for an
+    ended one the reason (an ``EndReason``; a suspension's reasons are the committee's, not public)."""
+    membership = (
+        Membership.objects.filter(organization_id=organization_id).order_by("-admitted_on", "-pk").first()
+    )
+    if membership is None:  # deleted in the admin
+        return {"state": None, "since": None, "reason": None}
+    if membership.state == MembershipState.ENDED:
+        return {"state": "ended", "since": membership.ended_on.isoformat(), "reason": membership.end_reason}
+    opened = membership.suspensions.filter(ends_on__isnull=True).first()
+    since = opened.starts_on.isoformat() if opened else None
+    return {"state": membership.state, "since": since, "reason": None}
+
+
+def _event(
+    organization_id: int,
+    before: DirectoryEvent | None,
+    entry: dict[str, Any] | None,
+) -> DirectoryEvent | None:
+    """The event that takes the published state ``before`` to ``entry``; None if nothing changed."""
+    listed_before = before is not None and before.entry is not None
+    if not listed_before and entry is None:
+        return None
+    if entry is None:
+        note = _membership_note(organization_id)
+        kind = DirectoryEventType.SUSPENDED if note["state"] == "suspended" else DirectoryEventType.ENDED
+        return DirectoryEvent(
+            type=kind, organization_id=organization_id, slug=before.entry["slug"], membership=note
+        )
+    if not listed_before:
+        kind = (
+            DirectoryEventType.REINSTATED
+            if before is not None and before.type == DirectoryEventType.SUSPENDED
+            else DirectoryEventType.ADMITTED
+        )
+        return DirectoryEvent(type=kind, organization_id=organization_id, slug=entry["slug"], entry=entry)
+    if entry == before.entry:
+        return None
+    changed = _changed(before.entry, entry)
+    if "category" in changed:
+        kind = DirectoryEventType.CATEGORY_CHANGED
+    elif changed == ["in_good_standing"]:
+        kind = DirectoryEventType.STANDING_CHANGED
+    else:
+        kind = DirectoryEventType.UPDATED
+    previous_slug = before.entry["slug"] if before.entry["slug"] != entry["slug"] else ""
+    return DirectoryEvent(
+        type=kind,
+        organization_id=organization_id,
+        slug=entry["slug"],
+        previous_slug=previous_slug,
+        entry=entry,
+        changed=changed,
+    )
+
+
+def _lock_counter() -> DirectoryFeedCounter:
+    counter = DirectoryFeedCounter.objects.select_for_update().filter(pk=1).first()
+    if counter is None:  # the first event ever (the migration creates the row; a restore may not)
+        DirectoryFeedCounter.objects.get_or_create(pk=1)
+        counter = DirectoryFeedCounter.objects.select_for_update().get(pk=1)
+    return counter
+
+
+def _latest_seqs(organization_ids: Iterable[int] | None) -> QuerySet:
+    """The number of each organization's latest event (of those given; of all when None)."""
+    organizations = Organization.objects.all()
+    if organization_ids is not None:
+        organizations = organizations.filter(pk__in=list(organization_ids))
+    newest = DirectoryEvent.objects.filter(organization=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+    return organizations.annotate(last=Subquery(newest)).filter(last__isnull=False).values("last")
+
+
+def _last_published(organization_ids: Iterable[int] | None) -> dict[int, DirectoryEvent]:
+    """The latest event of each organization (of those given; of all that have one when None)."""
+    events = DirectoryEvent.objects.filter(seq__in=_latest_seqs(organization_ids))
+    events = events.only("seq", "type", "organization_id", "slug", "entry")
+    return {event.organization_id: event for event in events.iterator(2000)}
+
+
+def _record(
+    candidates: dict[int, dict | None], decision: dict | None, at: datetime.datetime
+) -> list[DirectoryEvent]:
+    """Record the events that take each organization's published state to ``candidates[id]``.
+
+    The caller holds the counter lock; the numbers follow on from ``counter.last``.
+    """
+    counter = _lock_counter()
+    latest = _last_published(candidates.keys() if len(candidates) == 1 else None)
+    events = []
+    for organization_id in sorted(candidates):
+        event = _event(organization_id, latest.get(organization_id), candidates[organization_id])
+        if event is None:
+            continue
+        counter.last += 1
+        event.seq, event.decision, event.occurred_at = counter.last, decision, at
+        events.append(event)
+    if events:
+        DirectoryEvent.objects.bulk_create(events, batch_size=1000)
+        counter.save(update_fields=["last"])
+    return events
+
+
+def _entries(organization_ids: Iterable[int] | None) -> dict[int, dict | None]:
+    rows = affiliate_rows()
+    if organization_ids is not None:
+        ids = list(organization_ids)
+        rows = rows.filter(pk__in=ids)
+        entries: dict[int, dict | None] = dict.fromkeys(ids)
+    else:
+        entries = {}
+    for row in rows.order_by().iterator(2000):
+        entries[row["id"]] = entry_of(row)
+    return entries
+
+
+@transaction.atomic
+def publish(organization: Organization | int, *, decision: dict | None = None) -> DirectoryEvent | None:
+    """Record what changed in ``organization``'s directory entry since the feed last published it;
+    None if nothing did. Call it last in the transaction that made the change (module docstring).
+
+    ``decision`` names what caused it: ``{"type": "application" | "motion" | "change_request", "id": …}``.
+    """
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    _lock_counter()
+    events = _record(_entries([organization_id]), decision, timezone.now())
+    return events[0] if events else None
+
+
+@transaction.atomic
+def publish_all() -> list[DirectoryEvent]:
+    """Record every difference between the directory and what the feed published: the daily sweep
+    (good standing follows the calendar), and after a restore or an import. One transaction."""
+    _lock_counter()
+    entries = _entries(None)
+    published = DirectoryEvent.objects.filter(entry__isnull=False).values_list("organization_id", flat=True)
+    for organization_id in published.distinct():
+        entries.setdefault(organization_id, None)
+    return _record(entries, None, timezone.now())
+
+
+def events_after(seq: int, *, limit: int) -> list[DirectoryEvent]:
+    """Up to ``limit`` events numbered after ``seq``, oldest first."""
+    return list(DirectoryEvent.objects.filter(seq__gt=seq).order_by("seq")[:limit])
+
+
+def last_seq() -> int:
+    """The number of the latest event (0 before the first)."""
+    return DirectoryEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete the events older than ``FEED_RETENTION_DAYS`` (kept forever when it is unset); how many.
+
+    The oldest events go, up to the last one older than the cutoff, except each organization's
+    latest (what its next event is compared with). A cursor before the last one deleted can no
+    longer be followed: ``cursor_expired`` says so, and the partner starts again from the directory.
+    """
+    days = settings.FEED_RETENTION_DAYS
+    if days is None:
+        return 0
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    with transaction.atomic():
+        counter = _lock_counter()
+        through = (
+            DirectoryEvent.objects.filter(occurred_at__lt=cutoff)
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+        )
+        through = through.first()
+        if through is None or through <= counter.pruned_through:
+            return 0
+        old = DirectoryEvent.objects.filter(seq__lte=through).exclude(seq__in=_latest_seqs(None))
+        deleted, _ = old.delete()
+        counter.pruned_through = through
+        counter.save(update_fields=["pruned_through"])
+    return deleted
+
+
+@transaction.atomic
+def forget() -> None:
+    """Delete every event, when a restore replaces the registry: the numbering goes on, and a cursor
+    from before can no longer be followed (``cursor_expired``)."""
+    counter = _lock_counter()
+    DirectoryEvent.objects.all().delete()
+    counter.pruned_through = counter.last
+    counter.save(update_fields=["pruned_through"])
+
+
+def cursor_expired(after: int) -> bool:
+    """Whether events after ``after`` may have been deleted (``prune``)."""
+    pruned = DirectoryFeedCounter.objects.values_list("pruned_through", flat=True).first() or 0
+    return after < pruned
