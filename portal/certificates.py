@@ -7,6 +7,7 @@ verification link.
 """
 
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 from registry.models import Certificate, MembershipCategory
+
+# fontTools (fpdf2's font subsetting) says what it does at INFO, a dozen lines per PDF.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
