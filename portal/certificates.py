@@ -82,11 +82,10 @@ def qr_svg(certificate: Certificate) -> str:
     return segno.make(verify_url(certificate), error="m").svg_inline(scale=4, border=2)
 
 
-def certificate_pdf(certificate: Certificate, *, federation_name: str) -> bytes:
-    """The certificate as an A4 PDF: the statement, dates, the QR code and the signed statement."""
-    text = certificate_text(certificate)
+def _new_pdf(title: str, federation_name: str) -> FPDF:
+    """An A4 page with the DejaVu fonts and text shaping (Arabic joined, right to left)."""
     pdf = FPDF(format="A4")
-    pdf.set_title(text.title)
+    pdf.set_title(title)
     pdf.set_author(federation_name)
     pdf.set_creator(federation_name)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -94,32 +93,39 @@ def certificate_pdf(certificate: Certificate, *, federation_name: str) -> bytes:
     pdf.set_text_shaping(True)
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
-    width = pdf.epw
+    return pdf
 
-    def line(words: str, size: float, style: str = "", align: str = "C", gap: float = 4) -> None:
-        pdf.set_font("DejaVu", style, size)
-        pdf.multi_cell(width, size * 0.5, words, align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
 
-    line(federation_name, 14, "B", gap=10)
-    line(text.title, 24, "B", gap=12)
-    line(text.organization, 18, "B", gap=8)
-    line(text.statement, 13)
-    line(text.standing, 13, gap=10)
-    line(text.issued, 12, gap=2)
-    line(text.valid_until, 12, gap=10)
+def _line(pdf: FPDF, words: str, size: float, style: str = "", gap: float = 4, align: str = "C") -> None:
+    """A paragraph; a left-aligned one (the link) may break anywhere, the others between words."""
+    pdf.set_font("DejaVu", style, size)
+    wrap = "CHAR" if align == "L" else "WORD"
+    pdf.multi_cell(pdf.epw, size * 0.5, words, align=align, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
+    pdf.ln(gap)
 
-    qr = segno.make(text.url, error="m")
+
+def _qr_code(pdf: FPDF, url: str, size: float = 50) -> None:
     image = io.BytesIO()
-    qr.save(image, kind="png", scale=6, border=2)
+    segno.make(url, error="m").save(image, kind="png", scale=6, border=2)
     image.seek(0)
-    size = 50
     pdf.image(image, x=(pdf.w - size) / 2, y=pdf.get_y(), w=size, h=size)
     pdf.set_y(pdf.get_y() + size + 4)
-    line(text.verify_at, 10, gap=2)
-    pdf.set_font("DejaVu", "", 7)
-    pdf.multi_cell(width, 3.5, text.url, align="L", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-    pdf.ln(4)
-    line(text.number, 9, gap=1)
-    line(text.key, 9, gap=1)
+
+
+def certificate_pdf(certificate: Certificate, *, federation_name: str) -> bytes:
+    """The certificate as an A4 PDF: the statement, dates, the QR code and the verification link."""
+    text = certificate_text(certificate)
+    pdf = _new_pdf(text.title, federation_name)
+    _line(pdf, federation_name, 14, "B", gap=10)
+    _line(pdf, text.title, 24, "B", gap=12)
+    _line(pdf, text.organization, 18, "B", gap=8)
+    _line(pdf, text.statement, 13)
+    _line(pdf, text.standing, 13, gap=10)
+    _line(pdf, text.issued, 12, gap=2)
+    _line(pdf, text.valid_until, 12, gap=10)
+    _qr_code(pdf, text.url)
+    _line(pdf, text.verify_at, 10, gap=2)
+    _line(pdf, text.url, 7, align="L")
+    _line(pdf, text.number, 9, gap=1)
+    _line(pdf, text.key, 9, gap=1)
     return bytes(pdf.output())
