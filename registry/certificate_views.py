@@ -12,6 +12,7 @@ import datetime
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import formats
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
@@ -76,6 +77,12 @@ def certificate_keys(request):
 @require_safe
 def certificate_verify(request, token: str):
     """Check a certificate: the signature with the published keys, then the live record."""
+    response = _verify_response(request, token)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _verify_response(request, token: str):
     as_json = _wants_json(request)
     try:
         result = certificates.certificate_verify(token)

@@ -117,14 +117,15 @@ def certificate_key_revoke(*, kid: str, now: datetime.datetime | None = None) ->
 
 @transaction.atomic
 def signing_key() -> CertificateKey:
-    """The newest key neither retired nor revoked; one is created on first use."""
-    # Lock the table's newest row (or nothing) so that two first uses do not both create a key.
-    keys = CertificateKey.objects.select_for_update().filter(retired_at__isnull=True, revoked_at__isnull=True)
+    """The newest key neither retired nor revoked; one is created on first use, and when the stored
+    key cannot be decrypted any more (``CERTIFICATE_KEY_SECRET`` changed). Two first uses at once may
+    each create one: both are published, the newer signs from then on."""
+    keys = CertificateKey.objects.filter(retired_at__isnull=True, revoked_at__isnull=True)
     key = keys.order_by("-created_at", "-pk").first()
     if key is not None:
         try:
             _private_key(key)
-        except InvalidToken:  # CERTIFICATE_KEY_SECRET changed: the key cannot sign any more
+        except InvalidToken:
             key = None
     return key or certificate_key_rotate()
 

@@ -298,3 +298,13 @@ def test_the_keys_are_cacheable_json():
     assert "max-age=3600" in response["Cache-Control"]
     assert "public" in response["Cache-Control"]
     assert json.loads(response.content) == {"keys": []}
+
+
+def test_a_new_key_secret_makes_a_new_signing_key_and_old_certificates_still_verify(membership, settings):
+    old = issue(membership)
+    settings.CERTIFICATE_KEY_SECRET = "another secret"
+    new = certificates.certificate_issue(membership=membership, actor=applicant_user(username="someone"))
+
+    assert new.key != old.key
+    assert verify_json(old.token).json()["status"] == "valid"
+    assert verify_json(new.token).json()["status"] == "valid"
