@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -295,7 +296,7 @@ def certificate_verify(token: str, *, on: datetime.date | None = None) -> Verifi
     claims, kid = _decode(token)
     try:
         certificate = Certificate.objects.select_related("membership__organization").get(pk=claims["jti"])
-    except (Certificate.DoesNotExist, ValueError):
+    except (Certificate.DoesNotExist, ValueError, ValidationError):
         raise CertificateError("unknown_certificate", _("We have no record of this certificate.")) from None
     result = {"claims": claims, "kid": kid, "checked_on": on, "certificate": certificate}
     valid_until = certificate.valid_until

@@ -308,3 +308,20 @@ def test_a_new_key_secret_makes_a_new_signing_key_and_old_certificates_still_ver
     assert new.key != old.key
     assert verify_json(old.token).json()["status"] == "valid"
     assert verify_json(new.token).json()["status"] == "valid"
+
+
+@pytest.mark.parametrize("jti", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_a_signed_statement_we_have_no_record_of_gets_404(membership, jti):
+    certificate = issue(membership)
+    claims = verify_offline(certificate.token, published_jwks()) | {"jti": jti}
+    token = jwt.encode(
+        claims,
+        certificates._private_key(certificate.key),
+        algorithm="EdDSA",
+        headers={"kid": certificate.key.kid},
+    )
+
+    response = verify_json(token)
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_certificate"
