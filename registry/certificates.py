@@ -165,13 +165,20 @@ def _end_of(day: datetime.date) -> int:
     )
 
 
+def _names(certificate: Certificate) -> tuple[str, str]:
+    """The organization's slug and name as ``certificate`` states them (its own claims, signed by us)."""
+    claims = jwt.decode(certificate.token, options={"verify_signature": False})
+    return claims["organization_slug"], claims["organization_name"]
+
+
 @transaction.atomic
 def certificate_issue(*, membership: Membership, actor, now: datetime.datetime | None = None) -> Certificate:
     """A certificate of ``membership`` as it stands now, asked for by ``actor`` (the caller checks who may).
 
     Read the standing, pick the signing key (created on first use), and reuse the certificate this
     person was given today if it states the same (opening the page and its PDF give one
-    certificate); otherwise sign a new statement and record it.
+    certificate: same category, standing, validity, key and name); otherwise sign a new statement
+    and record it.
     """
     now = now or timezone.now()
     on = timezone.localtime(now, datetime.UTC).date()
@@ -187,10 +194,10 @@ def certificate_issue(*, membership: Membership, actor, now: datetime.datetime |
         valid_until=valid_until,
         key=key,
     ).first()
-    if same is not None:
+    organization = membership.organization
+    if same is not None and _names(same) == (organization.slug, organization.name):
         return same
     certificate_id = uuid.uuid4()
-    organization = membership.organization
     claims = {
         "iss": settings.SITE_URL,
         "jti": str(certificate_id),

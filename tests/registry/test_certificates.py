@@ -243,9 +243,16 @@ def test_the_same_person_gets_the_same_certificate_the_same_day_while_nothing_ch
     membership_category_change(membership=membership, category="associate")
     changed = certificates.certificate_issue(membership=membership, actor=person)
 
+    organization = membership.organization
+    organization.name = "Kenya National Union of Students"
+    organization.save()
+    renamed = certificates.certificate_issue(membership=membership, actor=person)
+
     assert again == first
     assert changed != first
-    assert Certificate.objects.count() == 2
+    assert renamed != changed
+    assert verify_offline(renamed.token, published_jwks())["organization_name"] == organization.name
+    assert Certificate.objects.count() == 3
 
 
 def test_a_token_signed_by_another_key_with_a_known_kid_is_refused(membership):
