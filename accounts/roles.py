@@ -26,6 +26,8 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
         "representative": ("view",),
         "representativeinvitation": ("view",),
         "changerequest": ("view",),
+        "certificate": ("view",),  # the membership certificates issued
+        "certificatekey": ("view",),  # their signing keys (public halves; rotate with a command)
     },
     "workflows": {
         "membershipapplication": ("view", "change"),

@@ -435,6 +435,12 @@ CELERY_BEAT_SCHEDULE["directory-feed-sweep"] = {
     "schedule": crontab(hour=0, minute=5),
 }
 
+# --- Membership certificates (registry/certificates.py) ------------------------------------------
+# The private signing keys are stored encrypted with a key derived from this secret (SECRET_KEY
+# unless set). Changing it makes the stored keys unreadable: run `manage.py rotate_certificate_key`
+# after it (certificates already issued still verify with the published public keys).
+CERTIFICATE_KEY_SECRET = env.str("CERTIFICATE_KEY_SECRET", default="") or SECRET_KEY
+
 # --- Membership after admission ------------------------------------------------------------------
 # The federation year starts on this day ("MM-DD"; not 29 February); a year is named by the
 # calendar year it starts in. Each year's return is due within RETURN_DUE_DAYS days of the

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ops import health
+from registry import certificate_views
 from registry import views as registry_views
 
 # The admin's log-in is allauth's: the same rate limits and two-factor apply there.
@@ -15,6 +16,12 @@ urlpatterns = [
     path("directory/<slug:slug>/", registry_views.affiliate_detail, name="affiliate-detail"),
     path("privacy/", registry_views.privacy, name="privacy"),
     path("statistics/", registry_views.statistics, name="statistics"),
+    path(
+        ".well-known/federation-registry-keys.json",
+        certificate_views.certificate_keys,
+        name="certificate-keys",
+    ),
+    path("verify/<str:token>/", certificate_views.certificate_verify, name="certificate-verify"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),

@@ -17,8 +17,9 @@ had a state and an end reason) is read too, and upgraded (``_upgrade_v1``). A do
 
 What a backup does not hold: user accounts, applications still open, the applicants'
 contact persons, documents, reviews and named ballots, the outbox, the unions' representatives,
-invitations and change requests (people's accounts), who filed a yearly return, and the change
-history of organizations and memberships (the import starts a new one).
+invitations and change requests (people's accounts), who filed a yearly return, the membership
+certificates issued (a database that has some is not restored into), and the change history of
+organizations and memberships (the import starts a new one).
 """
 
 import datetime
@@ -34,6 +35,7 @@ from django.db.models import ProtectedError
 from registry import feed
 from registry.models import (
     ArchivedDecision,
+    Certificate,
     CountryRegion,
     Membership,
     MembershipState,
@@ -849,6 +851,12 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
             raise BackupError(
                 f"The database has {applications} membership applications: a backup is restored into a "
                 "database without any (they refer to the registry, which the import creates or replaces)."
+            )
+        issued = Certificate.objects.count()
+        if issued:
+            raise BackupError(
+                f"The database has {issued} membership certificates: a backup is restored into a database "
+                "without any (they are records of the memberships that the import would replace)."
             )
         counts = registry_counts()
         if any(counts.values()):

@@ -58,6 +58,8 @@ urlpatterns = [
         name="committee-motion-propose",
     ),
     path("member/<slug:slug>/return/", member.member_return, name="member-return"),
+    path("member/<slug:slug>/certificate/", member.member_certificate, name="member-certificate"),
+    path("member/<slug:slug>/certificate/pdf/", member.member_certificate_pdf, name="member-certificate-pdf"),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path(

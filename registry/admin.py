@@ -6,6 +6,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import feed
 from .models import (
     ArchivedDecision,
+    Certificate,
+    CertificateKey,
     ChangeRequest,
     CountryRegion,
     DirectoryEvent,
@@ -211,3 +213,56 @@ class DirectoryEventAdmin(ReadOnlyAdmin):
     list_filter = ["type"]
     search_fields = ["slug", "organization__name"]
     date_hierarchy = "occurred_at"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes: the secretariat reads them, nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    """Every membership certificate issued: to whom, what it said, until when, which key signed it."""
+
+    list_display = [
+        "membership",
+        "issued_at",
+        "issued_by",
+        "category",
+        "in_good_standing",
+        "valid_until",
+        "key",
+    ]
+    list_filter = ["category", "in_good_standing", "valid_until"]
+    search_fields = ["membership__organization__name", "membership__organization__slug", "id"]
+    list_select_related = ["membership__organization", "issued_by", "key"]
+    date_hierarchy = "issued_at"
+    fields = [
+        "id",
+        "membership",
+        "category",
+        "in_good_standing",
+        "issued_at",
+        "issued_by",
+        "valid_until",
+        "key",
+        "token",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(CertificateKey)
+class CertificateKeyAdmin(ReadOnlyAdmin):
+    """The signing keys (rotate with ``manage.py rotate_certificate_key``); private keys are never shown."""
+
+    list_display = ["kid", "created_at", "retired_at", "revoked_at"]
+    fields = ["kid", "public_key", "created_at", "retired_at", "revoked_at"]
+    readonly_fields = fields

@@ -646,3 +646,59 @@ class DirectoryFeedCounter(models.Model):
 
     def __str__(self) -> str:
         return str(self.last)
+
+
+class CertificateKey(models.Model):
+    """An Ed25519 key that signs membership certificates (``registry.certificates``).
+
+    The newest key that is not retired signs; retired keys stay published so that the
+    certificates they signed still verify. A revoked key is no longer published: what it signed
+    no longer verifies. The private key is stored encrypted (Fernet, key from
+    ``CERTIFICATE_KEY_SECRET``)."""
+
+    kid = models.CharField(_("key id"), max_length=40, unique=True)
+    public_key = models.CharField(_("public key (base64url)"), max_length=64)
+    private_key_encrypted = models.TextField(_("private key (encrypted)"), editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("certificate signing key")
+        verbose_name_plural = _("certificate signing keys")
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class Certificate(models.Model):
+    """A membership certificate that was issued: what it states, who asked for it, which key signed it."""
+
+    id = models.UUIDField(_("certificate id"), primary_key=True, editable=False)
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=MembershipCategory.choices)
+    in_good_standing = models.BooleanField(_("in good standing"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued to"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    valid_until = models.DateField(_("valid until"))
+    key = models.ForeignKey(
+        CertificateKey, verbose_name=_("signing key"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    token = models.TextField(_("signed statement"), editable=False)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("membership certificate")
+        verbose_name_plural = _("membership certificates")
+
+    def __str__(self) -> str:
+        return f"{self.membership.organization} — {self.issued_at:%Y-%m-%d} ({self.id})"

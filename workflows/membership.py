@@ -27,11 +27,12 @@ from accounts import roles
 from accounts.people import display_name
 from notifications.models import Notification
 from notifications.services import outbox_write
-from registry import feed
+from registry import certificates, feed
 from registry.models import (
     CHANGE_REQUEST_FIELDS,
     CURRENT_STATES,
     SOCIAL_LINKS_MAX,
+    Certificate,
     ChangeRequest,
     ChangeRequestState,
     CountryRegion,
@@ -45,6 +46,7 @@ from registry.models import (
 )
 from registry.selectors import (
     active_representatives,
+    current_membership,
     federation_year,
     invitation_by_token,
     return_due_on,
@@ -638,3 +640,14 @@ def return_reminders_send(*, on: datetime.date | None = None) -> list[Notificati
                 context=_return_reminder_context(membership, year),
             )
     return created
+
+
+def certificate_issue(*, organization: Organization, actor) -> Certificate:
+    """A membership certificate for ``organization``, asked for by ``actor``.
+
+    Check (``certificate``: a representative or the secretariat, the union still a member), then
+    issue it (``registry.certificates.certificate_issue``: signed, recorded; the same one again the
+    same day while nothing changed).
+    """
+    _check("certificate", organization, actor)
+    return certificates.certificate_issue(membership=current_membership(organization), actor=actor)

@@ -896,6 +896,13 @@ def _current_member_refusal(organization, user, action: str, target=None) -> Ref
     return _view_member_refusal(organization, user, action) or _ended_refusal(organization)
 
 
+def _certificate_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    """A membership certificate: for the union's representatives and the secretariat, while it is a member."""
+    if not roles.is_secretariat(user) and (refused := _view_member_refusal(organization, user, action)):
+        return refused
+    return _ended_refusal(organization)
+
+
 def _request_change_refusal(organization, user, action: str, target=None) -> Refusal | None:
     from registry.models import ChangeRequestState
 
@@ -970,6 +977,7 @@ MEMBER_ACTIONS: dict[str, Callable[..., Refusal | None]] = {
     "request_change": _request_change_refusal,
     "file_return": _current_member_refusal,
     "decide_change_request": _decide_change_refusal,
+    "certificate": _certificate_refusal,
 }
 
 

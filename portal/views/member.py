@@ -9,14 +9,16 @@ the fields. A refused action becomes a message, never a server error.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portal.certificates import certificate_pdf, certificate_text, qr_svg
 from portal.member_forms import (
     ChangeRequestForm,
     DecideChangeForm,
@@ -154,6 +156,54 @@ def member_home(request):
 def member_union(request, slug: str):
     organization = _union(request, slug)
     return render(request, UNION_TEMPLATE, _union_context(request, organization))
+
+
+def _certificate(request, slug: str):
+    """The union's certificate for the signed-in person, or the page that says why there is none."""
+    organization = Organization.objects.select_related("region").filter(slug=slug).first()
+    if organization is None:
+        raise Http404
+    try:
+        return organization, services.certificate_issue(organization=organization, actor=request.user)
+    except WorkflowError as exc:
+        if exc.code == ErrorCode.FORBIDDEN:
+            raise Http404 from None
+        return organization, exc
+
+
+@never_cache
+@require_safe
+@login_required
+def member_certificate(request, slug: str):
+    """The union's membership certificate as a page, with its QR code and a link to the PDF."""
+    organization, certificate = _certificate(request, slug)
+    if isinstance(certificate, WorkflowError):
+        context = {"organization": organization, "refusal": certificate.message}
+        return render(request, "portal/member_certificate.html", context, status=409)
+    context = {
+        "organization": organization,
+        "certificate": certificate,
+        "text": certificate_text(certificate),
+        "qr": qr_svg(certificate),
+        "is_representative": is_representative(organization, request.user),
+    }
+    return render(request, "portal/member_certificate.html", context)
+
+
+@never_cache
+@require_safe
+@login_required
+def member_certificate_pdf(request, slug: str):
+    """The same certificate as a PDF to download."""
+    organization, certificate = _certificate(request, slug)
+    if isinstance(certificate, WorkflowError):
+        context = {"organization": organization, "refusal": certificate.message}
+        return render(request, "portal/member_certificate.html", context, status=409)
+    response = HttpResponse(
+        certificate_pdf(certificate, federation_name=settings.FEDERATION_NAME), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="certificate-{organization.slug}.pdf"'
+    return response
 
 
 @require_POST

@@ -969,6 +969,26 @@ TABLE = {
         GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
         POST: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 400, 404),
     },
+    # The membership certificate: the union's representatives and the secretariat (404 to others,
+    # as every page of the union).
+    "member/<slug:slug>/certificate/": {
+        GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
+    "member/<slug:slug>/certificate/pdf/": {
+        GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
+    # Certificates are public to check: the published keys, and the verification of a token (the
+    # walk's token is not a certificate: 400).
+    ".well-known/federation-registry-keys.json": {
+        GET: same(200),
+        POST: same(405),
+    },
+    "verify/<str:token>/": {
+        GET: same(400),
+        POST: same(405),
+    },
     # The invitation (to rep_other's confirmed address): the link's holder sees what it is; only
     # the invited address accepts it (403 for every other account).
     "invitations/<str:token>/": {

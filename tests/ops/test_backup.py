@@ -478,6 +478,20 @@ def test_replace_is_refused_while_there_are_applications(demo, tmp_path):
     assert registry_rows() == before
 
 
+def test_replace_is_refused_while_there_are_membership_certificates(tmp_path, regions):
+    from registry.certificates import certificate_issue
+    from tests.factories import MembershipFactory
+
+    certificate_issue(membership=MembershipFactory(), actor=None)
+    path = write(tmp_path, minimal_backup())
+    before = registry_rows()
+
+    with pytest.raises(CommandError, match="1 membership certificates"):
+        call_command("import_registry", path, "--replace", stdout=io.StringIO())
+
+    assert registry_rows() == before
+
+
 def test_a_database_error_half_way_writes_nothing(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise IntegrityError("simulated")

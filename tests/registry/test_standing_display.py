@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 DIRECTORY_QUERIES = 8
 # Signed-in pages count the navigation's two reads (whether the person applied, whether they represent a union).
 MEMBER_HOME_QUERIES = 7
-MEMBER_UNION_QUERIES = 30  # with the decisions on the membership (one query)
+# With the decisions on the membership (one query) and whether to offer the certificate (two).
+MEMBER_UNION_QUERIES = 32
 
 
 @pytest.fixture(autouse=True)
