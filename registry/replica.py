@@ -7,8 +7,8 @@ models from the replica when all of these hold, decided once at the start of the
 - the replica is configured (``DATABASE_REPLICA_READS``), answers, and is a hot standby;
 - its lag is at most ``DATABASE_REPLICA_MAX_LAG`` seconds (measured at most once per
   ``DATABASE_REPLICA_CHECK_SECONDS`` in each process). After a fall-back to the primary, reads return to
-  the replica only once it has replayed everything the primary had: what a partner saw from the primary
-  is not taken back;
+  the replica only once it has replayed everything the primary had at the previous measurement, so what
+  a partner saw from the primary is not taken back (but for commits of that last interval);
 - the client has not just written: a request that wrote sets a signed cookie with the primary's WAL
   position, and until the replica has replayed it (at most ``DATABASE_REPLICA_STICKY_SECONDS``) that
   client reads the primary;
@@ -93,6 +93,7 @@ class Lag:
     seconds: float | None  # None: behind, and no transaction replayed yet to date it
     bytes: int | None
     replayed: int | None  # the replica's replayed WAL position, in bytes from 0/0
+    primary: int | None = None  # the primary's WAL position, read just before
 
 
 def primary_position() -> int:
@@ -114,13 +115,13 @@ def measure_lag() -> Lag:
         cursor.execute(REPLICA_POSITION_SQL)
         in_recovery, replayed, age = cursor.fetchone()
     if not in_recovery:
-        return Lag(standby=False, seconds=None, bytes=None, replayed=None)
+        return Lag(standby=False, seconds=None, bytes=None, replayed=None, primary=primary)
     replayed = int(replayed)
     behind = max(0, primary - replayed)
     seconds = None if age is None else max(0.0, float(age))
     if behind == 0:
         seconds = 0.0  # nothing to replay, however long ago the last transaction was
-    return Lag(standby=True, seconds=seconds, bytes=behind, replayed=replayed)
+    return Lag(standby=True, seconds=seconds, bytes=behind, replayed=replayed, primary=primary)
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,15 @@ class ReplicaStatus:
 
 
 class _Monitor:
-    """The last measurement in this process, when it expires, and whether reads have fallen back."""
+    """The last measurement in this process, when it expires, whether reads have fallen back, and the
+    primary's position at that measurement."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.status: ReplicaStatus | None = None
         self.expires = 0.0
         self.fell_back = False
+        self.last_primary: int | None = None
 
 
 _monitor = _Monitor()
@@ -157,16 +160,17 @@ def _check(monitor: _Monitor) -> ReplicaStatus:
     except DatabaseError:
         with contextlib.suppress(DatabaseError):
             connections[REPLICA].close()
-        monitor.fell_back = True
+        monitor.fell_back, monitor.last_primary = True, None
         return ReplicaStatus("unreachable", None, None, None, reads="primary")
     if not lag.standby:
-        monitor.fell_back = True
+        monitor.fell_back, monitor.last_primary = True, None
         return ReplicaStatus("not-standby", None, None, None, reads="primary")
     within = lag.seconds is not None and lag.seconds <= settings.DATABASE_REPLICA_MAX_LAG
     state = "ok" if within else "lagging"
-    if within and monitor.fell_back and lag.bytes:
-        state = "catching-up"  # back to the replica only once it has replayed all the primary had
-    monitor.fell_back = state != "ok"
+    if within and monitor.fell_back and (monitor.last_primary is None or lag.replayed < monitor.last_primary):
+        # Reads went to the primary until now: back to the replica once it has what they may have shown.
+        state = "catching-up"
+    monitor.fell_back, monitor.last_primary = state != "ok", lag.primary
     return ReplicaStatus(
         state, lag.seconds, lag.bytes, lag.replayed, reads="replica" if state == "ok" else "primary"
     )
