@@ -23,8 +23,8 @@ import contextlib
 import contextvars
 import functools
 import threading
-import time
 from dataclasses import dataclass
+from time import monotonic
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -180,18 +180,18 @@ def replica_status(*, fresh: bool = False) -> ReplicaStatus:
     """The replica's state and lag, measured at most once per ``DATABASE_REPLICA_CHECK_SECONDS``
     (``fresh``: now). While one thread measures, the others take the last measurement."""
     monitor = _monitor
-    if not fresh and monitor.status is not None and time.monotonic() < monitor.expires:
+    if not fresh and monitor.status is not None and monotonic() < monitor.expires:
         return monitor.status
     if not monitor.lock.acquire(blocking=fresh or monitor.status is None):
         return monitor.status
     try:
-        if not fresh and monitor.status is not None and time.monotonic() < monitor.expires:
+        if not fresh and monitor.status is not None and monotonic() < monitor.expires:
             return monitor.status
         status = _check(monitor)
         interval = settings.DATABASE_REPLICA_CHECK_SECONDS
         if status.state == "unreachable":
             interval *= UNREACHABLE_BACKOFF
-        monitor.status, monitor.expires = status, time.monotonic() + interval
+        monitor.status, monitor.expires = status, monotonic() + interval
         return status
     finally:
         monitor.lock.release()

@@ -298,6 +298,28 @@ def test_the_lag_is_measured_once_per_interval_not_per_request(client, replica, 
     assert replica.measured == 1
 
 
+def test_an_unreachable_replica_is_tried_again_ten_intervals_later(replica, settings, monkeypatch):
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(replica_module, "monotonic", lambda: clock[0])
+    replica.unreachable = True
+
+    seen = []
+    for now in (1000.0, 1005.0, 1010.5, 1011.0, 1012.5):
+        clock[0] = now
+        if now == 1010.5:
+            replica.unreachable = False
+        seen.append((replica_module.replica_status().state, replica.measured))
+
+    assert seen == [
+        ("unreachable", 1),
+        ("unreachable", 1),  # 5 s later: not tried again yet
+        ("catching-up", 2),  # 10 s later: answers, but reads wait one more measurement
+        ("catching-up", 2),
+        ("ok", 3),  # one interval later
+    ]
+
+
 @pytest.mark.parametrize(
     ("variables", "reason"),
     [
