@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.http import quote_etag
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 
 from registry import feed
 from registry.csv_export import csv_lines
+from registry.replica import directory_reads
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
 
 from . import schema
@@ -33,8 +35,10 @@ from .renderers import CSVRenderer, ORJSONRenderer
 from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, event_item, region_items
 
 
+@method_decorator(directory_reads, name="dispatch")
 class DirectoryView(APIView):
-    """Public, read-only, JSON with an ETag (``If-None-Match`` → 304); errors always in JSON."""
+    """Public, read-only, JSON with an ETag (``If-None-Match`` → 304); errors always in JSON.
+    The registry is read from the replica when it may answer (``registry.replica``)."""
 
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [AllowAny]

@@ -39,6 +39,7 @@ RATIOS: dict[str, str] = {
     "scale_region_filter": "<= 1.3",
     "scale_search": "<= 2.0",
     "http_throughput": ">= 0.5",
+    "replica_offload": ">= 1.0",
     "transition_cost": "<= 3",
     "notify_latency": "<= 10",
 }
@@ -442,6 +443,139 @@ def http_cases(bench: Bench, server: Server, large: DataSet, *, tool: str, clien
     finally:
         gunicorn.stop()
     return memory
+
+
+def replica_cases(bench: Bench, server: Server, large: DataSet, *, tool: str) -> None:
+    """The directory's throughput with its reads on a streaming replica against on the primary alone: two
+    gunicorns on the large data set, the same load; then the primary's share of the transactions while
+    only the replica's gunicorn is loaded (``pg_stat_database``, both servers)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from . import servers
+
+    replica_url = os.environ.get("BENCH_REPLICA_URL", "")
+    if not replica_url:
+        bench.skip(
+            "replica_offload",
+            "set BENCH_REPLICA_URL to a streaming replica of DATABASE_URL's server "
+            "(`.ci/replica start`, then BENCH_REPLICA_URL=postgres://postgres@127.0.0.1:5433/postgres)",
+        )
+        return
+    options, database = bench.options, server.name(size_label(large.size))
+    parts = urlsplit(replica_url)
+    replica_url = urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
+    primary_url = server.url_for(database)
+    wait_for_replica(primary_url, replica_url)
+    primary_env = servers.django_env(database_url=primary_url)
+    primary_env.pop("DATABASE_REPLICA_URL", None)
+    alone = servers.Gunicorn(env=primary_env, log_dir=bench.log_dir)
+    offloaded = servers.Gunicorn(
+        env=servers.django_env(database_url=primary_url, DATABASE_REPLICA_URL=replica_url),
+        log_dir=bench.log_dir,
+    )
+    offloaded.log_path = bench.log_dir / "gunicorn-replica.log"
+    path = large.urls["throughput_page"]
+
+    def load_case(name: str, gunicorn, what: str) -> Case:
+        def sample() -> float:
+            gunicorn.check_alive()
+            return servers.load(
+                gunicorn.url(path),
+                seconds=options.http_seconds,
+                connections=options.http_connections,
+                tool=tool,
+            )["rps"]
+
+        description = (
+            f"{what}: requests/s of GET {path} under gunicorn (2 sync workers), {tool}, "
+            f"{options.http_connections} connections, {options.http_seconds:g} s per round"
+        )
+        return Case(name, description, "req/s", sample)
+
+    replica_case = load_case(
+        f"replica_offload/replica@{size_label(large.size)}", offloaded, "reads on the replica"
+    )
+    replica_case.details = lambda: {
+        "primary_share": primary_share(offloaded, path, primary_url, replica_url, tool)
+    }
+    bench.log(
+        f"replica_offload: gunicorn on the primary and gunicorn with its replica ({parts.hostname}:{parts.port})"
+    )
+    try:
+        for gunicorn in (alone, offloaded):
+            gunicorn.start()
+        for gunicorn in (alone, offloaded):
+            gunicorn.wait_ready(path)
+        bench.measure(
+            "replica_offload",
+            replica_case,
+            load_case(f"replica_offload/primary@{size_label(large.size)}", alone, "reads on the primary"),
+            rounds=options.http_rounds,
+        )
+    finally:
+        offloaded.stop()
+        alone.stop()
+
+
+def transactions(url: str, database: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s", [database]
+        ).fetchone()
+    return int(row[0])
+
+
+def wait_for_replica(primary_url: str, replica_url: str, timeout: float = 300) -> None:
+    """Until the replica has replayed all that the primary has now (a data set just seeded, say)."""
+    import psycopg
+
+    with psycopg.connect(primary_url, autocommit=True) as conn:
+        position = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    deadline = time.monotonic() + timeout
+    while True:
+        with (
+            contextlib.suppress(psycopg.OperationalError),
+            psycopg.connect(replica_url, autocommit=True) as conn,
+        ):
+            if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position]).fetchone()[0]:
+                return
+        if time.monotonic() > deadline:
+            raise BenchSetupError(
+                f"the replica ({replica_url}) did not replay the primary in {timeout:.0f} s"
+            )
+        time.sleep(0.5)
+
+
+# Backends report their statistics when idle for this long at most (PostgreSQL 15: 10 s), and a bit more.
+STATS_FLUSH_SECONDS = 11
+
+
+def primary_share(gunicorn, path: str, primary_url: str, replica_url: str, tool: str) -> dict:
+    """Transactions on the data set's database on each server while only the replica's gunicorn is
+    loaded: the primary's count is what the directory still costs it (the lag checks among it)."""
+    from . import servers
+
+    database = urlsplit_path(primary_url)
+    time.sleep(STATS_FLUSH_SECONDS)
+    before = transactions(primary_url, database), transactions(replica_url, database)
+    served = servers.load(gunicorn.url(path), seconds=5, connections=4, tool=tool)["requests"]
+    time.sleep(STATS_FLUSH_SECONDS)
+    after = transactions(primary_url, database), transactions(replica_url, database)
+    on_primary, on_replica = after[0] - before[0] - 1, after[1] - before[1] - 1  # less the first reading
+    return {
+        "requests": served,
+        "transactions_on_primary": on_primary,
+        "transactions_on_replica": on_replica,
+        "share": round(on_primary / max(1, on_primary + on_replica), 4),
+    }
+
+
+def urlsplit_path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.lstrip("/")
 
 
 def measure_memory(
@@ -967,6 +1101,8 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
     in_process_cases(bench, client, small, large, queries)
     if bench.wanted("http_throughput") or bench.wanted("memory"):
         memory = http_cases(bench, server, large, tool=tool, client=client)
+    if bench.wanted("replica_offload"):
+        replica_cases(bench, server, large, tool=tool)
     if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
         workflow_cases(bench, server, queries, redis_url)
     if bench.wanted("import"):

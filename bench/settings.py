@@ -3,7 +3,8 @@
 1. ``ROOT_URLCONF`` adds the bench-only views (``bench.urls``) in front of the site's.
 2. No API throttling: the benchmark sends thousands of anonymous requests from one address.
 3. The data sets are extra database aliases (``BENCH_DATABASES``, set by ``python -m bench``)
-   chosen per measurement by ``bench.routing``; ``default`` is ``DATABASE_URL``.
+   chosen per measurement by ``bench.routing``; ``default`` is ``DATABASE_URL`` (and the replica,
+   with ``DATABASE_REPLICA_URL``, routed as in production).
 4. Tasks are never run in-process: they are published to ``REDIS_URL`` (or to kombu's
    in-memory transport without it), as in production, on a queue of the bench's own
    (``bench-notifications``); e-mail goes nowhere.
@@ -20,7 +21,7 @@ os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, REDIS_URL, REST_FRAMEWORK
+from config.settings import DATABASE_REPLICA_URL, DATABASES, REDIS_URL, REST_FRAMEWORK
 
 ROOT_URLCONF = "bench.urls"
 
@@ -33,6 +34,8 @@ for _alias, _spec in json.loads(os.environ.get("BENCH_DATABASES", "{}")).items()
     if not _spec.get("POOL", True):
         DATABASES[_alias]["OPTIONS"].pop("pool", None)
 DATABASE_ROUTERS = ["bench.routing.BenchRouter"]
+if DATABASE_REPLICA_URL:  # replica_offload's gunicorn: the directory's reads on the replica, as in production
+    DATABASE_ROUTERS = ["bench.routing.BenchRouter", "registry.replica.ReplicaRouter"]
 
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session's: a request that wrote (its session too) keeps its client on the primary.
+    "registry.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,20 +137,57 @@ if DATABASES["default"]["ENGINE"] not in {"django.db.backends.postgresql", "djan
         f"got the engine {DATABASES['default']['ENGINE']!r}."
     )
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # psycopg 3 with Django's connection pool; CONN_MAX_AGE must stay 0 with a pool.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+
+def _pooled(database: dict, *, timeout: float) -> None:
+    """psycopg 3 with Django's connection pool; CONN_MAX_AGE must stay 0 with a pool."""
+    database["CONN_MAX_AGE"] = 0
+    database.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-        "timeout": 10,
+        "timeout": timeout,
     }
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pooled(DATABASES["default"], timeout=10)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# A streaming replica of the primary (PostgreSQL hot standby), optional. The partner API's directory, the
+# public directory and the statistics read the registry from it; everything else, and every client that
+# has just written, reads the primary (registry/replica.py, README "Running at scale").
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    except (ImproperlyConfigured, ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a valid database URL: {exc}") from exc
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL: both it and DATABASE_URL must start with postgres://."
+        )
+    # A replica that does not answer is left for the primary within 2 seconds (not the primary's 10).
+    _pooled(DATABASES["replica"], timeout=2)
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+DATABASE_ROUTERS = ["registry.replica.ReplicaRouter"]
+# Directory reads go to the replica only when this is on (tests turn it on with a replica of their own).
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# Beyond this lag (seconds) directory reads go to the primary; the lag is measured at most once per
+# DATABASE_REPLICA_CHECK_SECONDS in each process.
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+# After a request that wrote, the client (its cookie) reads the primary until the replica has replayed
+# that write, for at most this many seconds.
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=60)
+if DATABASE_REPLICA_MAX_LAG < 0 or DATABASE_REPLICA_CHECK_SECONDS < 0 or DATABASE_REPLICA_STICKY_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_MAX_LAG, DATABASE_REPLICA_CHECK_SECONDS and DATABASE_REPLICA_STICKY_SECONDS "
+        "must not be negative."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------

@@ -16,7 +16,7 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 os.environ.setdefault("ALLOW_LOCAL_CACHE", "1")
 
 from .settings import *  # noqa: F403
-from .settings import VAR_DIR
+from .settings import VAR_DIR, _pooled
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -41,3 +41,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     }
     # A test database need not survive a power cut: no fsync at each commit (as fast as memory).
     DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405
+
+# The replica alias: TEST_REPLICA_URL (a real streaming replica of DATABASE_URL's server, as `.ci/replica`
+# makes: tests/integration/test_replica.py) or DATABASE_REPLICA_URL, else a second connection to the
+# test database. Either way it is a test mirror: Django never creates a test database on it (a standby
+# receives the primary's test database by replication). Directory reads stay on the primary unless a
+# test turns DATABASE_REPLICA_READS on, so the rest of the suite runs as without a replica.
+TEST_REPLICA_URL = os.environ.get("TEST_REPLICA_URL", "")
+if TEST_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(TEST_REPLICA_URL)  # noqa: F405
+    _pooled(DATABASES["replica"], timeout=2)  # noqa: F405
+elif "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "OPTIONS": {**DATABASES["default"].get("OPTIONS", {})}}  # noqa: F405
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+DATABASE_REPLICA_READS = False

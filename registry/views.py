@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .forms import DirectoryFilterForm
+from .replica import directory_reads
 from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
 from .statistics import figure_csv, membership_figures
 from .world_map import world_map
@@ -41,6 +42,7 @@ def region_chart() -> dict:
 
 
 @require_safe
+@directory_reads
 def directory(request):
     """Affiliates grouped by top-level region; search, filter by region and country; a world map
     of members per country (each country a link to its filter) and a chart per region."""
@@ -90,6 +92,7 @@ SAME_COUNTRY_SHOWN = 12
 
 
 @require_safe
+@directory_reads
 def affiliate_detail(request, slug: str):
     """One affiliate: its facts, links into the directory, and other affiliates of its country."""
     organization = get_object_or_404(affiliate_list().select_related("region__parent"), slug=slug)
@@ -106,6 +109,7 @@ def affiliate_detail(request, slug: str):
 
 
 @require_safe
+@directory_reads
 def statistics(request):
     """The public summary: members over time, per region and category, countries without a member;
     ``?csv=<figure>`` downloads one table."""

@@ -75,7 +75,7 @@ def test_affiliate_page_shows_an_affiliate_and_hides_others(client, regions):
 def test_healthz_reports_database_and_in_process_broker(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz")
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process", "replica": "none"}
 
 
 def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
