@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import translation
 
 from accounts.models import Preferences
+from notifications.delivery import message_build
 from notifications.models import Notification
 from tests.cast import S, application_in, reload
 from workflows import services
@@ -52,6 +53,11 @@ def test_an_english_speaking_secretary_s_request_reaches_an_arabic_reader_in_ara
     assert row.context["country_name"] == "كينيا"
     message, html = _mail_to(cast.applicant.email)
     assert '<html lang="ar" dir="rtl">' in html
+    assert message.subject == f"يُرجى إضافة معلومات إلى طلبك: {application.name}"
+    assert message.body.startswith(f"مرحبًا {row.context['recipient_name']}،")
+    assert "تحتاج الأمانة العامة إلى مزيد من المعلومات" in message.body
+    assert "تحتاج الأمانة العامة إلى مزيد من المعلومات" in html
+    assert "The secretariat needs more information" not in message.body + html
     assert "Statutes, please." in message.body  # what the secretary typed, as typed
 
 
@@ -62,12 +68,15 @@ def test_a_reader_without_a_choice_gets_the_default_language_whatever_the_sender
 
     receipt = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.applicant)
     assert receipt.context["language"] == "en"
+    assert message_build(receipt).subject.startswith("We received your application")
     assert receipt.context["country_name"] == "Kenya"
     assert receipt.context["state_label"] == "Submitted"
     # The secretary who chose Arabic gets Arabic, from the same event.
     staff = Notification.objects.get(event=Event.SUBMITTED, recipient=cast.secretariat)
     assert staff.context["language"] == "ar"
     assert staff.context["country_name"] == "كينيا"
+    assert staff.context["state_label"] == "مُرسَل"
+    assert message_build(staff).subject.startswith("طلب جديد للفحص")
 
 
 def test_dates_in_e_mails_are_written_in_the_reader_s_language(cast):
