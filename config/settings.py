@@ -123,6 +123,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",  # LANGUAGES, LANGUAGE_CODE, LANGUAGE_BIDI
                 "registry.context_processors.federation",  # the footer: name and contact
             ],
+            # |display_name and |bdi (names isolated for right-to-left pages) in every template.
+            "builtins": ["accounts.templatetags.people"],
         },
     },
 ]
