@@ -47,7 +47,20 @@ def test_every_page_has_the_switcher_as_buttons_that_return_to_the_page(client):
     assert '<input type="hidden" name="next" value="/directory/?country=KE">' in form
     buttons = re.findall(r'<button type="submit" name="language" value="(\w+)" lang="\1"', form)
     assert buttons == ["en", "ar", "fr", "tr"]
-    assert "العربية" in form
+    # Each language named in itself, whatever the page's language.
+    assert re.findall(r'lang="\w+"[^>]*>([^<]+)</button>', form) == [
+        "English",
+        "العربية",
+        "Français",
+        "Türkçe",
+    ]
+    arabic_page = client.get("/directory/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert re.findall(r'lang="\w+"[^>]*>([^<]+)</button>', arabic_page) == [
+        "English",
+        "العربية",
+        "Français",
+        "Türkçe",
+    ]
     assert "<script" not in form
 
 
