@@ -5,9 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+LOCALES := ar fr tr
+MESSAGES_IGNORE := --ignore='tests/*' --ignore='bench/*' --ignore='soak/*' --ignore='node_modules/*' --ignore='staticfiles/*' --ignore='var/*' --ignore='.venv*'
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format worker beat migrate clean e2e-deps bench soak world-map favicon
+.PHONY: help install run test lint format worker beat migrate clean e2e-deps bench soak world-map favicon messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +52,12 @@ world-map: $(STAMP) ## Redraw the directory map's data (registry/data/world-110m
 
 favicon: $(STAMP) ## Draw static/root/favicon.ico from static/favicon.svg (chromium, as the browser tests)
 	$(BIN)/python ops/build_favicon.py
+
+# Translators: collect new texts into the catalogs (needs GNU gettext's xgettext), then compile
+# them with polib (no gettext needed; the compiled .mo files are committed). README "Languages".
+messages: $(STAMP) ## Update locale/*/LC_MESSAGES/django.po from the code and templates, and compile them
+	DEBUG=1 $(BIN)/python manage.py makemessages $(foreach l,$(LOCALES),-l $(l)) --no-location $(MESSAGES_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py compile_catalogs
 
 # The benchmarks' databases are <name>_template, _1k, _100k… next to DATABASE_URL's (cached between
 # runs); REDIS_URL is for the notification latency. wrk is installed with apt-get when possible.

@@ -10,6 +10,7 @@ from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,18 @@ class NameForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Please write your name."), code="required")
         return name
+
+
+class LanguageForm(forms.Form):
+    """The language of the person's pages and e-mails (``accounts.language``)."""
+
+    language = forms.ChoiceField(
+        label=_("Language of your pages and e-mails"),
+        choices=lambda: list(settings.LANGUAGES),
+        help_text=_(
+            "The committee and the secretariat may write in another language; e-mails reach you in this one."
+        ),
+    )
 
 
 class SignupForm(SiteWords, account_forms.SignupForm):

@@ -30,3 +30,28 @@ class PersonalToken(AbstractAPIKey):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class Preferences(models.Model):
+    """What a person chose for themselves: the language of their pages and e-mails.
+
+    ``language`` is one of ``settings.LANGUAGES``' codes, or empty: no choice yet, the browser's
+    (``Accept-Language``) for pages and ``settings.LANGUAGE_CODE`` for e-mails.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="preferences",
+    )
+    # Checked against settings.LANGUAGES where it is set (accounts.language), so adding a language
+    # needs no migration.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or '-'})"

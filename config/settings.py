@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.OfficerMFAMiddleware",
+    # After authentication: a signed-in person's pages are in the language kept on their account.
+    "accounts.language.PreferredLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,8 +122,11 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",  # LANGUAGES, LANGUAGE_CODE, LANGUAGE_BIDI
                 "registry.context_processors.federation",  # the footer: name and contact
             ],
+            # |display_name and |bdi (names isolated for right-to-left pages) in every template.
+            "builtins": ["accounts.templatetags.people"],
         },
     },
 ]
@@ -250,8 +255,9 @@ MFA_FORMS = {
 OFFICERS_REQUIRE_MFA = env.bool("OFFICERS_REQUIRE_MFA", default=not DEBUG)
 
 # --- Internationalization ---------------------------------------------------------
+# Each language is named in itself (the switcher shows it so); Arabic is written right to left.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("ar", "العربية"), ("fr", "Français"), ("tr", "Türkçe")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.language import set_language
 from ops import health
 from registry import certificate_views
 from registry import views as registry_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("directory/", registry_views.directory, name="directory"),
     path("directory/<slug:slug>/", registry_views.affiliate_detail, name="affiliate-detail"),
+    path("language/", set_language, name="set_language"),  # the switcher on every page
     path("privacy/", registry_views.privacy, name="privacy"),
     path("statistics/", registry_views.statistics, name="statistics"),
     path(

@@ -48,7 +48,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def message_build(notification: Notification) -> EmailMultiAlternatives:
-    """The e-mail of a row, from its template and stored context (text and HTML)."""
+    """The e-mail of a row, from its template and stored context (text and HTML), in the
+    recipient's language."""
     context = {
         **notification.context,
         "federation_name": settings.FEDERATION_NAME,
@@ -56,7 +57,8 @@ def message_build(notification: Notification) -> EmailMultiAlternatives:
         "site_url": settings.SITE_URL,
     }
     name = f"notifications/{notification.template}"
-    with translation.override(settings.LANGUAGE_CODE):
+    # The recipient's language, chosen when the row was written (notifications.services.localize_rows).
+    with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
         text = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)

@@ -8,11 +8,14 @@ the transaction rolls back, no row exists and nothing is enqueued.
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.language import languages_of
 
 from .models import Notification, NotificationState
 
@@ -28,11 +31,52 @@ class OutboxError(Exception):
         self.message = message
 
 
+class InLanguage:
+    """A context value computed in the reader's language when the row is written, e.g. a date
+    with its month's name: ``InLanguage(date_format, moment, "j F Y")``."""
+
+    def __init__(self, function, *args, **kwargs):
+        self.function, self.args, self.kwargs = function, args, kwargs
+
+    def __call__(self):
+        return self.function(*self.args, **self.kwargs)
+
+
+def in_language(value, language: str):
+    """``value`` with its translatable parts (lazy texts, ``InLanguage``) written in ``language``:
+    plain strings, numbers, lists and dicts, as a row's JSON context holds them."""
+    with translation.override(language):
+        return _resolve(value)
+
+
+def _resolve(value):
+    if isinstance(value, InLanguage):
+        return _resolve(value())
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _resolve(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_resolve(item) for item in value]
+    return value
+
+
+def localize_rows(rows: Iterable[Notification]) -> None:
+    """Write each row's context in its recipient's language (their choice, else the site's
+    default), and keep that language in the context: the e-mail is rendered in it."""
+    rows = list(rows)
+    chosen = languages_of({row.recipient_id for row in rows})
+    for row in rows:
+        language = chosen.get(row.recipient_id, settings.LANGUAGE_CODE)
+        row.context = {**in_language(row.context or {}, language), "language": language}
+
+
 def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
     """Insert the unsaved ``rows`` whose idempotency key is new; enqueue each on commit; return them.
 
-    Read which keys exist, insert the others (``ignore_conflicts``: a concurrent writer of the
-    same key wins quietly), read back the inserted rows, enqueue them on commit.
+    Read which keys exist, write the new rows' contexts in their readers' languages, insert them
+    (``ignore_conflicts``: a concurrent writer of the same key wins quietly), read back the inserted
+    rows, enqueue them on commit.
     """
     rows = {row.idempotency_key: row for row in rows}
     if not rows:
@@ -43,6 +87,7 @@ def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
     new_keys = [key for key in rows if key not in existing]
     if not new_keys:
         return []
+    localize_rows(rows[key] for key in new_keys)
     Notification.objects.bulk_create([rows[key] for key in new_keys], ignore_conflicts=True)
     created = list(
         Notification.objects.filter(idempotency_key__in=new_keys, state=NotificationState.PENDING).order_by(

@@ -21,12 +21,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from accounts import roles
 from accounts.people import display_name
 from notifications.models import Notification
-from notifications.services import outbox_write
+from notifications.services import InLanguage, outbox_write
 from registry import certificates, feed
 from registry.models import (
     CHANGE_REQUEST_FIELDS,
@@ -188,7 +189,7 @@ def invitation_send(*, organization: Organization, actor, email: str) -> tuple[R
             **_organization_context(locked),
             "inviter_name": display_name(actor),
             "link": invitation_link(token),
-            "expires_display": _when(invitation.expires_at),
+            "expires_display": InLanguage(_when, invitation.expires_at),
         },
     )
     return invitation, token
@@ -372,9 +373,13 @@ def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[
 
 def change_lines(change_request: ChangeRequest) -> list[dict[str, str]]:
     """Each requested change as {field (its label), old, new}: for e-mails and pages."""
-    labels = {"name": _("Name"), "acronym": _("Acronym"), "country": _("Country")}
+    labels = {
+        "name": gettext_lazy("Name"),
+        "acronym": gettext_lazy("Acronym"),
+        "country": gettext_lazy("Country"),
+    }
     return [
-        {"field": str(labels[f]), "old": str(change_request.previous.get(f, "")), "new": str(value)}
+        {"field": labels[f], "old": str(change_request.previous.get(f, "")), "new": str(value)}
         for f, value in sorted(change_request.changes.items())
     ]
 

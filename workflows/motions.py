@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from notifications.services import InLanguage
 from registry import feed
 from registry.models import EndReason, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import today
@@ -96,12 +97,12 @@ def _context(motion: Motion) -> dict:
         "acronym": organization.acronym,
         "motion_id": motion.pk,
         "kind": motion.kind,
-        "kind_label": str(motion.get_kind_display()),
+        "kind_label": InLanguage(motion.get_kind_display),
         "reason": motion.reason,
-        "category_label": str(motion.get_category_display()) if motion.category else "",
+        "category_label": InLanguage(motion.get_category_display) if motion.category else "",
         "effective_on": motion.effective_on.isoformat() if motion.effective_on else "",
         "state": motion.state,
-        "state_label": str(motion.get_state_display()),
+        "state_label": InLanguage(motion.get_state_display),
         "link": member_link(organization.slug),
         "committee_link": motion_link(motion.pk),
     }

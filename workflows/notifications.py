@@ -17,13 +17,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
+from django_countries import countries
 from django_fsm_log.models import StateLog
 
 from accounts import roles
 from accounts.people import display_name
 from notifications.models import Notification
-from notifications.services import outbox_write
+from notifications.services import InLanguage, outbox_write
 
 from . import rules
 from .events import Event
@@ -143,15 +144,19 @@ def _application_context(application: MembershipApplication) -> dict[str, Any]:
         "application_name": application.name,
         "acronym": application.acronym,
         "country_code": application.country.code or "",
-        "country_name": str(application.country.name or ""),
+        "country_name": InLanguage(_country_name, application.country.code or ""),
         "state": application.state,
-        "state_label": str(application.get_state_display()),
+        "state_label": InLanguage(application.get_state_display),
     }
 
 
+def _country_name(code: str) -> str:
+    return str(countries.name(code)) if code else ""
+
+
 def _explanation(vote_round: VoteRound) -> list[str]:
-    """How a closed round's outcome was reached (``rules.explain_outcome``), in the language the
-    e-mails are rendered in; nothing while the round is open."""
+    """How a closed round's outcome was reached (``rules.explain_outcome``), in the active
+    language (the reader's: ``InLanguage``); nothing while the round is open."""
     if vote_round.is_open:
         return []
     tally = rules.Tally(
@@ -160,8 +165,10 @@ def _explanation(vote_round: VoteRound) -> list[str]:
         no=vote_round.no_count,
         abstain=vote_round.abstain_count,
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        return list(rules.explain_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules)).lines)
+    return [
+        str(line)
+        for line in rules.explain_outcome(tally, rules.VoteRules.from_json(vote_round.vote_rules)).lines
+    ]
 
 
 def _round_context(vote_round: VoteRound) -> dict[str, Any]:
@@ -169,15 +176,15 @@ def _round_context(vote_round: VoteRound) -> dict[str, Any]:
         "round_id": vote_round.pk,
         "round_number": vote_round.number,
         "deadline": vote_round.deadline.isoformat(),
-        "deadline_display": _when(vote_round.deadline),
+        "deadline_display": InLanguage(_when, vote_round.deadline),
         "category": vote_round.category,
-        "category_label": str(vote_round.get_category_display()),
+        "category_label": InLanguage(vote_round.get_category_display),
         "yes_count": vote_round.yes_count,
         "no_count": vote_round.no_count,
         "abstain_count": vote_round.abstain_count,
         "cast_count": vote_round.yes_count + vote_round.no_count + vote_round.abstain_count,
         "eligible_count": vote_round.eligible_count,
-        "explanation": _explanation(vote_round),
+        "explanation": InLanguage(_explanation, vote_round),
     }
 
 
@@ -235,7 +242,7 @@ def _review_to_confirm(application, log, ctx, context) -> Plan:
         if to_confirm
         else []
     )
-    context["answer_display"] = _when(log.timestamp)
+    context["answer_display"] = InLanguage(_when, log.timestamp)
     context["comment"] = _comment(log)
     return Plan(
         _log_discriminator(log, Event.REVIEW_TO_CONFIRM),
@@ -311,7 +318,7 @@ def _vote_closed(application, log, ctx, context) -> Plan:
     secretariat, with the outcome."""
     vote_round = ctx["round"]
     context["outcome"] = vote_round.outcome
-    context["outcome_label"] = str(vote_round.get_outcome_display())
+    context["outcome_label"] = InLanguage(vote_round.get_outcome_display)
     context["closed_because"] = str(ctx.get("closed_because") or "")
     return Plan(_log_discriminator(log, Event.VOTE_CLOSED), _secretariat(), context)
 
@@ -484,7 +491,7 @@ def digest_send(*, now: datetime.datetime | None = None) -> list[Notification]:
             "id": a.pk,
             "name": a.name,
             "country_code": a.country.code or "",
-            "state_label": str(a.get_state_display()),
+            "state_label": InLanguage(a.get_state_display),
             "days": (now - a.waiting_since).days,
             "link": portal_link(a.pk, audience=SECRETARIAT),
         }

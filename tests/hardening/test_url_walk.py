@@ -137,6 +137,11 @@ TABLE = {
         GET: same(200),
         POST: same(405),
     },
+    # The language switcher (Django's set_language): POST only, back to the page (here: none given, "/").
+    "language/": {
+        GET: same(405),
+        POST: same("→/"),
+    },
     # The admin's log-in is allauth's (config/urls.py): people are sent to the site's log-in;
     # signed-in people who are not staff are refused. Every other admin URL: the admin rule below.
     "admin/login/": {

@@ -303,5 +303,5 @@ def test_every_template_renders_a_subject_a_text_and_an_html_body(template):
     assert "{{" not in message.body
     html = message.alternatives[0][0]
     assert html.startswith("<!DOCTYPE html>")
-    assert "Hello Kim," in html
+    assert "Hello <bdi>Kim</bdi>," in html
     assert "style=" not in html

@@ -186,4 +186,4 @@ def test_the_committee_page_says_who_is_already_a_member_from_the_applicant_s_co
     page = client_for(cast.secretariat).get(f"/committee/applications/{application.pk}/").content.decode()
 
     assert "Already a member from Ghana:" in page
-    assert "NUGS Ghana (Full member, since 2017)" in page
+    assert "<bdi>NUGS Ghana</bdi> (Full member, since 2017)" in page

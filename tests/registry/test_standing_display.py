@@ -58,7 +58,7 @@ def _items(html: str) -> dict[str, str]:
 
     return dict(
         re.findall(
-            r'<a href="/directory/[^"]+/">([^<]+)</a>.*?<span class="state-badge[^"]*">([^<]+)</span>',
+            r'<a href="/directory/[^"]+/"><bdi>([^<]+)</bdi></a>.*?<span class="state-badge[^"]*">([^<]+)</span>',
             html,
             re.S,
         )

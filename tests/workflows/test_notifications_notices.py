@@ -214,7 +214,11 @@ def test_every_e_mail_closes_with_the_secretariat_s_contact(template, settings):
     )
     assert "help@federation.example" not in signature
     assert '<a href="mailto:help@federation.example">help@federation.example</a>' in html
-    assert html.index("Hello Kim,") < html.index("mailto:help@federation.example") < html.index("<hr>")
+    assert (
+        html.index("Hello <bdi>Kim</bdi>,")
+        < html.index("mailto:help@federation.example")
+        < html.index("<hr>")
+    )
 
 
 def test_the_contact_address_defaults_to_the_secretariat(cast):

@@ -2,7 +2,7 @@
 
 Counts include SAVEPOINT / RELEASE statements (each ``atomic`` block inside the test's
 transaction is a savepoint) and the outbox rows written by ``workflows.notifications.emit``
-(3 queries per event: existing keys, insert, read back). The caller's user objects are fresh,
+(4 queries per event: existing keys, the recipients' chosen languages, insert, read back). The caller's user objects are fresh,
 so the actor's groups are read once (``accounts.roles`` caches them on the user object).
 
 Known repeats, by design of django-fsm: a transition's guards run twice, once in the service
@@ -70,14 +70,14 @@ def test_document_remove_queries(cast, django_assert_num_queries):
 def test_submit_queries(cast, django_assert_num_queries):
     application = application_in(S.DRAFT, cast)
     applicant = fresh(cast.applicant)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         services.application_submit(application=application, actor=applicant)
 
 
 def test_request_info_queries(cast, django_assert_num_queries):
     application = application_in(S.SUBMITTED, cast)
     secretariat = fresh(cast.secretariat)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         services.application_request_info(application=application, actor=secretariat, comment="Statutes?")
 
 
@@ -86,14 +86,14 @@ def test_resubmit_queries(cast, django_assert_num_queries):
     applicant = fresh(cast.applicant)
     # ... the outbox reads the applicant too (their receipt); then the reviews written before this
     # answer (the answer's time, the reviews: none here, so no e-mail to reviewers).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         services.application_resubmit(application=application, actor=applicant)
 
 
 def test_reject_queries(cast, django_assert_num_queries):
     application = application_in(S.SUBMITTED, cast)
     secretariat = fresh(cast.secretariat)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         services.application_reject(application=application, actor=secretariat, comment="Ineligible.")
 
 
@@ -101,7 +101,7 @@ def test_withdraw_during_the_vote_queries(cast, django_assert_num_queries):
     application = application_in(S.EXECUTIVE_VOTE, cast)
     applicant = fresh(cast.applicant)
     # ... the outbox reads the applicant too (their confirmation).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         services.application_withdraw(application=application, actor=applicant)
 
 
@@ -109,16 +109,16 @@ def test_reviewers_assign_queries(cast, django_assert_num_queries):
     application = services.application_submit(application=application_in(S.DRAFT, cast), actor=cast.applicant)
     secretariat = fresh(cast.secretariat)
     # savepoint, groups, lock, eligible users, current assignments, one insert; then one outbox
-    # event per new reviewer (4 queries each: it grows with the reviewers assigned), release.
-    with django_assert_num_queries(15):
+    # event per new reviewer (5 queries each: it grows with the reviewers assigned), release.
+    with django_assert_num_queries(17):
         services.reviewers_assign(application=application, actor=secretariat, reviewers=cast.reviewers)
 
 
 def test_start_review_queries(cast, django_assert_num_queries):
     application = application_in(S.SUBMITTED, cast)
     secretariat = fresh(cast.secretariat)
-    # ... and the applicant's e-mail: their row read, then the outbox's 3.
-    with django_assert_num_queries(13):
+    # ... and the applicant's e-mail: their row read, then the outbox's 4.
+    with django_assert_num_queries(14):
         services.application_start_review(application=application, actor=secretariat)
 
 
@@ -131,7 +131,7 @@ def test_review_submit_queries(cast, django_assert_num_queries):
             application=application, reviewer=first, recommendation="admit", comment="Yes."
         )
     # The last review also tells the secretariat that all are in.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         services.review_submit(application=application, reviewer=last, recommendation="admit", comment="Yes.")
 
 
@@ -165,7 +165,7 @@ def test_review_confirm_queries(cast, django_assert_num_queries):
     with django_assert_num_queries(11):
         services.review_confirm(application=application, reviewer=first)
     # The last one also tells the secretariat: the answer's time again, then the outbox.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         services.review_confirm(application=application, reviewer=last)
 
 
@@ -185,7 +185,7 @@ def test_vote_open_queries_do_not_grow_with_the_committee(cast, committee_size, 
     # committee's size. The guards (no open round, no unresolved likely duplicate in the registry)
     # run twice: once in the service, once in django-fsm's transition. One query reads the members
     # already from the applicant's country, recorded with the round.
-    _vote_open_queries(cast, committee_size, django_assert_num_queries, 21)
+    _vote_open_queries(cast, committee_size, django_assert_num_queries, 22)
 
 
 @pytest.mark.parametrize("committee_size", [3, 12])
@@ -203,8 +203,8 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(cast, committee_size, dj
     # the slugs known, organization insert in its own savepoint (3) + its history row, membership
     # (savepoint) + its history row, application update, the applicant as first representative
     # (savepoint, lock the union's representatives, insert, release), the admission's release,
-    # outbox (3 recipient reads: committee, secretariat, applicant + 3), release.
-    with django_assert_num_queries(36):
+    # outbox (3 recipient reads: committee, secretariat, applicant + 4), release.
+    with django_assert_num_queries(37):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 
@@ -219,7 +219,7 @@ def test_vote_recuse_queries(cast, django_assert_num_queries):
 def test_vote_close_queries(cast, django_assert_num_queries):
     application = application_in(S.EXECUTIVE_VOTE, cast)
     secretariat = fresh(cast.secretariat)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         services.vote_close(application=application, actor=secretariat)
 
 
@@ -230,8 +230,8 @@ def test_close_due_vote_rounds_queries_per_round(cast, django_assert_num_queries
 
     applications = [application_in(S.EXECUTIVE_VOTE, cast) for _ in range(2)]
     VoteRound.objects.update(deadline=timezone.now())
-    # 1 to find the due rounds, then 13 per round (its own transaction: lock, open round, tally,
-    # log insert, state update, log read, round update, outbox 4, savepoint, release).
-    with django_assert_num_queries(27):
+    # 1 to find the due rounds, then 14 per round (its own transaction: lock, open round, tally,
+    # log insert, state update, log read, round update, outbox 5, savepoint, release).
+    with django_assert_num_queries(29):
         services.close_due_vote_rounds()
     assert {reload(a).state for a in applications} == {S.REVIEWED}
