@@ -270,11 +270,12 @@ def prune(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def forget() -> None:
-    """Delete every event, when a restore replaces the registry: the numbering goes on, and a cursor
-    from before can no longer be followed (``cursor_expired``)."""
+    """Delete every event, when a restore replaces the registry: the numbering goes on, and no cursor
+    from before can be followed (``cursor_expired``), not even the latest: a copy made from the old
+    events holds organizations the restored registry may not have."""
     counter = _lock_counter()
     DirectoryEvent.objects.all().delete()
-    counter.pruned_through = counter.last
+    counter.pruned_through = counter.last + 1
     counter.save(update_fields=["pruned_through"])
 
 

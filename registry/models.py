@@ -637,7 +637,8 @@ class DirectoryFeedCounter(models.Model):
     it commits, so the numbers follow the commit order (``registry.feed``)."""
 
     last = models.BigIntegerField(default=0)
-    # Events up to this number may have been deleted (``FEED_RETENTION_DAYS``).
+    # A cursor below this number can no longer be followed: events after it were deleted
+    # (``FEED_RETENTION_DAYS``, or a restore: ``registry.feed.forget``).
     pruned_through = models.BigIntegerField(default=0)
 
     class Meta:

@@ -18,6 +18,7 @@ from django_fsm_log.models import StateLog
 
 from accounts.roles import EXECUTIVE_COMMITTEE, SECRETARIAT
 from ops import backup
+from registry import feed
 from registry.models import (
     ArchivedDecision,
     ChangeRequest,
@@ -594,3 +595,19 @@ def test_archived_decisions_are_read_only_in_the_admin(client, settings, tmp_pat
     assert deleted.status_code == 403
     archived.refresh_from_db()
     assert archived.name == "Union of Students of Atlantis"
+
+
+def test_a_restore_publishes_the_restored_directory_and_old_feed_cursors_expire(tmp_path, regions):
+    from tests.factories import MembershipFactory
+
+    organization = MembershipFactory(organization__region=regions["africa-east"]).organization
+    feed.publish_all()
+    before = feed.last_seq()
+    assert DirectoryEvent.objects.filter(organization=organization).exists()
+
+    call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
+
+    [event] = DirectoryEvent.objects.all()  # the old events went with the organizations they named
+    assert (event.seq, event.type, event.slug) == (before + 1, "member.admitted", "kenya-nus")
+    assert feed.cursor_expired(before)  # even a partner who had read everything starts again
+    assert not feed.cursor_expired(before + 1)
