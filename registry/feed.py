@@ -170,13 +170,15 @@ def _last_published(organization_ids: Iterable[int] | None) -> dict[int, Directo
 
 
 def _record(
-    candidates: dict[int, dict | None], decision: dict | None, at: datetime.datetime
+    counter: DirectoryFeedCounter,
+    candidates: dict[int, dict | None],
+    decision: dict | None,
+    at: datetime.datetime,
 ) -> list[DirectoryEvent]:
     """Record the events that take each organization's published state to ``candidates[id]``.
 
-    The caller holds the counter lock; the numbers follow on from ``counter.last``.
+    The caller locked ``counter`` before it read ``candidates``; the numbers follow on from it.
     """
-    counter = _lock_counter()
     latest = _last_published(candidates.keys() if len(candidates) == 1 else None)
     events = []
     for organization_id in sorted(candidates):
@@ -213,8 +215,8 @@ def publish(organization: Organization | int, *, decision: dict | None = None) -
     ``decision`` names what caused it: ``{"type": "application" | "motion" | "change_request", "id": …}``.
     """
     organization_id = organization if isinstance(organization, int) else organization.pk
-    _lock_counter()
-    events = _record(_entries([organization_id]), decision, timezone.now())
+    counter = _lock_counter()  # before reading the entry: see the module's docstring
+    events = _record(counter, _entries([organization_id]), decision, timezone.now())
     return events[0] if events else None
 
 
@@ -222,12 +224,12 @@ def publish(organization: Organization | int, *, decision: dict | None = None) -
 def publish_all() -> list[DirectoryEvent]:
     """Record every difference between the directory and what the feed published: the daily sweep
     (good standing follows the calendar), and after a restore or an import. One transaction."""
-    _lock_counter()
+    counter = _lock_counter()  # before reading the directory: see the module's docstring
     entries = _entries(None)
     published = DirectoryEvent.objects.filter(entry__isnull=False).values_list("organization_id", flat=True)
     for organization_id in published.distinct():
         entries.setdefault(organization_id, None)
-    return _record(entries, None, timezone.now())
+    return _record(counter, entries, None, timezone.now())
 
 
 def events_after(seq: int, *, limit: int) -> list[DirectoryEvent]:

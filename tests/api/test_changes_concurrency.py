@@ -47,7 +47,7 @@ def test_eight_writers_committing_out_of_order_never_make_a_reader_skip_an_event
                 except IntegrityError:  # two writers filed the same return: one is refused, as in life
                     pass
                 time.sleep(rng.random() * 0.005)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:  # reported by the test below
             failures.append(exc)
         finally:
             connection.close()
@@ -71,7 +71,9 @@ def test_eight_writers_committing_out_of_order_never_make_a_reader_skip_an_event
     assert not failures, failures
     partner.poll()
     last = feed.last_seq()
-    print(f"\nchange feed race: {sum(decisions)} decisions by {WRITERS} writers, {last} events, {polls} polls")
+    print(
+        f"\nchange feed race: {sum(decisions)} decisions by {WRITERS} writers, {last} events, {polls} polls"
+    )
     assert partner.seen == list(range(1, last + 1))  # every event, once, in order
     assert partner.copy == directory(client)
     assert last > 100
