@@ -215,19 +215,6 @@ class DirectoryEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the system writes: the secretariat reads them, nobody adds, edits or deletes them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
     """Every membership certificate issued: to whom, what it said, until when, which key signed it."""

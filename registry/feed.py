@@ -38,25 +38,10 @@ from .models import (
     MembershipState,
     Organization,
 )
-from .selectors import affiliate_rows
+from .selectors import AFFILIATE_ROW_FIELDS, affiliate_rows
 
-# The fields of a directory row the feed keeps (``registry.selectors.AFFILIATE_ROW_FIELDS`` less
-# the database id), in the order ``changed`` lists them.
-ENTRY_FIELDS = (
-    "slug",
-    "name",
-    "acronym",
-    "country",
-    "region__code",
-    "region__name",
-    "city",
-    "website",
-    "email",
-    "category",
-    "admitted_on",
-    "in_good_standing",
-    "updated_at",
-)
+# The fields of a directory row the feed keeps: the row's, less the database id.
+ENTRY_FIELDS = tuple(field for field in AFFILIATE_ROW_FIELDS if field != "id")
 # Directory fields as the API names them, for ``changed``.
 _PUBLIC_NAMES = {"region__code": "region", "region__name": "region"}
 
