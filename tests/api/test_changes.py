@@ -330,3 +330,13 @@ def test_events_are_kept_forever_by_default(regions, settings):
     DirectoryEvent.objects.update(occurred_at=timezone.now() - datetime.timedelta(days=3650))
     assert feed.prune() == 0
     assert DirectoryEvent.objects.count() == 3
+
+
+def test_the_sweep_is_a_registered_task_on_the_beat_schedule_just_after_midnight_utc(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["directory-feed-sweep"]
+    assert entry["task"] in app.tasks
+    assert directory_feed_sweep.name == entry["task"]  # autodiscovered, under the name beat sends
+    schedule = entry["schedule"]
+    assert (schedule.hour, schedule.minute) == ({0}, {5})
