@@ -131,8 +131,9 @@ def _event(
 
 
 def _lock_counter() -> DirectoryFeedCounter:
+    """The counter row, locked until the caller's transaction ends (created by the first caller)."""
     counter = DirectoryFeedCounter.objects.select_for_update().filter(pk=1).first()
-    if counter is None:  # the first event ever (the migration creates the row; a restore may not)
+    if counter is None:
         DirectoryFeedCounter.objects.get_or_create(pk=1)
         counter = DirectoryFeedCounter.objects.select_for_update().get(pk=1)
     return counter
@@ -223,8 +224,8 @@ def events_after(seq: int, *, limit: int) -> list[DirectoryEvent]:
 
 
 def last_seq() -> int:
-    """The number of the latest event (0 before the first)."""
-    return DirectoryEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    """The latest number handed out, as committed (0 before the first event)."""
+    return DirectoryFeedCounter.objects.values_list("last", flat=True).first() or 0
 
 
 def prune(*, now: datetime.datetime | None = None) -> int:
@@ -257,13 +258,15 @@ def prune(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def forget() -> None:
-    """Delete every event, when a restore replaces the registry: the numbering goes on, and no cursor
-    from before can be followed (``cursor_expired``), not even the latest: a copy made from the old
-    events holds organizations the restored registry may not have."""
+    """Delete every event, when a restore replaces the registry. No cursor from before can be
+    followed (``cursor_expired``), not even the latest: a copy made from the old events holds
+    organizations the restored registry may not have. The restore takes one number without an
+    event, so that the number a partner starts again from is not one of the old cursors."""
     counter = _lock_counter()
     DirectoryEvent.objects.all().delete()
-    counter.pruned_through = counter.last + 1
-    counter.save(update_fields=["pruned_through"])
+    counter.last += 1
+    counter.pruned_through = counter.last
+    counter.save(update_fields=["last", "pruned_through"])
 
 
 def cursor_expired(after: int) -> bool:
