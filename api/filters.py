@@ -76,7 +76,22 @@ class DateOrDateTimeField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class AffiliateQueryForm(forms.Form):
+class QueryForm(forms.Form):
+    """A query string checked against ``PARAMETERS`` (each documented parameter → may it be empty)."""
+
+    PARAMETERS: dict[str, bool] = {}
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        """The 400's details: the query string's shape first (empty, repeated), then the values."""
+        shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
+        values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+        return {**values, **shape}
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)
+
+
+class AffiliateQueryForm(QueryForm):
     """Filters, ordering and paging of ``GET /api/v1/affiliates/``, exactly as the schema declares
     them: codes and enumerations are refused empty or repeated (``PARAMETERS``)."""
 
@@ -193,21 +208,12 @@ class AffiliateQueryForm(forms.Form):
             "updated_since": data["updated_since"],
         }
 
-    def errors_by_field(self) -> dict[str, list[str]]:
-        """The 400's details: the query string's shape first (empty, repeated), then the values."""
-        shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
-        values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
-        return {**values, **shape}
-
-    def is_valid(self) -> bool:
-        return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)
-
 
 FEED_LIMIT_MESSAGE = _("Use a whole number from 1 to 500.")
 AFTER_MESSAGE = _("Use the id of the last event you read: a whole number, 0 to start from the beginning.")
 
 
-class ChangeFeedQueryForm(forms.Form):
+class ChangeFeedQueryForm(QueryForm):
     """``GET /api/v1/changes/``: the last event read (``after``) and how many to return (``limit``)."""
 
     PARAMETERS = {"after": False, "limit": False}
@@ -235,11 +241,3 @@ class ChangeFeedQueryForm(forms.Form):
     def clean_limit(self) -> int:
         limit = self.cleaned_data["limit"]
         return FEED_DEFAULT_LIMIT if limit is None else limit
-
-    def errors_by_field(self) -> dict[str, list[str]]:
-        shape = query_shape_errors(self.data, parameters=self.PARAMETERS)
-        values = {field: [str(message) for message in messages] for field, messages in self.errors.items()}
-        return {**values, **shape}
-
-    def is_valid(self) -> bool:
-        return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)
