@@ -31,6 +31,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
     },
     "workflows": {
         "membershipapplication": ("view", "change"),
+        "motion": ("view",),  # decisions on members: taken on the committee's pages, read in the admin
         "contactperson": ("view",),
         "applicationdocument": ("view",),
         "reviewerassignment": ("view",),

@@ -1,4 +1,4 @@
-"""The secretariat's admin for membership applications and vote rounds.
+"""The secretariat's admin for membership applications, motions on members and vote rounds.
 
 Applications change only through ``workflows.services``: here every field and every related
 record is read-only, and the transitions are buttons on an application's page (and actions
@@ -42,6 +42,7 @@ from .models import (
     Ballot,
     ContactPerson,
     MembershipApplication,
+    Motion,
     Review,
     ReviewerAssignment,
     Voter,
@@ -136,8 +137,9 @@ class TransitionLogInline(StateLogInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        # The log is part of the application: whoever may see the one sees the other.
-        return request.user.has_perm("workflows.view_membershipapplication")
+        # The log is part of its application or motion: whoever may see the one sees the other.
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by").order_by("timestamp", "pk")
@@ -544,6 +546,52 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             messages.success(request, f"{transition.done} ({done})")
+
+
+# --- motions on members ---------------------------------------------------------------------------
+
+
+class MotionRoundInline(VoteRoundInline):
+    fk_name = "motion"
+
+
+@admin.register(Motion)
+class MotionAdmin(admin.ModelAdmin):
+    """Decisions on member unions, as records: proposed, voted and confirmed on the committee's pages
+    (``workflows.motions``), read here with their rounds and their log; never changed in the admin."""
+
+    list_display = ["organization", "kind", "state", "proposed_by", "proposed_at", "decided_at", "applied_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["membership__organization__name", "membership__organization__acronym"]
+    list_select_related = ["membership__organization", "proposed_by"]
+    date_hierarchy = "proposed_at"
+    fields = [
+        "membership",
+        "kind",
+        "state",
+        "category",
+        "effective_on",
+        "reason",
+        "proposed_by",
+        "proposed_at",
+        "decided_at",
+        "applied_at",
+    ]
+    readonly_fields = fields
+    inlines = [MotionRoundInline, TransitionLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("organization"), ordering="membership__organization__name")
+    def organization(self, motion: Motion):
+        return motion.membership.organization
 
 
 # --- vote rounds --------------------------------------------------------------------------------------

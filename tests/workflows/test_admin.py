@@ -8,11 +8,12 @@ from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from accounts.roles import SECRETARIAT, ensure_role_groups
+from registry.models import MembershipCategory
 from tests.cast import application_in, new_draft, reload
-from tests.factories import RegionFactory, UserFactory
+from tests.factories import MembershipFactory, RegionFactory, UserFactory
 from tests.workflows.helpers import log_story, snapshot
-from workflows import services
-from workflows.models import ApplicationState, VoteRound
+from workflows import motions, services
+from workflows.models import ApplicationState, Motion, MotionKind, VoteRound
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,7 @@ def test_the_secretariat_may_view_the_workflow_records_and_change_only_applicati
     """Given on a fresh database too: the workflow's permissions are created before the groups'."""
     models = [
         "membershipapplication",
+        "motion",
         "contactperson",
         "applicationdocument",
         "reviewerassignment",
@@ -398,3 +400,37 @@ def test_vote_rounds_are_read_only_with_voters_and_ballots(staff, cast):
     assert staff.get(reverse("admin:workflows_voteround_add")).status_code == 403
     assert staff.get(reverse("admin:workflows_voteround_delete", args=[vote_round.pk])).status_code == 403
     assert VoteRound.objects.get().is_open
+
+
+# --- motions on members: records, read in the admin ---------------------------------------------------
+
+
+def test_the_secretariat_reads_a_motion_with_its_round_and_log_and_cannot_change_it(staff, cast):
+    membership = MembershipFactory(category=MembershipCategory.FULL)
+    motion = motions.motion_propose(
+        membership=membership,
+        actor=cast.secretariat,
+        kind=MotionKind.SUSPEND,
+        reason="No yearly return since 2023.",
+    )
+    motions.motion_vote_open(motion=motion, actor=cast.secretariat)
+    url = reverse("admin:workflows_motion_change", args=[motion.pk])
+
+    listing = staff.get(reverse("admin:workflows_motion_changelist"), {"q": membership.organization.name})
+    page = staff.get(url)
+
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1
+    assert page.status_code == 200
+    assert "No yearly return since 2023." in page.text
+    assert page.context["inline_admin_formsets"][0].formset.queryset.get().motion_id == motion.pk  # its round
+    assert [row.transition for row in page.context["inline_admin_formsets"][1].formset.queryset] == [
+        "open_vote"
+    ]
+    staff.post(url, {"reason": "changed"})
+    assert Motion.objects.get(pk=motion.pk).reason == "No yearly return since 2023."
+    assert (
+        staff.post(reverse("admin:workflows_motion_delete", args=[motion.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert staff.get(reverse("admin:workflows_motion_add")).status_code == 403
