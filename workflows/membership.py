@@ -547,7 +547,8 @@ def yearly_return_file(
 
     Lock, check (``file_return``: a representative, a membership not ended), check the year (from
     the admission's year to this one), validate, create; a second return for the same year is
-    refused (``conflict``).
+    refused (``conflict``). The students it counts become the organization's, unless a return for a
+    later year was filed already.
     """
     organization = _lock(membership.organization)
     _check("file_return", organization, actor)
@@ -567,6 +568,12 @@ def yearly_return_file(
         raise WorkflowError(
             ErrorCode.CONFLICT, _("The return for %(year)d is filed already.") % {"year": year}
         ) from None
+    students = cleaned.get("students_represented")
+    latest = not YearlyReturn.objects.filter(membership__organization=organization, year__gt=year).exists()
+    if students is not None and latest and organization.students_represented != students:
+        # The union's own latest count is what its directory page shows, not the application's.
+        organization.students_represented = students
+        organization.save(update_fields=["students_represented", "updated_at"])
     feed.publish(organization)  # a return due and now filed restores good standing
     return filed
 

@@ -102,6 +102,23 @@ def test_a_representative_files_the_return_through_the_form(union):
     assert "Filed on" in page
 
 
+def test_the_latest_return_s_count_of_students_is_the_one_the_directory_page_shows(union):
+    membership, first = union
+    year = federation_year(today())
+    organization = membership.organization
+
+    client_for(first).post("/member/knus/return/", return_post(year, students_represented="120000"))
+    organization.refresh_from_db()
+    assert organization.students_represented == 120_000
+    assert "120,000" in Client().get(f"/directory/{organization.slug}/").content.decode()
+
+    # A late return for an earlier year does not overwrite the newer count.
+    client_for(first).post("/member/knus/return/", return_post(year - 1, students_represented="90000"))
+    organization.refresh_from_db()
+    assert organization.students_represented == 120_000
+    assert YearlyReturn.objects.filter(membership=membership).count() == 2
+
+
 def test_a_past_year_missing_can_be_filed_and_shows_among_the_returns(union):
     membership, first = union
     year = federation_year(today()) - 1
