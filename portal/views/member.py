@@ -7,6 +7,7 @@ represent it), read the form, call one service (``workflows.membership``), put i
 the fields. A refused action becomes a message, never a server error.
 """
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -158,28 +159,34 @@ def member_union(request, slug: str):
     return render(request, UNION_TEMPLATE, _union_context(request, organization))
 
 
-def _certificate(request, slug: str):
-    """The union's certificate for the signed-in person, or the page that says why there is none."""
-    organization = Organization.objects.select_related("region").filter(slug=slug).first()
-    if organization is None:
-        raise Http404
-    try:
-        return organization, services.certificate_issue(organization=organization, actor=request.user)
-    except WorkflowError as exc:
-        if exc.code == ErrorCode.FORBIDDEN:
-            raise Http404 from None
-        return organization, exc
+def _with_certificate(view):
+    """Call ``view(request, organization, certificate)`` with the union's certificate for the signed-in
+    person; a union they may not see is 404, one without a certificate (not a member in good standing…)
+    the certificate page saying why (409)."""
+
+    @functools.wraps(view)
+    def wrapper(request, slug: str):
+        organization = Organization.objects.select_related("region").filter(slug=slug).first()
+        if organization is None:
+            raise Http404
+        try:
+            certificate = services.certificate_issue(organization=organization, actor=request.user)
+        except WorkflowError as exc:
+            if exc.code == ErrorCode.FORBIDDEN:
+                raise Http404 from None
+            context = {"organization": organization, "refusal": exc.message}
+            return render(request, "portal/member_certificate.html", context, status=409)
+        return view(request, organization, certificate)
+
+    return wrapper
 
 
 @never_cache
 @require_safe
 @login_required
-def member_certificate(request, slug: str):
+@_with_certificate
+def member_certificate(request, organization: Organization, certificate):
     """The union's membership certificate as a page, with its QR code and a link to the PDF."""
-    organization, certificate = _certificate(request, slug)
-    if isinstance(certificate, WorkflowError):
-        context = {"organization": organization, "refusal": certificate.message}
-        return render(request, "portal/member_certificate.html", context, status=409)
     context = {
         "organization": organization,
         "certificate": certificate,
@@ -193,12 +200,9 @@ def member_certificate(request, slug: str):
 @never_cache
 @require_safe
 @login_required
-def member_certificate_pdf(request, slug: str):
+@_with_certificate
+def member_certificate_pdf(request, organization: Organization, certificate):
     """The same certificate as a PDF to download."""
-    organization, certificate = _certificate(request, slug)
-    if isinstance(certificate, WorkflowError):
-        context = {"organization": organization, "refusal": certificate.message}
-        return render(request, "portal/member_certificate.html", context, status=409)
     response = HttpResponse(
         certificate_pdf(certificate, federation_name=settings.FEDERATION_NAME), content_type="application/pdf"
     )
