@@ -9,6 +9,7 @@
 """
 
 from django.conf import settings
+from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
 from django.utils import translation
 from django.views.decorators.http import require_POST
@@ -39,6 +40,21 @@ def languages_of(user_ids) -> dict[int, str]:
         return {}
     chosen = Preferences.objects.filter(user_id__in=ids).exclude(language="")
     return {user_id: code for user_id, code in chosen.values_list("user_id", "language") if supported(code)}
+
+
+def languages_of_addresses(addresses) -> dict[str, str]:
+    """{lower-cased e-mail address: the chosen language} for the accounts with those addresses that
+    chose one (one query); an address without an account is left out."""
+    lowered = {address.lower() for address in addresses if address}
+    if not lowered:
+        return {}
+    chosen = (
+        Preferences.objects.annotate(address=Lower("user__email"))
+        .filter(address__in=lowered)
+        .exclude(language="")
+        .values_list("address", "language")
+    )
+    return {address: code for address, code in chosen if supported(code)}
 
 
 def language_choose(*, user, language: str, request=None) -> None:

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from accounts.language import languages_of
+from accounts.language import languages_of, languages_of_addresses, supported
 
 from .models import Notification, NotificationState
 
@@ -62,13 +62,27 @@ def _resolve(value):
 
 
 def localize_rows(rows: Iterable[Notification]) -> None:
-    """Write each row's context in its recipient's language (their choice, else the site's
-    default), and keep that language in the context: the e-mail is rendered in it."""
+    """Write each row's context in its recipient's language, and keep that language in the context:
+    the e-mail is rendered in it.
+
+    The recipient's choice on their account; for a row addressed to an e-mail address alone (an
+    invitation), the choice of the account with that address if there is one; else the language the
+    sender put in the context (e.g. the inviting person's); else the site's default.
+    """
     rows = list(rows)
     chosen = languages_of({row.recipient_id for row in rows})
+    by_address = languages_of_addresses(
+        {row.recipient_email for row in rows if row.recipient_id is None and row.recipient_email}
+    )
     for row in rows:
-        language = chosen.get(row.recipient_id, settings.LANGUAGE_CODE)
-        row.context = {**in_language(row.context or {}, language), "language": language}
+        context = row.context or {}
+        language = (
+            chosen.get(row.recipient_id)
+            or (row.recipient_id is None and by_address.get(row.recipient_email.lower()))
+            or supported(context.get("language"))
+            or settings.LANGUAGE_CODE
+        )
+        row.context = {**in_language(context, language), "language": language}
 
 
 def outbox_write(rows: Iterable[Notification]) -> list[Notification]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from accounts import roles
+from accounts.language import language_of
 from accounts.people import display_name
 from notifications.models import Notification
 from notifications.services import InLanguage, outbox_write
@@ -190,6 +191,8 @@ def invitation_send(*, organization: Organization, actor, email: str) -> tuple[R
             "inviter_name": display_name(actor),
             "link": invitation_link(token),
             "expires_display": InLanguage(_when, invitation.expires_at),
+            # Someone without an account reads it in the inviting person's language (they work together).
+            "language": language_of(actor),
         },
     )
     return invitation, token

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
+from accounts.models import Preferences
 from notifications.delivery import message_build
 from notifications.models import Notification
 from registry.models import (
@@ -118,6 +119,31 @@ def test_an_invitation_is_e_mailed_with_a_link_whose_token_is_stored_hashed(
     assert message.subject == f"Represent {organization.name} in the federation"
     assert mail.context["link"] in message.body
     assert mail.context["link"] in message.alternatives[0].content
+
+
+def test_an_invitation_is_written_in_the_invitee_s_language_else_in_the_inviting_person_s(union):
+    organization, first = union
+    Preferences.objects.create(user=first, language="tr")
+    reader = person("lecteur@union.example")
+    Preferences.objects.create(user=reader, language="fr")
+
+    invite(organization, first, "LECTEUR@union.example")  # has an account, reads French
+    invite(organization, first, "yeni.uye@union.example")  # no account: the inviting person's Turkish
+    Preferences.objects.filter(user=first).delete()
+    invite(organization, first, "someone@union.example")  # neither chose: the site's default
+
+    languages = dict(
+        Notification.objects.filter(event="representative_invited").values_list(
+            "recipient_email", "context__language"
+        )
+    )
+    assert languages == {
+        "LECTEUR@union.example": "fr",
+        "yeni.uye@union.example": "tr",
+        "someone@union.example": "en",
+    }
+    turkish = message_build(Notification.objects.get(recipient_email="yeni.uye@union.example"))
+    assert turkish.subject == f"Federasyonda {organization.name} birliğini temsil edin"
 
 
 def test_an_invited_person_with_the_address_confirmed_becomes_a_representative(union):
