@@ -6,6 +6,7 @@ import pikepdf
 import pytest
 from django.test import Client
 
+from accounts.models import Preferences
 from registry.models import Certificate
 from registry.selectors import today
 from registry.services import membership_end, representative_add_first
@@ -161,3 +162,14 @@ def test_the_pdf_draws_arabic_and_turkish_names(union):
     text = _pdf_text(response.content)
     assert "Türkiye Öğrenci Birliği" in text
     assert "ل" in text  # Arabic letters were drawn with a glyph (shaped forms map back to letters)
+
+
+def test_the_pdf_is_written_in_the_reader_s_language_whatever_the_browser_asks(union):
+    _membership, representative = union
+    Preferences.objects.create(user=representative, language="fr")
+
+    response = client_for(representative).get(PDF, HTTP_ACCEPT_LANGUAGE="en")
+
+    text = " ".join(_pdf_text(response.content).split())
+    assert "est membre de plein droit de la fédération depuis le 1 mai 2020" in text
+    assert "is a full member" not in text
