@@ -509,3 +509,13 @@ def test_the_readme_names_the_proxys_address_and_every_manifest():
     assert f"{spec['minReplicas']} to {spec['maxReplicas']} pods at {target} % CPU" in readme
     liveness = deployment("web")["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]
     assert liveness["periodSeconds"] * liveness["failureThreshold"] == 180  # "only after 3 minutes"
+
+
+def test_ci_installs_what_the_deployment_checks_need():
+    ci = (BASE_DIR / ".ci" / "run").read_text()
+
+    assert "apt_install --no-install-recommends docker-compose" in ci
+    assert "apt_install --no-install-recommends nginx" in ci
+    assert ci.index("apt_install --no-install-recommends nginx") < ci.index(
+        "REQUIRE_SERVICES=1 \\\n  make test"
+    )
