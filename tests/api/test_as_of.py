@@ -4,11 +4,13 @@ import datetime
 import random
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 
 from registry import feed, history
-from registry.models import DirectoryEvent, Membership, MembershipState, Organization, Region
+from registry.models import DirectoryEvent, EndReason, Membership, MembershipState, Organization, Region
+from registry.services import membership_category_change, membership_end
 from registry.tasks import directory_feed_sweep
 from tests.api.feed_history import decide
 
@@ -162,3 +164,222 @@ def assert_before_records(client, day: datetime.date, first: datetime.date) -> N
         assert response.status_code == 400, url
         error = response.json()["error"]
         assert (error["code"], error["details"]) == ("invalid", {"as_of": [message]})
+
+
+# --- a short history, told day by day ---------------------------------------------------------------------
+
+DAY1, DAY2, DAY3 = datetime.date(2026, 3, 2), datetime.date(2026, 3, 3), datetime.date(2026, 3, 4)
+URL = "/api/v1/affiliates/"
+
+
+def admit(name: str, *, country: str, region: Region, category: str) -> Membership:
+    organization = Organization.objects.create(
+        name=name,
+        slug=name.lower(),
+        country=country,
+        region=region,
+        city="Nairobi",
+        email=f"{name}@example.org",
+    )
+    membership = Membership.objects.create(organization=organization, category=category, admitted_on=DAY1)
+    feed.publish(organization)
+    return membership
+
+
+@pytest.fixture
+def story(regions, clock):
+    """Day 1: Alpha (KE, full), Beta (SE, associate), Gamma (KE, observer) admitted. Day 2: Alpha
+    becomes an associate, Gamma is renamed Aardvark and moves to Northern Europe, Beta leaves.
+    Read on day 3."""
+    clock.at(DAY1, 10)
+    alpha = admit("Alpha", country="KE", region=regions["africa-east"], category="full")
+    beta = admit("Beta", country="SE", region=regions["europe-north"], category="associate")
+    gamma = admit("Gamma", country="KE", region=regions["africa-east"], category="observer")
+    clock.at(DAY2, 9)
+    with transaction.atomic():
+        membership_category_change(membership=alpha, category="associate")
+        feed.publish(alpha.organization)
+    with transaction.atomic():
+        membership_end(membership=beta, on=DAY2, reason=EndReason.WITHDRAWN)
+        feed.publish(beta.organization)
+    organization = gamma.organization
+    organization.name, organization.region = "Aardvark", regions["europe-north"]
+    organization.save()
+    feed.publish(organization)
+    clock.at(DAY3, 12)
+
+
+def slugs(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [item["slug"] for item in response.json()["results"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "day1", "day2"),
+    [
+        ({}, ["alpha", "beta", "gamma"], ["gamma", "alpha"]),  # by name: Gamma is Aardvark on day 2
+        ({"category": "full"}, ["alpha"], []),
+        ({"category": "associate"}, ["beta"], ["alpha"]),
+        ({"region": "africa"}, ["alpha", "gamma"], ["alpha"]),
+        ({"region": "europe"}, ["beta"], ["gamma"]),
+        ({"country": "SE"}, ["beta"], []),
+        ({"q": "gamma"}, ["gamma"], []),
+        ({"q": "aardvark"}, [], ["gamma"]),
+        ({"ordering": "-name"}, ["gamma", "beta", "alpha"], ["alpha", "gamma"]),
+        ({"updated_since": DAY2.isoformat()}, [], ["gamma", "alpha"]),  # the category: a membership change
+    ],
+)
+def test_filters_answer_with_the_values_of_that_day(api_client, story, params, day1, day2):
+    assert slugs(api_client.get(URL, {**params, "as_of": DAY1.isoformat()})) == day1
+    assert slugs(api_client.get(URL, {**params, "as_of": DAY2.isoformat()})) == day2
+    assert slugs(api_client.get(URL, {**params, "as_of": DAY3.isoformat()})) == day2  # nothing since
+    assert slugs(api_client.get(URL, params)) == day2  # as the live list
+
+
+def test_the_entry_is_as_it_was_that_day(api_client, story):
+    then = api_client.get(f"{URL}gamma/", {"as_of": DAY1.isoformat()}).json()
+    now = api_client.get(f"{URL}gamma/").json()
+    assert (then["name"], then["region"]["code"], then["category"]) == ("Gamma", "africa-east", "observer")
+    assert (now["name"], now["region"]["code"]) == ("Aardvark", "europe-north")
+    assert api_client.get(f"{URL}alpha/", {"as_of": DAY1.isoformat()}).json()["category"] == "full"
+    assert api_client.get(f"{URL}beta/", {"as_of": DAY1.isoformat()}).status_code == 200
+    assert api_client.get(f"{URL}beta/", {"as_of": DAY2.isoformat()}).status_code == 404
+    regions = {
+        r["code"]: r["affiliate_count"] for r in api_client.get("/api/v1/regions/", {"as_of": DAY1}).json()
+    }
+    assert (regions["africa"], regions["europe"]) == (2, 1)
+
+
+def test_cursor_pages_keep_the_date_and_walk_it_both_ways(api_client, story):
+    first = api_client.get(URL, {"as_of": DAY1.isoformat(), "page_size": 1}).json()
+    assert "as_of=2026-03-02" in first["next"]
+    second = api_client.get(first["next"]).json()
+    third = api_client.get(second["next"]).json()
+    assert [p["results"][0]["slug"] for p in (first, second, third)] == ["alpha", "beta", "gamma"]
+    assert third["next"] is None
+    back = api_client.get(third["previous"]).json()
+    assert [item["slug"] for item in back["results"]] == ["beta"]
+
+
+def test_csv_as_of_a_date_has_that_days_rows(partner_client, story):
+    response = partner_client.get(URL, {"as_of": DAY1.isoformat(), "format": "csv"})
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].endswith(",email")
+    assert [line.split(",")[0] for line in lines[1:]] == ["alpha", "beta", "gamma"]
+    assert lines[1].endswith(",full,2026-03-02,true,2026-03-02T10:00:00Z,Alpha@example.org")
+
+
+def test_the_etag_differs_between_dates_and_a_repeat_is_304(api_client, story):
+    day1 = api_client.get(URL, {"as_of": DAY1.isoformat()})
+    day2 = api_client.get(URL, {"as_of": DAY2.isoformat()})
+    assert day1["ETag"] != day2["ETag"]
+    again = api_client.get(URL, {"as_of": DAY1.isoformat()}, HTTP_IF_NONE_MATCH=day1["ETag"])
+    assert again.status_code == 304
+    detail = api_client.get(f"{URL}gamma/", {"as_of": DAY1.isoformat()})
+    assert (
+        api_client.get(f"{URL}gamma/", {"as_of": DAY1}, HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
+    )
+
+
+# --- dates it cannot answer for -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [URL, f"{URL}alpha/", "/api/v1/regions/"])
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-03-05", "This date is in the future. Use today's date (UTC) or an earlier one."),
+        ("2026-03-01", "The registry's records begin on 2026-03-02. Use that date or a later one."),
+        ("2026-3-1", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("2026-02-30", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("2026-03-02T00:00:00Z", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("yesterday", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("٢٠٢٦-٠٣-٠٢", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("", "This parameter may not be empty; leave it out instead."),
+    ],
+)
+def test_a_date_it_cannot_answer_for_is_a_400_that_says_why(api_client, story, url, as_of, message):
+    response = api_client.get(url, {"as_of": as_of})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["details"]) == ("invalid", {"as_of": [message]})
+
+
+def test_a_repeated_as_of_is_a_400(api_client, story):
+    response = api_client.get(f"{URL}?as_of=2026-03-02&as_of=2026-03-03")
+    assert response.json()["error"]["details"] == {"as_of": ["Give this parameter once."]}
+
+
+def test_before_any_event_every_date_is_a_400_saying_there_are_no_records(api_client, regions):
+    response = api_client.get(URL, {"as_of": "2020-01-01"})
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "as_of": ["The registry has no records of the directory yet."]
+    }
+
+
+def test_after_a_restore_the_records_begin_again_with_the_restored_directory(api_client, story, clock):
+    clock.at(DAY3, 13)
+    feed.forget()
+    feed.publish_all()
+    assert history.first_day() == DAY3
+    assert slugs(api_client.get(URL, {"as_of": DAY3.isoformat()})) == ["gamma", "alpha"]
+    response = api_client.get(URL, {"as_of": DAY2.isoformat()})
+    assert response.json()["error"]["details"]["as_of"] == [
+        "The registry's records begin on 2026-03-04. Use that date or a later one."
+    ]
+
+
+# --- the public page ------------------------------------------------------------------------------------------
+
+
+def names(response) -> list[str]:
+    return [org.name for _, members in response.context["groups"] for org in members]
+
+
+def test_the_directory_page_shows_the_unions_as_they_were_that_day(client, story):
+    response = client.get("/directory/", {"as_of": DAY1.isoformat()})
+    assert response.status_code == 200
+    assert names(response) == ["Alpha", "Gamma", "Beta"]  # Africa, then Europe
+    assert "The directory as it was at the end of 2026-03-02 (UTC)." in response.content.decode()
+    assert names(client.get("/directory/", {"as_of": DAY1.isoformat(), "country": "KE"})) == [
+        "Alpha",
+        "Gamma",
+    ]
+    assert names(client.get("/directory/", {"as_of": DAY2.isoformat()})) == ["Alpha", "Aardvark"]
+    chart = {bar["region"].code: bar["count"] for bar in response.context["chart"]["bars"]}
+    assert (chart["africa"], chart["europe"]) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-03-05", "This date is in the future."),
+        ("2026-03-01", "The registry&#x27;s records begin on 2026-03-02."),
+        ("someday", "Use a date written YYYY-MM-DD"),
+    ],
+)
+def test_the_directory_page_refuses_a_date_it_cannot_answer_for_with_a_form_error(
+    client, story, as_of, message
+):
+    response = client.get("/directory/", {"as_of": as_of})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert response.context["form"].errors["as_of"]
+
+
+def test_a_day_ends_at_midnight_utc(api_client, regions, clock):
+    clock.moment = datetime.datetime(2026, 3, 2, 23, 59, 59, 999999, tzinfo=datetime.UTC)
+    membership = admit("Alpha", country="KE", region=regions["africa-east"], category="full")
+    clock.moment = datetime.datetime(2026, 3, 3, 0, 0, tzinfo=datetime.UTC)
+    with transaction.atomic():
+        membership_category_change(membership=membership, category="observer")
+        feed.publish(membership.organization)
+    clock.at(DAY3, 1)
+    categories = [
+        api_client.get(f"{URL}alpha/", {"as_of": day.isoformat()}).json()["category"] for day in (DAY1, DAY2)
+    ]
+    assert categories == ["full", "observer"]
+    # 2026-03-03 00:30 in Nairobi (UTC+3) is still 2 March in UTC: the registry's day.
+    assert settings.TIME_ZONE == "UTC"
