@@ -38,6 +38,7 @@ RATIOS: dict[str, str] = {
     "scale_deep_page": "<= 1.3",
     "scale_region_filter": "<= 1.3",
     "scale_search": "<= 2.0",
+    "as_of_list": "<= 2.0",
     "http_throughput": ">= 0.5",
     "replica_offload": ">= 1.0",
     "transition_cost": "<= 3",
@@ -57,6 +58,10 @@ PINNED_QUERIES = {
         "test_anonymous_list_costs_three_queries_with_every_filter (region, region tree, page)",
     ),
     "search": (1, "test_anonymous_list_without_region_costs_one_query (q adds a WHERE, no query)"),
+    "as_of_list": (
+        2,
+        "test_as_of_list_costs_two_queries_and_four_with_every_filter (when the records begin, page)",
+    ),
 }
 
 API = "/api/v1/affiliates/"
@@ -237,7 +242,7 @@ def api_urls(alias: str) -> dict[str, str]:
     from api.pagination import Cursor, encode_cursor, ordered
     from registry.selectors import affiliate_rows
 
-    from .data import REGION_FILTER, SEARCH_WORD
+    from .data import AS_OF, REGION_FILTER, SEARCH_WORD
     from .routing import using_database
 
     with using_database(alias):
@@ -251,6 +256,7 @@ def api_urls(alias: str) -> dict[str, str]:
         "deep_page": f"{API}?page_size={PAGE_SIZE}&cursor={cursor}",
         "region_filter": f"{API}?page_size={PAGE_SIZE}&region={REGION_FILTER}",
         "search": f"{API}?page_size={PAGE_SIZE}&q={SEARCH_WORD}",
+        "as_of_list": f"{API}?page_size={PAGE_SIZE}&as_of={AS_OF.isoformat()}",
         "raw": f"/bench/raw/affiliates/?page_size={PAGE_SIZE}",
         "naive": f"/bench/naive/affiliates/?page_size={PAGE_SIZE}",
         "throughput_page": f"{API}?page_size={THROUGHPUT_PAGE_SIZE}",
@@ -371,8 +377,17 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
                 profile=profile(large, key),
             )
 
+    if bench.wanted("as_of_list"):
+        bench.measure(
+            "as_of_list",
+            http_case(f"as_of_list/past@{big}", large, "as_of_list", "the directory as of a past date"),
+            http_case(f"as_of_list/today@{big}", large, "first_page", "the directory today"),
+            rounds=rounds,
+            profile=profile(large, "as_of_list"),
+        )
+
     for data in (small, large):
-        for key in ("first_page", "deep_page", "region_filter", "search", "raw", "naive"):
+        for key in ("first_page", "deep_page", "region_filter", "search", "as_of_list", "raw", "naive"):
             pinned, test = PINNED_QUERIES.get(key, (None, None))
             measured = count_queries(client, data.alias, data.urls[key])
             queries[f"{key}@{size_label(data.size)}"] = {

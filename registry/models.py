@@ -589,6 +589,10 @@ class DirectoryEventType(models.TextChoices):
     ENDED = "member.ended", _("Membership ended")
 
 
+# A directory event that lists its organization (``entry`` not null): what the directory as of a date reads.
+LISTED = Q(entry__isnull=False)
+
+
 class DirectoryEvent(models.Model):
     """One change to what the partner directory shows, in commit order (``registry.feed``).
 
@@ -648,10 +652,15 @@ class DirectoryEvent(models.Model):
         indexes = [
             models.Index(fields=["organization", "-seq"], name="directory_event_org_seq_idx"),
             # The directory as of a date, in each ordering of the API (keyset on organization id).
-            models.Index(fields=["name", "organization"], name="directory_event_name_idx"),
-            models.Index(fields=["admitted_on", "organization"], name="directory_event_admitted_idx"),
-            models.Index(fields=["updated_at", "organization"], name="directory_event_updated_idx"),
-            models.Index(fields=["slug"], name="directory_event_slug_idx"),
+            # Only the events that list an organization: a removal's empty name would sort first.
+            models.Index(fields=["name", "organization"], name="directory_event_name_idx", condition=LISTED),
+            models.Index(
+                fields=["admitted_on", "organization"], name="directory_event_admitted_idx", condition=LISTED
+            ),
+            models.Index(
+                fields=["updated_at", "organization"], name="directory_event_updated_idx", condition=LISTED
+            ),
+            models.Index(fields=["slug"], name="directory_event_slug_idx", condition=LISTED),
             models.Index(fields=["occurred_at"], name="directory_event_occurred_idx"),
         ]
         constraints = [

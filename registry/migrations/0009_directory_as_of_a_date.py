@@ -116,19 +116,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='directoryevent',
-            index=models.Index(fields=['name', 'organization'], name='directory_event_name_idx'),
+            index=models.Index(condition=models.Q(('entry__isnull', False)), fields=['name', 'organization'], name='directory_event_name_idx'),
         ),
         migrations.AddIndex(
             model_name='directoryevent',
-            index=models.Index(fields=['admitted_on', 'organization'], name='directory_event_admitted_idx'),
+            index=models.Index(condition=models.Q(('entry__isnull', False)), fields=['admitted_on', 'organization'], name='directory_event_admitted_idx'),
         ),
         migrations.AddIndex(
             model_name='directoryevent',
-            index=models.Index(fields=['updated_at', 'organization'], name='directory_event_updated_idx'),
+            index=models.Index(condition=models.Q(('entry__isnull', False)), fields=['updated_at', 'organization'], name='directory_event_updated_idx'),
         ),
         migrations.AddIndex(
             model_name='directoryevent',
-            index=models.Index(fields=['slug'], name='directory_event_slug_idx'),
+            index=models.Index(condition=models.Q(('entry__isnull', False)), fields=['slug'], name='directory_event_slug_idx'),
         ),
         migrations.AddIndex(
             model_name='directoryevent',
