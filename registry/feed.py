@@ -263,6 +263,9 @@ def publish(organization: Organization | int, *, decision: dict | None = None) -
     """Record what changed in ``organization``'s directory entry since the feed last published it;
     None if nothing did. Call it last in the transaction that made the change (module docstring).
 
+    Lock the counter; read the entry and the last event; insert the new event (with its columns for
+    the directory as of a date); close the last one (``valid_until``); move the counter on.
+
     ``decision`` names what caused it: ``{"type": "application" | "motion" | "change_request", "id": …}``.
     """
     organization_id = organization if isinstance(organization, int) else organization.pk

@@ -53,7 +53,9 @@ def region_chart(as_of: datetime.date | None = None) -> dict:
 @directory_reads
 def directory(request):
     """Affiliates grouped by top-level region; search, filter by region and country; a world map
-    of members per country (each country a link to its filter) and a chart per region."""
+    of members per country (each country a link to its filter) and a chart per region. With
+    ``as_of``, all of it as at the end of that day (``registry.history``); a date it cannot answer
+    for is a form error (400)."""
     form = DirectoryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(

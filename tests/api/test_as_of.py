@@ -296,6 +296,12 @@ def test_the_etag_differs_between_dates_and_a_repeat_is_304(api_client, story):
         ("2026-03-02T00:00:00Z", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
         ("yesterday", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
         ("٢٠٢٦-٠٣-٠٢", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("0000-00-00", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("99999-01-01", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("9999-12-31", "This date is in the future. Use today's date (UTC) or an earlier one."),
+        ("0001-01-01", "The registry's records begin on 2026-03-02. Use that date or a later one."),
+        ("2026-03-02' OR '1'='1", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
+        ("2026-03-02\x00", "Use a date written YYYY-MM-DD, such as 2025-01-31."),
         ("", "This parameter may not be empty; leave it out instead."),
     ],
 )
