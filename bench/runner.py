@@ -39,6 +39,7 @@ RATIOS: dict[str, str] = {
     "scale_region_filter": "<= 1.3",
     "scale_search": "<= 2.0",
     "as_of_list": "<= 2.0",
+    "feed_page": "<= 1.3",
     "http_throughput": ">= 0.5",
     "replica_offload": ">= 1.0",
     "transition_cost": "<= 3",
@@ -240,12 +241,14 @@ class DataSet:
 def api_urls(alias: str) -> dict[str, str]:
     """The requests of the API cases on one data set; the deep page's cursor is 90% down the list."""
     from api.pagination import Cursor, encode_cursor, ordered
+    from registry import feed
     from registry.selectors import affiliate_rows
 
     from .data import AS_OF, REGION_FILTER, SEARCH_WORD
     from .routing import using_database
 
     with using_database(alias):
+        after = int(feed.last_seq() * DEEP_PAGE_AT)  # 100 events after a cursor 90% down the feed
         total = affiliate_rows().count()
         # 90% down the list, or as deep as still leaves a full page (so both sizes serve as many rows).
         position = max(0, min(int(total * DEEP_PAGE_AT), total - PAGE_SIZE - 1))
@@ -257,6 +260,7 @@ def api_urls(alias: str) -> dict[str, str]:
         "region_filter": f"{API}?page_size={PAGE_SIZE}&region={REGION_FILTER}",
         "search": f"{API}?page_size={PAGE_SIZE}&q={SEARCH_WORD}",
         "as_of_list": f"{API}?page_size={PAGE_SIZE}&as_of={AS_OF.isoformat()}",
+        "feed_page": f"/api/v1/changes/?after={after}&limit={PAGE_SIZE}",
         "raw": f"/bench/raw/affiliates/?page_size={PAGE_SIZE}",
         "naive": f"/bench/naive/affiliates/?page_size={PAGE_SIZE}",
         "throughput_page": f"{API}?page_size={THROUGHPUT_PAGE_SIZE}",
@@ -367,6 +371,7 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
         ("scale_deep_page", "deep_page"),
         ("scale_region_filter", "region_filter"),
         ("scale_search", "search"),
+        ("feed_page", "feed_page"),
     ):
         if bench.wanted(ratio_id):
             bench.measure(
@@ -387,7 +392,16 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
         )
 
     for data in (small, large):
-        for key in ("first_page", "deep_page", "region_filter", "search", "as_of_list", "raw", "naive"):
+        for key in (
+            "first_page",
+            "deep_page",
+            "region_filter",
+            "search",
+            "as_of_list",
+            "feed_page",
+            "raw",
+            "naive",
+        ):
             pinned, test = PINNED_QUERIES.get(key, (None, None))
             measured = count_queries(client, data.alias, data.urls[key])
             queries[f"{key}@{size_label(data.size)}"] = {

@@ -27,6 +27,7 @@ IN_PROCESS = [
     "scale_deep_page",
     "scale_region_filter",
     "scale_search",
+    "feed_page",
     "as_of_list",
     "transition_cost",
 ]
