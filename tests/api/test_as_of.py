@@ -354,6 +354,9 @@ def test_the_directory_page_shows_the_unions_as_they_were_that_day(client, story
         "Gamma",
     ]
     assert names(client.get("/directory/", {"as_of": DAY2.isoformat()})) == ["Alpha", "Aardvark"]
+    good = {"as_of": DAY1.isoformat(), "standing": "good"}
+    assert names(client.get("/directory/", good)) == ["Alpha", "Gamma", "Beta"]  # the return is not due yet
+    assert names(client.get("/directory/", {**good, "standing": "not"})) == []
     chart = {bar["region"].code: bar["count"] for bar in response.context["chart"]["bars"]}
     assert (chart["africa"], chart["europe"]) == (2, 1)
 
