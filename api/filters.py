@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from registry.forms import AsOfField
 from registry.models import MembershipCategory, Region
 
 from .pagination import (
@@ -91,7 +92,15 @@ class QueryForm(forms.Form):
         return super().is_valid() and not query_shape_errors(self.data, parameters=self.PARAMETERS)
 
 
-class AffiliateQueryForm(QueryForm):
+class AsOfQueryForm(QueryForm):
+    """``as_of``: the directory at the end of that day (UTC), read from its history (``registry.history``)."""
+
+    PARAMETERS = {"as_of": False}
+
+    as_of = AsOfField(required=False)
+
+
+class AffiliateQueryForm(AsOfQueryForm):
     """Filters, ordering and paging of ``GET /api/v1/affiliates/``, exactly as the schema declares
     them: codes and enumerations are refused empty or repeated (``PARAMETERS``)."""
 
@@ -107,6 +116,7 @@ class AffiliateQueryForm(QueryForm):
         "page_size": False,
         "cursor": True,
         "format": False,
+        "as_of": False,
     }
 
     region = forms.CharField(required=False, max_length=20, strip=False)

@@ -98,38 +98,42 @@ class KeysetPage:
     previous: Cursor | None
 
 
-def _beyond(field: str, value: Any, pk: int, *, descending: bool) -> Q:
+def _beyond(field: str, value: Any, pk: int, *, descending: bool, key: str = "pk") -> Q:
     """Rows strictly after (value, pk) in the given direction, written so an index on (field, id) serves it."""
     if descending:
-        return Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
-    return Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
+        return Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(**{f"{key}__lt": pk}))
+    return Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(**{f"{key}__gt": pk}))
 
 
-def _order_by(field: str, *, descending: bool) -> tuple[str, str]:
-    return (f"-{field}", "-pk") if descending else (field, "pk")
+def _order_by(field: str, *, descending: bool, key: str = "pk") -> tuple[str, str]:
+    return (f"-{field}", f"-{key}") if descending else (field, key)
 
 
-def ordered(rows: QuerySet, ordering: str) -> QuerySet:
-    """``rows`` in the total order of ``ordering``: (field, id), both in the same direction."""
+def ordered(rows: QuerySet, ordering: str, *, key: str = "pk") -> QuerySet:
+    """``rows`` in the total order of ``ordering``: (field, id), both in the same direction.
+    ``key`` is the id's column: the row's own, or (the directory as of a date) the organization's."""
     field, descending = ORDERINGS[ordering]
-    return rows.order_by(*_order_by(field, descending=descending))
+    return rows.order_by(*_order_by(field, descending=descending, key=key))
 
 
-def paginate(rows: QuerySet, *, ordering: str, page_size: int, cursor: Cursor | None) -> KeysetPage:
-    """One page of ``rows`` (dicts with ``id`` and the sort field), in one query."""
+def paginate(
+    rows: QuerySet, *, ordering: str, page_size: int, cursor: Cursor | None, key: str = "pk"
+) -> KeysetPage:
+    """One page of ``rows`` (dicts with ``id``, or ``key``, and the sort field), in one query."""
     field, descending = ORDERINGS[ordering]
+    row_key = "id" if key == "pk" else key
     backwards = cursor is not None and cursor.backwards
     scan_descending = descending != backwards
     if cursor is not None:
-        rows = rows.filter(_beyond(field, cursor.value, cursor.pk, descending=scan_descending))
-    fetched = list(rows.order_by(*_order_by(field, descending=scan_descending))[: page_size + 1])
+        rows = rows.filter(_beyond(field, cursor.value, cursor.pk, descending=scan_descending, key=key))
+    fetched = list(rows.order_by(*_order_by(field, descending=scan_descending, key=key))[: page_size + 1])
     more = len(fetched) > page_size
     page = fetched[:page_size]
     if backwards:
         page.reverse()
 
     def at(row: dict, *, backwards: bool) -> Cursor:
-        return Cursor(ordering=ordering, value=row[field], pk=row["id"], backwards=backwards)
+        return Cursor(ordering=ordering, value=row[field], pk=row[row_key], backwards=backwards)
 
     if backwards:
         previous = at(page[0], backwards=True) if more else None

@@ -236,6 +236,31 @@ CONDITIONAL_HEADERS = [
 NOT_MODIFIED = OpenApiResponse(description=_("Not modified: the ETag in If-None-Match still matches."))
 
 
+AS_OF = OpenApiParameter(
+    "as_of",
+    {"type": "string", "format": "date"},
+    description=_(
+        "Answer as the directory was at the end of this day (UTC, the registry's time zone), from "
+        "its history: each affiliate's name, category, standing and region as they were that day; "
+        "the other parameters filter those values (a region with its sub-regions as they are now). "
+        "A date written YYYY-MM-DD, today or earlier. A date before the registry's records begin "
+        "is refused (400) with the first date available."
+    ),
+    examples=[OpenApiExample("A past day", value="2025-01-31")],
+)
+AS_OF_ERROR = _(
+    "as_of is not a date written YYYY-MM-DD, is in the future, or is before the registry's records "
+    "begin (the message names the first date available)."
+)
+AS_OF_EXAMPLE = _error_example(
+    "Before the records begin",
+    400,
+    "invalid",
+    "Some values in the request are not valid. See details for each field.",
+    {"as_of": ["The registry's records begin on 2024-06-01. Use that date or a later one."]},
+)
+
+
 # --- Operations ---------------------------------------------------------------------------------------
 
 list_affiliates = extend_schema(
@@ -316,6 +341,7 @@ list_affiliates = extend_schema(
             enum=["json", "csv"],
             description=_("json (default) or csv: the whole filtered list as CSV, without paging."),
         ),
+        AS_OF,
         *CONDITIONAL_HEADERS,
     ],
     responses={
@@ -345,7 +371,7 @@ list_affiliates = extend_schema(
                 "A parameter is not valid, empty where a value is needed, or given twice; details name "
                 "each one."
             ),
-            [INVALID_EXAMPLE],
+            [INVALID_EXAMPLE, AS_OF_EXAMPLE],
         ),
         404: _error(_("The cursor points to no page."), [BAD_CURSOR_EXAMPLE]),
         **ERROR_RESPONSES,
@@ -357,7 +383,7 @@ get_affiliate = extend_schema(
     tags=[TAG],
     summary=_("Get one affiliate"),
     description=_("One affiliate by its slug. Organizations that are not active affiliates are not found."),
-    parameters=CONDITIONAL_HEADERS,
+    parameters=[AS_OF, *CONDITIONAL_HEADERS],
     responses={
         200: OpenApiResponse(
             AffiliateSerializer,
@@ -368,6 +394,7 @@ get_affiliate = extend_schema(
             ],
         ),
         304: NOT_MODIFIED,
+        400: _error(AS_OF_ERROR, [AS_OF_EXAMPLE]),
         404: _error(_("No active affiliate has this slug."), [NOT_FOUND_EXAMPLE]),
         **ERROR_RESPONSES,
     },
@@ -381,7 +408,7 @@ list_regions = extend_schema(
         "Every region, parents before their sub-regions, with the number of affiliates in each "
         "(sub-regions included). Use the codes in the 'region' filter of /api/v1/affiliates/."
     ),
-    parameters=CONDITIONAL_HEADERS,
+    parameters=[AS_OF, *CONDITIONAL_HEADERS],
     responses={
         200: OpenApiResponse(
             RegionSerializer(many=True),
@@ -389,6 +416,7 @@ list_regions = extend_schema(
             examples=[OpenApiExample("Regions", value=REGIONS_EXAMPLE, response_only=True)],
         ),
         304: NOT_MODIFIED,
+        400: _error(AS_OF_ERROR, [AS_OF_EXAMPLE]),
         **ERROR_RESPONSES,
     },
 )

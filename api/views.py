@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import feed
+from registry import feed, history
 from registry.csv_export import csv_lines
 from registry.replica import directory_reads
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
@@ -28,7 +28,7 @@ from registry.selectors import affiliate_counts_by_region, affiliate_row, affili
 from . import schema
 from .authentication import PartnerKeyAuthentication
 from .exceptions import FeedCursorExpired, error_body
-from .filters import AffiliateQueryForm, ChangeFeedQueryForm
+from .filters import AffiliateQueryForm, AsOfQueryForm, ChangeFeedQueryForm
 from .pagination import ordered, page_links, paginate
 from .permissions import is_partner
 from .renderers import CSVRenderer, ORJSONRenderer
@@ -69,38 +69,67 @@ class AffiliateListView(DirectoryView):
             raise ValidationError(query.errors_by_field())
         if query.cursor_error:
             raise NotFound(query.cursor_error)
-        rows = affiliate_rows(**query.filters)
+        as_of = query.cleaned_data["as_of"]
+        if as_of is None:
+            rows, key, row_of = affiliate_rows(**query.filters), "pk", _itself
+        else:  # from the history: the entry as the feed published it (registry.history)
+            rows, key, row_of = (
+                history.affiliate_rows_as_of(as_of, **query.filters),
+                "organization_id",
+                _entry,
+            )
         ordering, with_email = query.cleaned_data["ordering"], is_partner(request)
         if request.accepted_renderer.format == CSVRenderer.format:
-            return self.csv_response(ordered(rows, ordering), with_email=with_email)
+            rows = (row_of(row) for row in ordered(rows, ordering, key=key).iterator(2000))
+            return self.csv_response(rows, with_email=with_email)
         page = paginate(
             rows,
             ordering=ordering,
             page_size=query.cleaned_data["page_size"],
             cursor=query.cleaned_data["cursor"],
+            key=key,
         )
         return Response(
             {
                 **page_links(request, page),
-                "results": [affiliate_item(row, with_email=with_email) for row in page.rows],
+                "results": [affiliate_item(row_of(row), with_email=with_email) for row in page.rows],
             }
         )
 
     @staticmethod
     def csv_response(rows, *, with_email: bool) -> StreamingHttpResponse:
         header = [*CSV_COLUMNS, CSV_EMAIL_COLUMN] if with_email else CSV_COLUMNS
-        lines = csv_lines(
-            header, (csv_values(affiliate_item(row, with_email=with_email)) for row in rows.iterator(2000))
-        )
+        lines = csv_lines(header, (csv_values(affiliate_item(row, with_email=with_email)) for row in rows))
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="affiliates.csv"'
         return response
 
 
+def _itself(row: dict) -> dict:
+    return row
+
+
+def _entry(row: dict) -> dict:
+    return feed.row_of(row["entry"])
+
+
+def as_of_query(request):
+    """The ``as_of`` of a request (None: today's directory); a 400 naming it if it cannot be used."""
+    query = AsOfQueryForm(request.query_params)
+    if not query.is_valid():
+        raise ValidationError(query.errors_by_field())
+    return query.cleaned_data["as_of"]
+
+
 class AffiliateDetailView(DirectoryView):
     @schema.get_affiliate
     def get(self, request, slug: str):
-        row = affiliate_row(slug=slug)
+        as_of = as_of_query(request)
+        if as_of is None:
+            row = affiliate_row(slug=slug)
+        else:
+            entry = history.affiliate_row_as_of(as_of, slug=slug)
+            row = None if entry is None else feed.row_of(entry)
         if row is None:
             raise NotFound(_("No affiliate has this slug."))
         return Response(affiliate_item(row, with_email=is_partner(request)))
@@ -140,7 +169,12 @@ class ChangeFeedView(DirectoryView):
 class RegionListView(DirectoryView):
     @schema.list_regions
     def get(self, request):
-        return Response(region_items(region_tree(), affiliate_counts_by_region()))
+        as_of = as_of_query(request)
+        if as_of is None:
+            counts = affiliate_counts_by_region()
+        else:
+            counts = history.affiliate_counts_by_region_as_of(as_of)
+        return Response(region_items(region_tree(), counts))
 
 
 @csrf_exempt  # answers only 404 or a redirect: a POST to an unknown address gets JSON, not the CSRF page

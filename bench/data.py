@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from django.db import connections, models, transaction
 from django.utils.text import slugify
 
+from registry.feed import columns_of
 from registry.models import (
     CountryRegion,
+    DirectoryEvent,
+    DirectoryEventType,
+    DirectoryFeedCounter,
     EndReason,
     Membership,
     MembershipCategory,
@@ -29,7 +33,7 @@ from registry.models import (
 )
 
 # Change when the generated rows change: cached databases with another version are rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2
 SEED = 20261128
 
 # The words partners search for, in the languages of the federation's members.
@@ -130,6 +134,11 @@ EPOCH = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
 SEARCH_WORD = "universite"
 # The region filter the benchmark asks for (``?region=``): a parent, so its sub-regions count.
 REGION_FILTER = "europe"
+# The directory's history (``registry.history``): every member's events over one past year, and the
+# day the benchmark asks for (``?as_of=``), in the middle of it.
+HISTORY_START = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+HISTORY_DAYS = 365
+AS_OF = datetime.date(2025, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -229,6 +238,77 @@ def membership_rows(size: int) -> Iterator[dict]:
         }
 
 
+def _entry(organization: dict, membership: dict, region: tuple[str, str], category: str) -> dict:
+    """A directory entry as ``registry.feed.entry_of`` stores it."""
+    return {
+        "slug": organization["slug"],
+        "name": organization["name"],
+        "acronym": organization["acronym"],
+        "country": organization["country"],
+        "region__code": region[0],
+        "region__name": region[1],
+        "city": organization["city"],
+        "website": organization["website"],
+        "email": organization["email"],
+        "category": category,
+        "admitted_on": membership["admitted_on"].isoformat(),
+        "in_good_standing": True,
+        "updated_at": organization["updated_at"].isoformat(),
+    }
+
+
+def event_rows(size: int, *, space: RegionSpace, regions: dict[int, tuple[str, str]]) -> Iterator[dict]:
+    """The change feed of the members of ``size``: each admitted during ``HISTORY_START``'s year; a
+    third change category later, 15% are edited; the ended and suspended leave. Numbered in time
+    order, each closed by its organization's next (``valid_until``), as ``registry.feed`` records them.
+    Good standing is true in every entry: the history is read, not computed, so it costs the same."""
+    rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}-events")
+    organizations = {row["id"]: row for row in organization_rows(size, space=space)}
+    events = []
+    for membership in membership_rows(size):
+        organization = organizations[membership["organization_id"]]
+        region = regions[organization["region_id"]]
+        moments = sorted(
+            HISTORY_START + datetime.timedelta(seconds=rng.randrange(HISTORY_DAYS * 86400)) for _ in range(3)
+        )
+        first_category = membership["category"]
+        changes = []
+        if rng.random() < 0.33:
+            first_category = rng.choice([c for c in MembershipCategory.values if c != membership["category"]])
+            changes.append((DirectoryEventType.CATEGORY_CHANGED, membership["category"], ["category"]))
+        elif rng.random() < 0.15:
+            changes.append((DirectoryEventType.UPDATED, membership["category"], ["website"]))
+        if membership["state"] == MembershipState.ENDED:
+            changes.append((DirectoryEventType.ENDED, None, []))
+        elif membership["state"] == MembershipState.SUSPENDED:
+            changes.append((DirectoryEventType.SUSPENDED, None, []))
+        steps = [(DirectoryEventType.ADMITTED, first_category, []), *changes]
+        for (kind, category, changed), moment in zip(steps, moments, strict=False):
+            entry = None if category is None else _entry(organization, membership, region, category)
+            events.append(
+                {
+                    "type": kind,
+                    "organization_id": organization["id"],
+                    "slug": organization["slug"],
+                    "entry": entry,
+                    "changed": changed,
+                    "occurred_at": moment,
+                    **columns_of(entry, organization["region_id"] if entry else None),
+                }
+            )
+    events.sort(key=lambda event: (event["occurred_at"], event["organization_id"]))
+    following: dict[int, dict] = {}
+    for seq, event in enumerate(events, start=1):
+        event["seq"], event["id"] = seq, seq
+        if (before := following.get(event["organization_id"])) is not None:
+            before["valid_until"] = event["occurred_at"]
+        following[event["organization_id"]] = event
+    for event in events:
+        event["entry"] = None if event["entry"] is None else json.dumps(event["entry"])
+        event["changed"] = json.dumps(event["changed"])
+        yield event
+
+
 def _default(field) -> object:
     """What COPY writes for a field a row leaves out: the model's default ("" for text without one),
     a JSON field's as JSON text."""
@@ -269,8 +349,16 @@ def seed(alias: str, size: int) -> Counts:
     with transaction.atomic(using=alias):
         organizations = copy_rows(alias, Organization, organization_rows(size, space=RegionSpace.load(alias)))
         memberships = copy_rows(alias, Membership, membership_rows(size))
+        space = RegionSpace.load(alias)
+        regions = {
+            pk: (code, name)
+            for pk, code, name in Region.objects.using(alias).values_list("pk", "code", "name")
+        }
+        events = copy_rows(alias, DirectoryEvent, event_rows(size, space=space, regions=regions))
+        DirectoryFeedCounter.objects.using(alias).update_or_create(pk=1, defaults={"last": events})
         reset_sequence(alias, Organization)
         reset_sequence(alias, Membership)
+        reset_sequence(alias, DirectoryEvent)
     with connections[alias].cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute(

@@ -38,6 +38,8 @@ RATIOS: dict[str, str] = {
     "scale_deep_page": "<= 1.3",
     "scale_region_filter": "<= 1.3",
     "scale_search": "<= 2.0",
+    "as_of_list": "<= 2.0",
+    "feed_page": "<= 1.3",
     "http_throughput": ">= 0.5",
     "replica_offload": ">= 1.0",
     "transition_cost": "<= 3",
@@ -57,6 +59,10 @@ PINNED_QUERIES = {
         "test_anonymous_list_costs_three_queries_with_every_filter (region, region tree, page)",
     ),
     "search": (1, "test_anonymous_list_without_region_costs_one_query (q adds a WHERE, no query)"),
+    "as_of_list": (
+        2,
+        "test_as_of_list_costs_two_queries_and_four_with_every_filter (when the records begin, page)",
+    ),
 }
 
 API = "/api/v1/affiliates/"
@@ -235,12 +241,14 @@ class DataSet:
 def api_urls(alias: str) -> dict[str, str]:
     """The requests of the API cases on one data set; the deep page's cursor is 90% down the list."""
     from api.pagination import Cursor, encode_cursor, ordered
+    from registry import feed
     from registry.selectors import affiliate_rows
 
-    from .data import REGION_FILTER, SEARCH_WORD
+    from .data import AS_OF, REGION_FILTER, SEARCH_WORD
     from .routing import using_database
 
     with using_database(alias):
+        after = int(feed.last_seq() * DEEP_PAGE_AT)  # 100 events after a cursor 90% down the feed
         total = affiliate_rows().count()
         # 90% down the list, or as deep as still leaves a full page (so both sizes serve as many rows).
         position = max(0, min(int(total * DEEP_PAGE_AT), total - PAGE_SIZE - 1))
@@ -251,6 +259,8 @@ def api_urls(alias: str) -> dict[str, str]:
         "deep_page": f"{API}?page_size={PAGE_SIZE}&cursor={cursor}",
         "region_filter": f"{API}?page_size={PAGE_SIZE}&region={REGION_FILTER}",
         "search": f"{API}?page_size={PAGE_SIZE}&q={SEARCH_WORD}",
+        "as_of_list": f"{API}?page_size={PAGE_SIZE}&as_of={AS_OF.isoformat()}",
+        "feed_page": f"/api/v1/changes/?after={after}&limit={PAGE_SIZE}",
         "raw": f"/bench/raw/affiliates/?page_size={PAGE_SIZE}",
         "naive": f"/bench/naive/affiliates/?page_size={PAGE_SIZE}",
         "throughput_page": f"{API}?page_size={THROUGHPUT_PAGE_SIZE}",
@@ -361,6 +371,7 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
         ("scale_deep_page", "deep_page"),
         ("scale_region_filter", "region_filter"),
         ("scale_search", "search"),
+        ("feed_page", "feed_page"),
     ):
         if bench.wanted(ratio_id):
             bench.measure(
@@ -371,8 +382,26 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
                 profile=profile(large, key),
             )
 
+    if bench.wanted("as_of_list"):
+        bench.measure(
+            "as_of_list",
+            http_case(f"as_of_list/past@{big}", large, "as_of_list", "the directory as of a past date"),
+            http_case(f"as_of_list/today@{big}", large, "first_page", "the directory today"),
+            rounds=rounds,
+            profile=profile(large, "as_of_list"),
+        )
+
     for data in (small, large):
-        for key in ("first_page", "deep_page", "region_filter", "search", "raw", "naive"):
+        for key in (
+            "first_page",
+            "deep_page",
+            "region_filter",
+            "search",
+            "as_of_list",
+            "feed_page",
+            "raw",
+            "naive",
+        ):
             pinned, test = PINNED_QUERIES.get(key, (None, None))
             measured = count_queries(client, data.alias, data.urls[key])
             queries[f"{key}@{size_label(data.size)}"] = {

@@ -19,6 +19,11 @@ the last step of its transaction, after its other locks (taking a row lock while
 counter could deadlock with a transaction that holds that row and waits for the counter). What a
 writer forgets, and what changes with the calendar alone (good standing when a return falls due),
 the daily ``publish_all`` records.
+
+**The directory as of a date** (``registry.history``) is read from the same events: each event
+that lists an organization holds its entry from ``occurred_at`` until the organization's next
+event (``valid_until``, set here when that next event is recorded), with the entry's filtered and
+ordered columns copied beside it (``columns_of``).
 """
 
 import datetime
@@ -39,6 +44,7 @@ from .models import (
     Organization,
 )
 from .selectors import AFFILIATE_ROW_FIELDS, affiliate_rows
+from .text import fold_for_search
 
 # The fields of a directory row the feed keeps: the row's, less the database id.
 ENTRY_FIELDS = tuple(field for field in AFFILIATE_ROW_FIELDS if field != "id")
@@ -62,6 +68,38 @@ def row_of(entry: dict[str, Any]) -> dict[str, Any]:
         "admitted_on": datetime.date.fromisoformat(entry["admitted_on"]),
         "updated_at": datetime.datetime.fromisoformat(entry["updated_at"]),
     }
+
+
+def columns_of(entry: dict[str, Any] | None, region_id: int | None) -> dict[str, Any]:
+    """The event's copies of ``entry``'s columns (``DirectoryEvent``: the directory as of a date);
+    empty for an event that removes the organization."""
+    if entry is None:
+        return {column: "" if column in TEXT_COLUMNS else None for column in HISTORY_COLUMNS}
+    row = row_of(entry)
+    return {
+        "name": row["name"],
+        "country": row["country"],
+        "region_id": region_id,
+        "category": row["category"],
+        "admitted_on": row["admitted_on"],
+        "updated_at": row["updated_at"],
+        "in_good_standing": row["in_good_standing"],
+        # As Organization.build_search_text, so that ``q`` finds what it found that day.
+        "search_text": fold_for_search(" ".join(filter(None, [row["name"], row["acronym"], row["city"]]))),
+    }
+
+
+HISTORY_COLUMNS = (
+    "name",
+    "country",
+    "region_id",
+    "category",
+    "admitted_on",
+    "updated_at",
+    "in_good_standing",
+    "search_text",
+)
+TEXT_COLUMNS = ("name", "country", "category", "search_text")
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -151,45 +189,72 @@ def _latest_seqs(organization_ids: Iterable[int] | None) -> QuerySet:
 def _last_published(organization_ids: Iterable[int] | None) -> dict[int, DirectoryEvent]:
     """The latest event of each organization (of those given; of all that have one when None)."""
     events = DirectoryEvent.objects.filter(seq__in=_latest_seqs(organization_ids))
-    events = events.only("seq", "type", "organization_id", "slug", "entry")
+    events = events.only("seq", "type", "organization_id", "slug", "entry", "occurred_at")
     return {event.organization_id: event for event in events.iterator(2000)}
 
 
 def _record(
     counter: DirectoryFeedCounter,
-    candidates: dict[int, dict | None],
+    candidates: "Entries",
     decision: dict | None,
     at: datetime.datetime,
 ) -> list[DirectoryEvent]:
-    """Record the events that take each organization's published state to ``candidates[id]``.
+    """Record the events that take each organization's published state to ``candidates[id]``, and
+    close the entry each replaces (``valid_until``).
 
-    The caller locked ``counter`` before it read ``candidates``; the numbers follow on from it.
+    The caller locked ``counter`` before it read ``candidates``; the numbers follow on from it. An
+    event never occurs before its organization's previous one (a clock set back), so that each
+    organization's entries follow one another in time as in number.
     """
     latest = _last_published(candidates.keys() if len(candidates) == 1 else None)
-    events = []
+    events, closed = [], []
     for organization_id in sorted(candidates):
-        event = _event(organization_id, latest.get(organization_id), candidates[organization_id])
+        before = latest.get(organization_id)
+        event = _event(organization_id, before, candidates[organization_id])
         if event is None:
             continue
         counter.last += 1
-        event.seq, event.decision, event.occurred_at = counter.last, decision, at
+        event.seq, event.decision = counter.last, decision
+        event.occurred_at = at if before is None else max(at, before.occurred_at)
+        for column, value in columns_of(event.entry, candidates.region_ids.get(organization_id)).items():
+            setattr(event, column, value)
+        if before is not None:
+            closed.append((before.seq, event.occurred_at))
         events.append(event)
     if events:
         DirectoryEvent.objects.bulk_create(events, batch_size=1000)
+        _close(closed)
         counter.save(update_fields=["last"])
     return events
 
 
-def _entries(organization_ids: Iterable[int] | None) -> dict[int, dict | None]:
-    rows = affiliate_rows()
+def _close(closed: list[tuple[int, datetime.datetime]]) -> None:
+    """Set ``valid_until`` of the events replaced: one UPDATE per moment (one for a publish)."""
+    by_moment: dict[datetime.datetime, list[int]] = {}
+    for seq, until in closed:
+        by_moment.setdefault(until, []).append(seq)
+    for until, seqs in by_moment.items():
+        for start in range(0, len(seqs), 1000):
+            DirectoryEvent.objects.filter(seq__in=seqs[start : start + 1000]).update(valid_until=until)
+
+
+class Entries(dict):
+    """Organization id → its directory entry now (None: not listed); ``region_ids`` beside it."""
+
+    region_ids: dict[int, int]
+
+
+def _entries(organization_ids: Iterable[int] | None) -> Entries:
+    rows = affiliate_rows().values(*AFFILIATE_ROW_FIELDS, "region_id")
+    entries = Entries()
+    entries.region_ids = {}
     if organization_ids is not None:
         ids = list(organization_ids)
         rows = rows.filter(pk__in=ids)
-        entries: dict[int, dict | None] = dict.fromkeys(ids)
-    else:
-        entries = {}
+        entries.update(dict.fromkeys(ids))
     for row in rows.order_by().iterator(2000):
         entries[row["id"]] = entry_of(row)
+        entries.region_ids[row["id"]] = row["region_id"]
     return entries
 
 
@@ -197,6 +262,9 @@ def _entries(organization_ids: Iterable[int] | None) -> dict[int, dict | None]:
 def publish(organization: Organization | int, *, decision: dict | None = None) -> DirectoryEvent | None:
     """Record what changed in ``organization``'s directory entry since the feed last published it;
     None if nothing did. Call it last in the transaction that made the change (module docstring).
+
+    Lock the counter; read the entry and the last event; insert the new event (with its columns for
+    the directory as of a date); close the last one (``valid_until``); move the counter on.
 
     ``decision`` names what caused it: ``{"type": "application" | "motion" | "change_request", "id": …}``.
     """
@@ -232,8 +300,10 @@ def prune(*, now: datetime.datetime | None = None) -> int:
     """Delete the events older than ``FEED_RETENTION_DAYS`` (kept forever when it is unset); how many.
 
     The oldest events go, up to the last one older than the cutoff, except each organization's
-    latest (what its next event is compared with). A cursor before the last one deleted can no
-    longer be followed: ``cursor_expired`` says so, and the partner starts again from the directory.
+    latest of those: the directory at the cutoff, which the history (``registry.history``) starts
+    from, and for an organization that has not changed since, what its next event is compared
+    with. A cursor before the last one deleted can no longer be followed: ``cursor_expired`` says
+    so, and the partner starts again from the directory.
     """
     days = settings.FEED_RETENTION_DAYS
     if days is None:
@@ -241,19 +311,31 @@ def prune(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     with transaction.atomic():
         counter = _lock_counter()
-        through = (
+        last_old = (
             DirectoryEvent.objects.filter(occurred_at__lt=cutoff)
             .order_by("-seq")
-            .values_list("seq", flat=True)
+            .values_list("seq", "occurred_at")
+            .first()
         )
-        through = through.first()
-        if through is None or through <= counter.pruned_through:
+        if last_old is None or last_old[0] <= counter.pruned_through:
             return 0
-        old = DirectoryEvent.objects.filter(seq__lte=through).exclude(seq__in=_latest_seqs(None))
+        through, through_at = last_old
+        old = DirectoryEvent.objects.filter(seq__lte=through).exclude(seq__in=_latest_seqs_through(through))
         deleted, _ = old.delete()
         counter.pruned_through = through
-        counter.save(update_fields=["pruned_through"])
+        counter.history_from = max(through_at, counter.history_from or through_at)
+        counter.save(update_fields=["pruned_through", "history_from"])
     return deleted
+
+
+def _latest_seqs_through(seq: int) -> QuerySet:
+    """The number of each organization's latest event numbered ``seq`` or less."""
+    newest = (
+        DirectoryEvent.objects.filter(organization=OuterRef("pk"), seq__lte=seq)
+        .order_by("-seq")
+        .values("seq")[:1]
+    )
+    return Organization.objects.annotate(last=Subquery(newest)).filter(last__isnull=False).values("last")
 
 
 @transaction.atomic
@@ -266,7 +348,8 @@ def forget() -> None:
     DirectoryEvent.objects.all().delete()
     counter.last += 1
     counter.pruned_through = counter.last
-    counter.save(update_fields=["last", "pruned_through"])
+    counter.history_from = timezone.now()
+    counter.save(update_fields=["last", "pruned_through", "history_from"])
 
 
 def cursor_expired(after: int) -> bool:

@@ -1,7 +1,12 @@
+import datetime
+import re
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from . import history
 from .models import Region
 from .selectors import affiliate_countries, fold_for_search, region_tree
 
@@ -26,6 +31,47 @@ def country_choices(*, asked: str = "") -> list[tuple[str, str]]:
     return [("", _("All countries")), *sorted(named, key=lambda choice: fold_for_search(choice[1]))]
 
 
+AS_OF_FORMAT_MESSAGE = _("Use a date written YYYY-MM-DD, such as 2025-01-31.")
+
+
+def as_of_error(error: history.OutOfRecords) -> str:
+    """The message for a date the directory cannot be given for (``registry.history.check_day``);
+    the page's form says the same."""
+    if error.kind == "future":
+        return str(_("This date is in the future. Use today's date (UTC) or an earlier one."))
+    if error.first is None:
+        return str(_("The registry has no records of the directory yet."))
+    return str(
+        _("The registry's records begin on %(first)s. Use that date or a later one.")
+        % {"first": error.first.isoformat()}
+    )
+
+
+class AsOfField(forms.Field):
+    """A day written YYYY-MM-DD (ISO 8601's calendar date, nothing else), for ``as_of``."""
+
+    default_error_messages = {"invalid": AS_OF_FORMAT_MESSAGE}
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, flags=re.ASCII):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is not None:
+            try:
+                history.check_day(value)
+            except history.OutOfRecords as error:
+                raise forms.ValidationError(as_of_error(error), code=error.kind) from None
+
+
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Name, acronym or city"),
@@ -43,6 +89,13 @@ class DirectoryFilterForm(forms.Form):
             ("good", _("In good standing")),
             ("not", _("Not in good standing")),
         ],
+    )
+
+    as_of = AsOfField(
+        label=_("As of"),
+        required=False,
+        help_text=_("The directory as it was at the end of that day (UTC)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -589,6 +589,10 @@ class DirectoryEventType(models.TextChoices):
     ENDED = "member.ended", _("Membership ended")
 
 
+# A directory event that lists its organization (``entry`` not null): what the directory as of a date reads.
+LISTED = Q(entry__isnull=False)
+
+
 class DirectoryEvent(models.Model):
     """One change to what the partner directory shows, in commit order (``registry.feed``).
 
@@ -615,12 +619,50 @@ class DirectoryEvent(models.Model):
     # The decision that caused it, when there is one: {"type": "application" | "motion" | ..., "id": ...}.
     decision = models.JSONField(_("decision"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # --- The directory as of a date (``registry.history``) ---
+    # When the organization's next event occurred: the entry held from ``occurred_at`` up to then
+    # (null while it is the latest). ``registry.feed`` sets it when it records the next event.
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True, editable=False)
+    # Copies of the entry's columns that the directory filters and orders by, so that a past
+    # directory is read with indexes, as the present one is (empty for an event that removes it).
+    name = models.CharField(_("name"), max_length=200, blank=True, default="", editable=False)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="", editable=False)
+    # By id, not code: a region filter names the region as it is now. No constraint: a region
+    # deleted later leaves the history as it was.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    category = models.CharField(_("category"), max_length=20, blank=True, default="", editable=False)
+    admitted_on = models.DateField(_("admitted on"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, editable=False)
+    in_good_standing = models.BooleanField(_("in good standing"), null=True, blank=True, editable=False)
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["seq"]
         verbose_name = _("directory event")
         verbose_name_plural = _("directory events")
-        indexes = [models.Index(fields=["organization", "-seq"], name="directory_event_org_seq_idx")]
+        indexes = [
+            models.Index(fields=["organization", "-seq"], name="directory_event_org_seq_idx"),
+            # The directory as of a date, in each ordering of the API (keyset on organization id).
+            # Only the events that list an organization: a removal's empty name would sort first.
+            models.Index(fields=["name", "organization"], name="directory_event_name_idx", condition=LISTED),
+            models.Index(
+                fields=["admitted_on", "organization"], name="directory_event_admitted_idx", condition=LISTED
+            ),
+            models.Index(
+                fields=["updated_at", "organization"], name="directory_event_updated_idx", condition=LISTED
+            ),
+            models.Index(fields=["slug"], name="directory_event_slug_idx", condition=LISTED),
+            models.Index(fields=["occurred_at"], name="directory_event_occurred_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(seq__gt=0), name="directory_event_seq_positive"),
             models.CheckConstraint(
@@ -640,6 +682,9 @@ class DirectoryFeedCounter(models.Model):
     # A cursor below this number can no longer be followed: events after it were deleted
     # (``FEED_RETENTION_DAYS``, or a restore: ``registry.feed.forget``).
     pruned_through = models.BigIntegerField(default=0)
+    # The moment from which the kept events give the whole directory (``registry.history``): set
+    # when old events are deleted (``prune``, ``forget``); null while every event is kept.
+    history_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("directory feed counter")

@@ -1,11 +1,16 @@
 """The public pages: the landing page and the directory of affiliates."""
 
+import datetime
 from itertools import groupby
+from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
+from django_countries.fields import Country
 
+from . import history
 from .forms import DirectoryFilterForm
+from .models import Region
 from .replica import directory_reads
 from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
 from .statistics import figure_csv, membership_figures
@@ -18,9 +23,12 @@ CHART_BAR = 18
 CHART_LABEL_ROOM = 40  # room right of the longest bar for its number
 
 
-def region_chart() -> dict:
-    """Bars of all affiliates per top-level region (sub-regions counted in; zero included)."""
-    counts = affiliate_counts_by_region()
+def region_chart(as_of: datetime.date | None = None) -> dict:
+    """Bars of all affiliates per top-level region (sub-regions counted in; zero included), today
+    or at the end of ``as_of``."""
+    counts = (
+        affiliate_counts_by_region() if as_of is None else history.affiliate_counts_by_region_as_of(as_of)
+    )
     regions = [region for region, depth in region_tree() if depth == 0]
     top = max(counts.values(), default=0) or 1
     bars = []
@@ -45,7 +53,9 @@ def region_chart() -> dict:
 @directory_reads
 def directory(request):
     """Affiliates grouped by top-level region; search, filter by region and country; a world map
-    of members per country (each country a link to its filter) and a chart per region."""
+    of members per country (each country a link to its filter) and a chart per region. With
+    ``as_of``, all of it as at the end of that day (``registry.history``); a date it cannot answer
+    for is a form error (400)."""
     form = DirectoryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(
@@ -61,13 +71,20 @@ def directory(request):
             status=400,
         )
     filters = form.cleaned_data if form.is_bound else {}
-    affiliates = affiliate_list(
-        region=filters.get("region"),
-        country=filters.get("country") or None,
-        search=filters.get("q") or None,
-        good_standing=filters.get("standing"),
-    )
-    affiliates = affiliates.select_related("region__parent").order_by("region__parent__name", "name")
+    chosen = {
+        "region": filters.get("region"),
+        "country": filters.get("country") or None,
+        "search": filters.get("q") or None,
+        "good_standing": filters.get("standing"),
+    }
+    as_of = filters.get("as_of")
+    if as_of is None:
+        affiliates = affiliate_list(**chosen).select_related("region__parent")
+        affiliates = affiliates.order_by("region__parent__name", "name")
+        by_country = affiliate_counts_by_country()
+    else:
+        affiliates = affiliates_as_of(as_of, chosen)
+        by_country = history.affiliate_counts_by_country_as_of(as_of)
 
     def top_region(org):
         return org.region.parent or org.region
@@ -81,10 +98,37 @@ def directory(request):
             "form": form,
             "groups": groups,
             "total": len(rows),
-            "chart": region_chart(),
-            "world_map": world_map(affiliate_counts_by_country(), selected=filters.get("country") or ""),
+            "as_of": as_of,
+            "chart": region_chart(as_of),
+            "world_map": world_map(by_country, selected=filters.get("country") or ""),
         },
     )
+
+
+def affiliates_as_of(day, filters: dict) -> list[SimpleNamespace]:
+    """The affiliates listed at the end of ``day`` (``registry.history``), shaped as the page reads an
+    organization: name, acronym, city, country, category and standing as they were; grouped under
+    the region as it is now (its id then)."""
+    regions = {region.pk: region for region in Region.objects.select_related("parent")}
+    found = []
+    for row in history.affiliate_rows_as_of(day, **filters).order_by().iterator(2000):
+        entry = row["entry"]
+        region = regions.get(row["region_id"]) or SimpleNamespace(
+            code=entry["region__code"], name=entry["region__name"], parent=None
+        )
+        found.append(
+            SimpleNamespace(
+                slug=entry["slug"],
+                name=entry["name"],
+                acronym=entry["acronym"],
+                city=entry["city"],
+                country=Country(entry["country"]),
+                category=entry["category"],
+                in_good_standing=entry["in_good_standing"],
+                region=region,
+            )
+        )
+    return found
 
 
 # At most this many other affiliates of the same country on an affiliate's page.

@@ -79,3 +79,47 @@ def test_csv_reads_rows_in_one_query(api_client, table):
     assert len(lines) == table + 1
     if connection.vendor == "sqlite":
         assert len(captured.captured_queries) == 3
+
+
+# --- the directory as of a date (registry.history): one query more, for when the records begin ---------
+
+
+@pytest.fixture
+def published(table):
+    from registry import feed
+    from registry.selectors import today
+
+    feed.publish_all()
+    return today().isoformat()
+
+
+@pytest.mark.parametrize("page_size", [1, 500])
+def test_as_of_list_costs_two_queries_and_four_with_every_filter(
+    api_client, table, published, page_size, django_assert_num_queries
+):
+    # When the records begin; the page.
+    with django_assert_num_queries(2):
+        body = api_client.get(URL, {"as_of": published, "page_size": page_size}).json()
+    assert len(body["results"]) == min(page_size, table + 20)
+    if body["next"]:  # a page after a cursor costs the same
+        with django_assert_num_queries(2):
+            assert api_client.get(body["next"]).status_code == 200
+    # Region code → region; when the records begin; region tree; the page.
+    with django_assert_num_queries(4) as first:
+        body = api_client.get(URL, {**EVERY_FILTER, "as_of": published, "page_size": page_size}).json()
+    assert body["results"] == api_client.get(URL, {**EVERY_FILTER, "page_size": page_size}).json()["results"]
+    assert not any("COUNT(" in query["sql"].upper() for query in first.captured_queries)
+
+
+def test_as_of_detail_regions_and_csv_query_counts(api_client, table, published, django_assert_num_queries):
+    slug = api_client.get(URL, {"page_size": 1}).json()["results"][0]["slug"]
+    with django_assert_num_queries(2):  # when the records begin; the entry
+        assert api_client.get(f"{URL}{slug}/", {"as_of": published}).status_code == 200
+    with django_assert_num_queries(4):  # when the records begin; the region tree; counts; the parents
+        assert api_client.get("/api/v1/regions/", {"as_of": published}).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(URL, {**EVERY_FILTER, "as_of": published, "format": "csv"})
+        lines = b"".join(response.streaming_content).splitlines()
+    assert len(lines) == table + 1
+    if connection.vendor == "sqlite":
+        assert len(captured) == 4  # region, when the records begin, region tree, the rows

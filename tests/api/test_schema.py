@@ -148,3 +148,24 @@ def test_redoc_is_served_without_any_cdn_or_inline_script(api_client):
     assert '<script src="/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js">' in html
     assert not EXTERNAL_URL.search(html), EXTERNAL_URL.findall(html)
     assert not re.search(r"<script>|<style", html)
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/api/v1/affiliates/", "listAffiliates"),
+        ("/api/v1/affiliates/{slug}/", "getAffiliate"),
+        ("/api/v1/regions/", "listRegions"),
+    ],
+)
+def test_as_of_is_documented_with_its_day_boundary_and_its_refusals(openapi, path, operation):
+    get = openapi["paths"][path]["get"]
+    assert get["operationId"] == operation
+    [as_of] = [p for p in get["parameters"] if p["name"] == "as_of"]
+    assert as_of["in"] == "query"
+    assert as_of["schema"] == {"type": "string", "format": "date"}
+    assert "end of this day (UTC" in as_of["description"]
+    assert "before the registry's records begin is refused (400)" in as_of["description"]
+    assert as_of["examples"]["APastDay"]["value"] == "2025-01-31"
+    refused = get["responses"]["400"]["content"]["application/json"]["examples"]
+    assert any("records begin on" in str(example["value"]) for example in refused.values())

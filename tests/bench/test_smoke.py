@@ -27,6 +27,8 @@ IN_PROCESS = [
     "scale_deep_page",
     "scale_region_filter",
     "scale_search",
+    "feed_page",
+    "as_of_list",
     "transition_cost",
 ]
 ROUNDS = 3
@@ -92,7 +94,7 @@ def test_the_endpoint_costs_the_queries_its_tests_pin(run):
     queries = json.loads(run[0].stdout)["queries"]
 
     pinned = {name: entry for name, entry in queries.items() if entry["pinned"] is not None}
-    assert len(pinned) == 8  # four API cases on each data set
+    assert len(pinned) == 10  # five API cases on each data set
     assert all(entry["match"] for entry in pinned.values()), pinned
 
 
