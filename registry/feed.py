@@ -19,6 +19,10 @@ the last step of its transaction, after its other locks (taking a row lock while
 counter could deadlock with a transaction that holds that row and waits for the counter). What a
 writer forgets, and what changes with the calendar alone (good standing when a return falls due),
 the daily ``publish_all`` records.
+
+**Who else hears of an event.** ``events_recorded`` is sent inside the recording transaction, after
+the events are written; a receiver must not query or lock there (it would hold the counter longer):
+partners' webhooks only ask, on commit, for a fan-out that reads the events after its cursor.
 """
 
 import datetime
@@ -28,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import (
@@ -44,6 +49,9 @@ from .selectors import AFFILIATE_ROW_FIELDS, affiliate_rows
 ENTRY_FIELDS = tuple(field for field in AFFILIATE_ROW_FIELDS if field != "id")
 # Directory fields as the API names them, for ``changed``.
 _PUBLIC_NAMES = {"region__code": "region", "region__name": "region"}
+
+# Sent with ``events`` (the recorded DirectoryEvents) in the recording transaction (module docstring).
+events_recorded = Signal()
 
 
 def entry_of(row: dict) -> dict[str, Any]:
@@ -177,6 +185,7 @@ def _record(
     if events:
         DirectoryEvent.objects.bulk_create(events, batch_size=1000)
         counter.save(update_fields=["last"])
+        events_recorded.send(sender=DirectoryEvent, events=events)
     return events
 
 
