@@ -308,8 +308,8 @@ WEBHOOKS = outbox.Channel(
     is_transient=_is_transient,
     enqueue=_enqueue,
     enqueue_later=_enqueue_later,
-    # A disabled endpoint's deliveries wait (pending) until it is enabled again.
-    deliverable=Q(endpoint__enabled=True),
+    # A disabled endpoint's deliveries wait (pending) until it is enabled again; a revoked key's wait too.
+    deliverable=Q(endpoint__enabled=True, endpoint__partner_key__revoked=False),
     after_attempt=after_attempt,
 )
 

@@ -306,3 +306,41 @@ def test_redeliver_sends_the_same_message_again(endpoint, receiver):
     first, second = receiver.deliveries
     assert first.body == second.body
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
+
+
+def test_a_revoked_keys_endpoints_get_nothing(endpoint):
+    admit()
+    [delivery_id] = webhooks.fan_out()
+    endpoint.partner_key.revoked = True
+    endpoint.partner_key.save()
+    admit()
+
+    assert webhooks.deliver(delivery_id=delivery_id) == "skipped"
+    assert webhooks.fan_out() == []
+
+
+def test_the_fan_out_takes_the_same_queries_for_more_endpoints_and_events(
+    receiver, django_assert_num_queries
+):
+    def world(endpoints: int, events: int) -> None:
+        WebhookEndpoint.objects.all().delete()
+        for _ in range(endpoints):
+            webhooks.webhook_endpoint_create(partner_key=PartnerKeyFactory(), url=f"{receiver.url}/hook")
+        for _ in range(events):
+            admit()
+
+    world(2, 3)
+    with django_assert_num_queries(6) as small:  # savepoint, endpoints, events, insert, update, release
+        assert len(webhooks.fan_out()) == 6
+    world(4, 8)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert len(webhooks.fan_out()) == 32
+
+
+def test_beat_runs_the_fan_out_every_minute(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["webhooks-fan-out"]
+    assert entry["schedule"] == 60.0
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
