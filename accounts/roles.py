@@ -41,7 +41,11 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
         "ballot": ("view",),
     },
     "notifications": {"notification": ("view", "change")},  # the outbox: "retry now" and "cancel"
-    "api": ("partnerkey",),  # partner API keys: create (shown once), revoke, set an expiry
+    "api": {
+        "partnerkey": ALL,  # partner API keys: create (shown once), revoke, set an expiry
+        "webhookendpoint": ALL,  # partners' webhook endpoints: register (secret shown once), enable
+        "webhookdelivery": ("view", "change"),  # their delivery log: "redeliver"
+    },
 }
 
 

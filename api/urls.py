@@ -5,11 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from . import views
 from .motion_views import MotionViewSet
+from .webhook_views import WebhookEndpointViewSet
 from .workflow_views import ApplicationViewSet
 
 workflow_router = SimpleRouter()
 workflow_router.register("applications", ApplicationViewSet, basename="application")
 workflow_router.register("motions", MotionViewSet, basename="motion")
+workflow_router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"
 

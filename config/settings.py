@@ -486,6 +486,40 @@ CELERY_BEAT_SCHEDULE["directory-feed-sweep"] = {
 # after it (certificates already issued still verify with the published public keys).
 CERTIFICATE_KEY_SECRET = env.str("CERTIFICATE_KEY_SECRET", default="") or SECRET_KEY
 
+# --- Partners' webhooks (api/webhooks.py) ----------------------------------------------------------
+# Endpoint secrets are stored encrypted with a key derived from this secret (CERTIFICATE_KEY_SECRET
+# unless set); changing it makes the stored secrets unreadable (rotate each endpoint's secret after).
+WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="") or CERTIFICATE_KEY_SECRET
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)  # each read of the answer
+WEBHOOK_RESPONSE_LOG_BYTES = env.int(
+    "WEBHOOK_RESPONSE_LOG_BYTES", default=2048
+)  # kept for the log; the rest unread
+# Failed attempts are retried after base · 2^(n-1) seconds (at most MAX) for WEBHOOK_RETRY_HOURS.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=72)
+# An endpoint is disabled (and the secretariat told) after this many failed attempts in a row.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+# After a rotation the previous secret signs too, for this many hours (both signatures are sent).
+WEBHOOK_SECRET_ROTATION_HOURS = env.float("WEBHOOK_SECRET_ROTATION_HOURS", default=24)
+WEBHOOK_FANOUT_BATCH = env.int("WEBHOOK_FANOUT_BATCH", default=500)
+# Allow http:// and private, loopback and link-local targets: a receiver on this machine, for tests
+# and local development only. Refused unless DEBUG is on.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+if WEBHOOK_ALLOW_PRIVATE_TARGETS and not DEBUG:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS lets partners make the server call its own network; "
+        "it is for development only (DEBUG=1)."
+    )
+for _name in ("WEBHOOK_CONNECT_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_HOURS"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be positive; got {globals()[_name]}.")
+if WEBHOOK_DISABLE_AFTER_FAILURES < 1:
+    raise ImproperlyConfigured(
+        f"WEBHOOK_DISABLE_AFTER_FAILURES must be at least 1; got {WEBHOOK_DISABLE_AFTER_FAILURES}."
+    )
+
 # --- Membership after admission ------------------------------------------------------------------
 # The federation year starts on this day ("MM-DD"; not 29 February); a year is named by the
 # calendar year it starts in. Each year's return is due within RETURN_DUE_DAYS days of the
@@ -533,7 +567,11 @@ VOTE_REMINDER_BEFORE = timedelta(hours=env.float("VOTE_REMINDER_BEFORE_HOURS", d
 DIGEST_WAITING_DAYS = env.int("DIGEST_WAITING_DAYS", default=14)
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=6)
 
-CELERY_TASK_ROUTES = {"workflows.tasks.deliver_notification": {"queue": "notifications"}}
+CELERY_TASK_ROUTES = {
+    "workflows.tasks.deliver_notification": {"queue": "notifications"},
+    "api.tasks.deliver_webhook": {"queue": "notifications"},
+    "api.tasks.fan_out_webhooks": {"queue": "notifications"},
+}
 # A broker outage must not hold a transition for long: the row is safe in the outbox.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
@@ -545,6 +583,8 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "workflows.tasks.sweep_notifications",
     "schedule": NOTIFICATION_SWEEP_EVERY,
 }
+# The webhooks' fan-out runs after every feed event; this catches a lost message.
+CELERY_BEAT_SCHEDULE["webhooks-fan-out"] = {"task": "api.tasks.fan_out_webhooks", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-vote-reminders"] = {
     "task": "workflows.tasks.send_vote_reminders",
     "schedule": 300.0,

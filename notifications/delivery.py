@@ -9,20 +9,28 @@ The one window left: a worker killed after the SMTP server accepted a message an
 before the row was marked sent. The sweeper then resets the row and it is sent again
 with the same Message-ID, so at most the messages in flight at the crash are doubled,
 and a receiving system can recognise them.
+
+The machinery is the same for every kind of row (``OutboxRow``): a ``Channel`` names the model,
+how one row is sent, which errors are worth a retry, and the task that delivers it. E-mails
+(``NOTIFICATIONS``, here) are one channel; partners' webhooks (``api.webhooks``) are another,
+registered with ``register`` and swept by the same sweeper.
 """
 
 import datetime
 import logging
 import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import Notification, NotificationState
+from .models import Notification, NotificationState, OutboxRow
 
 logger = logging.getLogger(__name__)
 
@@ -72,120 +80,212 @@ def message_build(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
+# --- channels ----------------------------------------------------------------------------------------
+
+
+class Permanent(Exception):
+    """A failure no retry will mend (no address, a broken template): the row is marked failed."""
+
+    def __init__(self, reason: BaseException | str):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One kind of outbox row and how it is delivered.
+
+    ``send(row)`` delivers a claimed row or raises (``Permanent`` for a failure no retry mends);
+    ``is_transient(exc)`` says whether another error is worth a retry; ``enqueue(pk)`` and
+    ``enqueue_later(pk, delay)`` publish the task's message; ``deliverable`` narrows the rows that
+    may be claimed and swept (a disabled webhook endpoint's wait); ``prepare(row)`` runs on the
+    claimed row before it is saved; ``after_attempt(row, error)`` after each attempt (None: sent).
+    """
+
+    name: str
+    model: type[OutboxRow]
+    send: Callable[[OutboxRow], None]
+    is_transient: Callable[[BaseException], bool]
+    enqueue: Callable[[int], None]
+    enqueue_later: Callable[[int, float], None]
+    deliverable: Q = field(default_factory=Q)
+    prepare: Callable[[OutboxRow], list[str]] = lambda row: []
+    after_attempt: Callable[[OutboxRow, BaseException | None], None] = lambda row, error: None
+
+
+CHANNELS: dict[str, Channel] = {}
+
+
+def register(channel: Channel) -> Channel:
+    """Add a channel to the sweeper's round (an app's ``ready``)."""
+    CHANNELS[channel.name] = channel
+    return channel
+
+
 # --- delivery -------------------------------------------------------------------------------------------
 
 
-def _claim(notification_id: int, now: datetime.datetime) -> Notification | None:
-    """Lock the row; if it is pending and due, mark it sending (one more attempt) and commit."""
+def claim(channel: Channel, row_id: int, now: datetime.datetime) -> OutboxRow | None:
+    """Lock the row; if it is pending, due and deliverable, mark it sending (one more attempt) and commit."""
+    model = channel.model
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
+        row = (
+            model.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(channel.deliverable, pk=row_id)
+            .first()
         )
-        if notification is None:  # gone, or another worker holds it right now
+        if row is None:  # gone, not deliverable now, or another worker holds it right now
             return None
-        if notification.state != NotificationState.PENDING:
+        if row.state != NotificationState.PENDING:
             return None
-        if notification.next_attempt_at is not None and notification.next_attempt_at > now:
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
             return None  # a retry that is not due yet; its own message (or the sweeper) comes later
-        if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        if row.exhausted(now):
             # Reset by the sweeper after its worker was lost on the last attempt.
-            notification.state = NotificationState.FAILED
-            notification.next_attempt_at = None
-            notification.last_error = (
-                f"Gave up after {notification.attempts} attempts. {notification.last_error}"
-            ).strip()[:2000]
-            notification.save(update_fields=["state", "next_attempt_at", "last_error"])
+            row.state = NotificationState.FAILED
+            row.next_attempt_at = None
+            row.last_error = (f"Gave up after {row.attempts} attempts. {row.last_error}").strip()[:2000]
+            row.save(update_fields=["state", "next_attempt_at", "last_error"])
             return None
-        notification.state = NotificationState.SENDING
-        notification.attempts += 1
-        notification.claimed_at = now
-        notification.message_id = notification.message_id or notification.build_message_id()
-        notification.save(update_fields=["state", "attempts", "claimed_at", "message_id"])
-    return notification
+        row.state = NotificationState.SENDING
+        row.attempts += 1
+        row.claimed_at = now
+        prepared = channel.prepare(row)
+        row.save(update_fields=["state", "attempts", "claimed_at", *prepared])
+    return row
 
 
-def deliver(*, notification_id: int, now: datetime.datetime | None = None) -> str:
-    """Send one outbox row once. Return what happened (for the task's log).
+def deliver_row(channel: Channel, row_id: int, now: datetime.datetime | None = None) -> str:
+    """Deliver one outbox row once. Return what happened (for the task's log).
 
-    Claim (lock, check pending and due, mark sending, commit); refuse a row without an
-    address; render; send with the row's Message-ID; mark sent. A transient error puts the
-    row back to pending with back-off (and enqueues it for then), failed after the last
-    attempt; a permanent error marks it failed at once. The transition it announces is
-    never touched.
+    Claim (lock, check pending, due and deliverable, mark sending, commit); send; mark sent. A
+    transient error puts the row back to pending with back-off (and enqueues it for then), failed
+    once no attempt is left; a permanent error marks it failed at once. The channel hears of each
+    attempt's outcome. The event it announces is never touched.
     """
     now = now or timezone.now()
-    notification = _claim(notification_id, now)
-    if notification is None:
+    row = claim(channel, row_id, now)
+    if row is None:
         return "skipped"
+    label = f"{channel.name} {row.pk}"
+    try:
+        channel.send(row)
+    except Exception as exc:
+        channel.after_attempt(row, exc)
+        if isinstance(exc, Permanent):
+            row.mark_failed(exc.reason)
+            return "failed"
+        if not channel.is_transient(exc):
+            logger.warning("%s failed for good: %r", label, exc)
+            row.mark_failed(exc)
+            return "failed"
+        delay = row.schedule_retry(exc, now=now)
+        if delay is None:
+            logger.warning("%s failed after %s attempts: %r", label, row.attempts, exc)
+            return "failed"
+        logger.info("%s: %r; next attempt in %s s", label, exc, delay)
+        channel.enqueue_later(row.pk, delay)
+        return "retry"
+    if not row.mark_sent():
+        logger.warning("%s was sent but had been reset meanwhile", label)
+    channel.after_attempt(row, None)
+    return "sent"
+
+
+def later_or_sweeper(task, kwargs: dict, delay: float) -> None:
+    """Ask for a retry at its time. In-process (no broker) there is no later; the row waits for the
+    sweeper (or the next in-process run)."""
+    if task.app.conf.task_always_eager:
+        return
+    try:
+        task.apply_async(kwargs=kwargs, countdown=delay)
+    except Exception:  # broker down: the sweeper finds the row when it is due
+        logger.warning("Could not enqueue the retry of %s; the sweeper will", kwargs)
+
+
+# --- e-mails: the notifications' channel ---------------------------------------------------------------
+
+
+def _claim(notification_id: int, now: datetime.datetime) -> Notification | None:
+    return claim(NOTIFICATIONS, notification_id, now)
+
+
+def _prepare_email(notification: Notification) -> list[str]:
+    notification.message_id = notification.message_id or notification.build_message_id()
+    return ["message_id"]
+
+
+def _send_email(notification: Notification) -> None:
+    """Refuse a row without an address; render; send with the row's Message-ID."""
     if not notification.recipient_email:
-        notification.mark_failed(NO_ADDRESS)
-        return "failed"
+        raise Permanent(NO_ADDRESS)
     try:
         message = message_build(notification)
     except Exception as exc:  # a missing or broken template: no retry will mend it
         logger.exception("Notification %s: cannot render %s", notification.pk, notification.template)
-        notification.mark_failed(exc)
-        return "failed"
-    try:
-        message.send(fail_silently=False)
-    except Exception as exc:
-        if not is_transient(exc):
-            logger.warning("Notification %s failed for good: %r", notification.pk, exc)
-            notification.mark_failed(exc)
-            return "failed"
-        delay = notification.schedule_retry(exc, now=now)
-        if delay is None:
-            logger.warning(
-                "Notification %s failed after %s attempts: %r", notification.pk, notification.attempts, exc
-            )
-            return "failed"
-        logger.info("Notification %s: %r; next attempt in %s s", notification.pk, exc, delay)
-        _enqueue_later(notification.pk, delay)
-        return "retry"
-    if not notification.mark_sent():
-        logger.warning("Notification %s was sent but had been reset meanwhile", notification.pk)
-    return "sent"
+        raise Permanent(exc) from exc
+    message.send(fail_silently=False)
+
+
+def deliver(*, notification_id: int, now: datetime.datetime | None = None) -> str:
+    """Send one outbox e-mail once (``deliver_row`` on the notifications' channel)."""
+    return deliver_row(NOTIFICATIONS, notification_id, now)
+
+
+def _enqueue(notification_id: int) -> None:
+    from .tasks import deliver_notification
+
+    deliver_notification.delay_on_commit(notification_id=notification_id)
 
 
 def _enqueue_later(notification_id: int, delay: float) -> None:
     """Ask for the retry at its time. In-process (no broker) there is no later; the row waits."""
     from .tasks import deliver_notification
 
-    if deliver_notification.app.conf.task_always_eager:
-        return
-    try:
-        deliver_notification.apply_async(kwargs={"notification_id": notification_id}, countdown=delay)
-    except Exception:  # broker down: the sweeper finds the row when it is due
-        logger.warning("Could not enqueue the retry of notification %s; the sweeper will", notification_id)
+    later_or_sweeper(deliver_notification, {"notification_id": notification_id}, delay)
+
+
+NOTIFICATIONS = register(
+    Channel(
+        name="notification",
+        model=Notification,
+        send=_send_email,
+        is_transient=is_transient,
+        enqueue=_enqueue,
+        # Looked up at call time: tests replace it.
+        enqueue_later=lambda pk, delay: _enqueue_later(pk, delay),
+        prepare=_prepare_email,
+    )
+)
 
 
 # --- the sweeper ------------------------------------------------------------------------------------------
 
 
-def sweep(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
-    """Re-enqueue what was lost. Safe on several hosts at once.
+def sweep(*, now: datetime.datetime | None = None, channel: Channel | None = None) -> dict[str, list[int]]:
+    """Re-enqueue what was lost on one channel (the e-mails' unless named). Safe on several hosts at once.
 
     1. Rows ``sending`` for longer than NOTIFICATION_SENDING_TIMEOUT (their worker was lost):
        lock them (skipping locked ones), reset them to pending with a conditional UPDATE.
-    2. Rows pending for NOTIFICATION_SWEEP_GRACE_SECONDS past their time (their message was
-       lost): lock them (skipping locked ones), move their time to now so that no other
+    2. Deliverable rows pending for NOTIFICATION_SWEEP_GRACE_SECONDS past their time (their message
+       was lost): lock them (skipping locked ones), move their time to now so that no other
        sweeper takes them within the grace period, and enqueue them on commit.
     """
-    from .services import enqueue_on_commit
-
+    channel = channel or NOTIFICATIONS
+    model = channel.model
     now = now or timezone.now()
     batch = settings.NOTIFICATION_SWEEP_BATCH
     stuck_before = now - datetime.timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
     due_before = now - datetime.timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
     with transaction.atomic():
         stuck = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            model.objects.select_for_update(skip_locked=True)
             .filter(state=NotificationState.SENDING, claimed_at__lt=stuck_before)
             .order_by("claimed_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         if stuck:
-            Notification.objects.filter(
+            model.objects.filter(
                 pk__in=stuck, state=NotificationState.SENDING, claimed_at__lt=stuck_before
             ).update(
                 state=NotificationState.PENDING,
@@ -194,16 +294,25 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
                 last_error="The worker sending it was lost; sending again.",
             )
         due = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(state=NotificationState.PENDING, next_attempt_at__lte=due_before)
+            model.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(channel.deliverable, state=NotificationState.PENDING, next_attempt_at__lte=due_before)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:batch]
         )
         if due:
-            Notification.objects.filter(pk__in=due, state=NotificationState.PENDING).update(
-                next_attempt_at=now
-            )
-        enqueue_on_commit([*stuck, *due])
+            model.objects.filter(pk__in=due, state=NotificationState.PENDING).update(next_attempt_at=now)
+        for pk in [*stuck, *due]:
+            channel.enqueue(pk)
     if stuck or due:
-        logger.info("Sweeper: %s stuck rows reset, %s due rows enqueued", len(stuck), len(stuck) + len(due))
+        logger.info(
+            "Sweeper (%s): %s stuck rows reset, %s rows enqueued",
+            channel.name,
+            len(stuck),
+            len(stuck) + len(due),
+        )
     return {"reset": stuck, "enqueued": [*stuck, *due]}
+
+
+def sweep_all(*, now: datetime.datetime | None = None) -> dict[str, dict[str, list[int]]]:
+    """``sweep`` every registered channel, each in its own transaction."""
+    return {name: sweep(now=now, channel=channel) for name, channel in CHANNELS.items()}

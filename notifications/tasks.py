@@ -47,5 +47,6 @@ def deliver_notification(notification_id: int) -> str:
 
 @shared_task(name="workflows.tasks.sweep_notifications", ignore_result=True)
 def sweep_notifications() -> dict[str, list[int]]:
-    """Reset rows stuck in sending and re-enqueue lost pending rows (Celery beat, every minute)."""
-    return delivery.sweep()
+    """Reset rows stuck in sending and re-enqueue lost pending rows, on every channel of the outbox
+    (e-mails, webhooks; Celery beat, every minute). Returns the e-mails' result; the others log theirs."""
+    return delivery.sweep_all()[delivery.NOTIFICATIONS.name]

@@ -24,6 +24,10 @@ the daily ``publish_all`` records.
 that lists an organization holds its entry from ``occurred_at`` until the organization's next
 event (``valid_until``, set here when that next event is recorded), with the entry's filtered and
 ordered columns copied beside it (``columns_of``).
+
+**Who else hears of an event.** ``events_recorded`` is sent inside the recording transaction, after
+the events are written; a receiver must not query or lock there (it would hold the counter longer):
+partners' webhooks only ask, on commit, for a fan-out that reads the events after its cursor.
 """
 
 import datetime
@@ -33,6 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import (
@@ -50,6 +55,9 @@ from .text import fold_for_search
 ENTRY_FIELDS = tuple(field for field in AFFILIATE_ROW_FIELDS if field != "id")
 # Directory fields as the API names them, for ``changed``.
 _PUBLIC_NAMES = {"region__code": "region", "region__name": "region"}
+
+# Sent with ``events`` (the recorded DirectoryEvents) in the recording transaction (module docstring).
+events_recorded = Signal()
 
 
 def entry_of(row: dict) -> dict[str, Any]:
@@ -225,6 +233,7 @@ def _record(
         DirectoryEvent.objects.bulk_create(events, batch_size=1000)
         _close(closed)
         counter.save(update_fields=["last"])
+        events_recorded.send(sender=DirectoryEvent, events=events)
     return events
 
 

@@ -15,9 +15,12 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import PersonalToken
+from api import webhooks
+from api.models import WebhookDelivery, WebhookEndpoint
 from registry.models import EndReason, MembershipState
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.cast import application_in, new_draft
@@ -102,6 +105,16 @@ TABLE = [
     ("GET",   "/affiliates/{slug}/",                           None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     ("GET",   "/regions/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     ("GET",   "/changes/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
+    # Webhooks: a partner key's own endpoints (the partner_key column's); nobody else's (403 to people:
+    # these addresses take partner keys only, so a person's token is ignored and the caller anonymous).
+    ("GET",   "/webhooks/",                                    None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    ("POST",  "/webhooks/",                                    None,              403, 403, 403, 403, 403, 403, 403, 201, 403, 403),
+    ("GET",   "/webhooks/{webhook_id}/",                       None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    ("PATCH", "/webhooks/{webhook_id}/",                       None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    ("DELETE", "/webhooks/{webhook_id}/",                      None,              403, 403, 403, 403, 403, 403, 403, 204, 403, 403),
+    ("POST",  "/webhooks/{webhook_id}/rotate-secret/",         None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    ("GET",   "/webhooks/{webhook_id}/deliveries/",            None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    ("POST",  "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/", None, 403, 403, 403, 403, 403, 403, 403, 202, 403, 403),
 ]
 # Not operations of the schema, but public API addresses all the same.
 EXTRA = [
@@ -124,6 +137,8 @@ BODIES = {
     ("POST", "/applications/{id}/recusal/"): {"reason": "Former officer of the union."},
     ("POST", "/applications/{id}/link-organization/"): "FORMER_MEMBER",
     ("POST", "/applications/{id}/confirm-distinct/"): {},
+    ("POST", "/webhooks/"): {"url": "https://partner.example/hook"},
+    ("PATCH", "/webhooks/{webhook_id}/"): {"description": "Member sync"},
 }
 MULTIPART = {("POST", "/applications/{id}/documents/")}
 
@@ -176,7 +191,25 @@ def _application(cast, state):
     return application_in(state, cast)
 
 
-def _credentials(cast) -> dict[str, str | None]:
+def _webhook(partner_key) -> dict[str, int]:
+    """An endpoint of ``partner_key`` with one delivery: the ids the webhooks' rows name."""
+    endpoint = WebhookEndpoint.objects.create(
+        partner_key=partner_key,
+        url="https://partner.example/hook",
+        secret_encrypted=webhooks.encrypt_secret(webhooks.new_secret()),
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_seq=1,
+        event_type="member.admitted",
+        payload="{}",
+        retry_until=timezone.now(),
+        state="failed",
+    )
+    return {"webhook_id": endpoint.pk, "delivery_id": delivery.pk}
+
+
+def _credentials(cast, partner_key) -> dict[str, str | None]:
     revoked = token_for(cast.secretariat, name="revoked")
     PersonalToken.objects.filter(prefix=revoked.partition(".")[0]).update(revoked=True)
     dead_partner = PartnerKeyFactory()
@@ -185,7 +218,7 @@ def _credentials(cast) -> dict[str, str | None]:
     return {
         "anonymous": None,
         **{role: f"Token {token_for(cast.role(role))}" for role in ROLES[1:7]},
-        "partner_key": f"Api-Key {PartnerKeyFactory().key}",
+        "partner_key": f"Api-Key {partner_key.key}",
         "revoked_token": f"Token {revoked}",
         "revoked_partner_key": f"Api-Key {dead_partner.key}",
     }
@@ -217,10 +250,12 @@ def _multipart(data: dict) -> dict:
         for method, path, state, *statuses in TABLE + EXTRA
     ],
 )
-def test_permission_table(cast, method, path, state, expected, regions):
+def test_permission_table(cast, method, path, state, expected, regions, monkeypatch):
+    monkeypatch.setattr(webhooks, "_resolve", lambda host, port: ["93.184.215.14"])  # a public address
     application = _application(cast, state)
     affiliate = MembershipFactory(organization__region=regions["africa-east"]).organization
-    values = {"slug": affiliate.slug}
+    partner_key = PartnerKeyFactory()
+    values = {"slug": affiliate.slug, **_webhook(partner_key)}
     if application is not None:
         values["id"] = application.pk
         values["doc_id"] = application.documents.order_by("pk").first().pk
@@ -237,7 +272,7 @@ def test_permission_table(cast, method, path, state, expected, regions):
         )
         body = {"organization": former.organization_id}
     address = _full_path(path).format(**values)
-    credentials = _credentials(cast)
+    credentials = _credentials(cast, partner_key)
 
     actual = {}
     for role in ROLES:

@@ -14,8 +14,11 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import timezone
 
 from accounts.tokens import token_create
+from api import webhooks
+from api.models import WebhookDelivery, WebhookEndpoint
 from registry.models import EndReason, MembershipState
 from registry.services import representative_add_first
 from tests.cast import Cast, application_in, new_draft
@@ -110,6 +113,7 @@ class World:
     revoked_key: object
     a_token: object
     member: Member
+    webhook: object  # an endpoint of partner_key, with one delivery
     anonymous: AnonymousUser = field(default_factory=AnonymousUser)
 
     def user(self, role: str):
@@ -174,6 +178,7 @@ def build_world(cast: Cast, regions) -> World:
     revoked_key.revoked = True
     revoked_key.save()
     a_token, _key = token_create(user=users["applicant_a"], name="walk")
+    partner_key = PartnerKeyFactory()
     return World(
         users=users,
         application=MembershipApplication.objects.get(pk=application.pk),
@@ -181,11 +186,30 @@ def build_world(cast: Cast, regions) -> World:
         b_application=MembershipApplication.objects.get(pk=b_application.pk),
         affiliate=affiliate,
         former_member=former_member,
-        partner_key=PartnerKeyFactory(),
+        partner_key=partner_key,
         revoked_key=revoked_key,
         a_token=a_token,
         member=member,
+        webhook=build_webhook(partner_key),
     )
+
+
+def build_webhook(partner_key):
+    """An endpoint of the partner key (a public address, as registered) with one failed delivery."""
+    endpoint = WebhookEndpoint.objects.create(
+        partner_key=partner_key,
+        url="https://partner.example/hook",
+        secret_encrypted=webhooks.encrypt_secret(webhooks.new_secret()),
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_seq=1,
+        event_type="member.admitted",
+        payload="{}",
+        retry_until=timezone.now(),
+        state="failed",
+    )
+    return endpoint
 
 
 def build_member(affiliate, users, region) -> Member:

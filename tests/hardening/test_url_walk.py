@@ -177,6 +177,33 @@ TABLE = {
         POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
         PATCH: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
     },
+    # --- a partner key's webhook endpoints: its holder only; people and anonymous callers get 403
+    # (partner-key authentication only, as every refusal of a key); an empty body is a 400.
+    "api/v1/webhooks/$": {
+        GET: row(403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+        POST: row(403, 403, 403, 403, 403, 403, 403, 403, 400, 403, 403, 403),
+        PATCH: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+    },
+    "api/v1/webhooks/(?P<webhook_id>[0-9]{1,18})/$": {
+        GET: row(403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+        POST: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+        PATCH: row(403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+    },
+    "api/v1/webhooks/(?P<webhook_id>[0-9]{1,18})/deliveries/$": {
+        GET: row(403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+        POST: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+        PATCH: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+    },
+    "api/v1/webhooks/(?P<webhook_id>[0-9]{1,18})/deliveries/(?P<delivery_id>[0-9]{1,18})/redeliver/$": {
+        GET: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+        POST: row(403, 403, 403, 403, 403, 403, 403, 403, 202, 403, 403, 403),
+        PATCH: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+    },
+    "api/v1/webhooks/(?P<webhook_id>[0-9]{1,18})/rotate-secret/$": {
+        GET: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+        POST: row(403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+        PATCH: row(403, 403, 403, 403, 403, 403, 403, 403, 405, 403, 403, 403),
+    },
     "api/schema/": {
         GET: row(200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
         POST: row(405, 405, 405, 405, 405, 405, 405, 405, 405, 403),
@@ -1040,6 +1067,12 @@ ADMIN_SECRETARIAT = {
     "admin/workflows/voteround/add/": {GET: 403, POST: 403},
     "admin/api/partnerkey/": {GET: 200},
     "admin/api/partnerkey/add/": {GET: 200},
+    "admin/api/webhookendpoint/": {GET: 200},
+    "admin/api/webhookendpoint/add/": {GET: 200},
+    "admin/api/webhookendpoint/<path:object_id>/change/": {GET: 200},
+    "admin/api/webhookdelivery/": {GET: 200},
+    "admin/api/webhookdelivery/add/": {GET: 403, POST: 403},
+    "admin/api/webhookdelivery/<path:object_id>/change/": {GET: 200},
     "admin/auth/user/": {GET: 403, POST: 403},
     "admin/auth/user/<path:object_id>/change/": {GET: 403, POST: 403},
     "admin/auth/user/<id>/password/": {GET: 403, POST: 403},

@@ -122,6 +122,8 @@ def _admin_object_id(world: World, route: Route):
         "registry.organization": world.affiliate,
         "registry.membership": world.affiliate.memberships.first(),
         "api.partnerkey": world.partner_key,
+        "api.webhookendpoint": world.webhook,
+        "api.webhookdelivery": world.webhook.deliveries.first(),
     }.get(f"{app_label}.{model_name}")
     obj = own or model._default_manager.order_by("pk").first()
     return obj.pk if obj is not None else 999_999
@@ -149,6 +151,8 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "representative_id": world.member.second_representative.pk,
         "request_id": world.member.change_request.pk,
         "motion_id": world.member.motion.pk,
+        "webhook_id": world.webhook.pk,
+        "delivery_id": world.webhook.deliveries.get().pk,
     }
     if route.is_admin and "content_type_id" in route.params:  # admin:view_on_site
         values["object_id"] = world.affiliate.pk
