@@ -322,7 +322,7 @@ class OpenVoteForm(ExpectedStateMixin):
     deadline = forms.DateField(
         label=_("Deadline (the vote closes at the end of this day, UTC)"),
         initial=_default_deadline,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     category = forms.ChoiceField(
         label=_("Membership category proposed"), choices=MembershipCategory.choices, initial="full"

@@ -102,7 +102,10 @@ class DecideChangeForm(forms.Form):
 
 def _date_field(label, **kwargs):
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
     )
 
 
@@ -163,7 +166,7 @@ class MotionActionForm(forms.Form):
 class MotionOpenVoteForm(MotionActionForm):
     deadline = forms.DateField(
         label=_("Deadline (the vote closes at the end of this day, UTC)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def service_data(self) -> dict:

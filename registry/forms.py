@@ -95,7 +95,7 @@ class DirectoryFilterForm(forms.Form):
         label=_("As of"),
         required=False,
         help_text=_("The directory as it was at the end of that day (UTC)."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, **kwargs):

@@ -89,13 +89,17 @@ def e2e_settings(settings):
 
 @pytest.fixture
 def new_context(browser, live_server, e2e_settings):
-    """``new_context(width=1280)``: a fresh browser context (its own cookies) on the live server."""
+    """``new_context(width=1280)``: a fresh browser context (its own cookies) on the live server;
+    ``language="ar"`` makes the browser ask for that language (``Accept-Language`` and locale)."""
     contexts = []
 
-    def make(width: int = 1280, height: int = 900):
+    def make(width: int = 1280, height: int = 900, language: str | None = None):
+        options = (
+            {"locale": language, "extra_http_headers": {"Accept-Language": language}} if language else {}
+        )
         # bypass_csp: axe-core is injected as an inline script, which the site's CSP forbids.
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}, bypass_csp=True
+            base_url=live_server.url, viewport={"width": width, "height": height}, bypass_csp=True, **options
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
