@@ -5,7 +5,7 @@ import random
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from registry import feed
 from registry.models import DirectoryEvent, EndReason, MembershipCategory, YearlyReturn
@@ -363,6 +363,7 @@ def test_a_partner_reading_in_arabic_replays_the_directory_as_it_reads_in_arabic
     names = {item["region"]["code"]: item["region"]["name"] for item in replay.copy.values()}
     assert names == {"north-africa": "شمال أفريقيا", "europe-south": "جنوب أوروبا"}
     assert "Union nationale des étudiants du Maroc" in {item["name_latin"] for item in replay.copy.values()}
+    translation.activate("en")  # the requests' language stays active after them
 
 
 def test_an_entry_published_before_the_latin_name_and_region_translations_reads_as_empty_and_changes_nothing(
@@ -407,3 +408,4 @@ def test_a_region_translated_in_the_admin_is_published_for_its_affiliates(
     assert (event["type"], event["changed"]) == ("member.updated", ["region"])
     arabic = partner_client.get("/api/v1/changes/", {"after": start}, HTTP_ACCEPT_LANGUAGE="ar").json()
     assert arabic["results"][0]["affiliate"]["region"]["name"] == "منطقة جديدة"
+    translation.activate("en")  # the request's language stays active after it

@@ -1,10 +1,18 @@
 """The API's messages follow Accept-Language; its field names and codes never translate."""
 
 import pytest
+from django.utils import translation
 
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A request's language stays active after it (LocaleMiddleware): back to English for later tests."""
+    yield
+    translation.activate("en")
 
 
 def test_an_api_error_is_explained_in_the_asked_language_with_the_same_code(client):

@@ -3,6 +3,7 @@ query and these tests; Arabic vowel marks, tatweel and letter variants, Turkish 
 and a union's name in Latin script beside its own."""
 
 import pytest
+from django.utils import translation
 
 from registry.models import Organization
 from registry.selectors import affiliate_list
@@ -111,3 +112,34 @@ def test_the_stored_search_text_folds_the_name_in_latin_script_and_follows_its_c
         "الاتحاد الوطني للطلبة الجزائريين Union nationale des étudiants algériens الجزائر"
     )
     assert _found("algeriens") == ["algiers"]
+
+
+def test_the_directory_and_the_affiliate_page_show_the_latin_name_beside_the_own_script_one(client, unions):
+    directory = client.get("/directory/").content.decode()
+    assert "<bdi>الاتحاد العامّ لطلبة تونس</bdi>" in directory
+    assert '<span class="name-latin"><bdi>Union Générale des Étudiants de Tunisie</bdi></span>' in directory
+
+    page = client.get("/directory/ugte/").content.decode()
+    assert '<p class="name-latin"><bdi>Union Générale des Étudiants de Tunisie</bdi></p>' in page
+
+
+@pytest.fixture
+def english_after():
+    """A request's language stays active after it (LocaleMiddleware): back to English for later tests."""
+    yield
+    translation.activate("en")
+
+
+def test_the_directory_names_regions_in_the_reader_language(client, unions, english_after):
+    arabic = client.get("/directory/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "شمال أفريقيا" in arabic
+    french = client.get("/directory/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Afrique du Nord" in french
+
+
+def test_the_stored_search_text_migration_folds_as_the_function_does():
+    import importlib
+
+    migration = importlib.import_module("registry.migrations.0010_organization_search_text_arabic_turkish")
+    for text in ("الجَامِعَةُ الأردنيّة", "İstanbul Yıldız", "Université Côte d'Ivoire", "اتحـــاد ٢٠٢٤ مصطفى"):
+        assert migration._fold(text) == fold_for_search(text)
