@@ -71,6 +71,7 @@ def region_codes(result, generator, request, public):
 AFFILIATE_EXAMPLE = {
     "slug": "kenya-national-union-of-students",
     "name": "Kenya National Union of Students",
+    "name_latin": "",
     "acronym": "KNUS",
     "country": {"code": "KE", "name": "Kenya"},
     "region": {"code": "africa-east", "name": "East Africa"},
@@ -89,9 +90,9 @@ PAGE_EXAMPLE = {
 }
 CSV_EXAMPLE = (
     "slug,name,acronym,country_code,country_name,region_code,region_name,city,website,category,"
-    "admitted_on,in_good_standing,updated_at\r\n"
+    "admitted_on,in_good_standing,updated_at,name_latin\r\n"
     "kenya-national-union-of-students,Kenya National Union of Students,KNUS,KE,Kenya,africa-east,"
-    "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,true,2025-03-02T09:30:00Z\r\n"
+    "East Africa,Nairobi,https://knus.example.org,full,2019-06-14,true,2025-03-02T09:30:00Z,\r\n"
 )
 CHANGES_EXAMPLE = {
     "results": [

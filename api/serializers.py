@@ -15,7 +15,7 @@ from django_countries import countries
 from rest_framework import serializers
 
 from registry.feed import row_of
-from registry.models import DirectoryEventType, EndReason, MembershipCategory
+from registry.models import DirectoryEventType, EndReason, MembershipCategory, localized_region_name
 
 
 def iso_datetime(value: datetime.datetime) -> str:
@@ -39,9 +39,10 @@ def affiliate_item(row: dict, *, with_email: bool) -> dict:
     item = {
         "slug": row["slug"],
         "name": row["name"],
+        "name_latin": row["name_latin"],
         "acronym": row["acronym"],
         "country": {"code": row["country"], "name": country_name(row["country"])},
-        "region": {"code": row["region__code"], "name": row["region__name"]},
+        "region": {"code": row["region__code"], "name": localized_region_name(row, prefix="region__")},
         "city": row["city"],
         "website": row["website"],
         "category": row["category"],
@@ -85,6 +86,7 @@ CSV_COLUMNS = [
     "admitted_on",
     "in_good_standing",
     "updated_at",
+    "name_latin",  # added after the others, so that the columns' positions stay as they were
 ]
 CSV_EMAIL_COLUMN = "email"
 
@@ -105,6 +107,7 @@ def csv_values(item: dict) -> list[str]:
         item["admitted_on"],
         "true" if item["in_good_standing"] else "false",
         item["updated_at"],
+        item["name_latin"],
     ]
     if "email" in item:
         values.append(item["email"])
@@ -117,7 +120,7 @@ def region_items(tree, counts: dict[int, int]) -> list[dict]:
     return [
         {
             "code": region.code,
-            "name": region.name,
+            "name": region.localized_name,
             "parent": codes.get(region.parent_id),
             "affiliate_count": counts.get(region.pk, 0),
         }
@@ -130,17 +133,27 @@ def region_items(tree, counts: dict[int, int]) -> list[dict]:
 
 class CountrySerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("ISO 3166-1 alpha-2 code."))
-    name = serializers.CharField(help_text=_("English short name."))
+    name = serializers.CharField(
+        help_text=_("Short name in the language of Accept-Language (English by default).")
+    )
 
 
 class RegionRefSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Region code, as in /api/v1/regions/."))
-    name = serializers.CharField()
+    name = serializers.CharField(
+        help_text=_(
+            "In the language of Accept-Language where the secretariat gave a translation; English otherwise."
+        )
+    )
 
 
 class AffiliateSerializer(serializers.Serializer):
     slug = serializers.SlugField(help_text=_("Stable identifier; use it in /api/v1/affiliates/{slug}/."))
-    name = serializers.CharField()
+    name = serializers.CharField(help_text=_("The union's name as it writes it, in any script."))
+    name_latin = serializers.CharField(
+        allow_blank=True,
+        help_text=_("The name in Latin script, for a name written in another; empty string if none."),
+    )
     acronym = serializers.CharField(allow_blank=True, help_text=_("Empty string if none."))
     country = CountrySerializer()
     region = RegionRefSerializer(help_text=_("The most specific region (a sub-region where there is one)."))
@@ -244,8 +257,12 @@ class ChangeFeedPageSerializer(serializers.Serializer):
 
 
 class RegionSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = serializers.CharField(help_text=_("Never translated; use it in the 'region' filter."))
+    name = serializers.CharField(
+        help_text=_(
+            "In the language of Accept-Language where the secretariat gave a translation; English otherwise."
+        )
+    )
     parent = serializers.CharField(
         allow_null=True, help_text=_("Code of the parent region; null at the top.")
     )

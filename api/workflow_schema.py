@@ -126,6 +126,7 @@ APPLICATION_EXAMPLE = {
     "url": "https://registry.federation.example/api/v1/applications/12/",
     "state": "draft",
     "name": "National Union of Students of Ghana",
+    "name_latin": "",
     "acronym": "NUSG",
     "country": "GH",
     "region": "africa-west",
@@ -168,6 +169,7 @@ SCREENING_EXAMPLE = {
 PAGE_LINK_EXAMPLE = "https://registry.federation.example/api/v1/applications/?page=2&state=submitted"
 CREATE_EXAMPLE = {
     "name": "National Union of Students of Ghana",
+    "name_latin": "",
     "acronym": "NUSG",
     "country": "GH",
     "city": "Accra",

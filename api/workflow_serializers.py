@@ -113,7 +113,7 @@ URL_PATTERN = (
     rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#](?:[A-Za-z0-9._~!$&'()*+,;=:@/?#-]|%[0-9A-Fa-f]{{2}})*)?"
 )
 # One-line fields; every other text field is free text (line breaks and tabs allowed).
-ONE_LINE_FIELDS = frozenset({"name", "acronym", "city", "role", "phone"})
+ONE_LINE_FIELDS = frozenset({"name", "name_latin", "acronym", "city", "role", "phone"})
 # Fields whose values the schema lists (an enumeration): no pattern.
 ENUMERATED_FIELDS = frozenset({"region"})
 
@@ -229,7 +229,10 @@ class ApplicationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=ApplicationState.choices)
-    name = serializers.CharField()
+    name = serializers.CharField(help_text=_("The union's name as it writes it, in any script."))
+    name_latin = serializers.CharField(
+        allow_blank=True, help_text=_("The name in Latin script; empty if none was given.")
+    )
     acronym = serializers.CharField(allow_blank=True)
     country = serializers.CharField(
         source="country.code", allow_blank=True, help_text=_("ISO 3166-1 alpha-2 code; empty if not given.")
@@ -455,6 +458,12 @@ class ApplicationWriteSerializer(InputSerializer):
     """The fields an applicant sets; PATCH sends only those it changes. ``contacts`` replaces the list."""
 
     name = serializers.CharField(max_length=200, help_text=_("The union's name."))
+    name_latin = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("The name in Latin script, for a name written in another script (Arabic…)."),
+    )
     acronym = serializers.CharField(max_length=30, required=False, allow_blank=True)
     country = serializers.ChoiceField(
         choices=list(countries),

@@ -62,6 +62,7 @@ def raw_affiliates(request):
         c["region__code"],
         c["region__name"],
     )
+    name_latin = c["name_latin"]
     city, website, category, admitted_on, good, updated_at = (
         c["city"],
         c["website"],
@@ -74,6 +75,7 @@ def raw_affiliates(request):
         {
             "slug": row[slug],
             "name": row[name],
+            "name_latin": row[name_latin],
             "acronym": row[acronym],
             "country": {"code": row[country], "name": COUNTRY_NAMES.get(row[country], "")},
             "region": {"code": row[region_code], "name": row[region_name]},
@@ -116,6 +118,7 @@ class NaiveAffiliateSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "name",
+            "name_latin",
             "acronym",
             "country",
             "region",

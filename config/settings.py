@@ -656,7 +656,13 @@ SPECTACULAR_SETTINGS = {
         "rate limit. People (applicants, the secretariat, reviewers, the Executive Committee) use the "
         "application workflow under /api/v1/applications/ with their session or a personal token "
         "(`Authorization: Token <key>`, created on /account/tokens/); partner keys do not open it. "
-        'Every error has the body `{"error": {"code", "message", "details"}}`.'
+        'Every error has the body `{"error": {"code", "message", "details"}}`. '
+        "Languages: field names, codes (country, region, category, error codes) and the unions' own names "
+        "never translate. `Accept-Language` (en, ar, fr, tr; English otherwise) localizes only the "
+        "country and region names and the error messages; responses vary on it (`Vary: Accept-Language`). "
+        "A union's `name` is written as the union writes it, in any script; `name_latin` gives it in "
+        "Latin script where the union wrote another (empty otherwise). Search (`q`) finds either, "
+        "ignoring case, accents, Arabic vowel marks and letter variants."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -12,7 +12,8 @@ rules, tally and outcome, followed by the decisions restored earlier
 (or, with ``replace``, after deleting the registry), in one transaction, keeping every
 timestamp; decisions become ``ArchivedDecision`` rows. Export → import into a fresh
 database → export gives the same bytes. A document of format version 1 (before memberships
-had a state and an end reason) is read too, and upgraded (``_upgrade_v1``). A document that is not valid raises
+had a state and an end reason) or 2 (before regions' translated names and a union's name in
+Latin script) is read too, and upgraded (``_upgrade_v1``, ``_upgrade_v2``). A document that is not valid raises
 ``BackupError`` with every problem found, and nothing is written.
 
 What a backup does not hold: user accounts, applications still open, the applicants'
@@ -47,13 +48,15 @@ from registry.models import (
 from workflows.models import FINAL_STATES, MembershipApplication, VoteOutcome, VoteRound
 
 FORMAT = "federation-registry-backup"
-VERSION = 2
+VERSION = 3
 # Older versions this one reads, upgrading them first.
-READABLE_VERSIONS = (1, VERSION)
+READABLE_VERSIONS = (1, 2, VERSION)
+REGION_FIELDS = ("code", "name", "name_ar", "name_fr", "name_tr", "parent")
 
 ORGANIZATION_FIELDS = (
     "slug",
     "name",
+    "name_latin",
     "acronym",
     "country",
     "region",
@@ -224,8 +227,17 @@ def _export_regions(region_codes: dict[int, str]) -> list[dict[str, Any]]:
     """Every region with its parent's code, by code."""
     return sorted(
         (
-            {"code": code, "name": name, "parent": region_codes.get(parent_id)}
-            for code, name, parent_id in Region.objects.values_list("code", "name", "parent_id")
+            {
+                "code": code,
+                "name": name,
+                "name_ar": name_ar,
+                "name_fr": name_fr,
+                "name_tr": name_tr,
+                "parent": region_codes.get(parent_id),
+            }
+            for code, name, name_ar, name_fr, name_tr, parent_id in Region.objects.values_list(
+                "code", "name", "name_ar", "name_fr", "name_tr", "parent_id"
+            )
         ),
         key=lambda r: r["code"],
     )
@@ -252,6 +264,7 @@ def _export_organizations(region_codes: dict[int, str]) -> tuple[list[dict[str, 
             {
                 "slug": org.slug,
                 "name": org.name,
+                "name_latin": org.name_latin,
                 "acronym": org.acronym,
                 "country": _country(org.country),
                 "region": region_codes[org.region_id],
@@ -407,7 +420,23 @@ def parse(text: str | bytes) -> dict[str, Any]:
     ]
     if problems:
         raise BackupError("The backup is incomplete.", problems)
-    return _upgrade_v1(data) if version == 1 else data
+    if version == 1:
+        data = _upgrade_v1(data)
+    return _upgrade_v2(data) if version in (1, 2) else data
+
+
+def _upgrade_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 → 3: a region has its name in Arabic, French and Turkish, an organization its name in
+    Latin script; a version 2 file has none of them (empty). Records that are not objects are left for
+    the checks to report."""
+    for item in data["regions"]:
+        if isinstance(item, dict):
+            for field in ("name_ar", "name_fr", "name_tr"):
+                item.setdefault(field, "")
+    for item in data["organizations"]:
+        if isinstance(item, dict):
+            item.setdefault("name_latin", "")
+    return data
 
 
 def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -518,11 +547,12 @@ def _plan_regions(problems: _Problems, items: list[Any]) -> tuple[dict[str, Regi
     regions: dict[str, Region] = {}
     parents: dict[str, str] = {}
     for index, item in enumerate(items):
-        if not _record(problems, "regions", index, item, ("code", "name", "parent")):
+        if not _record(problems, "regions", index, item, REGION_FIELDS):
             continue
         where = f"regions[{index}]"
         try:
             code, name = _text(item, "code"), _text(item, "name")
+            translations = {field: _text(item, field) for field in ("name_ar", "name_fr", "name_tr")}
             parent = item["parent"]
             if parent is not None and not isinstance(parent, str):
                 raise ValueError("parent must be a region code or null")
@@ -532,7 +562,7 @@ def _plan_regions(problems: _Problems, items: list[Any]) -> tuple[dict[str, Regi
         if code in regions:
             problems.add(where, f"the region code {code!r} appears twice")
             continue
-        region = Region(code=code, name=name)
+        region = Region(code=code, name=name, **translations)
         try:
             region.full_clean(exclude=["parent"], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
@@ -628,6 +658,7 @@ def _organization(item: dict[str, Any]) -> Organization:
     return Organization(
         slug=_text(item, "slug"),
         name=_text(item, "name"),
+        name_latin=_text(item, "name_latin"),
         acronym=_text(item, "acronym"),
         country=_text(item, "country"),
         city=_text(item, "city"),

@@ -31,6 +31,7 @@ ACCEPT_ATTR = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 # The application form's sections, in order: (legend, help, field names).
 ORGANIZATION_FIELDS = (
     "name",
+    "name_latin",
     "acronym",
     "kind",
     "country",
@@ -79,7 +80,7 @@ class FileInput(forms.ClearableFileInput):
 
 def _region_choices():
     return [("", _("Found from the country"))] + [
-        (region.pk, "\u2003" * depth + region.name) for region, depth in region_tree()
+        (region.pk, "\u2003" * depth + region.localized_name) for region, depth in region_tree()
     ]
 
 
@@ -111,6 +112,7 @@ class ApplicationForm(forms.ModelForm):
         fields = APPLICATION_FIELDS
         labels = {
             "name": _("Full name of your union"),
+            "name_latin": _("Name in Latin script"),
             "acronym": _("Short name or acronym"),
             "kind": _("Type of organization"),
             "city": _("City of the head office"),
@@ -122,6 +124,10 @@ class ApplicationForm(forms.ModelForm):
         }
         help_texts = {
             "name": _("Only this is needed to save a draft. You can fill in the rest later."),
+            "name_latin": _(
+                "If your union's name is written in another script, such as Arabic, the same name in "
+                "Latin letters. Leave empty otherwise."
+            ),
             "acronym": _("For example NUS or FEUE. Leave empty if you have none."),
             "website": _("Start with https://"),
             "email": _(
@@ -394,7 +400,7 @@ class CommitteeFilterForm(forms.Form):
             (s.value, s.label) for s in ApplicationState if s != ApplicationState.DRAFT
         ]
         self.fields["region"].choices = [("", _("All regions"))] + [
-            (region.code, "\u2003" * depth + region.name) for region, depth in region_tree()
+            (region.code, "\u2003" * depth + region.localized_name) for region, depth in region_tree()
         ]
 
     def clean_region(self) -> Region | None:

@@ -70,21 +70,32 @@ class ProfileForm(UnionPageForm):
 class ChangeRequestForm(UnionPageForm):
     id_prefix = "change"
     name = forms.CharField(label=_("New name"), max_length=200, required=False)
+    name_latin = forms.CharField(
+        label=_("New name in Latin script"),
+        max_length=200,
+        required=False,
+        help_text=_("Only if the name is written in another script, such as Arabic."),
+    )
     acronym = forms.CharField(label=_("New acronym"), max_length=30, required=False)
     country = forms.ChoiceField(
         label=_("New country"), required=False, choices=lambda: [("", _("(no change)")), *countries]
     )
     remove_acronym = forms.BooleanField(label=_("Remove the acronym"), required=False)
+    remove_name_latin = forms.BooleanField(label=_("Remove the name in Latin script"), required=False)
     comment = forms.CharField(
         label=_("Why? (for the secretariat)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def service_changes(self) -> dict:
-        """Only what the person filled in (an empty acronym only when they ask to remove it)."""
+        """Only what the person filled in (an empty acronym or Latin name only when they ask to remove it)."""
         data = self.cleaned_data
-        changes = {field: data[field] for field in ("name", "acronym", "country") if data.get(field)}
+        changes = {
+            field: data[field] for field in ("name", "name_latin", "acronym", "country") if data.get(field)
+        }
         if data.get("remove_acronym"):
             changes["acronym"] = ""
+        if data.get("remove_name_latin"):
+            changes["name_latin"] = ""
         return changes
 
 

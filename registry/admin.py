@@ -26,15 +26,19 @@ class SubRegionInline(admin.TabularInline):
     model = Region
     fk_name = "parent"
     extra = 0
-    fields = ["code", "name"]
+    fields = ["code", "name", "name_ar", "name_fr", "name_tr"]
     verbose_name_plural = _("sub-regions")
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "parent"]
+    """The name in English (the canonical one, which the change feed and the API fall back to) and its
+    translations; pages and the API show the one of the reader's language."""
+
+    list_display = ["name", "name_ar", "name_fr", "name_tr", "code", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "name_ar", "name_fr", "name_tr", "code"]
+    fields = ["code", "name", "name_ar", "name_fr", "name_tr", "parent"]
     inlines = [SubRegionInline]
 
     def save_related(self, request, form, formsets, change):
@@ -86,9 +90,9 @@ class SuspensionInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["name", "acronym", "country", "region", "kind", "updated_at"]
+    list_display = ["name", "name_latin", "acronym", "country", "region", "kind", "updated_at"]
     list_filter = ["region", "kind", "memberships__state", "memberships__category"]
-    search_fields = ["name", "acronym", "city", "slug"]
+    search_fields = ["name", "name_latin", "acronym", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
     readonly_fields = ["created_at", "updated_at"]

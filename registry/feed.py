@@ -54,7 +54,13 @@ from .text import fold_for_search
 # The fields of a directory row the feed keeps: the row's, less the database id.
 ENTRY_FIELDS = tuple(field for field in AFFILIATE_ROW_FIELDS if field != "id")
 # Directory fields as the API names them, for ``changed``.
-_PUBLIC_NAMES = {"region__code": "region", "region__name": "region"}
+_PUBLIC_NAMES = {
+    "region__code": "region",
+    "region__name": "region",
+    "region__name_ar": "region",
+    "region__name_fr": "region",
+    "region__name_tr": "region",
+}
 
 # Sent with ``events`` (the recorded DirectoryEvents) in the recording transaction (module docstring).
 events_recorded = Signal()
@@ -69,9 +75,15 @@ def entry_of(row: dict) -> dict[str, Any]:
     return entry
 
 
+# Fields an entry recorded before they were added to the directory row reads as empty (the name in
+# Latin script; the region's name in Arabic, French and Turkish): no event for an empty new field.
+_ADDED_LATER = {"name_latin": "", "region__name_ar": "", "region__name_fr": "", "region__name_tr": ""}
+
+
 def row_of(entry: dict[str, Any]) -> dict[str, Any]:
     """The stored entry back as a directory row (``api.serializers.affiliate_item`` reads it)."""
     return {
+        **_ADDED_LATER,
         **entry,
         "admitted_on": datetime.date.fromisoformat(entry["admitted_on"]),
         "updated_at": datetime.datetime.fromisoformat(entry["updated_at"]),
@@ -156,9 +168,10 @@ def _event(
             else DirectoryEventType.ADMITTED
         )
         return DirectoryEvent(type=kind, organization_id=organization_id, slug=entry["slug"], entry=entry)
-    if entry == before.entry:
+    published = {**_ADDED_LATER, **before.entry}  # an entry from before a field was added: empty
+    if entry == published:
         return None
-    changed = _changed(before.entry, entry)
+    changed = _changed(published, entry)
     if "category" in changed:
         kind = DirectoryEventType.CATEGORY_CHANGED
     elif changed == ["in_good_standing"]:

@@ -14,7 +14,7 @@ from .selectors import affiliate_countries, fold_for_search, region_tree
 def region_choices():
     """Regions by code, indented under their parent."""
     return [("", _("All regions"))] + [
-        (region.code, "\u2003" * depth + region.name) for region, depth in region_tree()
+        (region.code, "\u2003" * depth + region.localized_name) for region, depth in region_tree()
     ]
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -22,7 +23,12 @@ class Region(models.Model):
     """A region of the federation; regions may nest (Africa > West Africa)."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    # The English name is the canonical one: the change feed's entries and the API's ETag carry it,
+    # and it stands in for a translation left empty.
+    name = models.CharField(_("name in English"), max_length=100, unique=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=100, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=100, blank=True)
+    name_tr = models.CharField(_("name in Turkish"), max_length=100, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent region"),
@@ -41,7 +47,30 @@ class Region(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language; the English one where there is no translation."""
+        return localized_region_name(
+            {"name": self.name, "name_ar": self.name_ar, "name_fr": self.name_fr, "name_tr": self.name_tr}
+        )
+
+
+# The languages a region's name is kept in besides English (``Region.name_<code>``).
+REGION_NAME_LANGUAGES = ("ar", "fr", "tr")
+
+
+def localized_region_name(names: dict, language: str | None = None, *, prefix: str = "") -> str:
+    """The name in ``language`` (the active one by default) out of ``names``, which holds
+    ``<prefix>name`` (English) and ``<prefix>name_<code>`` for the other languages (a model's fields, a
+    directory row's ``region__name…``); the English name where the translation is empty or absent."""
+    code = (language or get_language() or "en").split("-")[0]
+    if code in REGION_NAME_LANGUAGES:
+        translated = names.get(f"{prefix}name_{code}")
+        if translated:
+            return translated
+    return names[f"{prefix}name"]
 
 
 class OrganizationKind(models.TextChoices):
@@ -54,8 +83,11 @@ class OrganizationKind(models.TextChoices):
 class Organization(models.Model):
     """A student organization known to the federation (affiliate or not)."""
 
+    # The name and acronym as the union writes them, in any script (Arabic, Latin, Cyrillic…).
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    # The name in Latin script, for a name written in another one; empty if none or not needed.
+    name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     country = CountryField(_("country"))
     region = models.ForeignKey(
@@ -74,7 +106,7 @@ class Organization(models.Model):
     social_links = models.JSONField(_("social links"), default=list, blank=True)  # a list of URLs
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
-    # Name, acronym and city folded by fold_for_search(), for case- and accent-insensitive
+    # Name, name in Latin script, acronym and city folded by fold_for_search(), for case- and accent-insensitive
     # search on every database. save() keeps it current; bulk_create() and update() do not.
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     # Who changed what and when, for every save (admin or code; not bulk_create / update()).
@@ -111,12 +143,16 @@ class Organization(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"name", "acronym", "city"} & set(update_fields):
+        if update_fields is not None and set(SEARCHED_FIELDS) & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def build_search_text(self) -> str:
-        return fold_for_search(" ".join(filter(None, [self.name, self.acronym, self.city])))
+        return fold_for_search(" ".join(filter(None, (getattr(self, field) for field in SEARCHED_FIELDS))))
+
+
+# What the directory's search reads, in ``Organization.search_text``.
+SEARCHED_FIELDS = ("name", "name_latin", "acronym", "city")
 
 
 class MembershipCategory(models.TextChoices):
@@ -517,7 +553,7 @@ class ChangeRequestState(models.TextChoices):
 
 
 # What a representative may not change alone: the secretariat approves each change.
-CHANGE_REQUEST_FIELDS = ("name", "acronym", "country")
+CHANGE_REQUEST_FIELDS = ("name", "name_latin", "acronym", "country")
 
 
 class ChangeRequest(models.Model):

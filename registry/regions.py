@@ -18,35 +18,144 @@ from django_countries import countries
 @dataclass(frozen=True)
 class RegionSpec:
     code: str
-    name: str
+    name: str  # in English, the canonical name
+    translations: dict[str, str]  # language code → name (Region.name_ar, name_fr, name_tr)
     parent: str | None = None
 
 
 DEFAULT_REGIONS: tuple[RegionSpec, ...] = (
-    RegionSpec("africa", "Africa"),
-    RegionSpec("africa-east", "East Africa", "africa"),
-    RegionSpec("africa-west", "West Africa", "africa"),
-    RegionSpec("africa-central", "Central Africa", "africa"),
-    RegionSpec("africa-south", "Southern Africa", "africa"),
-    RegionSpec("asia-pacific", "Asia-Pacific"),
-    RegionSpec("asia-east", "East Asia", "asia-pacific"),
-    RegionSpec("asia-southeast", "South-East Asia", "asia-pacific"),
-    RegionSpec("asia-south", "South Asia", "asia-pacific"),
-    RegionSpec("oceania", "Oceania", "asia-pacific"),
-    RegionSpec("central-asia", "Central Asia"),
-    RegionSpec("europe", "Europe"),
-    RegionSpec("europe-north", "Northern Europe", "europe"),
-    RegionSpec("europe-west", "Western Europe", "europe"),
-    RegionSpec("europe-south", "Southern Europe", "europe"),
-    RegionSpec("europe-east", "Eastern Europe", "europe"),
-    RegionSpec("latin-america", "Latin America and Caribbean"),
-    RegionSpec("caribbean", "Caribbean", "latin-america"),
-    RegionSpec("central-america", "Central America", "latin-america"),
-    RegionSpec("south-america", "South America", "latin-america"),
-    RegionSpec("mena", "Middle East and North Africa"),
-    RegionSpec("north-africa", "North Africa", "mena"),
-    RegionSpec("middle-east", "Middle East", "mena"),
-    RegionSpec("north-america", "North America"),
+    RegionSpec("africa", "Africa", {"ar": "أفريقيا", "fr": "Afrique", "tr": "Afrika"}),
+    RegionSpec(
+        "africa-east",
+        "East Africa",
+        {"ar": "شرق أفريقيا", "fr": "Afrique de l'Est", "tr": "Doğu Afrika"},
+        parent="africa",
+    ),
+    RegionSpec(
+        "africa-west",
+        "West Africa",
+        {"ar": "غرب أفريقيا", "fr": "Afrique de l'Ouest", "tr": "Batı Afrika"},
+        parent="africa",
+    ),
+    RegionSpec(
+        "africa-central",
+        "Central Africa",
+        {"ar": "وسط أفريقيا", "fr": "Afrique centrale", "tr": "Orta Afrika"},
+        parent="africa",
+    ),
+    RegionSpec(
+        "africa-south",
+        "Southern Africa",
+        {"ar": "الجنوب الأفريقي", "fr": "Afrique australe", "tr": "Güney Afrika"},
+        parent="africa",
+    ),
+    RegionSpec(
+        "asia-pacific",
+        "Asia-Pacific",
+        {"ar": "آسيا والمحيط الهادئ", "fr": "Asie-Pacifique", "tr": "Asya-Pasifik"},
+    ),
+    RegionSpec(
+        "asia-east",
+        "East Asia",
+        {"ar": "شرق آسيا", "fr": "Asie de l'Est", "tr": "Doğu Asya"},
+        parent="asia-pacific",
+    ),
+    RegionSpec(
+        "asia-southeast",
+        "South-East Asia",
+        {"ar": "جنوب شرق آسيا", "fr": "Asie du Sud-Est", "tr": "Güneydoğu Asya"},
+        parent="asia-pacific",
+    ),
+    RegionSpec(
+        "asia-south",
+        "South Asia",
+        {"ar": "جنوب آسيا", "fr": "Asie du Sud", "tr": "Güney Asya"},
+        parent="asia-pacific",
+    ),
+    RegionSpec(
+        "oceania", "Oceania", {"ar": "أوقيانوسيا", "fr": "Océanie", "tr": "Okyanusya"}, parent="asia-pacific"
+    ),
+    RegionSpec(
+        "central-asia", "Central Asia", {"ar": "آسيا الوسطى", "fr": "Asie centrale", "tr": "Orta Asya"}
+    ),
+    RegionSpec("europe", "Europe", {"ar": "أوروبا", "fr": "Europe", "tr": "Avrupa"}),
+    RegionSpec(
+        "europe-north",
+        "Northern Europe",
+        {"ar": "شمال أوروبا", "fr": "Europe du Nord", "tr": "Kuzey Avrupa"},
+        parent="europe",
+    ),
+    RegionSpec(
+        "europe-west",
+        "Western Europe",
+        {"ar": "غرب أوروبا", "fr": "Europe de l'Ouest", "tr": "Batı Avrupa"},
+        parent="europe",
+    ),
+    RegionSpec(
+        "europe-south",
+        "Southern Europe",
+        {"ar": "جنوب أوروبا", "fr": "Europe du Sud", "tr": "Güney Avrupa"},
+        parent="europe",
+    ),
+    RegionSpec(
+        "europe-east",
+        "Eastern Europe",
+        {"ar": "شرق أوروبا", "fr": "Europe de l'Est", "tr": "Doğu Avrupa"},
+        parent="europe",
+    ),
+    RegionSpec(
+        "latin-america",
+        "Latin America and Caribbean",
+        {
+            "ar": "أمريكا اللاتينية والكاريبي",
+            "fr": "Amérique latine et Caraïbes",
+            "tr": "Latin Amerika ve Karayipler",
+        },
+    ),
+    RegionSpec(
+        "caribbean",
+        "Caribbean",
+        {"ar": "الكاريبي", "fr": "Caraïbes", "tr": "Karayipler"},
+        parent="latin-america",
+    ),
+    RegionSpec(
+        "central-america",
+        "Central America",
+        {"ar": "أمريكا الوسطى", "fr": "Amérique centrale", "tr": "Orta Amerika"},
+        parent="latin-america",
+    ),
+    RegionSpec(
+        "south-america",
+        "South America",
+        {"ar": "أمريكا الجنوبية", "fr": "Amérique du Sud", "tr": "Güney Amerika"},
+        parent="latin-america",
+    ),
+    RegionSpec(
+        "mena",
+        "Middle East and North Africa",
+        {
+            "ar": "الشرق الأوسط وشمال أفريقيا",
+            "fr": "Moyen-Orient et Afrique du Nord",
+            "tr": "Orta Doğu ve Kuzey Afrika",
+        },
+    ),
+    RegionSpec(
+        "north-africa",
+        "North Africa",
+        {"ar": "شمال أفريقيا", "fr": "Afrique du Nord", "tr": "Kuzey Afrika"},
+        parent="mena",
+    ),
+    RegionSpec(
+        "middle-east",
+        "Middle East",
+        {"ar": "الشرق الأوسط", "fr": "Moyen-Orient", "tr": "Orta Doğu"},
+        parent="mena",
+    ),
+    RegionSpec(
+        "north-america",
+        "North America",
+        {"ar": "أمريكا الشمالية", "fr": "Amérique du Nord", "tr": "Kuzey Amerika"},
+    ),
 )
 
 # UN M49 sub-region (as named in country-converter's data) → federation region code.
@@ -120,20 +229,30 @@ def default_country_regions() -> dict[str, str]:
 class LoadResult:
     regions_created: int
     countries_created: int
+    translations_filled: int = 0
 
 
 @transaction.atomic
 def load_default_regions() -> LoadResult:
-    """Create the default regions and country mapping where missing; never overwrite edits."""
-    from .models import CountryRegion, Region
+    """Create the default regions and country mapping where missing, and fill a default region's
+    translations that are empty (a registry made before regions had them); never overwrite edits."""
+    from .models import REGION_NAME_LANGUAGES, CountryRegion, Region
 
     existing = {r.code: r for r in Region.objects.all()}
-    regions_created = 0
+    regions_created = translations_filled = 0
     for spec in DEFAULT_REGIONS:
+        names = {f"name_{language}": spec.translations[language] for language in REGION_NAME_LANGUAGES}
         if spec.code in existing:
+            region = existing[spec.code]
+            empty = [field for field in names if not getattr(region, field)]
+            for field in empty:
+                setattr(region, field, names[field])
+            if empty:
+                region.save(update_fields=empty)
+                translations_filled += len(empty)
             continue
         parent = existing.get(spec.parent) if spec.parent else None
-        existing[spec.code] = Region.objects.create(code=spec.code, name=spec.name, parent=parent)
+        existing[spec.code] = Region.objects.create(code=spec.code, name=spec.name, parent=parent, **names)
         regions_created += 1
 
     mapped = set(CountryRegion.objects.values_list("country", flat=True))
@@ -143,4 +262,8 @@ def load_default_regions() -> LoadResult:
         if country not in mapped and region_code in existing
     ]
     CountryRegion.objects.bulk_create(new_rows)
-    return LoadResult(regions_created=regions_created, countries_created=len(new_rows))
+    return LoadResult(
+        regions_created=regions_created,
+        countries_created=len(new_rows),
+        translations_filled=translations_filled,
+    )

@@ -104,15 +104,21 @@ def affiliate_list(
     return qs
 
 
-# The columns of one affiliate as a plain row; ``id`` is there for keyset pagination.
+# The columns of one affiliate as a plain row; ``id`` is there for keyset pagination. The region's
+# name comes in every language, so that a row (and the change feed's entry made from it) renders in
+# any language without another query (``registry.models.localized_region_name(row, prefix="region__")``).
 AFFILIATE_ROW_FIELDS = (
     "id",
     "slug",
     "name",
+    "name_latin",
     "acronym",
     "country",
     "region__code",
     "region__name",
+    "region__name_ar",
+    "region__name_fr",
+    "region__name_tr",
     "city",
     "website",
     "email",

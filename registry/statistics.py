@@ -180,7 +180,7 @@ def members_by_region_and_category(spans: list[Span], tree: RegionTree, on: date
     rows = []
     for region in tree.top:
         values = [counts[(region.pk, c.value)] for c in categories]
-        rows.append([region.name, *values, sum(values)])
+        rows.append([region.localized_name, *values, sum(values)])
     labels = [str(c.label) for c in categories]
     return Figure(
         key="members-by-region-and-category",
@@ -201,7 +201,7 @@ def countries_without_members(spans: list[Span], tree: RegionTree, on: datetime.
     for region in tree.top:
         codes = by_region[region.pk]
         missing = sorted(str(countries.name(c) or c) for c in codes if c not in with_members)
-        rows.append([region.name, len(codes), len(codes) - len(missing), len(missing)])
+        rows.append([region.localized_name, len(codes), len(codes) - len(missing), len(missing)])
         names.append(", ".join(missing))
     series = [_("With a member"), _("Without a member")]
     header = [_("Region"), _("Countries"), _("With a member"), _("Without a member")]

@@ -342,7 +342,7 @@ class RegionFilter(admin.SimpleListFilter):
     parameter_name = "region"
 
     def lookups(self, request, model_admin):
-        return [(str(region.pk), "— " * depth + region.name) for region, depth in region_tree()]
+        return [(str(region.pk), "— " * depth + region.localized_name) for region, depth in region_tree()]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -377,7 +377,7 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["state", RegionFilter, "kind"]
-    search_fields = ["name", "acronym", "applicant__email"]
+    search_fields = ["name", "name_latin", "acronym", "applicant__email"]
     list_select_related = ["region", "applicant"]
     ordering = ["-updated_at"]
     date_hierarchy = "submitted_at"
@@ -400,6 +400,7 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "name",
+                    "name_latin",
                     "acronym",
                     "kind",
                     "country",

@@ -352,7 +352,7 @@ def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[
     cleaned = {field: str(value or "").strip() for field, value in changes.items()}
     cleaned["country"] = cleaned.get("country", "").upper() or None
     errors: dict[str, list[str]] = {}
-    limits = {"name": 200, "acronym": 30}
+    limits = {"name": 200, "name_latin": 200, "acronym": 30}
     for field, limit in limits.items():
         try:
             validate_single_line(cleaned.get(field) or "")
@@ -366,18 +366,25 @@ def _clean_changes(organization: Organization, changes: dict[str, Any]) -> dict[
         errors["country"] = [_("Choose a country.")]
     if errors:
         raise WorkflowError(ErrorCode.INVALID, _("Please correct the errors below."), details=errors)
-    current = {
+    current = _identity(organization)
+    return {f: v for f, v in cleaned.items() if f in changes and v is not None and v != current[f]}
+
+
+def _identity(organization: Organization) -> dict[str, str]:
+    """The values a change request may change (``CHANGE_REQUEST_FIELDS``), as they are now."""
+    return {
         "name": organization.name,
+        "name_latin": organization.name_latin,
         "acronym": organization.acronym,
         "country": organization.country.code,
     }
-    return {f: v for f, v in cleaned.items() if f in changes and v is not None and v != current[f]}
 
 
 def change_lines(change_request: ChangeRequest) -> list[dict[str, str]]:
     """Each requested change as {field (its label), old, new}: for e-mails and pages."""
     labels = {
         "name": gettext_lazy("Name"),
+        "name_latin": gettext_lazy("Name in Latin script"),
         "acronym": gettext_lazy("Acronym"),
         "country": gettext_lazy("Country"),
     }
@@ -406,7 +413,7 @@ def change_request_submit(
     comment = (comment or "").strip()
     if len(comment) > rules.COMMENT_MAX_LENGTH:
         raise _invalid("comment", _("At most %(n)d characters.") % {"n": rules.COMMENT_MAX_LENGTH})
-    current = {"name": locked.name, "acronym": locked.acronym, "country": locked.country.code}
+    current = _identity(locked)
     try:
         with transaction.atomic():
             change_request = ChangeRequest.objects.create(

@@ -99,6 +99,7 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
     )
 
     name = models.CharField(_("organization name"), max_length=200)
+    name_latin = models.CharField(_("name in Latin script"), max_length=200, blank=True)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     country = CountryField(_("country"), blank=True)
     region = models.ForeignKey(

@@ -54,6 +54,7 @@ from .votes import round_tally as round_tally  # the tally of a round, for the s
 EDITABLE_FIELDS = frozenset(
     {
         "name",
+        "name_latin",
         "acronym",
         "country",
         "region",
@@ -176,6 +177,7 @@ def _transition(
 FIELD_VALIDATORS = {
     MembershipApplication: {
         "name": validate_single_line,
+        "name_latin": validate_single_line,
         "acronym": validate_single_line,
         "city": validate_single_line,
         "motivation": validate_multi_line,
@@ -867,6 +869,7 @@ def _admit_in_registry(
     organization it was not linked to, whatever its name."""
     values = {
         "name": application.name,
+        "name_latin": application.name_latin,
         "acronym": application.acronym,
         "country": application.country,
         "region_id": application.region_id,

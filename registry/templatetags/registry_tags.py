@@ -19,7 +19,7 @@ def category_label(value: str) -> str:
 @register.simple_tag
 def top_level_region_names() -> str:
     """The names of the top-level regions, by name, as one comma-separated phrase ("" if none)."""
-    return ", ".join(region.name for region in top_level_regions())
+    return ", ".join(region.localized_name for region in top_level_regions())
 
 
 @register.simple_tag

@@ -70,6 +70,7 @@ def test_item_has_the_contract_fields(api_client, regions):
         {
             "slug": "knus",
             "name": "Kenya National Union of Students",
+            "name_latin": "",
             "acronym": "KNUS",
             "country": {"code": "KE", "name": "Kenya"},
             "region": {"code": "africa-east", "name": "East Africa"},

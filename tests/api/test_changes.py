@@ -5,7 +5,7 @@ import random
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from registry import feed
 from registry.models import DirectoryEvent, EndReason, MembershipCategory, YearlyReturn
@@ -341,3 +341,72 @@ def test_the_sweep_is_a_registered_task_on_the_beat_schedule_just_after_midnight
     assert directory_feed_sweep.name == entry["task"]  # autodiscovered, under the name beat sends
     schedule = entry["schedule"]
     assert (schedule.hour, schedule.minute) == ({0}, {5})
+
+
+# --- languages ---------------------------------------------------------------------------------------------
+
+
+def test_a_partner_reading_in_arabic_replays_the_directory_as_it_reads_in_arabic(regions, partner_client):
+    MembershipFactory(
+        organization__region=regions["north-africa"],
+        organization__country="MA",
+        organization__name="الاتحاد الوطني لطلبة المغرب",
+        organization__name_latin="Union nationale des étudiants du Maroc",
+    )
+    MembershipFactory(organization__region=regions["europe-south"], organization__country="TR")
+    feed.publish_all()
+    partner_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ar"
+
+    replay = Partner(partner_client)
+    replay.poll()
+
+    assert replay.copy == directory(partner_client)
+    names = {item["region"]["code"]: item["region"]["name"] for item in replay.copy.values()}
+    assert names == {"north-africa": "شمال أفريقيا", "europe-south": "جنوب أوروبا"}
+    assert "Union nationale des étudiants du Maroc" in {item["name_latin"] for item in replay.copy.values()}
+    translation.activate("en")  # the requests' language stays active after them
+
+
+def test_an_entry_published_before_the_latin_name_and_region_translations_reads_as_empty_and_changes_nothing(
+    cast, union, partner_client
+):
+    membership, _ = union
+    event = DirectoryEvent.objects.filter(organization=membership.organization).latest("seq")
+    for field in ("name_latin", "region__name_ar", "region__name_fr", "region__name_tr"):
+        event.entry.pop(field)
+    event.save(update_fields=["entry"])
+    region = membership.organization.region
+    region.name_ar = region.name_fr = region.name_tr = ""
+    region.save()
+
+    assert feed.publish_all() == []  # empty new fields are no change
+    [item] = [e for e in events(partner_client) if e["id"] == event.seq]
+    assert item["affiliate"]["name_latin"] == ""
+    assert item["affiliate"]["region"]["name"] == region.name
+
+
+def test_a_region_translated_in_the_admin_is_published_for_its_affiliates(
+    cast, union, admin_client, partner_client
+):
+    membership, _ = union
+    region = membership.organization.region
+    start = feed.last_seq()
+    response = admin_client.post(
+        f"/admin/registry/region/{region.pk}/change/",
+        {
+            "code": region.code,
+            "name": region.name,
+            "name_ar": "منطقة جديدة",
+            "name_fr": region.name_fr,
+            "name_tr": region.name_tr,
+            "parent": region.parent_id or "",
+            "children-TOTAL_FORMS": "0",
+            "children-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    [event] = events(partner_client, after=start)
+    assert (event["type"], event["changed"]) == ("member.updated", ["region"])
+    arabic = partner_client.get("/api/v1/changes/", {"after": start}, HTTP_ACCEPT_LANGUAGE="ar").json()
+    assert arabic["results"][0]["affiliate"]["region"]["name"] == "منطقة جديدة"
+    translation.activate("en")  # the request's language stays active after it

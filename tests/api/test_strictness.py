@@ -58,7 +58,7 @@ def test_creating_with_fields_the_applicant_may_not_set_is_400_naming_each(cast,
     assert error["code"] == "invalid"
     assert set(error["details"]) == {"state", "applicant", "decided_at"}
     assert "Unknown field" in error["details"]["state"][0]
-    assert "name, acronym, country" in error["details"]["state"][0]  # what is accepted instead
+    assert "name, name_latin, acronym, country" in error["details"]["state"][0]  # what is accepted instead
     assert MembershipApplication.objects.count() == before
 
 

@@ -49,7 +49,7 @@ REFUSED_ONE_LINE = {**PAYLOADS["refused_single_line"], **PAYLOADS["refused_every
 REFUSED_EVERYWHERE = PAYLOADS["refused_everywhere"]
 
 # The application's text fields: name → max length; one-line unless "motivation".
-APPLICATION_TEXT = {"name": 200, "acronym": 30, "city": 100, "motivation": 10_000}
+APPLICATION_TEXT = {"name": 200, "name_latin": 200, "acronym": 30, "city": 100, "motivation": 10_000}
 CONTACT_TEXT = {"name": 150, "role": 100, "phone": 40}
 # Other fields with a length limit, and a value one character too long.
 TOO_LONG_OTHER = {
@@ -112,6 +112,7 @@ def portal_data(application, **overrides) -> dict:
     data = {
         "expected_state": application.state,
         "name": application.name,
+        "name_latin": application.name_latin,
         "acronym": application.acronym,
         "kind": application.kind,
         "country": application.country.code,

@@ -207,19 +207,37 @@ def test_export_to_an_unwritable_place_is_a_clear_error(db, tmp_path):
 # --- refusals ---------------------------------------------------------------------------------------------
 
 
+NO_TRANSLATIONS = {"name_ar": "", "name_fr": "", "name_tr": ""}
+
+
 def minimal_backup(**changes) -> dict:
     data = {
         "format": backup.FORMAT,
         "version": backup.VERSION,
         "regions": [
-            {"code": "africa", "name": "Africa", "parent": None},
-            {"code": "africa-east", "name": "East Africa", "parent": "africa"},
+            {
+                "code": "africa",
+                "name": "Africa",
+                "name_ar": "أفريقيا",
+                "name_fr": "Afrique",
+                "name_tr": "Afrika",
+                "parent": None,
+            },
+            {
+                "code": "africa-east",
+                "name": "East Africa",
+                "name_ar": "",
+                "name_fr": "",
+                "name_tr": "",
+                "parent": "africa",
+            },
         ],
         "countries": [{"country": "KE", "region": "africa-east"}],
         "organizations": [
             {
                 "slug": "kenya-nus",
                 "name": "Kenya National Union of Students",
+                "name_latin": "",
                 "acronym": "KNUS",
                 "country": "KE",
                 "region": "africa-east",
@@ -315,12 +333,12 @@ def test_a_file_that_is_not_a_backup_is_a_clear_error(tmp_path, content, expecte
     assert expected in import_error(write(tmp_path, content))
 
 
-@pytest.mark.parametrize("version", [3, 0, "2", True, None])
+@pytest.mark.parametrize("version", [4, 0, "2", True, None])
 def test_a_wrong_format_version_is_a_clear_error(tmp_path, version):
     message = import_error(write(tmp_path, minimal_backup(version=version)))
 
     assert f"format version is {version!r}" in message
-    assert "reads versions 1, 2" in message
+    assert "reads versions 1, 2, 3" in message
 
 
 def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):
@@ -330,8 +348,11 @@ def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):
     member = old["memberships"][0]
     for key in ("state", "end_reason", "suspensions", "returns"):
         del member[key]
-    for key in ("description", "social_links"):
+    for key in ("description", "social_links", "name_latin"):
         del old["organizations"][0][key]
+    for region in old["regions"]:
+        for key in ("name_ar", "name_fr", "name_tr"):
+            del region[key]
     member["standing"] = "active"
     gone = {
         **member,
@@ -345,7 +366,29 @@ def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):
 
     rows = list(Membership.objects.order_by("admitted_on").values_list("state", "end_reason", "ended_on"))
     assert rows == [("ended", "withdrawn", datetime.date(2010, 3, 4)), ("active", "", None)]
-    assert json.loads(export())["version"] == 2
+    assert json.loads(export())["version"] == backup.VERSION
+
+
+def test_a_version_2_backup_imports_with_empty_translations_and_latin_names(tmp_path):
+    old = minimal_backup(version=2)
+    del old["organizations"][0]["name_latin"]
+    for region in old["regions"]:
+        for key in ("name_ar", "name_fr", "name_tr"):
+            del region[key]
+
+    call_command("import_registry", write(tmp_path, old), stdout=io.StringIO())
+
+    assert Organization.objects.get(slug="kenya-nus").name_latin == ""
+    assert set(Region.objects.values_list("name_ar", "name_fr", "name_tr")) == {("", "", "")}
+
+
+def test_region_translations_and_a_latin_name_survive_export_and_import(tmp_path):
+    call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
+    Organization.objects.filter(slug="kenya-nus").update(name_latin="Kenya NUS")
+    data = json.loads(export())
+
+    assert {r["code"]: r["name_ar"] for r in data["regions"]} == {"africa": "أفريقيا", "africa-east": ""}
+    assert data["organizations"][0]["name_latin"] == "Kenya NUS"
 
 
 def test_a_second_return_for_the_same_year_is_refused(tmp_path):
@@ -371,9 +414,9 @@ def test_an_unknown_region_code_is_a_clear_error(tmp_path):
 def test_an_unknown_parent_region_or_a_cycle_is_a_clear_error(tmp_path):
     data = minimal_backup(
         regions=[
-            {"code": "africa", "name": "Africa", "parent": "africa-east"},
-            {"code": "africa-east", "name": "East Africa", "parent": "africa"},
-            {"code": "europe", "name": "Europe", "parent": "nowhere"},
+            {"code": "africa", "name": "Africa", **NO_TRANSLATIONS, "parent": "africa-east"},
+            {"code": "africa-east", "name": "East Africa", **NO_TRANSLATIONS, "parent": "africa"},
+            {"code": "europe", "name": "Europe", **NO_TRANSLATIONS, "parent": "nowhere"},
         ]
     )
 

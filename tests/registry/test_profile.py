@@ -315,3 +315,42 @@ def test_a_filed_return_keeps_the_union_in_good_standing_and_a_second_one_is_ref
         data={},
     )
     assert YearlyReturn.objects.count() == 1
+
+
+def test_a_name_in_latin_script_is_asked_for_approved_and_then_found_by_search(union, secretariat):
+    from django.utils import translation
+
+    from registry.selectors import affiliate_list
+
+    organization, first = union
+    request = member_services.change_request_submit(
+        organization=organization,
+        actor=first,
+        changes={"name": "الاتحاد الوطني لطلبة كينيا", "name_latin": "Kenya National Union of Students"},
+    )
+    assert request.previous == {"name": organization.name, "name_latin": ""}
+    with translation.override("en"):
+        fields = [str(line["field"]) for line in member_services.change_lines(request)]
+    assert fields == [
+        "Name",
+        "Name in Latin script",
+    ]
+
+    member_services.change_request_approve(change_request=request, actor=secretariat)
+
+    organization.refresh_from_db()
+    assert organization.name_latin == "Kenya National Union of Students"
+    assert list(affiliate_list(search="national union kenya").values_list("pk", flat=True)) == [
+        organization.pk
+    ]
+    assert list(affiliate_list(search="لطلبه كينيا").values_list("pk", flat=True)) == [organization.pk]
+
+
+def test_a_name_in_latin_script_on_two_lines_is_refused(union):
+    organization, first = union
+    with pytest.raises(WorkflowError) as refused:
+        member_services.change_request_submit(
+            organization=organization, actor=first, changes={"name_latin": "Kenya\nStudents"}
+        )
+    assert refused.value.code == ErrorCode.INVALID
+    assert "name_latin" in refused.value.details

@@ -62,3 +62,41 @@ def test_load_regions_keeps_edits_made_in_the_admin():
 def test_sub_regions_hang_under_their_parent(regions):
     assert regions["africa-west"].parent == regions["africa"]
     assert regions["africa"].parent is None
+
+
+def test_load_regions_names_each_region_in_four_languages_and_fills_only_empty_translations():
+    load_default_regions()
+    africa = Region.objects.get(code="africa-west")
+    assert (africa.name, africa.name_ar, africa.name_fr, africa.name_tr) == (
+        "West Africa",
+        "غرب أفريقيا",
+        "Afrique de l'Ouest",
+        "Batı Afrika",
+    )
+    assert not Region.objects.filter(name_ar="").exists()
+    assert not Region.objects.filter(name_fr="").exists()
+    assert not Region.objects.filter(name_tr="").exists()
+    Region.objects.filter(code="europe").update(name_fr="Europe (continent)")
+    Region.objects.filter(code="mena").update(name_ar="", name_tr="")  # a registry from before translations
+
+    result = load_default_regions()
+
+    assert result.translations_filled == 2
+    assert Region.objects.get(code="europe").name_fr == "Europe (continent)"
+    mena = Region.objects.get(code="mena")
+    assert (mena.name_ar, mena.name_tr) == ("الشرق الأوسط وشمال أفريقيا", "Orta Doğu ve Kuzey Afrika")
+
+
+def test_a_region_is_named_in_the_active_language_and_in_english_without_a_translation(regions):
+    from django.utils import translation
+
+    region = regions["south-america"]
+    with translation.override("fr"):
+        assert region.localized_name == str(region) == "Amérique du Sud"
+    with translation.override("ar"):
+        assert region.localized_name == "أمريكا الجنوبية"
+    region.name_tr = ""
+    with translation.override("tr"):
+        assert region.localized_name == "South America"
+    with translation.override("en"):
+        assert region.localized_name == "South America"

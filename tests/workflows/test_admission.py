@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 S = ApplicationState
 COPIED = (
     "name",
+    "name_latin",
     "acronym",
     "country",
     "region_id",
