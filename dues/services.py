@@ -121,8 +121,11 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
 
 def invoice_on_admission(*, membership: Membership, on: datetime.date) -> Invoice | None:
     """A union admitted on ``on`` is invoiced for that federation year (in full, or pro rata with
-    ``DUES_PRO_RATA``); nothing without dues in the schedule."""
-    return invoice_create(membership=membership, year=federation_year(on), on=on)
+    ``DUES_PRO_RATA``); nothing without dues in the schedule (then one query: the rate)."""
+    year = federation_year(on)
+    if dues_rate(membership, year) is None:
+        return None
+    return invoice_create(membership=membership, year=year, on=on)
 
 
 def invoices_issue(*, on: datetime.date | None = None) -> list[Invoice]:
