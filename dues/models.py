@@ -1,7 +1,7 @@
 """The dues ledger: schedule, invoices, credit notes, waivers, payments and their allocations.
 
-Where it sits: ``dues`` imports ``registry`` (memberships, the federation year) and
-``notifications``; ``workflows`` imports it (an admission invoices the new member), and ``api`` /
+Where it sits: ``dues`` imports ``registry`` (memberships, the federation year, the feed) and may
+import ``notifications``; ``workflows`` imports it (an admission invoices the new member), and ``api`` /
 ``portal`` / ``ops`` may. Good standing stays computed in ``registry.selectors``; this app adds
 "no invoice in arrears" to it through ``registry.selectors.add_standing_condition`` (apps.py), so
 no import runs upwards.
