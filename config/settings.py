@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "registry",
     "notifications",
+    "dues",
     "workflows",
     "portal",
     "ops",
@@ -540,6 +541,32 @@ RETURN_REMINDER_DAYS_BEFORE = env.int("RETURN_REMINDER_DAYS_BEFORE", default=14)
 RETURN_REMINDER_HOUR = env.int("RETURN_REMINDER_HOUR", default=7)
 if not 0 <= RETURN_REMINDER_HOUR <= 23:
     raise ImproperlyConfigured(f"RETURN_REMINDER_HOUR must be between 0 and 23; got {RETURN_REMINDER_HOUR}.")
+# --- Dues (dues/) ----------------------------------------------------------------------------------
+# Every schedule, invoice and ledger entry is in DUES_CURRENCY (ISO 4217). An invoice is due
+# DUES_DUE_DAYS after it is issued; still open more than DUES_GRACE_DAYS after that, it is in arrears
+# and the union loses good standing. DUES_PRO_RATA: a union admitted during the year owes the share
+# of the year left (by days) rather than the full year. The secretariat may waive up to
+# DUES_WAIVER_LIMIT (in DUES_CURRENCY) of an invoice.
+DUES_CURRENCY = env.str("DUES_CURRENCY", default="EUR")
+if not (len(DUES_CURRENCY) == 3 and DUES_CURRENCY.isalpha() and DUES_CURRENCY.isupper()):
+    raise ImproperlyConfigured(
+        f"DUES_CURRENCY must be a three-letter ISO 4217 code such as EUR; got {DUES_CURRENCY!r}."
+    )
+DUES_DUE_DAYS = env.int("DUES_DUE_DAYS", default=60)
+DUES_GRACE_DAYS = env.int("DUES_GRACE_DAYS", default=30)
+if not (0 <= DUES_DUE_DAYS <= 365 and 0 <= DUES_GRACE_DAYS <= 365):
+    raise ImproperlyConfigured(
+        f"DUES_DUE_DAYS and DUES_GRACE_DAYS must be between 0 and 365; got {DUES_DUE_DAYS}, {DUES_GRACE_DAYS}."
+    )
+DUES_PRO_RATA = env.bool("DUES_PRO_RATA", default=False)
+DUES_WAIVER_LIMIT = env.int("DUES_WAIVER_LIMIT", default=100)
+if DUES_WAIVER_LIMIT < 0:
+    raise ImproperlyConfigured(f"DUES_WAIVER_LIMIT must not be negative; got {DUES_WAIVER_LIMIT}.")
+CELERY_BEAT_SCHEDULE["dues-invoices-issue"] = {
+    "task": "dues.tasks.invoices_issue",
+    "schedule": crontab(hour=0, minute=2),
+}
+
 # An invitation to represent a union can be accepted for this many days.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)
 

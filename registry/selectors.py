@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -273,13 +274,32 @@ def active_on_q(on: datetime.date) -> Q:
     return Q(admitted_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on)) & ~Exists(suspended)
 
 
+_STANDING_CONDITIONS: list[Callable[[datetime.date], Q]] = []
+
+
+def add_standing_condition(condition: Callable[[datetime.date], Q]) -> None:
+    """Add a condition of good standing kept by an app above the registry (``dues``: no invoice in
+    arrears), as a function of the day giving a filter on ``Membership``. The registry cannot
+    import those apps; they register here when they start (``AppConfig.ready``)."""
+    if condition not in _STANDING_CONDITIONS:
+        _STANDING_CONDITIONS.append(condition)
+
+
 def good_standing_q(on: datetime.date) -> Q:
     """Memberships in good standing on ``on``, as a filter on ``Membership`` (no Python loop).
 
-    Active on ``on`` (``active_on_q``), and the return for ``on``'s federation year filed by the
-    end of that day or still within its due period (``return_due_on``). Every fact is a dated row,
+    Active on ``on`` (``active_on_q``), the return for ``on``'s federation year filed by the
+    end of that day or still within its due period (``return_due_on``), and every condition the
+    apps above add (``add_standing_condition``: no dues in arrears). Every fact is a dated row,
     so the answer for a past date does not change when the present does.
     """
+    condition = _return_standing_q(on)
+    for extra in _STANDING_CONDITIONS:
+        condition &= extra(on)
+    return condition
+
+
+def _return_standing_q(on: datetime.date) -> Q:
     year = federation_year(on)
     active = active_on_q(on)
     if on <= return_due_on(year):

@@ -15,6 +15,7 @@ PACKAGES = (
     "accounts",
     "registry",
     "notifications",
+    "dues",
     "workflows",
     "portal",
     "ops",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
+from dues import services as dues_services
 from registry import feed
 from registry.models import CountryRegion, Membership, MembershipCategory, MembershipState, Organization
 from registry.selectors import members_in_country
@@ -842,12 +843,14 @@ def _create_organization(application: MembershipApplication, values: dict[str, A
 
 
 def _admit(application: MembershipApplication, vote_round: VoteRound, *, on: datetime.date) -> Membership:
-    """Enter the admission in the registry, all or nothing (``_admit_in_registry``). A write the
+    """Enter the admission in the registry, all or nothing (``_admit_in_registry``), with the year's
+    dues invoice when the schedule has a rate (``dues.services.invoice_on_admission``). A write the
     registry's constraints refuse undoes the admission and is refused as ``conflict``: never a
     database error, and the caller's transaction rolls back the closing with it."""
     try:
         with transaction.atomic():
             membership = _admit_in_registry(application, vote_round, on=on)
+            dues_services.invoice_on_admission(membership=membership, on=on)  # none without a schedule
             feed.publish(membership.organization_id, decision={"type": "application", "id": application.pk})
             return membership
     except IntegrityError as exc:

@@ -201,12 +201,12 @@ def test_vote_cast_queries_do_not_grow_with_the_ballots(cast, committee_size, dj
     # The last one closes the round and admits: the same 9, the tally again (``_close_round``
     # recounts), log insert, state update, log read, round update, the admission's savepoint,
     # the slugs known, organization insert in its own savepoint (3) + its history row, membership
-    # (savepoint) + its history row, application update, the applicant as first representative
+    # (savepoint) + its history row, the dues schedule's rate (none here: no invoice), application update, the applicant as first representative
     # (savepoint, lock the union's representatives, insert, release), the admission's release,
     # the change feed (savepoint, lock its counter, the directory entry, the last one published,
     # event insert, counter update, release), outbox (3 recipient reads: committee, secretariat,
     # applicant + 4), release.
-    with django_assert_num_queries(44):
+    with django_assert_num_queries(45):
         services.vote_cast(application=application, member=last, choice="yes")
     assert reload(application).state == S.ADMITTED
 

@@ -1,0 +1,144 @@
+"""Reads of the dues ledger: what is open on an invoice on a date, a union's financial standing on
+any date, the ledger's totals. Every figure for a date counts only the entries booked by the end
+of that day (``booked_on``), so the answer for a past date does not change."""
+
+import datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from registry.models import Membership
+
+from .models import Allocation, CreditNote, Invoice, Payment, Waiver
+
+
+class Standing(StrEnum):
+    """A union's (or an invoice's) financial standing on a day, from best to worst."""
+
+    SETTLED = "settled"  # nothing open
+    DUE = "due"  # open, not past its due date
+    OVERDUE = "overdue"  # open after the due date, within DUES_GRACE_DAYS
+    ARREARS = "arrears"  # open more than DUES_GRACE_DAYS after the due date
+
+
+_ORDER = list(Standing)
+
+
+def _booked_sum(model, on: datetime.date) -> Coalesce:
+    rows = (
+        model.objects.filter(invoice=OuterRef("pk"), booked_on__lte=on)
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=BigIntegerField()), Value(0))
+
+
+def invoices_with_open_amount(on: datetime.date) -> QuerySet[Invoice]:
+    """Invoices issued by ``on``, each with ``open_minor``: its amount less what was credited,
+    waived and paid (net of reversals) by the end of ``on``."""
+    return Invoice.objects.filter(issued_on__lte=on).annotate(
+        open_minor=F("amount_minor")
+        - _booked_sum(CreditNote, on)
+        - _booked_sum(Waiver, on)
+        - _booked_sum(Allocation, on)
+    )
+
+
+def arrears_after(due_on: datetime.date) -> datetime.date:
+    """The first day an invoice due on ``due_on`` and still open is in arrears."""
+    return due_on + datetime.timedelta(days=settings.DUES_GRACE_DAYS + 1)
+
+
+def no_arrears_q(on: datetime.date) -> Q:
+    """Memberships with no invoice in arrears on ``on``: a condition of good standing."""
+    late = invoices_with_open_amount(on).filter(
+        membership=OuterRef("pk"),
+        open_minor__gt=0,
+        due_on__lt=on - datetime.timedelta(days=settings.DUES_GRACE_DAYS),
+    )
+    return ~Exists(late)
+
+
+def invoice_standing(*, due_on: datetime.date, open_minor: int, on: datetime.date) -> Standing:
+    """The standing of one invoice on ``on``, from its due date and what is open on it that day."""
+    if open_minor <= 0:
+        return Standing.SETTLED
+    if on <= due_on:
+        return Standing.DUE
+    if on < arrears_after(due_on):
+        return Standing.OVERDUE
+    return Standing.ARREARS
+
+
+class Statement(NamedTuple):
+    standing: Standing
+    invoices: list[Invoice]  # issued by the day, each with ``open_minor`` and ``standing``
+    open_minor: int  # receivable: what is open on the invoices
+    credit_minor: int  # paid but not allocated to any invoice
+
+
+def statement(membership: Membership, on: datetime.date) -> Statement:
+    """A union's account on ``on``: its invoices with what is open on each, its standing (the worst
+    of its invoices'), the receivable and its unallocated credit. Three queries."""
+    invoices = list(
+        invoices_with_open_amount(on).filter(membership=membership).order_by("issued_on", "year", "seq")
+    )
+    for invoice in invoices:
+        invoice.standing = invoice_standing(due_on=invoice.due_on, open_minor=invoice.open_minor, on=on)
+    standing = max((i.standing for i in invoices), key=_ORDER.index, default=Standing.SETTLED)
+    paid = Payment.objects.filter(membership=membership, booked_on__lte=on).aggregate(
+        t=Coalesce(Sum("amount_minor"), 0)
+    )
+    allocated = Allocation.objects.filter(payment__membership=membership, booked_on__lte=on).aggregate(
+        t=Coalesce(Sum("amount_minor"), 0)
+    )
+    return Statement(
+        standing,
+        invoices,
+        sum(i.open_minor for i in invoices),
+        paid["t"] - allocated["t"],
+    )
+
+
+def financial_standing(membership: Membership, on: datetime.date) -> Standing:
+    """``statement(membership, on).standing``."""
+    return statement(membership, on).standing
+
+
+class LedgerTotals(NamedTuple):
+    invoiced: int
+    credited: int
+    waived: int
+    paid: int  # payments less reversals
+    allocated: int
+    receivable: int  # the open amounts of every invoice
+    credit: int  # paid and not allocated
+
+
+def ledger_totals(on: datetime.date | None = None) -> LedgerTotals:
+    """The whole ledger's totals in minor units (as of ``on``; today's books by default)."""
+    on = on or datetime.date.max
+
+    def total(model, **filters) -> int:
+        return model.objects.filter(booked_on__lte=on, **filters).aggregate(
+            t=Coalesce(Sum("amount_minor"), 0)
+        )["t"]
+
+    invoiced = Invoice.objects.filter(issued_on__lte=on).aggregate(t=Coalesce(Sum("amount_minor"), 0))["t"]
+    receivable = sum(i.open_minor for i in invoices_with_open_amount(on).only("amount_minor"))
+    paid, allocated = total(Payment), total(Allocation)
+    return LedgerTotals(
+        invoiced, total(CreditNote), total(Waiver), paid, allocated, receivable, paid - allocated
+    )
+
+
+def is_membership_closed(membership: Membership, on: datetime.date) -> bool:
+    """An ended membership with nothing left open: its account takes no more payments."""
+    if membership.ended_on is None or membership.ended_on > on:
+        return False
+    return not invoices_with_open_amount(on).filter(membership=membership, open_minor__gt=0).exists()
