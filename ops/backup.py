@@ -28,9 +28,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, ProtectedError, Q
 
 from registry import feed
 from registry.models import (
@@ -365,6 +365,106 @@ class _Problems:
                 self.add(where, error)
 
 
+# --- import: checking rows without a query each -------------------------------------------------------
+#
+# ``Model.full_clean()`` checks each CheckConstraint with one SELECT per constraint and row (Django's
+# ``Q.check``): at 100k organizations that was most of a restore's time. The same conditions are
+# evaluated here in memory, with SQL's three-valued logic (a comparison with NULL is unknown, and a
+# CHECK passes on unknown, as ``Q.check`` counts it); the database's constraints still decide on insert,
+# inside the transaction. A condition this does not understand is checked by the database, row by row.
+
+_COMPARE = {
+    "exact": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+class _Unsupported(Exception):
+    """A condition that ``_holds`` cannot evaluate in memory."""
+
+
+def _value_of(obj: models.Model, name: str) -> Any:
+    if name == "pk":
+        return obj.pk
+    value = getattr(obj, obj._meta.get_field(name).attname)
+    return getattr(value, "code", value)  # a CountryField's Country: its code, as stored
+
+
+def _holds(condition: Any, obj: models.Model) -> bool | None:
+    """``condition`` (a ``Q`` or one of its children) on ``obj``: True, False or None (unknown)."""
+    if isinstance(condition, Q):
+        results = [_holds(child, obj) for child in condition.children]
+        if condition.connector == Q.AND:
+            result = False if False in results else None if None in results else True
+        else:
+            result = True if True in results else None if None in results else False
+        return (None if result is None else not result) if condition.negated else result
+    if not isinstance(condition, tuple):
+        raise _Unsupported(condition)
+    path, expected = condition
+    name, _, lookup = path.partition("__")
+    lookup = lookup or "exact"
+    value = _value_of(obj, name)
+    if isinstance(expected, F):
+        expected = _value_of(obj, expected.name)
+    elif hasattr(expected, "resolve_expression"):
+        raise _Unsupported(condition)
+    if lookup == "isnull":
+        return (value is None) == bool(expected)
+    if lookup == "in":
+        return None if value is None else value in expected
+    if lookup not in _COMPARE or "__" in lookup:
+        raise _Unsupported(condition)
+    if value is None or expected is None:
+        return None
+    return _COMPARE[lookup](value, expected)
+
+
+def _referenced(condition: Any) -> set[str]:
+    """The field names a condition reads (its lookups' and its ``F()``s')."""
+    if isinstance(condition, Q):
+        return set().union(*(_referenced(child) for child in condition.children))
+    path, expected = condition
+    names = {path.split("__", 1)[0]}
+    if isinstance(expected, F):
+        names.add(expected.name)
+    return names
+
+
+def _clean(obj: models.Model, *, exclude: list[str]) -> None:
+    """``obj.full_clean(exclude=exclude, validate_unique=False)`` with the same errors in the same order,
+    its check constraints evaluated in memory (see above). Raise ``ValidationError``."""
+    errors: dict[str, list] = {}
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    skipped = set(exclude) | (set(errors) - {NON_FIELD_ERRORS})
+    for constraint in obj._meta.constraints:
+        if not isinstance(constraint, models.CheckConstraint):
+            continue  # unique constraints: each is checked across the document, or on a field excluded
+        if _referenced(constraint.condition) & skipped:
+            continue  # as full_clean: a constraint on a field excluded or already in error is not checked
+        try:
+            holds = _holds(constraint.condition, obj)
+        except _Unsupported:
+            try:
+                constraint.validate(type(obj), obj, exclude=skipped)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+            continue
+        if holds is False:
+            error = ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code
+            )
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _parse_timestamp(value: Any, *, required: bool = True) -> datetime.datetime | None:
     if value is None and not required:
         return None
@@ -613,7 +713,7 @@ def _plan_organizations(
             problems.add(where, str(exc))
             continue
         try:
-            org.full_clean(exclude=["region"], validate_unique=False)
+            _clean(org, exclude=["region"])
         except ValidationError as exc:
             problems.from_validation(where, exc)
         if region is not None:
@@ -677,7 +777,7 @@ def _plan_memberships(
             problems.add(where, str(exc))
             continue
         try:
-            membership.full_clean(exclude=["organization"], validate_unique=False)
+            _clean(membership, exclude=["organization"])
         except ValidationError as exc:
             problems.from_validation(where, exc)
         membership._backup_suspensions = _plan_dated_rows(
@@ -706,7 +806,7 @@ def _plan_dated_rows(problems: _Problems, where: str, items: Any, section: str, 
             continue
         try:
             row = build(item)
-            row.full_clean(exclude=["membership", "filed_by"], validate_unique=False)
+            _clean(row, exclude=["membership", "filed_by"])
         except ValueError as exc:
             problems.add(f"{where}.{section}[{index}]", str(exc))
             continue
