@@ -149,6 +149,7 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "representative_id": world.member.second_representative.pk,
         "request_id": world.member.change_request.pk,
         "motion_id": world.member.motion.pk,
+        "upload_id": 1,  # no member list uploaded: the confirmation finds none
     }
     if route.is_admin and "content_type_id" in route.params:  # admin:view_on_site
         values["object_id"] = world.affiliate.pk
