@@ -22,6 +22,7 @@ certificates issued (a database that has some is not restored into), and the cha
 organizations and memberships (the import starts a new one).
 """
 
+import contextlib
 import datetime
 import json
 from collections import Counter
@@ -986,6 +987,30 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
     )
 
 
+# Rows per INSERT of the restore (SQLite lowers it to its own limit on variables).
+BATCH_SIZE = 1000
+
+
+@contextlib.contextmanager
+def _times_as_given(model: type[models.Model]):
+    """Inserts of ``model`` that keep the times the rows carry: its ``auto_now`` and ``auto_now_add``
+    fields are off until the block ends (rather than an UPDATE of every row after the insert). The
+    switch is the process's: a restore runs alone, in its command's process."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
 def _write_dated_rows(memberships: list[Membership]) -> None:
     """Each membership's suspensions and yearly returns, as planned."""
     suspensions, returns = [], []
@@ -996,8 +1021,8 @@ def _write_dated_rows(memberships: list[Membership]) -> None:
         for row in membership._backup_returns:
             row.membership = membership
             returns.append(row)
-    MembershipSuspension.objects.bulk_create(suspensions)
-    YearlyReturn.objects.bulk_create(returns)
+    MembershipSuspension.objects.bulk_create(suspensions, batch_size=BATCH_SIZE)
+    YearlyReturn.objects.bulk_create(returns, batch_size=BATCH_SIZE)
 
 
 def _write(plan: _Plan) -> None:
@@ -1014,13 +1039,11 @@ def _write(plan: _Plan) -> None:
         countries.append(row)
     CountryRegion.objects.bulk_create(countries)
 
-    for org in plan.organizations:
-        org.search_text = org.build_search_text()  # bulk_create does not call save()
-    Organization.objects.bulk_create(plan.organizations)
-    # auto_now / auto_now_add set the times on insert: put the backup's back.
     for org, (created, updated) in zip(plan.organizations, plan.organization_times, strict=True):
+        org.search_text = org.build_search_text()  # bulk_create does not call save()
         org.created_at, org.updated_at = created, updated
-    Organization.objects.bulk_update(plan.organizations, ["created_at", "updated_at"], batch_size=500)
+    with _times_as_given(Organization):
+        Organization.objects.bulk_create(plan.organizations, batch_size=BATCH_SIZE)
     Organization.history.bulk_history_create(plan.organizations, default_change_reason=reason)
 
     orgs = {org.slug: org for org in plan.organizations}
@@ -1028,10 +1051,10 @@ def _write(plan: _Plan) -> None:
     for membership, slug in plan.memberships:
         membership.organization = orgs[slug]
         memberships.append(membership)
-    Membership.objects.bulk_create(memberships)
     for membership, (created, updated) in zip(memberships, plan.membership_times, strict=True):
         membership.created_at, membership.updated_at = created, updated
-    Membership.objects.bulk_update(memberships, ["created_at", "updated_at"], batch_size=500)
+    with _times_as_given(Membership):
+        Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
     Membership.history.bulk_history_create(memberships, default_change_reason=reason)
     _write_dated_rows(memberships)
 
@@ -1040,4 +1063,4 @@ def _write(plan: _Plan) -> None:
         decision.region = by_code.get(region_code) if region_code else None
         decision.organization = orgs.get(slug) if slug else None
         decisions.append(decision)
-    ArchivedDecision.objects.bulk_create(decisions)
+    ArchivedDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)

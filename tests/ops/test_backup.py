@@ -653,3 +653,24 @@ def test_the_restore_checks_constraints_in_memory_with_the_messages_of_full_clea
     with django_assert_num_queries(0):
         found = messages(lambda: backup._clean(obj, exclude=exclude))
     assert found == expected
+
+
+def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, monkeypatch):
+    """The restore inserts the backup's times with auto_now switched off, for its inserts only."""
+
+    def automatic() -> list[bool]:
+        return [
+            getattr(model._meta.get_field(name), attribute)
+            for model in (Organization, Membership)
+            for name, attribute in (("created_at", "auto_now_add"), ("updated_at", "auto_now"))
+        ]
+
+    call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
+    assert automatic() == [True, True, True, True]
+
+    monkeypatch.setattr(
+        Membership.objects, "bulk_create", lambda *a, **k: (_ for _ in ()).throw(IntegrityError("x"))
+    )
+    with pytest.raises(CommandError, match="breaks a rule of the database"):
+        call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
+    assert automatic() == [True, True, True, True]
