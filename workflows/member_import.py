@@ -51,7 +51,6 @@ from registry.models import (
     CountryRegion,
     Membership,
     MembershipCategory,
-    MembershipState,
     Organization,
     OrganizationKind,
     Region,
@@ -89,6 +88,8 @@ REQUIRED_COLUMNS = ("name", "country", "admitted_on")
 # A cell that starts so is a formula in a spreadsheet program: kept as text, never run, and refused.
 FORMULA_PREFIX = "="
 XLSX_MAGIC = b"PK\x03\x04"
+# The most an XLSX file may unpack to, as its archive declares (a zip file reads no more than that).
+XLSX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_REPRESENTATIVES = 5
 
 
@@ -227,6 +228,13 @@ def _xlsx_rows(file: IO[bytes]):
     import openpyxl  # tablib[xlsx]'s backend
 
     try:
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        file.seek(0)
+        if unpacked > XLSX_MAX_UNPACKED_BYTES:  # a zip bomb: refused before a byte is inflated
+            raise ImportFileError(
+                _("The workbook is too large once unpacked: save it as “CSV UTF-8”, or import it in parts.")
+            )
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
         raise ImportFileError(
@@ -661,7 +669,6 @@ def _write(report: ImportReport, actor) -> None:
     Membership.objects.bulk_create(memberships, batch_size=1000)
     Membership.history.bulk_history_create(memberships, default_change_reason=reason)
     for membership in changed:
-        membership.state = membership.state or MembershipState.ACTIVE
         membership._change_reason = reason
         membership.save(update_fields=["category", "updated_at"])
     now = timezone.now()

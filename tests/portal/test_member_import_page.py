@@ -5,12 +5,21 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from registry.models import Organization
 from tests.factories import OrganizationFactory, UserFactory, secretariat_user
 from workflows.models import MemberImportUpload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are asserted in English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 HEADER = "name,acronym,country,region,city,website,email,founded_year,students_represented,kind,category,admitted_on"
 KENYA = "National Union of Kenyan Students,NUKS,KE,,Nairobi,,,1990,,,full,2015-06-01"

@@ -9,6 +9,7 @@ import re
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from registry import feed
 from registry.models import DirectoryEvent, Membership, Organization, RepresentativeInvitation
@@ -21,6 +22,14 @@ from workflows.member_import import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are asserted in English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 HEADER = (
     "name,acronym,country,region,city,website,email,founded_year,students_represented,kind,category,"
@@ -369,3 +378,13 @@ def test_countries_by_alpha3_code_and_representatives_up_to_five(regions):
     assert report.rows[0].representatives == ["a@example.org", "b@example.org"]
     assert report.rows[1].values["country"] == "KE"
     assert report.rows[1].reasons == ["At most 5 representatives per union."]
+
+
+def test_an_xlsx_that_unpacks_too_large_is_refused_before_it_is_read(regions, monkeypatch):
+    from workflows import member_import
+
+    content = xlsx_bytes([HEADER.split(","), ["Union", "", "KE"]])
+    monkeypatch.setattr(member_import, "XLSX_MAX_UNPACKED_BYTES", 1000)
+
+    with pytest.raises(ImportFileError, match="too large once unpacked"):
+        member_import_dry_run(file=io.BytesIO(content), filename="members.xlsx")
