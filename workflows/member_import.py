@@ -346,7 +346,7 @@ class _Registry:
     regions: dict[str, int]
     country_regions: dict[str, int]
     by_slug: dict[str, dict]
-    by_country: dict[str, list[dict]]
+    by_country: dict[tuple[str, str, str], dict]
 
     @classmethod
     def load(cls, countries_seen: set[str], slugs_named: set[str]) -> "_Registry":
@@ -356,10 +356,15 @@ class _Registry:
         current = set(
             Membership.objects.filter(state__in=CURRENT_STATES).values_list("organization_id", flat=True)
         )
-        by_country: dict[str, list[dict]] = {}
-        for org in Organization.objects.filter(country__in=countries_seen).values(*fields):
+        by_country: dict[
+            tuple[str, str, str], dict
+        ] = {}  # (country, "name" | "acronym", folded) → first by name
+        organizations = Organization.objects.filter(country__in=countries_seen).order_by("name", "pk")
+        for org in organizations.values(*fields):
             org["is_member"] = org["pk"] in current
-            by_country.setdefault(org["country"], []).append(org)
+            for what in ("name", "acronym"):
+                if org[what]:
+                    by_country.setdefault((org["country"], what, fold_for_search(org[what])), org)
         by_slug = {
             org["slug"]: {**org, "is_member": org["pk"] in current}
             for org in Organization.objects.filter(slug__in=slugs_named).values(*fields)
@@ -492,11 +497,10 @@ def _match(report: RowReport, row: dict[str, str], registry: _Registry) -> None:
         report.action, report.slug, report.organization_id = Action.UPDATE, slug, org["pk"]
         return
     # As registry.selectors.likely_duplicates: same country, and the same folded name or acronym.
-    name, acronym = fold_for_search(values["name"]), fold_for_search(values["acronym"])
-    for org in registry.by_country.get(values["country"], []):
-        if (name and fold_for_search(org["name"]) == name) or (
-            acronym and fold_for_search(org["acronym"]) == acronym
-        ):
+    for what in ("name", "acronym"):
+        folded = fold_for_search(values[what])
+        org = registry.by_country.get((values["country"], what, folded)) if folded else None
+        if org is not None:
             report.reasons.append(
                 _(
                     "May be “%(name)s” (%(slug)s), already in the registry: give its slug in the slug "

@@ -388,3 +388,17 @@ def test_an_xlsx_that_unpacks_too_large_is_refused_before_it_is_read(regions, mo
 
     with pytest.raises(ImportFileError, match="too large once unpacked"):
         member_import_dry_run(file=io.BytesIO(content), filename="members.xlsx")
+
+
+def test_the_dry_run_reads_the_registry_in_a_fixed_number_of_queries(regions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n: int) -> int:
+        rows = [f"Union {i},U{i},KE,,,,,,,,,2019-01-01," for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            report = member_import_dry_run(file=csv_file(*rows))
+        assert report.created == n
+        return len(captured)
+
+    assert queries(2) == queries(50) == 5  # regions, countries, memberships, organizations, slugs
