@@ -436,6 +436,10 @@ WORKFLOW_REQUIRED_DOCUMENT_KINDS = env.list(
 # Reviewers to assign before the review can start.
 WORKFLOW_REQUIRED_REVIEWERS = env.int("WORKFLOW_REQUIRED_REVIEWERS", default=2)
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The member-list import (workflows.member_import): a file with more rows is refused, told while it
+# is read, at the first row past the limit. A dry run's file waits IMPORT_UPLOAD_TTL_MINUTES for its confirmation.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_UPLOAD_TTL_MINUTES = env.int("IMPORT_UPLOAD_TTL_MINUTES", default=60)
 # The Executive Committee's vote: quorum is "ballots cast > VOTE_QUORUM * eligible voters";
 # VOTE_MAJORITY simple (> 1/2) | two_thirds (≥ 2/3) | three_quarters (≥ 3/4) of VOTE_BASE
 # yes_no | yes_no_abstain | eligible.

@@ -23,15 +23,16 @@ certificates issued (a database that has some is not restored into), and the cha
 organizations and memberships (the import starts a new one).
 """
 
+import contextlib
 import datetime
 import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, ProtectedError, Q
 
 from registry import feed
 from registry.models import (
@@ -378,6 +379,106 @@ class _Problems:
                 self.add(where, error)
 
 
+# --- import: checking rows without a query each -------------------------------------------------------
+#
+# ``Model.full_clean()`` checks each CheckConstraint with one SELECT per constraint and row (Django's
+# ``Q.check``): at 100k organizations that was most of a restore's time. The same conditions are
+# evaluated here in memory, with SQL's three-valued logic (a comparison with NULL is unknown, and a
+# CHECK passes on unknown, as ``Q.check`` counts it); the database's constraints still decide on insert,
+# inside the transaction. A condition this does not understand is checked by the database, row by row.
+
+_COMPARE = {
+    "exact": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+class _Unsupported(Exception):
+    """A condition that ``_holds`` cannot evaluate in memory."""
+
+
+def _value_of(obj: models.Model, name: str) -> Any:
+    if name == "pk":
+        return obj.pk
+    value = getattr(obj, obj._meta.get_field(name).attname)
+    return getattr(value, "code", value)  # a CountryField's Country: its code, as stored
+
+
+def _holds(condition: Any, obj: models.Model) -> bool | None:
+    """``condition`` (a ``Q`` or one of its children) on ``obj``: True, False or None (unknown)."""
+    if isinstance(condition, Q):
+        results = [_holds(child, obj) for child in condition.children]
+        if condition.connector == Q.AND:
+            result = False if False in results else None if None in results else True
+        else:
+            result = True if True in results else None if None in results else False
+        return (None if result is None else not result) if condition.negated else result
+    if not isinstance(condition, tuple):
+        raise _Unsupported(condition)
+    path, expected = condition
+    name, _, lookup = path.partition("__")
+    lookup = lookup or "exact"
+    value = _value_of(obj, name)
+    if isinstance(expected, F):
+        expected = _value_of(obj, expected.name)
+    elif hasattr(expected, "resolve_expression"):
+        raise _Unsupported(condition)
+    if lookup == "isnull":
+        return (value is None) == bool(expected)
+    if lookup == "in":
+        return None if value is None else value in expected
+    if lookup not in _COMPARE or "__" in lookup:
+        raise _Unsupported(condition)
+    if value is None or expected is None:
+        return None
+    return _COMPARE[lookup](value, expected)
+
+
+def _referenced(condition: Any) -> set[str]:
+    """The field names a condition reads (its lookups' and its ``F()``s')."""
+    if isinstance(condition, Q):
+        return set().union(*(_referenced(child) for child in condition.children))
+    path, expected = condition
+    names = {path.split("__", 1)[0]}
+    if isinstance(expected, F):
+        names.add(expected.name)
+    return names
+
+
+def _clean(obj: models.Model, *, exclude: list[str]) -> None:
+    """``obj.full_clean(exclude=exclude, validate_unique=False)`` with the same errors in the same order,
+    its check constraints evaluated in memory (see above). Raise ``ValidationError``."""
+    errors: dict[str, list] = {}
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    skipped = set(exclude) | (set(errors) - {NON_FIELD_ERRORS})
+    for constraint in obj._meta.constraints:
+        if not isinstance(constraint, models.CheckConstraint):
+            continue  # unique constraints: each is checked across the document, or on a field excluded
+        if _referenced(constraint.condition) & skipped:
+            continue  # as full_clean: a constraint on a field excluded or already in error is not checked
+        try:
+            holds = _holds(constraint.condition, obj)
+        except _Unsupported:
+            try:
+                constraint.validate(type(obj), obj, exclude=skipped)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+            continue
+        if holds is False:
+            error = ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code
+            )
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _parse_timestamp(value: Any, *, required: bool = True) -> datetime.datetime | None:
     if value is None and not required:
         return None
@@ -643,7 +744,7 @@ def _plan_organizations(
             problems.add(where, str(exc))
             continue
         try:
-            org.full_clean(exclude=["region"], validate_unique=False)
+            _clean(org, exclude=["region"])
         except ValidationError as exc:
             problems.from_validation(where, exc)
         if region is not None:
@@ -708,7 +809,7 @@ def _plan_memberships(
             problems.add(where, str(exc))
             continue
         try:
-            membership.full_clean(exclude=["organization"], validate_unique=False)
+            _clean(membership, exclude=["organization"])
         except ValidationError as exc:
             problems.from_validation(where, exc)
         membership._backup_suspensions = _plan_dated_rows(
@@ -737,7 +838,7 @@ def _plan_dated_rows(problems: _Problems, where: str, items: Any, section: str, 
             continue
         try:
             row = build(item)
-            row.full_clean(exclude=["membership", "filed_by"], validate_unique=False)
+            _clean(row, exclude=["membership", "filed_by"])
         except ValueError as exc:
             problems.add(f"{where}.{section}[{index}]", str(exc))
             continue
@@ -917,6 +1018,30 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
     )
 
 
+# Rows per INSERT of the restore (SQLite lowers it to its own limit on variables).
+BATCH_SIZE = 1000
+
+
+@contextlib.contextmanager
+def _times_as_given(model: type[models.Model]):
+    """Inserts of ``model`` that keep the times the rows carry: its ``auto_now`` and ``auto_now_add``
+    fields are off until the block ends (rather than an UPDATE of every row after the insert). The
+    switch is the process's: a restore runs alone, in its command's process."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
 def _write_dated_rows(memberships: list[Membership]) -> None:
     """Each membership's suspensions and yearly returns, as planned."""
     suspensions, returns = [], []
@@ -927,8 +1052,8 @@ def _write_dated_rows(memberships: list[Membership]) -> None:
         for row in membership._backup_returns:
             row.membership = membership
             returns.append(row)
-    MembershipSuspension.objects.bulk_create(suspensions)
-    YearlyReturn.objects.bulk_create(returns)
+    MembershipSuspension.objects.bulk_create(suspensions, batch_size=BATCH_SIZE)
+    YearlyReturn.objects.bulk_create(returns, batch_size=BATCH_SIZE)
 
 
 def _write(plan: _Plan) -> None:
@@ -945,13 +1070,11 @@ def _write(plan: _Plan) -> None:
         countries.append(row)
     CountryRegion.objects.bulk_create(countries)
 
-    for org in plan.organizations:
-        org.search_text = org.build_search_text()  # bulk_create does not call save()
-    Organization.objects.bulk_create(plan.organizations)
-    # auto_now / auto_now_add set the times on insert: put the backup's back.
     for org, (created, updated) in zip(plan.organizations, plan.organization_times, strict=True):
+        org.search_text = org.build_search_text()  # bulk_create does not call save()
         org.created_at, org.updated_at = created, updated
-    Organization.objects.bulk_update(plan.organizations, ["created_at", "updated_at"], batch_size=500)
+    with _times_as_given(Organization):
+        Organization.objects.bulk_create(plan.organizations, batch_size=BATCH_SIZE)
     Organization.history.bulk_history_create(plan.organizations, default_change_reason=reason)
 
     orgs = {org.slug: org for org in plan.organizations}
@@ -959,10 +1082,10 @@ def _write(plan: _Plan) -> None:
     for membership, slug in plan.memberships:
         membership.organization = orgs[slug]
         memberships.append(membership)
-    Membership.objects.bulk_create(memberships)
     for membership, (created, updated) in zip(memberships, plan.membership_times, strict=True):
         membership.created_at, membership.updated_at = created, updated
-    Membership.objects.bulk_update(memberships, ["created_at", "updated_at"], batch_size=500)
+    with _times_as_given(Membership):
+        Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
     Membership.history.bulk_history_create(memberships, default_change_reason=reason)
     _write_dated_rows(memberships)
 
@@ -971,4 +1094,4 @@ def _write(plan: _Plan) -> None:
         decision.region = by_code.get(region_code) if region_code else None
         decision.organization = orgs.get(slug) if slug else None
         decisions.append(decision)
-    ArchivedDecision.objects.bulk_create(decisions)
+    ArchivedDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)

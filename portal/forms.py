@@ -406,3 +406,19 @@ class CommitteeFilterForm(forms.Form):
     def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]
         return Region.objects.get(code=code) if code else None
+
+
+class MemberImportForm(forms.Form):
+    """The secretariat's member list, for a dry run (workflows.member_import)."""
+
+    file = forms.FileField(
+        label=_("Member list (CSV UTF-8 or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
+class MemberImportConfirmForm(forms.Form):
+    """What the dry run's report showed: the file's hash and the report's."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$")
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, member, motions, statistics
+from portal.views import applicant, committee, imports, member, motions, statistics
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -62,6 +62,12 @@ urlpatterns = [
     path("member/<slug:slug>/certificate/pdf/", member.member_certificate_pdf, name="member-certificate-pdf"),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
+    path("committee/import/", imports.committee_import, name="committee-import"),
+    path(
+        "committee/import/<int:upload_id>/confirm/",
+        imports.committee_import_confirm,
+        name="committee-import-confirm",
+    ),
     path(
         "committee/change-requests/<int:request_id>/",
         member.committee_change_request_decide,

@@ -172,6 +172,15 @@ def invitation_send(*, organization: Organization, actor, email: str) -> tuple[R
             ErrorCode.NOT_ALLOWED,
             _("%(n)d invitations are waiting already: revoke some first.") % {"n": MAX_PENDING_INVITATIONS},
         )
+    return invitation_create(organization=locked, actor=actor, email=email, now=now)
+
+
+def invitation_create(
+    *, organization: Organization, actor, email: str, now: datetime.datetime
+) -> tuple[RepresentativeInvitation, str]:
+    """Create an invitation to a checked address and write its e-mail to the outbox (the part of
+    ``invitation_send`` after its checks; an imported member's representatives are invited so too)."""
+    locked = organization
     token = secrets.token_urlsafe(32)
     invitation = RepresentativeInvitation.objects.create(
         organization=locked,

@@ -638,3 +638,25 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter}: {self.get_choice_display()}"
+
+
+class MemberImportUpload(models.Model):
+    """A member list uploaded for a dry run, kept until it is confirmed or expires
+    (``IMPORT_UPLOAD_TTL_MINUTES``): the confirmation imports this file, whose hash the report showed."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("uploaded member list")
+        verbose_name_plural = _("uploaded member lists")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.sha256[:12]})"

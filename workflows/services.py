@@ -802,14 +802,21 @@ def _close_round(
 SLUG_ATTEMPTS = 20
 
 
-def _slug_candidates(application: MembershipApplication):
-    """``nus-ke``, ``nus-ke-2``, ``nus-ke-3`` … from the acronym (or the name) and the country."""
-    base = slugify(f"{application.acronym or application.name} {application.country.code}")[:200] or "union"
+def slug_candidates(*, name: str, acronym: str, country: str):
+    """``nus-ke``, ``nus-ke-2``, ``nus-ke-3`` … from the acronym (or the name) and the country code:
+    the addresses a new organization may take (an admission's, an imported member's)."""
+    base = slugify(f"{acronym or name} {country}")[:200] or "union"
     yield base
     n = 2
     while True:
         yield f"{base}-{n}"
         n += 1
+
+
+def _slug_candidates(application: MembershipApplication):
+    return slug_candidates(
+        name=application.name, acronym=application.acronym, country=application.country.code
+    )
 
 
 def _known_slugs(application: MembershipApplication) -> set[str]:

@@ -62,6 +62,7 @@ TO_EMAIL = "→/accounts/email/"
 TO_RESET_DONE = "→/accounts/password/reset/done/"
 TO_MEMBER_UNION = "→/member/{slug}/"
 TO_CHANGE_REQUESTS = "→/committee/change-requests/"
+TO_IMPORT = "→/committee/import/"
 
 
 SAME_AS_B = object()
@@ -1040,6 +1041,16 @@ TABLE = {
     "committee/change-requests/<int:request_id>/": {
         GET: same(405),
         POST: row(LOGIN, 403, 403, TO_CHANGE_REQUESTS, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    # The secretariat's import of the member list: an empty upload is a form error (400); a confirmation
+    # without its report's hashes goes back to the upload form.
+    "committee/import/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/import/<int:upload_id>/confirm/": {
+        GET: same(405),
+        POST: row(LOGIN, 403, 403, TO_IMPORT, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
     },
 }
 

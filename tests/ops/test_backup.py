@@ -656,3 +656,64 @@ def test_a_restore_publishes_the_restored_directory_and_old_feed_cursors_expire(
     assert feed.cursor_expired(before)  # even a partner who had read everything starts again
     assert not feed.cursor_expired(before + 1)
     assert [e.seq for e in feed.events_after(before + 1, limit=10)] == [before + 2] == [feed.last_seq()]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Organization(name="", slug="", country="KE", founded_year=1066, students_represented=-1),
+        lambda: Organization(name="U", slug="u", country="XX", email="nope", founded_year=None),
+        lambda: Organization(name="U", slug="u", country="KE", founded_year=2300),
+        lambda: Membership(category="full", state="ended", admitted_on=datetime.date(2020, 1, 1)),
+        lambda: Membership(
+            category="gold",
+            state="active",
+            admitted_on=datetime.date(2020, 1, 1),
+            ended_on=datetime.date(2019, 1, 1),
+            end_reason="lapsed",
+        ),
+        lambda: Membership(category="full", state="active", admitted_on=datetime.date(2020, 1, 1)),
+    ],
+)
+def test_the_restore_checks_constraints_in_memory_with_the_messages_of_full_clean(
+    db, make, django_assert_num_queries
+):
+    """backup._clean checks without a query per row and says what full_clean says, in its order."""
+    from django.core.exceptions import ValidationError
+
+    exclude = ["region"] if isinstance(make(), Organization) else ["organization"]
+
+    def messages(check) -> list:
+        try:
+            check()
+        except ValidationError as exc:
+            return list(exc.message_dict.items())
+        return []
+
+    obj = make()
+    expected = messages(lambda: obj.full_clean(exclude=exclude, validate_unique=False))
+    obj = make()
+    with django_assert_num_queries(0):
+        found = messages(lambda: backup._clean(obj, exclude=exclude))
+    assert found == expected
+
+
+def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, monkeypatch):
+    """The restore inserts the backup's times with auto_now switched off, for its inserts only."""
+
+    def automatic() -> list[bool]:
+        return [
+            getattr(model._meta.get_field(name), attribute)
+            for model in (Organization, Membership)
+            for name, attribute in (("created_at", "auto_now_add"), ("updated_at", "auto_now"))
+        ]
+
+    call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
+    assert automatic() == [True, True, True, True]
+
+    monkeypatch.setattr(
+        Membership.objects, "bulk_create", lambda *a, **k: (_ for _ in ()).throw(IntegrityError("x"))
+    )
+    with pytest.raises(CommandError, match="breaks a rule of the database"):
+        call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
+    assert automatic() == [True, True, True, True]
