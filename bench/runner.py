@@ -391,7 +391,12 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
             profile=profile(large, "as_of_list"),
         )
 
-    for data in (small, large):
+    record_query_counts(client, (small, large), queries)
+
+
+def record_query_counts(client, datasets: tuple[DataSet, ...], queries: dict) -> None:
+    """The queries each measured URL costs, beside the count a test pins for it."""
+    for data in datasets:
         for key in (
             "first_page",
             "deep_page",
