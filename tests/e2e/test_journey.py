@@ -7,12 +7,24 @@ members vote on their phones; the union is admitted and listed. Screenshots and 
 are taken of the main pages on the way.
 """
 
+import json
+
 import pytest
 
-from tests.e2e.journey import application_journey
+from registry.models import MembershipState
+from tests.e2e.journey import application_journey, blocking_axe_failures, latin_words
+from workflows.models import ApplicationState
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 
 def test_an_application_from_sign_up_to_the_directory(new_context, live_server, regions, settings, var_mail):
-    application_journey(new_context, live_server, settings, var_mail, language="en", width=1280, phone=390)
+    application, journey = application_journey(
+        new_context, live_server, settings, var_mail, language="en", width=1280, phone=390
+    )
+
+    assert application.state == ApplicationState.ADMITTED
+    assert application.organization.memberships.filter(state=MembershipState.ACTIVE).exists()
+    assert blocking_axe_failures(journey) == {}
+    latin = latin_words(journey)
+    assert latin == {}, json.dumps(latin, ensure_ascii=False, indent=1)
