@@ -36,6 +36,29 @@ logger = logging.getLogger(__name__)
 
 NO_ADDRESS = "The recipient has no e-mail address."
 
+# --- attachments ------------------------------------------------------------------------------------
+
+Attachment = tuple[str, bytes, str]  # file name, content, MIME type
+
+# What a row's ``context["attachments"]`` may name: builder(context) -> Attachment.
+ATTACHMENTS: dict[str, Callable[[dict], Attachment]] = {}
+
+
+def attachment(name: str) -> Callable:
+    """Register the builder of the attachment ``name`` (in a module its app imports in ``ready``).
+
+    A row names its attachments in ``context["attachments"]``; the context holds ids and strings only,
+    so the file is built at delivery, from the record as it is then, in the recipient's language
+    (a meeting's calendar file, an invoice's PDF). An unknown name or a failing builder is a
+    permanent failure of the row, as a broken template is.
+    """
+
+    def register_builder(builder: Callable[[dict], Attachment]) -> Callable[[dict], Attachment]:
+        ATTACHMENTS[name] = builder
+        return builder
+
+    return register_builder
+
 
 # --- errors -----------------------------------------------------------------------------------------
 
@@ -70,6 +93,7 @@ def message_build(notification: Notification) -> EmailMultiAlternatives:
         subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
         text = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)
+        attachments = [ATTACHMENTS[kind](context) for kind in notification.context.get("attachments", ())]
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -77,6 +101,8 @@ def message_build(notification: Notification) -> EmailMultiAlternatives:
         headers={"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(html, "text/html")
+    for file_name, content, mimetype in attachments:
+        message.attach(file_name, content, mimetype)
     return message
 
 

@@ -305,3 +305,40 @@ def test_every_template_renders_a_subject_a_text_and_an_html_body(template):
     assert html.startswith("<!DOCTYPE html>")
     assert "Hello <bdi>Kim</bdi>," in html
     assert "style=" not in html
+
+
+@pytest.fixture
+def greeting_card(monkeypatch):
+    """An attachment builder, registered for the test: the file says whom and in which language."""
+    from django.utils import translation
+
+    def build(context: dict) -> outbox.Attachment:
+        text = f"{context['application_name']} / {translation.get_language()}"
+        return "card.txt", text.encode(), "text/plain"
+
+    monkeypatch.setitem(outbox.ATTACHMENTS, "greeting_card", build)
+
+
+def test_a_row_s_attachments_are_built_at_delivery_in_the_recipient_s_language(receipt, greeting_card):
+    Notification.objects.filter(pk=receipt.pk).update(
+        context={**receipt.context, "attachments": ["greeting_card"], "language": "fr"}
+    )
+
+    assert deliver_notification(notification_id=receipt.pk) == "sent"
+
+    assert mail.outbox[0].attachments == [
+        ("card.txt", f"{receipt.context['application_name']} / fr", "text/plain")
+    ]
+
+
+def test_an_attachment_nobody_builds_fails_the_row_for_good(receipt, later_calls):
+    Notification.objects.filter(pk=receipt.pk).update(
+        context={**receipt.context, "attachments": ["minutes_of_no_meeting"]}
+    )
+
+    assert deliver_notification(notification_id=receipt.pk) == "failed"
+
+    row = fresh(receipt)
+    assert (row.state, row.attempts) == (S.FAILED, 1)
+    assert "minutes_of_no_meeting" in row.last_error
+    assert (mail.outbox, later_calls) == ([], [])
