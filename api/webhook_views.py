@@ -1,7 +1,7 @@
 """Partners' webhook endpoints (``/api/v1/webhooks/``): for the holder of a partner key only.
 
-Each endpoint is the key's own: another key's is a 404, a request without a key a 403 (as every
-refusal of a partner key). The views validate the body's shape, call ONE service of
+Each endpoint is the key's own: another key's is a 404, a request without a key a 401 with the
+challenge ``WWW-Authenticate: Api-Key``, a refused key a 403 (as every refusal of a partner key). The views validate the body's shape, call ONE service of
 ``api.webhooks`` and answer; a refused URL or event type is a 400 naming the field.
 """
 
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from notifications.models import NotificationState
 
 from . import webhooks
-from .authentication import PartnerKeyAuthentication
+from .authentication import KEYWORD, PartnerKeyAuthentication
 from .filters import query_shape_errors
 from .models import WebhookDelivery, WebhookEndpoint
 from .parsers import JSONParser
@@ -89,12 +89,19 @@ def _error(description, example_name, status_code, code, message, details=None):
     )
 
 
-FORBIDDEN = _error(
-    _("No partner key, or a malformed, unknown, revoked or expired one."),
+UNAUTHENTICATED = _error(
+    _("No partner key: send the header 'Authorization: Api-Key <key>'."),
     "No key",
-    403,
+    401,
     "not_authenticated",
     "Authentication credentials were not provided.",
+)
+FORBIDDEN = _error(
+    _("A malformed, unknown, revoked or expired partner key."),
+    "Revoked key",
+    403,
+    "api_key_revoked",
+    "This API key has been revoked. Ask the federation's secretariat for a new key.",
 )
 NOT_FOUND = _error(
     _("No endpoint (or delivery) with this id on your key."), "Not found", 404, "not_found", "Not found."
@@ -119,7 +126,7 @@ CONFLICT = _error(
     "conflict",
     "This delivery is being sent right now.",
 )
-ALWAYS = {403: FORBIDDEN}
+ALWAYS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
 ON_ONE = {**ALWAYS, 404: NOT_FOUND}
 
 
@@ -162,6 +169,12 @@ class WebhookEndpointViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_url_kwarg = "webhook_id"
     lookup_value_regex = ID_PATTERN
+
+    def get_authenticate_header(self, request):
+        """A request without a key is a 401 with the challenge ``WWW-Authenticate: Api-Key``, as
+        HTTP asks of missing credentials (no browser prompts for that scheme); a key sent and refused
+        stays a 403, as everywhere."""
+        return KEYWORD
 
     def get_queryset(self):
         return WebhookEndpoint.objects.filter(partner_key=self.request.auth).order_by("pk")

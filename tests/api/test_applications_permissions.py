@@ -107,14 +107,14 @@ TABLE = [
     ("GET",   "/changes/",                                     None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
     # Webhooks: a partner key's own endpoints (the partner_key column's); nobody else's (403 to people:
     # these addresses take partner keys only, so a person's token is ignored and the caller anonymous).
-    ("GET",   "/webhooks/",                                    None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
-    ("POST",  "/webhooks/",                                    None,              403, 403, 403, 403, 403, 403, 403, 201, 403, 403),
-    ("GET",   "/webhooks/{webhook_id}/",                       None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
-    ("PATCH", "/webhooks/{webhook_id}/",                       None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
-    ("DELETE", "/webhooks/{webhook_id}/",                      None,              403, 403, 403, 403, 403, 403, 403, 204, 403, 403),
-    ("POST",  "/webhooks/{webhook_id}/rotate-secret/",         None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
-    ("GET",   "/webhooks/{webhook_id}/deliveries/",            None,              403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
-    ("POST",  "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/", None, 403, 403, 403, 403, 403, 403, 403, 202, 403, 403),
+    ("GET",   "/webhooks/",                                    None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
+    ("POST",  "/webhooks/",                                    None,              401, 401, 401, 401, 401, 401, 401, 201, 401, 403),
+    ("GET",   "/webhooks/{webhook_id}/",                       None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
+    ("PATCH", "/webhooks/{webhook_id}/",                       None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
+    ("DELETE", "/webhooks/{webhook_id}/",                      None,              401, 401, 401, 401, 401, 401, 401, 204, 401, 403),
+    ("POST",  "/webhooks/{webhook_id}/rotate-secret/",         None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
+    ("GET",   "/webhooks/{webhook_id}/deliveries/",            None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
+    ("POST",  "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/", None, 401, 401, 401, 401, 401, 401, 401, 202, 401, 403),
 ]
 # Not operations of the schema, but public API addresses all the same.
 EXTRA = [

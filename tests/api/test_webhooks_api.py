@@ -177,14 +177,15 @@ def test_another_key_can_neither_see_nor_touch_them(created):
     ("method", "path"),
     [("get", "/api/v1/webhooks/"), ("post", "/api/v1/webhooks/"), ("get", "/api/v1/webhooks/1/")],
 )
-def test_without_a_partner_key_it_is_refused(method, path, cast):
+def test_without_a_partner_key_it_asks_for_one(method, path, cast):
     anonymous = getattr(APIClient(), method)(path, {}, format="json")
     person = APIClient()
     person.force_login(cast.secretariat)
     signed_in = getattr(person, method)(path, {}, format="json")
 
-    assert anonymous.status_code == 403
-    assert signed_in.status_code == 403
+    for response in (anonymous, signed_in):
+        assert (response.status_code, response["WWW-Authenticate"]) == (401, "Api-Key")
+        assert response.json()["error"]["code"] == "not_authenticated"
 
 
 def test_a_revoked_key_is_refused(created, partner_key, partner_client):
