@@ -156,17 +156,22 @@ def top_level_regions() -> list[Region]:
     return list(Region.objects.filter(parent__isnull=True).order_by("name"))
 
 
-def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Organization]:
-    """Organizations of ``country`` that are likely the union called ``name`` (``acronym``): the
-    same name or the same acronym, folded as search folds them (``fold_for_search``: case, accents,
-    spaces), each with ``is_member`` (a membership that has not ended). One query, narrowed on
-    ``search_text``; by name. None without a country."""
-    folded_name, folded_acronym = fold_for_search(name or ""), fold_for_search(acronym or "")
-    if not country or not (folded_name or folded_acronym):
+def likely_duplicates(
+    *, name: str, acronym: str = "", country: str, name_latin: str = ""
+) -> list[Organization]:
+    """Organizations of ``country`` that are likely the union called ``name`` (``acronym``, and
+    ``name_latin`` in Latin script): one of the names equal to one of theirs (name or Latin name), or
+    the same acronym, folded as search folds them (``fold_for_search``: case, accents, spaces,
+    Arabic letter forms), each with ``is_member`` (a membership that has not ended). One query,
+    narrowed on ``search_text``; by name. None without a country."""
+    names = {fold_for_search(value) for value in (name, name_latin) if value} - {""}
+    folded_acronym = fold_for_search(acronym or "")
+    if not country or not (names or folded_acronym):
         return []
     narrowed = Q()
-    for folded in filter(None, (folded_name, folded_acronym)):
-        narrowed |= Q(search_text__contains=folded)
+    for folded in (*sorted(names), folded_acronym):
+        if folded:
+            narrowed |= Q(search_text__contains=folded)
     current = Membership.objects.filter(organization=OuterRef("pk"), state__in=CURRENT_STATES)
     candidates = (
         Organization.objects.filter(narrowed, country=country)
@@ -176,7 +181,7 @@ def likely_duplicates(*, name: str, acronym: str = "", country: str) -> list[Org
     return [
         organization
         for organization in candidates
-        if (folded_name and fold_for_search(organization.name) == folded_name)
+        if names & {fold_for_search(value) for value in (organization.name, organization.name_latin) if value}
         or (folded_acronym and fold_for_search(organization.acronym) == folded_acronym)
     ]
 

@@ -208,9 +208,12 @@ def no_open_round(application: "MembershipApplication") -> bool:
 
 def possible_duplicates(application: "MembershipApplication") -> list["Organization"]:
     """Organizations of the registry that may be the union applying (same country, and the same
-    name or acronym as search folds them), but the one the secretariat linked it to."""
+    name, Latin name or acronym as search folds them), but the one the secretariat linked it to."""
     found = likely_duplicates(
-        name=application.name, acronym=application.acronym, country=application.country.code or ""
+        name=application.name,
+        name_latin=application.name_latin,
+        acronym=application.acronym,
+        country=application.country.code or "",
     )
     return [organization for organization in found if organization.pk != application.organization_id]
 

@@ -146,6 +146,29 @@ def test_a_likely_duplicate_is_the_same_country_and_the_same_folded_name_or_acro
     assert rules.possible_duplicates(application) == ([affiliate] if duplicate else [])
 
 
+@pytest.mark.parametrize(
+    ("name", "name_latin", "duplicate"),
+    [
+        ("National Union of Moroccan Students", "", True),  # their Latin name, as our name
+        ("الاتحاد الوطني لطلبة المغرب", "", True),  # their name
+        ("الإتحاد الوطني لطلبة المغرب", "", True),  # with another alef form
+        ("Union nationale", "NATIONAL UNION OF MOROCCAN STUDENTS", True),  # both Latin names
+        ("اتحاد طلبة فاس", "Students of Fes", False),
+    ],
+)
+def test_a_likely_duplicate_matches_names_in_either_script(cast, name, name_latin, duplicate):
+    affiliate = _affiliate(
+        name="الاتحاد الوطني لطلبة المغرب",
+        name_latin="National Union of Moroccan Students",
+        acronym="UNEM",
+        country="MA",
+        slug="unem-ma",
+    )
+    application = new_draft(cast, name=name, name_latin=name_latin, acronym="", country="MA")
+
+    assert rules.possible_duplicates(application) == ([affiliate] if duplicate else [])
+
+
 def test_the_vote_does_not_open_while_a_likely_duplicate_is_unresolved(cast):
     affiliate = _affiliate(name="National Union of Students", acronym="NUS", slug="nus-ke")
     application = application_in(S.REVIEWED, cast, name="Natíonal union of students", acronym="NUSK")
