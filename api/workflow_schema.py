@@ -200,6 +200,7 @@ ROUNDS_EXAMPLE = [
     {
         "number": 1,
         "category": "full",
+        "mode": "online",
         "opened_at": "2025-04-01T09:00:00Z",
         "deadline": "2025-04-15T23:59:59Z",
         "closed_at": "2025-04-03T11:20:00Z",

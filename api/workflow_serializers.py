@@ -19,7 +19,7 @@ from accounts.people import display_name
 from registry.models import EARLIEST_FOUNDING_YEAR, MembershipCategory, OrganizationKind, Region
 from registry.validators import LATEST_FOUNDING_YEAR
 from workflows import rules
-from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation
+from workflows.models import ApplicationState, BallotChoice, DocumentKind, Recommendation, VoteMode
 
 # Database bound of the integer column (PositiveIntegerField).
 INTEGER_MAX = 2_147_483_647
@@ -373,6 +373,15 @@ class VoteRoundSerializer(serializers.Serializer):
     number = serializers.IntegerField(source="round.number", help_text=_("1, 2 … in the order opened."))
     category = serializers.ChoiceField(
         source="round.category", choices=MembershipCategory.choices, help_text=_("The category proposed.")
+    )
+    mode = serializers.ChoiceField(
+        source="round.mode",
+        choices=VoteMode.choices,
+        read_only=True,
+        help_text=_(
+            "How the votes are recorded: online (each member's ballot), named (each present member's "
+            "choice recorded in the meeting room) or counted (only the totals counted in the room)."
+        ),
     )
     opened_at = serializers.DateTimeField(source="round.opened_at")
     deadline = serializers.DateTimeField(source="round.deadline")

@@ -111,6 +111,7 @@ class VoteRoundInline(ReadOnlyInline):
     fields = [
         "number",
         "category",
+        "mode",
         "opened_at",
         "deadline",
         "closed_at",
@@ -607,8 +608,8 @@ class VoterInline(ReadOnlyInline):
 
 class BallotInline(ReadOnlyInline):
     model = Ballot
-    fields = ["voter", "choice", "cast_at"]
-    select_related = ("voter__user",)
+    fields = ["voter", "choice", "cast_at", "recorded_by"]
+    select_related = ("voter__user", "recorded_by")
 
 
 @admin.register(VoteRound)
@@ -620,6 +621,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
         "motion",
         "number",
         "category",
+        "mode",
         "opened_at",
         "deadline",
         "closed_at",
@@ -629,7 +631,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
         "no_count",
         "abstain_count",
     ]
-    list_filter = ["outcome", "is_void", "category"]
+    list_filter = ["outcome", "is_void", "category", "mode"]
     search_fields = ["application__name", "application__acronym"]
     list_select_related = ["application", "motion__membership__organization"]
     date_hierarchy = "opened_at"
@@ -638,6 +640,7 @@ class VoteRoundAdmin(admin.ModelAdmin):
         "motion",
         "number",
         "category",
+        "mode",
         "vote_rules",
         "opened_by",
         "opened_at",
@@ -647,6 +650,8 @@ class VoteRoundAdmin(admin.ModelAdmin):
         "outcome",
         "is_void",
         "tally",
+        "totals_recorded_by",
+        "totals_recorded_at",
     ]
     readonly_fields = fields
     inlines = [VoterInline, BallotInline]

@@ -515,11 +515,21 @@ class Motion(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+class VoteMode(models.TextChoices):
+    """How a round's votes reach the record; every mode has the same electorate, tally and rules."""
+
+    ONLINE = "online", _("online")  # each member casts their own ballot
+    NAMED = "named", _("named in the room")  # the minute-taker records each member's choice
+    COUNTED = "counted", _("counted in the room")  # the minute-taker records the totals only
+
+
 class VoteRound(models.Model):
     """One round of the Executive Committee's vote on an application or on a motion; kept forever.
 
     Exactly one of ``application`` and ``motion`` is set: every decision has the same rounds,
-    electorate, ballots and tally (``workflows.votes``)."""
+    electorate, ballots and tally (``workflows.votes``). ``mode`` says how the votes are recorded:
+    online ballots, named ballots recorded in a meeting room, or totals counted in the room (kept in
+    ``yes_count`` … with who recorded them and when)."""
 
     application = models.ForeignKey(
         MembershipApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="vote_rounds"
@@ -545,10 +555,23 @@ class VoteRound(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=VoteOutcome.choices, blank=True)
     is_void = models.BooleanField(_("void"), default=False)
+    mode = models.CharField(
+        _("voting mode"), max_length=10, choices=VoteMode.choices, default=VoteMode.ONLINE
+    )
+    # A counted round: who entered the totals counted in the room, and when (they are final).
+    totals_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("totals recorded by"),
+    )
+    totals_recorded_at = models.DateTimeField(_("totals recorded at"), null=True, blank=True)
     # An admission: the members from the applicant's country when the round opened
     # ([{"name", "category", "since", "state"}]), as the committee saw them.
     members_in_country = models.JSONField(_("members from the same country"), default=list, blank=True)
-    # The tally at closing, kept with the round.
+    # The tally at closing, kept with the round; a counted round's totals as soon as they are entered.
     yes_count = models.PositiveIntegerField(default=0)
     no_count = models.PositiveIntegerField(default=0)
     abstain_count = models.PositiveIntegerField(default=0)
@@ -580,6 +603,10 @@ class VoteRound(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True, outcome="") | Q(closed_at__isnull=False),
                 name="round_outcome_only_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(totals_recorded_at__isnull=True) | Q(mode="counted"),
+                name="round_totals_only_when_counted",
             ),
         ]
 
@@ -621,12 +648,23 @@ class BallotChoice(models.TextChoices):
 
 
 class Ballot(models.Model):
-    """A named, final ballot: one per eligible voter (the one-to-one key), so one per voter per round."""
+    """A named, final ballot: one per eligible voter (the one-to-one key), so one per voter per round.
+
+    ``recorded_by``: the minute-taker who recorded it in a named round; null for an online ballot,
+    cast by the member themself."""
 
     round = models.ForeignKey(VoteRound, on_delete=models.PROTECT, related_name="ballots")
     voter = models.OneToOneField(Voter, on_delete=models.PROTECT, related_name="ballot")
     choice = models.CharField(_("choice"), max_length=10, choices=BallotChoice.choices)
     cast_at = models.DateTimeField(_("cast at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
         ordering = ["cast_at", "pk"]

@@ -37,7 +37,7 @@ from . import rules, votes
 from .errors import ErrorCode, WorkflowError
 from .events import MemberEvent
 from .membership import member_notify
-from .models import Ballot, Motion, MotionKind, MotionState, VoteOutcome, Voter, VoteRound
+from .models import Ballot, Motion, MotionKind, MotionState, VoteMode, VoteOutcome, Voter, VoteRound
 from .notifications import Recipient, member_link, motion_link
 
 logger = logging.getLogger(__name__)
@@ -218,9 +218,13 @@ def motion_vote_open(
     deadline: datetime.datetime | None = None,
     comment: str = "",
     expected_state: str | None = None,
+    mode: str = VoteMode.ONLINE,
+    electorate=None,
 ) -> VoteRound:
-    """proposed → voting: a round with the motion's rules (an expulsion: ``EXPULSION_MAJORITY``); the
-    union's representatives are excluded from the electorate with the reason; each voter is told."""
+    """proposed → voting: a round with the motion's rules (an expulsion: ``EXPULSION_MAJORITY``) in
+    ``mode``, its electorate the committee or ``electorate`` (the members present in a meeting room);
+    the union's representatives are excluded from it with the reason. In an online round each
+    voter is told; a round in the room is recorded through ``workflows.room_votes``."""
     locked = _lock(motion, expected_state=expected_state or motion.state)
     _check("open_vote", locked, actor)
     now = timezone.now()
@@ -236,8 +240,12 @@ def motion_vote_open(
         conflicts=rules.motion_conflicts_of_interest(locked.membership),
         at=log.timestamp,
         category=locked.category or locked.membership.category,
+        mode=mode,
+        electorate=electorate,
     )
     voters = Voter.objects.filter(round=vote_round, user__is_active=True, recused_at__isnull=True)
+    if vote_round.mode != VoteMode.ONLINE:
+        voters = voters.none()  # voted in the room: nobody is asked to vote online
     member_notify(
         MemberEvent.MOTION_VOTE_OPENED,
         recipients=[Recipient.of(v.user, "voter") for v in voters.select_related("user")],

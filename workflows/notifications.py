@@ -34,6 +34,7 @@ from .models import (
     MembershipApplication,
     Review,
     ReviewerAssignment,
+    VoteMode,
     Voter,
     VoteRound,
 )
@@ -268,11 +269,13 @@ def _review_started(application, log, ctx, context) -> Plan:
 
 
 def _vote_opened(application, log, ctx, context) -> Plan:
-    """Each eligible voter, to vote; the applicant (first: they read their own case only as its
-    applicant), that the committee is voting."""
+    """Each eligible voter, to vote (an online round only: in the room nobody votes by e-mail); the
+    applicant (first: they read their own case only as its applicant), that the committee is voting."""
     voters = Voter.objects.filter(
         round=ctx["round"], user__is_active=True, recused_at__isnull=True
     ).select_related("user")
+    if ctx["round"].mode != VoteMode.ONLINE:
+        voters = voters.none()
     return Plan(
         _log_discriminator(log, Event.VOTE_OPENED),
         _applicant(application) + [Recipient.of(v.user, VOTER) for v in voters],
@@ -431,15 +434,18 @@ def emit(event: Event, *, application, log=None, **context) -> list[Notification
 
 
 def vote_reminders_send(*, now: datetime.datetime | None = None) -> list[Notification]:
-    """Remind the members who have not voted (nor recused), once per round, ``VOTE_REMINDER_BEFORE``
-    the deadline. A round opened inside that window is not reminded: its opening e-mail is recent.
+    """Remind the members who have not voted (nor recused) in an online round, once per round,
+    ``VOTE_REMINDER_BEFORE`` the deadline. A round opened inside that window is not reminded: its
+    opening e-mail is recent.
 
     Each round in its own transaction; the idempotency key (round, voter) makes a second run a no-op.
     """
     now = now or timezone.now()
     before = settings.VOTE_REMINDER_BEFORE
     rounds = (
-        VoteRound.objects.filter(closed_at__isnull=True, deadline__gt=now, deadline__lte=now + before)
+        VoteRound.objects.filter(
+            closed_at__isnull=True, mode=VoteMode.ONLINE, deadline__gt=now, deadline__lte=now + before
+        )
         .annotate(window_opens=ExpressionWrapper(F("deadline") - Value(before), output_field=DateTimeField()))
         .filter(opened_at__lt=F("window_opens"))
         .select_related("application", "application__applicant")

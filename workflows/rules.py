@@ -747,10 +747,10 @@ def _ballot_refusal(application: "MembershipApplication", user, action: str) -> 
         Voter.objects.filter(
             round__application=application, round__closed_at__isnull=True, user_id=getattr(user, "pk", None)
         )
-        .select_related("ballot")
+        .select_related("ballot", "round")
         .first()
     )
-    return electorate_refusal(voter)
+    return voter_refusal(voter.round if voter else None, voter, action)
 
 
 def electorate_refusal(voter) -> Refusal | None:
@@ -764,6 +764,105 @@ def electorate_refusal(voter) -> Refusal | None:
         return Refusal("forbidden", _("You have recused yourself from this vote."))
     if hasattr(voter, "ballot"):
         return Refusal("conflict", _("You have already voted in this round; a ballot is final."))
+    return None
+
+
+# --- votes in the meeting room ------------------------------------------------------------------------
+# A round is voted online (each member's own ballot), named in the room (the minute-taker records
+# each present member's choice as a ballot) or counted in the room (the minute-taker enters the
+# totals). Every mode has the same electorate, tally (``votes.round_tally``) and outcome
+# (``vote_outcome``).
+
+
+def round_mode_refusal(vote_round, action: str) -> Refusal | None:
+    """A member's own ballot (``vote``) belongs to an online round: in the room the minute-taker
+    records the votes. A recusal (``recuse``) is open in every mode until a counted round's totals
+    are entered: they were counted among the members then eligible."""
+    if action == "vote" and vote_round.mode != "online":
+        return Refusal(
+            "not_allowed", _("This round is voted in the meeting room: the minute-taker records the votes.")
+        )
+    if action == "recuse" and vote_round.totals_recorded_at is not None:
+        return Refusal(
+            "conflict", _("The totals counted in the room are recorded: no one may recuse any more.")
+        )
+    return None
+
+
+def voter_refusal(vote_round, voter, action: str) -> Refusal | None:
+    """A member's own ``action`` (vote, recuse) in ``vote_round``, their row ``voter`` (or None):
+    first what the round's mode allows, then what their row does."""
+    return (vote_round is not None and round_mode_refusal(vote_round, action)) or electorate_refusal(voter)
+
+
+ROOM_MODE_REFUSALS = {
+    "named": _("This round is not voted by name in the room: its votes cannot be recorded one by one."),
+    "counted": _("This round is not counted in the room: its totals cannot be entered."),
+}
+
+
+def room_record_refusal(vote_round, mode: str) -> Refusal | None:
+    """Votes taken in the room are recorded in an open round of their ``mode`` (named, counted)."""
+    if vote_round is None or vote_round.closed_at is not None:
+        return Refusal("not_allowed", _("This round is closed: nothing more can be recorded in it."))
+    if vote_round.mode != mode:
+        return Refusal("not_allowed", ROOM_MODE_REFUSALS[mode])
+    return None
+
+
+def room_recorder_refusal(subject, user) -> Refusal | None:
+    """Who records the votes taken in the room: whoever may close the round on ``subject`` (an
+    application or a motion): the secretariat, never with a conflict of interest in it."""
+    from .models import MembershipApplication
+
+    if isinstance(subject, MembershipApplication):
+        return refusal("close_vote", subject, user)
+    return motion_refusal("close_vote", subject, user)
+
+
+def named_choice_refusal(voter, user, choice) -> Refusal | None:
+    """One choice the minute-taker records for ``user`` (their row in the round's electorate, or
+    None): a member present (in the electorate), not recused, not recorded yet; yes, no or abstain."""
+    from .models import BallotChoice
+
+    name = {"name": display_name(user)}
+    if choice not in BallotChoice.values:
+        return Refusal("invalid", gettext("%(name)s: choose yes, no or abstain.") % name)
+    if voter is None:
+        return Refusal("invalid", gettext("%(name)s is not present: not in this round's electorate.") % name)
+    if voter.recused_at is not None:
+        return Refusal("invalid", gettext("%(name)s has recused themselves from this vote.") % name)
+    if hasattr(voter, "ballot"):
+        return Refusal(
+            "conflict", gettext("The vote of %(name)s is recorded already; a ballot is final.") % name
+        )
+    return None
+
+
+def counted_totals_refusal(yes, no, abstain, *, eligible: int) -> Refusal | None:
+    """The totals counted in the room: whole numbers, zero or more, adding up to at most the members
+    present who may vote (``eligible``: present, less recusals). Fewer is allowed: a member present
+    who does not vote is not counted, as an online member who casts no ballot."""
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (yes, no, abstain)):
+        return Refusal("invalid", _("The totals are whole numbers, zero or more."))
+    total = yes + no + abstain
+    if total > eligible:
+        return Refusal(
+            "invalid",
+            gettext(
+                "The totals (%(total)d) do not match the members present (%(present)d): there cannot be "
+                "more votes than members present who may vote; those who did not vote are not counted."
+            )
+            % {"total": total, "present": eligible},
+        )
+    return None
+
+
+def close_round_refusal(vote_round) -> Refusal | None:
+    """A counted round is closed by a person once its totals are entered (at its deadline the
+    system closes it all the same: without totals, nobody voted)."""
+    if vote_round.mode == "counted" and vote_round.totals_recorded_at is None:
+        return Refusal("incomplete", _("Enter the totals counted in the room before closing the round."))
     return None
 
 
@@ -1147,10 +1246,10 @@ def _motion_ballot_refusal(motion, user, action: str) -> Refusal | None:
         Voter.objects.filter(
             round__motion=motion, round__closed_at__isnull=True, user_id=getattr(user, "pk", None)
         )
-        .select_related("ballot")
+        .select_related("ballot", "round")
         .first()
     )
-    return electorate_refusal(voter)
+    return voter_refusal(voter.round if voter else None, voter, action)
 
 
 MOTION_ACTIONS: dict[str, Callable[..., Refusal | None]] = {

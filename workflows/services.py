@@ -45,6 +45,7 @@ from .models import (
     Recommendation,
     Review,
     ReviewerAssignment,
+    VoteMode,
     VoteOutcome,
     Voter,
     VoteRound,
@@ -668,12 +669,17 @@ def vote_open(
     category: str = MembershipCategory.FULL,
     comment: str = "",
     expected_state: str | None = None,
+    mode: str = VoteMode.ONLINE,
+    electorate=None,
 ) -> VoteRound:
-    """reviewed → executive_vote. Open a round (``votes.round_open``) with its rules, deadline and
-    eligible voters; outbox to each.
+    """reviewed → executive_vote. Open a round (``votes.round_open``) with its rules, deadline,
+    mode and eligible voters; outbox to each (in an online round, to vote).
 
-    The electorate is the Executive Committee less anyone with a conflict of interest
+    The electorate is the Executive Committee — or ``electorate``, the members present in a meeting
+    room, each a member of the committee — less anyone with a conflict of interest
     (``rules.conflicts_of_interest``): their rows are kept, excluded from the start with the reason.
+    A round voted in the room (``mode`` named or counted) is recorded through ``workflows.room_votes``
+    and closed by ``vote_close``.
     The deadline is in the future and at most ``VOTE_MAX_DAYS`` days away (``votes.deadline_errors``);
     otherwise ``invalid`` with details on "deadline".
     """
@@ -700,6 +706,8 @@ def vote_open(
         conflicts=rules.conflicts_of_interest(locked),
         at=log.timestamp,
         category=category,
+        mode=mode,
+        electorate=electorate,
     )
     emit(Event.VOTE_OPENED, application=locked, log=log, round=vote_round)
     return vote_round

@@ -6,6 +6,12 @@ was then, less anyone with a conflict of interest, whose rows are kept with the 
 final ballots, recusals, the exact tally and the outcome (``rules.vote_outcome``). What a round
 decides, who may open and close it, and what its outcome changes are the callers': they lock their
 own row first, then call these inside the same transaction.
+
+A round's ``mode`` says how its votes reach the record: ``online`` (each member's own ballot),
+``named`` (the minute-taker records each present member's choice as a ballot of theirs) or
+``counted`` (the minute-taker enters the totals counted in the room). A round held in a meeting is
+opened with the members present as its electorate. The tally of every mode comes from
+``round_tally`` and its outcome from the same rules.
 """
 
 import datetime
@@ -18,10 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.people import display_name
 
 from . import rules
 from .errors import ErrorCode, WorkflowError
-from .models import Ballot, BallotChoice, VoteOutcome, Voter, VoteRound
+from .models import Ballot, BallotChoice, VoteMode, VoteOutcome, Voter, VoteRound
 
 
 def deadline_errors(deadline: datetime.datetime, *, now: datetime.datetime) -> dict[str, list[str]]:
@@ -53,14 +60,26 @@ def round_open(
     conflicts: dict[int, str],
     at: datetime.datetime,
     category: str,
+    mode: str = VoteMode.ONLINE,
+    electorate=None,
     **recorded,
 ) -> VoteRound:
     """A new round on ``subject`` (``{"application": …}`` or ``{"motion": …}``), numbered after the
-    earlier ones, its electorate the Executive Committee now. Members in ``conflicts`` (user id →
+    earlier ones, voted in ``mode``, its electorate the Executive Committee now — or, given
+    ``electorate`` (e.g. the members present at a meeting), exactly those people, each of whom must
+    be a member of the committee (``invalid`` otherwise). Members in ``conflicts`` (user id →
     reason) are in the round's record, excluded from the start: never counted, never asked to vote.
     ``recorded``: further facts kept with the round (e.g. ``members_in_country``).
     No eligible member: ``incomplete``, and the caller's transaction undoes the rest."""
+    if mode not in VoteMode.values:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("Please correct the errors below."),
+            details={"mode": [_("Choose online, named or counted.")]},
+        )
     members = list(roles.committee_members())
+    if electorate is not None:
+        members = _present_members(members, electorate)
     eligible = [member for member in members if member.pk not in conflicts]
     if not eligible:
         raise WorkflowError(
@@ -70,6 +89,7 @@ def round_open(
         **subject,
         number=VoteRound.objects.filter(**subject).count() + 1,
         category=category,
+        mode=mode,
         opened_by=actor,
         deadline=deadline,
         vote_rules=vote_rules.to_json(),
@@ -87,6 +107,26 @@ def round_open(
     return vote_round
 
 
+def _present_members(committee: list, electorate) -> list:
+    """The members of ``committee`` named in ``electorate``, in the committee's order; anyone
+    named who is not a member is refused (``invalid``, naming them)."""
+    members = {member.pk: member for member in committee}
+    outsiders = [person for person in electorate if getattr(person, "pk", None) not in members]
+    if outsiders:
+        raise WorkflowError(
+            ErrorCode.INVALID,
+            _("Only members of the Executive Committee vote in its rounds."),
+            details={
+                "electorate": [
+                    _("%(name)s is not a member of the Executive Committee.") % {"name": display_name(person)}
+                    for person in outsiders
+                ]
+            },
+        )
+    present = {person.pk for person in electorate}
+    return [member for member in committee if member.pk in present]
+
+
 def open_round_of(subject: dict) -> VoteRound | None:
     """The open round on ``subject``, locked (the caller has locked the subject itself). Ordered by
     its own number: the model's ordering joins the nullable application and motion, and PostgreSQL
@@ -100,7 +140,17 @@ def open_round_of(subject: dict) -> VoteRound | None:
 
 
 def round_tally(vote_round: VoteRound) -> rules.Tally:
-    """The current tally of a round: ballots by choice, and voters not recused (one query)."""
+    """The current tally of a round, whatever its mode: the voters not recused, and the ballots by
+    choice (online and named rounds) or the totals entered in the room (a counted round; zeros
+    until they are). One query."""
+    if vote_round.mode == VoteMode.COUNTED:
+        eligible = Voter.objects.filter(round=vote_round, recused_at__isnull=True).count()
+        return rules.Tally(
+            eligible=eligible,
+            yes=vote_round.yes_count,
+            no=vote_round.no_count,
+            abstain=vote_round.abstain_count,
+        )
     counts = Voter.objects.filter(round=vote_round).aggregate(
         eligible=Count("pk", filter=Q(recused_at__isnull=True)),
         yes=Count("ballot", filter=Q(ballot__choice=BallotChoice.YES)),
@@ -114,15 +164,20 @@ def everyone_voted(tally: rules.Tally) -> bool:
     return tally.eligible > 0 and tally.cast >= tally.eligible
 
 
-def electorate_row(vote_round: VoteRound, member) -> Voter:
-    """``member``'s row in the round's electorate, refused as ``rules.electorate_refusal`` says."""
+def _raise(refused: rules.Refusal | None) -> None:
+    if refused is not None:
+        raise WorkflowError(refused.code, str(refused.message), details=dict(refused.details))
+
+
+def electorate_row(vote_round: VoteRound, member, action: str) -> Voter:
+    """``member``'s row in the round's electorate for their own ``action`` (vote, recuse), refused
+    as ``rules.voter_refusal`` says (the round's mode, then the row)."""
     row = (
         Voter.objects.filter(round=vote_round, user_id=getattr(member, "pk", None))
         .select_related("ballot")
         .first()
     )
-    if refused := rules.electorate_refusal(row):
-        raise WorkflowError(refused.code, str(refused.message))
+    _raise(rules.voter_refusal(vote_round, row, action))
     return row
 
 
@@ -134,7 +189,7 @@ def ballot_cast(vote_round: VoteRound, member, choice: str) -> tuple[Ballot, boo
             _("Choose yes, no or abstain."),
             details={"choice": [_("Choose yes, no or abstain.")]},
         )
-    row = electorate_row(vote_round, member)
+    row = electorate_row(vote_round, member, "vote")
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(round=vote_round, voter=row, choice=choice)
@@ -147,11 +202,74 @@ def ballot_cast(vote_round: VoteRound, member, choice: str) -> tuple[Ballot, boo
 
 def voter_recuse(vote_round: VoteRound, member, reason: str) -> tuple[Voter, bool]:
     """``member`` leaves the electorate before voting; return the row and whether everyone left has voted."""
-    row = electorate_row(vote_round, member)
+    row = electorate_row(vote_round, member, "recuse")
     row.recused_at = timezone.now()
     row.recusal_reason = (reason or "").strip()
     row.save(update_fields=["recused_at", "recusal_reason"])
     return row, everyone_voted(round_tally(vote_round))
+
+
+def named_ballots_record(vote_round: VoteRound, choices: dict, recorded_by) -> list[Ballot]:
+    """Record the choices (user → yes/no/abstain) announced in the room as the members' ballots,
+    all or none: every choice is checked (``rules.named_choice_refusal``: present, not recused, not
+    recorded yet) before any is written, and the refusals are all reported, one line each, under
+    ``choices``. The caller has checked the round (``rules.room_record_refusal``)."""
+    users = list(choices)
+    rows = {
+        row.user_id: row
+        for row in Voter.objects.filter(
+            round=vote_round, user_id__in=[getattr(user, "pk", None) for user in users]
+        ).select_related("ballot")
+    }
+    refusals = [
+        refused
+        for user in users
+        if (refused := rules.named_choice_refusal(rows.get(getattr(user, "pk", None)), user, choices[user]))
+    ]
+    if refusals:
+        code = ErrorCode.CONFLICT if all(r.code == "conflict" for r in refusals) else ErrorCode.INVALID
+        messages = [str(r.message) for r in refusals]
+        raise WorkflowError(
+            code,
+            messages[0] if len(messages) == 1 else _("Please correct the errors below."),
+            details={"choices": messages},
+        )
+    try:
+        with transaction.atomic():
+            return Ballot.objects.bulk_create(
+                [
+                    Ballot(
+                        round=vote_round, voter=rows[user.pk], choice=choices[user], recorded_by=recorded_by
+                    )
+                    for user in users
+                ]
+            )
+    except IntegrityError:
+        raise WorkflowError(
+            ErrorCode.CONFLICT, _("Someone else recorded a vote of this round meanwhile; please reload.")
+        ) from None
+
+
+def counted_totals_enter(
+    vote_round: VoteRound, *, yes, no, abstain, recorded_by, at: datetime.datetime
+) -> rules.Tally:
+    """Keep the totals counted in the room on the round, with who entered them and when; final.
+    They add up to at most the members present who may vote (``rules.counted_totals_refusal``).
+    Return the round's tally (``round_tally``), now those totals."""
+    if vote_round.totals_recorded_at is not None:
+        raise WorkflowError(
+            ErrorCode.CONFLICT, _("The totals of this round are recorded already; they are final.")
+        )
+    eligible = round_tally(vote_round).eligible
+    refused = rules.counted_totals_refusal(yes, no, abstain, eligible=eligible)
+    if refused is not None:
+        raise WorkflowError(refused.code, str(refused.message), details={"totals": [str(refused.message)]})
+    vote_round.yes_count, vote_round.no_count, vote_round.abstain_count = yes, no, abstain
+    vote_round.totals_recorded_by, vote_round.totals_recorded_at = recorded_by, at
+    vote_round.save(
+        update_fields=["yes_count", "no_count", "abstain_count", "totals_recorded_by", "totals_recorded_at"]
+    )
+    return round_tally(vote_round)
 
 
 class RoundResult(NamedTuple):
@@ -161,7 +279,10 @@ class RoundResult(NamedTuple):
 
 
 def round_result(vote_round: VoteRound, *, actor) -> RoundResult:
-    """The round's tally and outcome if it closed now (by ``actor``, or by itself when None)."""
+    """The round's tally and outcome if it closed now (by ``actor``, or by itself when None). A
+    person closes a counted round once its totals are entered (``rules.close_round_refusal``)."""
+    if actor is not None:
+        _raise(rules.close_round_refusal(vote_round))
     tally = round_tally(vote_round)
     closed_because = (
         "secretariat" if actor is not None else "everyone_voted" if everyone_voted(tally) else "deadline"

@@ -651,6 +651,25 @@ def test_the_applicant_sees_the_rounds_of_their_case_without_the_committee_s_tal
     )
 
 
+def test_a_round_counted_in_the_meeting_room_says_so_with_the_totals_entered(cast, api_as):
+    from workflows import room_votes
+
+    application = application_in(S.REVIEWED, cast)
+    vote_round = services.vote_open(
+        application=application, actor=cast.secretariat, mode="counted", electorate=cast.committee
+    )
+    room_votes.counted_totals_record(vote_round=vote_round, yes=2, no=0, abstain=1, actor=cast.secretariat)
+
+    [open_round] = api_as("secretariat").get(url(application, "rounds")).json()
+
+    assert open_round["mode"] == "counted"
+    assert open_round["tally"] == {"eligible": 3, "yes": 2, "no": 0, "abstain": 1, "cast": 3}
+    assert (
+        api_as("secretariat").get(url(application_in(S.EXECUTIVE_VOTE, cast), "rounds")).json()[0]["mode"]
+        == "online"
+    )
+
+
 # --- queries ----------------------------------------------------------------------------------------
 
 

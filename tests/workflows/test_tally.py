@@ -5,7 +5,7 @@ import itertools
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflows.rules import BASES, MAJORITIES, Tally, VoteRules, vote_outcome
@@ -123,3 +123,104 @@ def test_vote_rules_survive_the_round_trip_through_json():
     rules = VoteRules(quorum=Fraction(2, 3), majority="three_quarters", base="eligible")
     assert rules.to_json() == {"quorum": "2/3", "majority": "three_quarters", "base": "eligible"}
     assert VoteRules.from_json(rules.to_json()) == rules
+
+
+# --- the engine's tally in every mode, against the same reference --------------------------------------
+
+
+@st.composite
+def rooms(draw):
+    """Members present (1 to 7), how many of them recuse, and the ballots of some of the rest."""
+    present = draw(st.integers(min_value=1, max_value=7))
+    recused = draw(st.integers(min_value=0, max_value=present))
+    eligible = present - recused
+    yes = draw(st.integers(min_value=0, max_value=eligible))
+    no = draw(st.integers(min_value=0, max_value=eligible - yes))
+    abstain = draw(st.integers(min_value=0, max_value=eligible - yes - no))
+    return present, recused, yes, no, abstain
+
+
+@pytest.fixture
+def seven_members(db):
+    from tests.factories import MembershipFactory, committee_member, secretariat_user
+    from workflows.models import Motion, MotionKind
+
+    secretariat = secretariat_user()
+    motion = Motion.objects.create(
+        membership=MembershipFactory(), kind=MotionKind.SUSPEND, proposed_by=secretariat
+    )
+    return secretariat, motion, [committee_member() for _ in range(7)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(room=rooms())
+def test_online_named_and_counted_rounds_tally_and_decide_as_the_reference(seven_members, room):
+    """The same votes of the same members present, cast online, named in the room or counted there:
+    one tally (``votes.round_tally``), and the reference's outcome under every rule."""
+    from django.utils import timezone
+
+    from workflows import votes
+    from workflows.models import VoteMode
+
+    secretariat, motion, members = seven_members
+    present, recused, yes, no, abstain = room
+    electorate = members[:present]
+    voting = electorate[recused:]
+    choices = dict(zip(voting, ["yes"] * yes + ["no"] * no + ["abstain"] * abstain, strict=False))
+    now = timezone.now()
+    tallies = {}
+    for mode in VoteMode.values:
+        vote_round = votes.round_open(
+            subject={"motion": motion},
+            actor=secretariat,
+            deadline=now,
+            vote_rules=VoteRules(),
+            conflicts={},
+            at=now,
+            category="full",
+            mode=mode,
+            electorate=electorate,
+        )
+        for member in electorate[:recused]:
+            votes.voter_recuse(vote_round, member, "")
+        if mode == VoteMode.ONLINE:
+            for member, choice in choices.items():
+                votes.ballot_cast(vote_round, member, choice)
+        elif mode == VoteMode.NAMED and choices:
+            votes.named_ballots_record(vote_round, choices, secretariat)
+        elif mode == VoteMode.COUNTED:
+            votes.counted_totals_enter(
+                vote_round, yes=yes, no=no, abstain=abstain, recorded_by=secretariat, at=now
+            )
+        tallies[mode] = votes.round_tally(vote_round)
+        result = votes.round_result(vote_round, actor=secretariat)
+        assert result.tally == tallies[mode]
+        assert result.outcome == reference_outcome(
+            eligible=present - recused,
+            yes=yes,
+            no=no,
+            abstain=abstain,
+            quorum=(1, 2),
+            majority="simple",
+            base="yes_no",
+        )
+        votes.rounds_void({"motion": motion}, at=now)
+
+    assert tallies[VoteMode.ONLINE] == Tally(eligible=present - recused, yes=yes, no=no, abstain=abstain)
+    assert tallies[VoteMode.NAMED] == tallies[VoteMode.COUNTED] == tallies[VoteMode.ONLINE]
+    for majority, base, quorum in itertools.product(MAJORITIES, BASES, QUORUMS):
+        rules = VoteRules(quorum=Fraction(*quorum), majority=majority, base=base)
+        expected = reference_outcome(
+            eligible=present - recused,
+            yes=yes,
+            no=no,
+            abstain=abstain,
+            quorum=quorum,
+            majority=majority,
+            base=base,
+        )
+        assert {vote_outcome(tally, rules) for tally in tallies.values()} == {expected}, (
+            majority,
+            base,
+            quorum,
+        )
