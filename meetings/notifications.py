@@ -47,9 +47,14 @@ def _when(moment: datetime.datetime) -> str:
     return f"{formats.date_format(moment, 'j F Y, H:i')} UTC"
 
 
-def _agenda(meeting: Meeting) -> list[str]:
+def _labels(items: list) -> list[str]:
+    return [item.label for item in items]
+
+
+def _agenda(meeting: Meeting) -> InLanguage:
+    """The agenda's items in order, each labelled in the reader's language (a motion's kind)."""
     items = meeting.agenda_items.select_related("application", "motion__membership__organization")
-    return [item.label for item in items.order_by("position")]
+    return InLanguage(_labels, list(items.order_by("position")))
 
 
 def meeting_context(meeting: Meeting) -> dict[str, Any]:

@@ -99,6 +99,10 @@ def _field_errors(values: dict) -> dict[str, list[str]]:
             URLValidator(schemes=["https", "http"])(values["online_link"])
         except ValidationError:
             errors["online_link"] = [_("Give the full address of the online meeting (https://…).")]
+    for field in ("title", "place", "online_link"):
+        limit = Meeting._meta.get_field(field).max_length
+        if field not in errors and len(values.get(field) or "") > limit:
+            errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
     for field in ("chair", "minute_taker"):
         if not roles.is_committee_member(values.get(field)):
             errors[field] = [_("Choose a member of the Executive Committee.")]

@@ -1,6 +1,10 @@
 """The secretariat reads meetings in the admin, with their agenda and attendance; nothing changes there."""
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings import services
@@ -47,3 +51,20 @@ def test_a_committee_member_does_not_reach_the_meetings_admin(cast, client):
     client.force_login(cast.committee[0])
 
     assert client.get(reverse("admin:meetings_meeting_changelist")).status_code in (302, 403)
+
+
+def test_the_meetings_list_costs_the_same_queries_for_one_meeting_or_many(cast, next_week, client):
+    client.force_login(cast.secretariat)
+    url = reverse("admin:meetings_meeting_changelist")
+    convened_meeting(cast, next_week)
+    client.get(url)  # warm the caches (content types, the session)
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for days in (1, 2, 3):
+        convened_meeting(cast, next_week + datetime.timedelta(days=days))
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(four.captured_queries) == len(one.captured_queries)

@@ -14,8 +14,11 @@ from meetings.models import AgendaItemKind
 from meetings.notifications import MeetingEvent, meeting_notify
 from notifications.delivery import message_build
 from notifications.models import Notification
+from registry.models import MembershipCategory
 from tests.cast import application_in
-from workflows.models import ApplicationState
+from tests.factories import MembershipFactory
+from workflows import motions
+from workflows.models import ApplicationState, MotionKind
 
 from .helpers import convened_meeting, new_meeting, reload
 
@@ -148,3 +151,23 @@ def test_the_invitation_is_in_the_members_language(cast, next_week):
     message = message_build(Notification.objects.get(event="meeting_convened", recipient=member))
     assert message.subject.startswith("Réunion du Comité exécutif")
     assert "Ordre du jour" in message.body
+
+
+def test_the_agenda_is_listed_in_each_members_language(cast, next_week):
+    member = cast.committee[0]
+    Preferences.objects.update_or_create(user=member, defaults={"language": "tr"})
+    membership = MembershipFactory(admitted_on=datetime.date(2019, 3, 1), category=MembershipCategory.FULL)
+    motion = motions.motion_propose(
+        membership=membership, actor=cast.secretariat, kind=MotionKind.SUSPEND, reason="Dues unpaid."
+    )
+    meeting = new_meeting(cast, next_week)
+    services.agenda_item_add(
+        meeting=meeting, actor=cast.secretariat, kind=AgendaItemKind.MOTION, motion=motion
+    )
+
+    services.meeting_convene(meeting=meeting, actor=cast.secretariat)
+
+    turkish = Notification.objects.get(event="meeting_convened", recipient=member)
+    english = Notification.objects.get(event="meeting_convened", recipient=cast.committee[1])
+    assert turkish.context["agenda"] == [f"Askıya alma: {membership.organization}"]
+    assert english.context["agenda"] == [f"Suspension: {membership.organization}"]

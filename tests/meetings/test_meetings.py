@@ -578,3 +578,12 @@ def test_a_new_committee_member_can_chair(cast, next_week):
     meeting = new_meeting(cast, next_week, chair=chair)
 
     assert meeting.chair == chair
+
+
+def test_a_title_or_place_too_long_is_invalid_not_an_error(cast, next_week):
+    error = refused(
+        ErrorCode.INVALID, new_meeting, cast=cast, starts_at=next_week, title="T" * 201, place="P" * 301
+    )
+
+    assert set(error.details) == {"title", "place"}
+    assert not Meeting.objects.exists()
