@@ -12,7 +12,7 @@ from meetings import services
 from meetings.calendar import meeting_uid
 from meetings.models import AgendaItemKind
 from meetings.notifications import MeetingEvent, meeting_notify
-from notifications.delivery import message_build
+from notifications.delivery import deliver, message_build
 from notifications.models import Notification
 from registry.models import MembershipCategory
 from tests.cast import application_in
@@ -171,3 +171,16 @@ def test_the_agenda_is_listed_in_each_members_language(cast, next_week):
     english = Notification.objects.get(event="meeting_convened", recipient=cast.committee[1])
     assert turkish.context["agenda"] == [f"Askıya alma: {membership.organization}"]
     assert english.context["agenda"] == [f"Suspension: {membership.organization}"]
+
+
+def test_the_delivered_e_mail_carries_the_calendar_file(cast, next_week, mailoutbox):
+    convened_meeting(cast, next_week)
+    notification = Notification.objects.filter(event="meeting_convened").order_by("pk").first()
+
+    deliver(notification_id=notification.pk)
+
+    (sent,) = mailoutbox
+    ((file_name, content, mimetype),) = sent.attachments
+    assert (file_name, mimetype) == ("meeting.ics", "text/calendar")
+    assert b"METHOD:REQUEST" in (content.encode() if isinstance(content, str) else content)
+    assert reload(notification).state == "sent"
