@@ -9,6 +9,7 @@ import datetime
 import re
 import secrets
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import environ
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "notifications",
     "dues",
     "workflows",
+    "meetings",
     "portal",
     "ops",
     "api",
@@ -455,6 +457,16 @@ if EXPULSION_MAJORITY not in ("simple", "two_thirds", "three_quarters"):
     raise ImproperlyConfigured(
         f"EXPULSION_MAJORITY must be simple, two_thirds or three_quarters; got {EXPULSION_MAJORITY!r}."
     )
+# A meeting of the Executive Committee is quorate with more than MEETING_QUORUM of the committee
+# present (in person or online), as an exact fraction: "1/2" — 5 of 8 members, not 4.
+MEETING_QUORUM = env.str("MEETING_QUORUM", default="1/2")
+try:
+    if not 0 <= Fraction(MEETING_QUORUM) < 1:
+        raise ValueError(MEETING_QUORUM)
+except (ValueError, ZeroDivisionError):
+    raise ImproperlyConfigured(
+        f"MEETING_QUORUM must be a fraction in [0, 1) such as 1/2; got {MEETING_QUORUM!r}."
+    ) from None
 VOTE_DEFAULT_DEADLINE_DAYS = env.int("VOTE_DEFAULT_DEADLINE_DAYS", default=14)
 # The latest deadline a vote may be given: this many days from its opening (to the end of that day, UTC).
 VOTE_MAX_DAYS = env.int("VOTE_MAX_DAYS", default=90)

@@ -17,6 +17,7 @@ PACKAGES = (
     "notifications",
     "dues",
     "workflows",
+    "meetings",
     "portal",
     "ops",
     "api",

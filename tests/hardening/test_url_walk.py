@@ -1062,7 +1062,7 @@ ADMIN_OWN_ROWS = {"admin/login/", "admin/logout/"}  # in TABLE, every role
 ADMIN_FORBIDDEN_APPS = {"auth", "account", "mfa"}
 ADMIN_SECRETARIAT = {
     "admin/": {GET: 200},
-    "admin/(?P<app_label>auth|account|mfa|registry|notifications|workflows|api)/$": {
+    "admin/(?P<app_label>auth|account|mfa|registry|notifications|workflows|meetings|api)/$": {
         GET: 200
     },  # /admin/registry/
     "admin/registry/organization/": {GET: 200},
@@ -1077,6 +1077,9 @@ ADMIN_SECRETARIAT = {
     "admin/workflows/membershipapplication/<path:object_id>/document/<int:document_id>/": {GET: 200},
     "admin/notifications/notification/add/": {GET: 403, POST: 403},
     "admin/workflows/voteround/add/": {GET: 403, POST: 403},
+    "admin/meetings/meeting/": {GET: 200},  # read-only: meetings change through meetings.services
+    "admin/meetings/meeting/add/": {GET: 403, POST: 403},
+    "admin/meetings/meeting/<path:object_id>/delete/": {GET: 403, POST: 403},
     "admin/api/partnerkey/": {GET: 200},
     "admin/api/partnerkey/add/": {GET: 200},
     "admin/api/webhookendpoint/": {GET: 200},
