@@ -44,6 +44,7 @@ RATIOS: dict[str, str] = {
     "replica_offload": ">= 1.0",
     "transition_cost": "<= 3",
     "notify_latency": "<= 10",
+    "signup_known_vs_new": "<= 1.2",
 }
 EXTRAS = ("memory", "import")
 
@@ -946,13 +947,109 @@ class NotifyProbe:
 
 
 def purge_publishes(redis_url: str) -> None:
-    """Drop the messages transition_cost published to the bench's own queue (nobody consumed them)."""
+    """Drop the messages a case published to the bench's own queue (nobody consumed them): the
+    transitions' deliveries, the sign-ups' account e-mails."""
     import redis
     from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(f"{settings.BENCH_NOTIFICATIONS_QUEUE}*"):
         client.delete(key)
+
+
+# --- sign-up -------------------------------------------------------------------------------------------------
+
+SIGNUP_PASSWORD = "correct horse battery staple"
+SIGNUP_KNOWN = "known-{tag}@bench.example"
+
+
+class SignUp:
+    """Sign-ups through allauth's form on the workflow database: with an address that has an account
+    (answered "check your e-mail", the owner e-mailed instead) and with a new address each time.
+
+    Django's test client in this process, production's password hasher (PBKDF2: the suite's
+    settings use a fast one), allauth's rate limits off (a known address is e-mailed at most once in
+    3 minutes otherwise, so its later sign-ups would do less). Both answer the same redirect."""
+
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+
+        self.tag = uuid.uuid4().hex[:8]
+        self.known = SIGNUP_KNOWN.format(tag=self.tag)
+        self.counter = 0
+        get_user_model().objects.create_user(username=self.known, email=self.known, password=SIGNUP_PASSWORD)
+
+    def _sign_up(self, email: str) -> float:
+        from django.conf import settings
+        from django.test import Client, override_settings
+
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+        data = {
+            "name": "Amani Otieno",
+            "email": email,
+            "password1": SIGNUP_PASSWORD,
+            "password2": SIGNUP_PASSWORD,
+        }
+        with override_settings(ACCOUNT_RATE_LIMITS=False):
+            started = time.perf_counter()
+            response = client.post("/accounts/signup/", data, secure=True)
+            elapsed = time.perf_counter() - started
+        if response.status_code != 302 or response["Location"] != "/accounts/confirm-email/":
+            raise RuntimeError(
+                f"sign-up with {email} answered {response.status_code} {response.get('Location')!r}, "
+                "not the redirect to /accounts/confirm-email/"
+            )
+        if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.PBKDF2PasswordHasher":
+            raise RuntimeError(
+                f"the bench's first password hasher is {settings.PASSWORD_HASHERS[0]}, not PBKDF2"
+            )
+        return elapsed
+
+    def timed_known(self) -> float:
+        return self._sign_up(self.known.upper())
+
+    def timed_new(self) -> float:
+        self.counter += 1
+        return self._sign_up(f"new-{self.tag}-{self.counter}@bench.example")
+
+    def check_hashed(self) -> None:
+        """The new accounts' passwords were hashed with PBKDF2, as production's are."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import identify_hasher
+
+        user = get_user_model().objects.get(email=f"new-{self.tag}-1@bench.example")
+        if identify_hasher(user.password).algorithm != "pbkdf2_sha256":
+            raise RuntimeError(
+                f"a new account's password was hashed with {identify_hasher(user.password).algorithm}"
+            )
+
+
+def signup_case(bench: Bench) -> None:
+    """signup_known_vs_new: a sign-up with an address that has an account against one with a new address."""
+    signup = SignUp()
+    seconds, inner = bench.options.sample_seconds, bench.options.inner
+    known = Batch(signup.timed_known, seconds=seconds, most=inner)
+    new = Batch(signup.timed_new, seconds=seconds, most=inner)
+    what = "POST /accounts/signup/ (Django's test client, in-process, PBKDF2, rate limits off) with"
+    bench.measure(
+        "signup_known_vs_new",
+        Case(
+            "signup_known_vs_new/known",
+            f"{what} an address that has an account; a round's median",
+            "ms",
+            known,
+            details=known.details,
+        ),
+        Case(
+            "signup_known_vs_new/new",
+            f"{what} a new address each time; a round's median",
+            "ms",
+            new,
+            details=new.details,
+        ),
+        rounds=bench.options.rounds,
+    )
+    signup.check_hashed()
 
 
 # --- import timing -------------------------------------------------------------------------------------------
@@ -1137,6 +1234,10 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
         memory = http_cases(bench, server, large, tool=tool, client=client)
     if bench.wanted("replica_offload"):
         replica_cases(bench, server, large, tool=tool)
+    if bench.wanted("signup_known_vs_new"):
+        signup_case(bench)
+        if redis_url:
+            purge_publishes(redis_url)
     if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
         workflow_cases(bench, server, queries, redis_url)
     if bench.wanted("import"):

@@ -29,17 +29,19 @@ IN_PROCESS = [
     "scale_search",
     "feed_page",
     "as_of_list",
+    "signup_known_vs_new",
     "transition_cost",
 ]
 ROUNDS = 3
 
 
 def bench_database_url() -> str:
-    """The test database's server, with the smoke test's own base name (the runner adds suffixes)."""
+    """The test database's server, with a base name of the test database's own (the runner adds
+    suffixes), so that test runs on other databases of the same server keep to theirs."""
     settings = connection.settings_dict
     user, password = quote(settings.get("USER") or ""), quote(settings.get("PASSWORD") or "")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{auth}{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/fedreg_bench_smoke"
+    return f"postgres://{auth}{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}_bench_smoke"
 
 
 @pytest.fixture(scope="module")
