@@ -27,10 +27,11 @@ IN_PROCESS = [
     "scale_deep_page",
     "scale_region_filter",
     "scale_search",
+    "scale_search_rare",
     "feed_page",
     "as_of_list",
     "signup_known_vs_new",
-    "transition_cost",
+    "transition_vs_minimal",
 ]
 ROUNDS = 3
 
@@ -96,7 +97,7 @@ def test_the_endpoint_costs_the_queries_its_tests_pin(run):
     queries = json.loads(run[0].stdout)["queries"]
 
     pinned = {name: entry for name, entry in queries.items() if entry["pinned"] is not None}
-    assert len(pinned) == 10  # five API cases on each data set
+    assert len(pinned) == 12  # six API cases on each data set
     assert all(entry["match"] for entry in pinned.values()), pinned
 
 
