@@ -1006,6 +1006,9 @@ def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str
         probe.stop()
 
 
+BLOCKING_READ_SECONDS = 120
+
+
 class NotifyProbe:
     """The processes of notify_latency and what they report, under one Redis key prefix.
 
@@ -1020,7 +1023,8 @@ class NotifyProbe:
         from . import servers
 
         self.workflow = workflow
-        self.client = redis.Redis.from_url(redis_url)
+        # Its waits block for up to 90 s: longer than redis-py's default read timeout (5 s in redis-py 8).
+        self.client = redis.Redis.from_url(redis_url, socket_timeout=BLOCKING_READ_SECONDS)
         self.prefix = f"bench:{uuid.uuid4().hex[:12]}"
         self.queue = settings.BENCH_NOTIFICATIONS_QUEUE
         env = servers.django_env(
