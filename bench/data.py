@@ -130,8 +130,10 @@ CATEGORIES = (
 )
 EPOCH = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
 
-# The search word the benchmark asks for (``?q=``): folded, it matches "Université" names.
+# The common search word the benchmark asks for (``?q=``): folded, it matches "Université" names (7%).
 SEARCH_WORD = "universite"
+# A rarer word (``?q=``): a city, in under 2% of the names, spread over the whole name order.
+RARE_SEARCH_WORD = "ouagadougou"
 # The region filter the benchmark asks for (``?region=``): a parent, so its sub-regions count.
 REGION_FILTER = "europe"
 # The directory's history (``registry.history``): every member's events over one past year, and the

@@ -33,16 +33,20 @@ from .databases import ROOT, BenchSetupError, Server, size_label
 
 RATIOS: dict[str, str] = {
     "api_vs_raw": "<= 1.5",
-    "naive_vs_api": ">= 5",
+    "naive_vs_api": ">= 8",
     "scale_first_page": "<= 1.3",
     "scale_deep_page": "<= 1.3",
     "scale_region_filter": "<= 1.3",
     "scale_search": "<= 2.0",
+    "scale_search_rare": "<= 1.3",
     "as_of_list": "<= 2.0",
     "feed_page": "<= 1.3",
-    "http_throughput": ">= 0.5",
+    "csv_export_memory": "<= 1.5",
+    "http_api_vs_raw": ">= 0.8",
+    "http_cached_vs_bare": ">= 0.7",
     "replica_offload": ">= 1.0",
-    "transition_cost": "<= 3",
+    "signup_known_vs_new": "<= 1.2",
+    "transition_vs_minimal": "<= 2.0",
     "notify_latency": "<= 10",
 }
 EXTRAS = ("memory", "import")
@@ -59,6 +63,7 @@ PINNED_QUERIES = {
         "test_anonymous_list_costs_three_queries_with_every_filter (region, region tree, page)",
     ),
     "search": (1, "test_anonymous_list_without_region_costs_one_query (q adds a WHERE, no query)"),
+    "search_rare": (1, "test_anonymous_list_without_region_costs_one_query (q adds a WHERE, no query)"),
     "as_of_list": (
         2,
         "test_as_of_list_costs_two_queries_and_four_with_every_filter (when the records begin, page)",
@@ -95,6 +100,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-rounds", type=int, default=15)
     parser.add_argument("--latency-inner", type=int, default=5)
     parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument(
+        "--memory-rounds", type=int, default=5, help="rounds of csv_export_memory (a process per sample)"
+    )
     parser.add_argument(
         "--only", default="", help=f"comma-separated ratio ids and extras ({', '.join(EXTRAS)})"
     )
@@ -133,7 +141,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 class Case:
     name: str
     description: str
-    unit: str  # "ms" (lower is better) or "req/s"
+    unit: str  # "ms" or "KiB" (lower is better), or "req/s"
     sample: Callable[[], float]  # one round's sample
     samples: list[float] = field(default_factory=list)
     details: Callable[[], dict] | None = None  # more for the case's JSON entry, asked after the rounds
@@ -244,7 +252,7 @@ def api_urls(alias: str) -> dict[str, str]:
     from registry import feed
     from registry.selectors import affiliate_rows
 
-    from .data import AS_OF, REGION_FILTER, SEARCH_WORD
+    from .data import AS_OF, RARE_SEARCH_WORD, REGION_FILTER, SEARCH_WORD
     from .routing import using_database
 
     with using_database(alias):
@@ -259,12 +267,18 @@ def api_urls(alias: str) -> dict[str, str]:
         "deep_page": f"{API}?page_size={PAGE_SIZE}&cursor={cursor}",
         "region_filter": f"{API}?page_size={PAGE_SIZE}&region={REGION_FILTER}",
         "search": f"{API}?page_size={PAGE_SIZE}&q={SEARCH_WORD}",
+        "search_rare": f"{API}?page_size={PAGE_SIZE}&q={RARE_SEARCH_WORD}",
         "as_of_list": f"{API}?page_size={PAGE_SIZE}&as_of={AS_OF.isoformat()}",
         "feed_page": f"/api/v1/changes/?after={after}&limit={PAGE_SIZE}",
         "raw": f"/bench/raw/affiliates/?page_size={PAGE_SIZE}",
         "naive": f"/bench/naive/affiliates/?page_size={PAGE_SIZE}",
         "throughput_page": f"{API}?page_size={THROUGHPUT_PAGE_SIZE}",
+        "throughput_raw": f"/bench/raw/affiliates/?page_size={THROUGHPUT_PAGE_SIZE}",
     }
+
+
+# Requests that must answer what another answers (same rows, same next page), or their ratio means nothing.
+SAME_RESULTS = {"raw": "first_page", "naive": "first_page", "throughput_raw": "throughput_page"}
 
 
 def count_queries(client, alias: str, url: str) -> int:
@@ -301,13 +315,14 @@ def check_same_results(client, alias: str, urls: dict[str, str]) -> dict[str, in
     for name, (code, _body) in bodies.items():
         if code != 200:
             raise RuntimeError(f"{urls[name]} answered {code} on {alias}")
-    api = orjson.loads(bodies["first_page"][1])
-    for name in ("raw", "naive"):
-        other = orjson.loads(bodies[name][1])
-        if other["results"] != api["results"]:
-            raise RuntimeError(f"{urls[name]} does not answer the endpoint's results on {alias}")
-        if bool(other["next"]) != bool(api["next"]):
-            raise RuntimeError(f"{urls[name]} disagrees with the endpoint on whether there is a next page")
+    for name, reference in SAME_RESULTS.items():
+        expected, other = orjson.loads(bodies[reference][1]), orjson.loads(bodies[name][1])
+        if other["results"] != expected["results"]:
+            raise RuntimeError(f"{urls[name]} does not answer the results of {urls[reference]} on {alias}")
+        if bool(other["next"]) != bool(expected["next"]):
+            raise RuntimeError(
+                f"{urls[name]} disagrees with {urls[reference]} on whether there is a next page"
+            )
     return {name: len(orjson.loads(body)["results"]) for name, (_code, body) in bodies.items()}
 
 
@@ -371,6 +386,7 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
         ("scale_deep_page", "deep_page"),
         ("scale_region_filter", "region_filter"),
         ("scale_search", "search"),
+        ("scale_search_rare", "search_rare"),
         ("feed_page", "feed_page"),
     ):
         if bench.wanted(ratio_id):
@@ -402,6 +418,7 @@ def record_query_counts(client, datasets: tuple[DataSet, ...], queries: dict) ->
             "deep_page",
             "region_filter",
             "search",
+            "search_rare",
             "as_of_list",
             "feed_page",
             "raw",
@@ -421,6 +438,54 @@ def record_query_counts(client, datasets: tuple[DataSet, ...], queries: dict) ->
             }
 
 
+# --- the CSV export's memory -------------------------------------------------------------------------------
+
+
+def csv_memory_case(bench: Bench, server: Server, small: DataSet, large: DataSet) -> None:
+    """csv_export_memory: the peak RSS growth of a process streaming the large data set's CSV export
+    against the small one's, each sample a fresh process (``bench.csv_memory``)."""
+    from . import servers
+
+    def case(data: DataSet) -> Case:
+        env = servers.django_env(
+            database_url=server.url_for(server.name(size_label(data.size))), LOG_LEVEL="WARNING"
+        )
+        last: dict = {}
+
+        def sample() -> float:
+            result = subprocess.run(
+                [sys.executable, "-m", "bench.csv_memory"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(
+                    f"bench.csv_memory on {size_label(data.size)} failed:\n{result.stderr[-3000:]}"
+                )
+            last.update(json.loads(result.stdout))
+            if last["rows"] != data.rows["affiliates"]:
+                raise RuntimeError(
+                    f"the CSV export of {size_label(data.size)} has {last['rows']} rows, not its "
+                    f"{data.rows['affiliates']} affiliates"
+                )
+            return float(last["growth_kib"])
+
+        return Case(
+            f"csv_export_memory@{size_label(data.size)}",
+            f"peak RSS growth of a fresh process streaming GET /api/v1/affiliates/?format=csv on "
+            f"{size_label(data.size)} (in-process WSGI, every chunk dropped), after a warm-up export",
+            "KiB",
+            sample,
+            details=lambda: {key: last[key] for key in ("rows", "bytes", "rss_before_kib", "peak_reset")},
+        )
+
+    bench.measure("csv_export_memory", case(large), case(small), rounds=bench.options.memory_rounds)
+
+
 # --- HTTP throughput and memory under gunicorn ------------------------------------------------------------
 
 
@@ -433,6 +498,7 @@ def http_cases(bench: Bench, server: Server, large: DataSet, *, tool: str, clien
     )
     gunicorn = servers.Gunicorn(env=env, log_dir=bench.log_dir)
     page_url = gunicorn.url(large.urls["throughput_page"])
+    raw_url = gunicorn.url(large.urls["throughput_raw"])
     bare_url = gunicorn.url("/bench/bare/")
     memory: dict | None = None
     api_requests = 0
@@ -459,16 +525,35 @@ def http_cases(bench: Bench, server: Server, large: DataSet, *, tool: str, clien
         gunicorn.start()
         gunicorn.wait_ready("/bench/bare/")
         booted = {pid: servers.memory_kib(pid)["VmRSS"] for pid in gunicorn.worker_pids()}
-        if bench.wanted("http_throughput"):
+        big = size_label(large.size)
+        if bench.wanted("http_api_vs_raw"):
             bench.measure(
-                "http_throughput",
+                "http_api_vs_raw",
                 load_case(
-                    f"http_throughput/api@{size_label(large.size)}",
+                    f"http_api_vs_raw/api@{big}",
                     page_url,
                     f"the endpoint, {THROUGHPUT_PAGE_SIZE} rows",
                     is_api=True,
                 ),
-                load_case("http_throughput/bare", bare_url, "a bare JsonResponse view", is_api=False),
+                load_case(
+                    f"http_api_vs_raw/raw@{big}",
+                    raw_url,
+                    f"the same rows by the same SQL through a cursor, orjson, {THROUGHPUT_PAGE_SIZE} rows",
+                    is_api=False,
+                ),
+                rounds=options.http_rounds,
+                profile=in_process_profile(client, large, "throughput_page", calls=200),
+            )
+        if bench.wanted("http_cached_vs_bare"):
+            bench.measure(
+                "http_cached_vs_bare",
+                load_case(
+                    f"http_cached_vs_bare/directory@{big}",
+                    page_url,
+                    f"one directory query repeated (the endpoint, {THROUGHPUT_PAGE_SIZE} rows)",
+                    is_api=True,
+                ),
+                load_case("http_cached_vs_bare/bare", bare_url, "a bare JsonResponse view", is_api=False),
                 rounds=options.http_rounds,
                 profile=in_process_profile(client, large, "throughput_page", calls=200),
             )
@@ -659,6 +744,49 @@ PDF_BYTES = (  # one page, with its cross-reference table (the upload check refu
 )
 
 
+def draft_application() -> tuple:
+    """A complete draft (its required documents uploaded) on the workflow database, its applicant,
+    and a secretariat member (a recipient of the submission's e-mails)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts import roles
+    from workflows import services
+
+    users = get_user_model().objects
+    tag = uuid.uuid4().hex[:8]
+    applicant = users.create_user(
+        username=f"applicant-{tag}@bench.example", email=f"applicant-{tag}@bench.example"
+    )
+    secretariat = users.create_user(
+        username=f"secretariat-{tag}@bench.example",
+        email=f"secretariat-{tag}@bench.example",
+        is_staff=True,
+    )
+    secretariat.groups.add(Group.objects.get_or_create(name=roles.SECRETARIAT)[0])
+    application = services.application_create(
+        applicant=applicant,
+        data={
+            "name": f"Université de Bench {tag}",
+            "acronym": "UB",
+            "country": "KE",
+            "city": "Nairobi",
+            "website": "https://ub.example.org",
+            "email": "office@ub.example.org",
+            "founded_year": 1990,
+            "students_represented": 12_000,
+            "kind": "national_union",
+            "motivation": "We represent the students of our country.",
+        },
+    )
+    for kind in settings.WORKFLOW_REQUIRED_DOCUMENT_KINDS:
+        upload = SimpleUploadedFile(f"{kind}.pdf", PDF_BYTES, content_type="application/pdf")
+        services.document_add(application=application, actor=applicant, kind=kind, upload=upload)
+    return application, applicant, secretariat
+
+
 @dataclass
 class Workflow:
     """An application on the workflow database, moved back and forth: submitted ⇄ info_requested."""
@@ -669,43 +797,9 @@ class Workflow:
 
     @classmethod
     def prepare(cls) -> "Workflow":
-        from django.conf import settings
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from accounts import roles
         from workflows import services
 
-        users = get_user_model().objects
-        tag = uuid.uuid4().hex[:8]
-        applicant = users.create_user(
-            username=f"applicant-{tag}@bench.example", email=f"applicant-{tag}@bench.example"
-        )
-        secretariat = users.create_user(
-            username=f"secretariat-{tag}@bench.example",
-            email=f"secretariat-{tag}@bench.example",
-            is_staff=True,
-        )
-        secretariat.groups.add(Group.objects.get_or_create(name=roles.SECRETARIAT)[0])
-        application = services.application_create(
-            applicant=applicant,
-            data={
-                "name": f"Université de Bench {tag}",
-                "acronym": "UB",
-                "country": "KE",
-                "city": "Nairobi",
-                "website": "https://ub.example.org",
-                "email": "office@ub.example.org",
-                "founded_year": 1990,
-                "students_represented": 12_000,
-                "kind": "national_union",
-                "motivation": "We represent the students of our country.",
-            },
-        )
-        for kind in settings.WORKFLOW_REQUIRED_DOCUMENT_KINDS:
-            upload = SimpleUploadedFile(f"{kind}.pdf", PDF_BYTES, content_type="application/pdf")
-            services.document_add(application=application, actor=applicant, kind=kind, upload=upload)
+        application, applicant, secretariat = draft_application()
         application = services.application_submit(application=application, actor=applicant)
         return cls(application=application, applicant=applicant, secretariat=secretariat)
 
@@ -725,61 +819,154 @@ class Workflow:
                 application=self.application, actor=self.applicant
             )
 
-    def timed_transition(self) -> float:
+
+class Submission:
+    """``submit`` of one draft, again and again, against the same writes as raw SQL.
+
+    Before each timed call (untimed) the application goes back to its draft. The service's call:
+    lock, permission and guards, the FSM, save, the log row, the outbox rows (recipients, existing
+    keys, insert, read back), commit, the on-commit publish. The minimal one, in one transaction
+    through the same connection: the UPDATE of the row, one INSERT of the log row, one INSERT of
+    the outbox rows, with the columns the service wrote on its first call (``capture``)."""
+
+    def __init__(self):
+        self.application, self.applicant, _secretariat = draft_application()
+        self.log_row: dict = {}
+        self.outbox_rows: list[dict] = []
+
+    def reset(self) -> None:
+        from django.db import connection
+
+        model = type(self.application)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET state = %s, submitted_at = NULL "
+                "WHERE id = %s",
+                ["draft", self.application.pk],
+            )
+        self.application.refresh_from_db()
+
+    def submit(self) -> None:
+        from workflows import services
+
+        self.application = services.application_submit(application=self.application, actor=self.applicant)
+
+    def capture(self) -> None:
+        """One submit through the service; keep the columns of the log row and outbox rows it wrote."""
+        from django.db.models import Max
+        from django_fsm_log.models import StateLog
+
+        from notifications.models import Notification
+
+        last_log = StateLog.objects.aggregate(last=Max("pk"))["last"] or 0
+        last_outbox = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+        self.reset()
+        self.submit()
+        self.log_row = StateLog.objects.filter(pk__gt=last_log).values(*insert_columns(StateLog)).get()
+        self.outbox_rows = list(
+            Notification.objects.filter(pk__gt=last_outbox)
+            .order_by("pk")
+            .values(*insert_columns(Notification))
+        )
+        if not self.outbox_rows:
+            raise RuntimeError("submit wrote no outbox row")
+
+    def timed_submit(self) -> float:
+        self.reset()
         started = time.perf_counter()
-        self.transition()
+        self.submit()
         return time.perf_counter() - started
 
-    def timed_update(self) -> float:
-        """One UPDATE of the same row in its own transaction."""
+    def timed_minimal(self) -> float:
+        """The service's writes as three statements in one transaction."""
         from django.db import connection, transaction
+        from django.utils import timezone
+        from django_fsm_log.models import StateLog
 
+        from notifications.models import Notification
+
+        self.reset()
         table = connection.ops.quote_name(type(self.application)._meta.db_table)
         started = time.perf_counter()
+        now = timezone.now()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET updated_at = now() WHERE id = %s", [self.application.pk])
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, submitted_at = %s, updated_at = %s WHERE id = %s",
+                ["submitted", now, now, self.application.pk],
+            )
+            cursor.execute(*insert_statement(connection, StateLog, [{**self.log_row, "timestamp": now}]))
+            key = uuid.uuid4().hex
+            rows = [
+                {**row, "idempotency_key": f"{key}-{n}", "created_at": now}
+                for n, row in enumerate(self.outbox_rows)
+            ]
+            cursor.execute(*insert_statement(connection, Notification, rows))
         return time.perf_counter() - started
 
 
-def transition_case(bench: Bench, workflow: Workflow, queries: dict) -> None:
+def insert_columns(model) -> list[str]:
+    """The attnames of ``model``'s concrete fields but its primary key: what an INSERT writes."""
+    return [field.attname for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def insert_statement(connection, model, rows: list[dict]) -> tuple[str, list]:
+    """One ``INSERT INTO <table> (<columns>) VALUES (...), (...)`` of ``rows`` (attname → value) and its
+    parameters; JSON fields' values as JSON text."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        json.dumps(row[field.attname]) if field.get_internal_type() == "JSONField" else row[field.attname]
+        for row in rows
+        for field in fields
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(rows))}", params
+
+
+def submission_case(bench: Bench, queries: dict) -> None:
+    """transition_vs_minimal: ``submit`` through the service against its writes as raw SQL."""
     from django.db import connection
 
-    inner = bench.options.inner
-    for label in ("request_info", "resubmit"):
-        executed: list[str] = []
+    submission = Submission()
+    submission.capture()
+    executed: list[str] = []
 
-        def record(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(record):
-            workflow.transition()
-        queries[f"transition:{label}"] = {"measured": len(executed), "pinned": None}
+    submission.reset()
+    with connection.execute_wrapper(record):
+        submission.submit()
+    queries["transition:submit"] = {"measured": len(executed), "pinned": None}
 
     def profile() -> None:
-        for _ in range(max(50, inner * 5)):
-            workflow.transition()
+        for _ in range(max(50, bench.options.inner * 5)):
+            submission.reset()
+            submission.submit()
 
     broker = "Redis" if os.environ.get("REDIS_URL") else "kombu's in-memory transport"
-    seconds = bench.options.sample_seconds
-    transitions = Batch(workflow.timed_transition, seconds=seconds, most=inner)
-    updates = Batch(workflow.timed_update, seconds=seconds, most=inner)
+    seconds, inner = bench.options.sample_seconds, bench.options.inner
+    service = Batch(submission.timed_submit, seconds=seconds, most=inner)
+    minimal = Batch(submission.timed_minimal, seconds=seconds, most=inner)
     bench.measure(
-        "transition_cost",
+        "transition_vs_minimal",
         Case(
-            "transition_cost/transition",
-            "workflows.services request_info / resubmit alternately (lock, FSM, log row, outbox row, commit, "
-            f"on-commit publish to {broker}); a round's median",
+            "transition_vs_minimal/service",
+            "workflows.services.application_submit of a complete draft (lock, rules, FSM, save, log row, "
+            f"{len(submission.outbox_rows)} outbox rows, commit, on-commit publish to {broker}); a round's median",
             "ms",
-            transitions,
-            details=transitions.details,
+            service,
+            details=service.details,
         ),
         Case(
-            "transition_cost/update",
-            "one UPDATE of the same row in its own transaction; a round's median",
+            "transition_vs_minimal/minimal",
+            f"the same writes as raw SQL in one transaction: UPDATE of the row, INSERT of the log row, INSERT "
+            f"of the {len(submission.outbox_rows)} outbox rows; a round's median",
             "ms",
-            updates,
-            details=updates.details,
+            minimal,
+            details=minimal.details,
         ),
         rounds=bench.options.rounds,
         profile=profile,
@@ -819,6 +1006,9 @@ def notify_case(bench: Bench, server: Server, workflow: Workflow, redis_url: str
         probe.stop()
 
 
+BLOCKING_READ_SECONDS = 120
+
+
 class NotifyProbe:
     """The processes of notify_latency and what they report, under one Redis key prefix.
 
@@ -833,7 +1023,8 @@ class NotifyProbe:
         from . import servers
 
         self.workflow = workflow
-        self.client = redis.Redis.from_url(redis_url)
+        # Its waits block for up to 90 s: longer than redis-py's default read timeout (5 s in redis-py 8).
+        self.client = redis.Redis.from_url(redis_url, socket_timeout=BLOCKING_READ_SECONDS)
         self.prefix = f"bench:{uuid.uuid4().hex[:12]}"
         self.queue = settings.BENCH_NOTIFICATIONS_QUEUE
         env = servers.django_env(
@@ -946,13 +1137,109 @@ class NotifyProbe:
 
 
 def purge_publishes(redis_url: str) -> None:
-    """Drop the messages transition_cost published to the bench's own queue (nobody consumed them)."""
+    """Drop the messages a case published to the bench's own queue (nobody consumed them): the
+    transitions' deliveries, the sign-ups' account e-mails."""
     import redis
     from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(f"{settings.BENCH_NOTIFICATIONS_QUEUE}*"):
         client.delete(key)
+
+
+# --- sign-up -------------------------------------------------------------------------------------------------
+
+SIGNUP_PASSWORD = "correct horse battery staple"
+SIGNUP_KNOWN = "known-{tag}@bench.example"
+
+
+class SignUp:
+    """Sign-ups through allauth's form on the workflow database: with an address that has an account
+    (answered "check your e-mail", the owner e-mailed instead) and with a new address each time.
+
+    Django's test client in this process, production's password hasher (PBKDF2: the suite's
+    settings use a fast one), allauth's rate limits off (a known address is e-mailed at most once in
+    3 minutes otherwise, so its later sign-ups would do less). Both answer the same redirect."""
+
+    def __init__(self):
+        from django.contrib.auth import get_user_model
+
+        self.tag = uuid.uuid4().hex[:8]
+        self.known = SIGNUP_KNOWN.format(tag=self.tag)
+        self.counter = 0
+        get_user_model().objects.create_user(username=self.known, email=self.known, password=SIGNUP_PASSWORD)
+
+    def _sign_up(self, email: str) -> float:
+        from django.conf import settings
+        from django.test import Client, override_settings
+
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+        data = {
+            "name": "Amani Otieno",
+            "email": email,
+            "password1": SIGNUP_PASSWORD,
+            "password2": SIGNUP_PASSWORD,
+        }
+        with override_settings(ACCOUNT_RATE_LIMITS=False):
+            started = time.perf_counter()
+            response = client.post("/accounts/signup/", data, secure=True)
+            elapsed = time.perf_counter() - started
+        if response.status_code != 302 or response["Location"] != "/accounts/confirm-email/":
+            raise RuntimeError(
+                f"sign-up with {email} answered {response.status_code} {response.get('Location')!r}, "
+                "not the redirect to /accounts/confirm-email/"
+            )
+        if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.PBKDF2PasswordHasher":
+            raise RuntimeError(
+                f"the bench's first password hasher is {settings.PASSWORD_HASHERS[0]}, not PBKDF2"
+            )
+        return elapsed
+
+    def timed_known(self) -> float:
+        return self._sign_up(self.known.upper())
+
+    def timed_new(self) -> float:
+        self.counter += 1
+        return self._sign_up(f"new-{self.tag}-{self.counter}@bench.example")
+
+    def check_hashed(self) -> None:
+        """The new accounts' passwords were hashed with PBKDF2, as production's are."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import identify_hasher
+
+        user = get_user_model().objects.get(email=f"new-{self.tag}-1@bench.example")
+        if identify_hasher(user.password).algorithm != "pbkdf2_sha256":
+            raise RuntimeError(
+                f"a new account's password was hashed with {identify_hasher(user.password).algorithm}"
+            )
+
+
+def signup_case(bench: Bench) -> None:
+    """signup_known_vs_new: a sign-up with an address that has an account against one with a new address."""
+    signup = SignUp()
+    seconds, inner = bench.options.sample_seconds, bench.options.inner
+    known = Batch(signup.timed_known, seconds=seconds, most=inner)
+    new = Batch(signup.timed_new, seconds=seconds, most=inner)
+    what = "POST /accounts/signup/ (Django's test client, in-process, PBKDF2, rate limits off) with"
+    bench.measure(
+        "signup_known_vs_new",
+        Case(
+            "signup_known_vs_new/known",
+            f"{what} an address that has an account; a round's median",
+            "ms",
+            known,
+            details=known.details,
+        ),
+        Case(
+            "signup_known_vs_new/new",
+            f"{what} a new address each time; a round's median",
+            "ms",
+            new,
+            details=new.details,
+        ),
+        rounds=bench.options.rounds,
+    )
+    signup.check_hashed()
 
 
 # --- import timing -------------------------------------------------------------------------------------------
@@ -1133,11 +1420,21 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
     memory = imported = None
 
     in_process_cases(bench, client, small, large, queries)
-    if bench.wanted("http_throughput") or bench.wanted("memory"):
+    if bench.wanted("csv_export_memory"):
+        csv_memory_case(bench, server, small, large)
+    if any(bench.wanted(name) for name in ("http_api_vs_raw", "http_cached_vs_bare", "memory")):
         memory = http_cases(bench, server, large, tool=tool, client=client)
     if bench.wanted("replica_offload"):
         replica_cases(bench, server, large, tool=tool)
-    if bench.wanted("transition_cost") or bench.wanted("notify_latency"):
+    if bench.wanted("signup_known_vs_new"):
+        signup_case(bench)
+        if redis_url:
+            purge_publishes(redis_url)
+    if bench.wanted("transition_vs_minimal"):
+        submission_case(bench, queries)
+        if redis_url:
+            purge_publishes(redis_url)
+    if bench.wanted("notify_latency"):
         workflow_cases(bench, server, queries, redis_url)
     if bench.wanted("import"):
         imported = import_timing(bench, server, admin, size=options.large, template_rebuilt=template_rebuilt)
@@ -1247,20 +1544,26 @@ def data_sets(client, options: argparse.Namespace) -> tuple[DataSet, DataSet]:
 
 
 def workflow_cases(bench: Bench, server: Server, queries: dict, redis_url: str) -> None:
-    """transition_cost and notify_latency, as selected, on one application of the workflow database.
+    """notify_latency on one application of the workflow database, moved back and forth; it needs
+    ``REDIS_URL`` (a real Celery worker through Redis) and is skipped without. The transitions'
+    query counts go to ``queries``."""
+    from django.db import connection
 
-    notify_latency needs ``REDIS_URL`` (it is skipped without); after transition_cost, the messages
-    it published to Redis are dropped."""
     workflow = Workflow.prepare()
-    if bench.wanted("transition_cost"):
-        transition_case(bench, workflow, queries)
-        if redis_url:
-            purge_publishes(redis_url)
-    if bench.wanted("notify_latency"):
-        if redis_url:
-            notify_case(bench, server, workflow, redis_url)
-        else:
-            bench.skip("notify_latency", "needs REDIS_URL (a real Celery worker through Redis)")
+    for label in ("request_info", "resubmit"):
+        executed: list[str] = []
+
+        def record(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            workflow.transition()
+        queries[f"transition:{label}"] = {"measured": len(executed), "pinned": None}
+    if redis_url:
+        notify_case(bench, server, workflow, redis_url)
+    else:
+        bench.skip("notify_latency", "needs REDIS_URL (a real Celery worker through Redis)")
 
 
 def run_meta(
@@ -1302,6 +1605,7 @@ def run_meta(
             "http_seconds": options.http_seconds,
             "latency": options.latency_rounds,
             "latency_calls_per_round": options.latency_inner,
+            "memory": options.memory_rounds,
         },
         "seed": options.seed,
         "duration_seconds": round(time.monotonic() - bench.started, 1),

@@ -7,7 +7,7 @@
    with ``DATABASE_REPLICA_URL``, routed as in production).
 4. Tasks are never run in-process: they are published to ``REDIS_URL`` (or to kombu's
    in-memory transport without it), as in production, on a queue of the bench's own
-   (``bench-notifications``); e-mail goes nowhere.
+   (``bench-notifications``, every task's); e-mail goes nowhere.
 
 Everything else — middleware, logging, the connection pool, security headers — is production's.
 Requests carry ``X-Forwarded-Proto: https`` as the reverse proxy in front would.
@@ -42,6 +42,7 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # A queue of the bench's own: no other worker on the same Redis takes (or sends) these messages.
 BENCH_NOTIFICATIONS_QUEUE = "bench-notifications"
 CELERY_TASK_ROUTES = {"workflows.tasks.deliver_notification": {"queue": BENCH_NOTIFICATIONS_QUEUE}}
+CELERY_TASK_DEFAULT_QUEUE = BENCH_NOTIFICATIONS_QUEUE  # the sign-ups' account e-mails among the rest
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 STORAGES = {
     **STORAGES,  # noqa: F405
