@@ -484,6 +484,12 @@ CELERY_BEAT_SCHEDULE["withdrawals-take-effect"] = {
     "schedule": crontab(hour=0, minute=15),
 }
 
+# --- The public directory (registry.directory_pages) -------------------------------------------------
+# Affiliates on one page of the directory; "Next" and "Previous" walk the rest with a cursor.
+DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=100)
+if DIRECTORY_PAGE_SIZE < 1:
+    raise ImproperlyConfigured(f"DIRECTORY_PAGE_SIZE must be at least 1; got {DIRECTORY_PAGE_SIZE}.")
+
 # --- The partners' change feed (registry.feed) --------------------------------------------------
 # Days a directory event is kept; unset (the default) keeps them forever. A partner whose cursor is
 # older than the events kept starts again from the directory (the feed answers 410).

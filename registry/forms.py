@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from . import history
+from .directory_pages import DirectoryCursor, InvalidCursor, decode_cursor
 from .models import Region
 from .selectors import affiliate_countries, fold_for_search, region_tree
 
@@ -97,6 +98,9 @@ class DirectoryFilterForm(forms.Form):
         help_text=_("The directory as it was at the end of that day (UTC)."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # Where the page starts (``registry.directory_pages``): set by the "Next" and "Previous" links,
+    # never by the search form, whose new filters start again from the first page.
+    cursor = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,6 +109,17 @@ class DirectoryFilterForm(forms.Form):
 
     def clean_standing(self) -> bool | None:
         return {"good": True, "not": False}.get(self.cleaned_data["standing"])
+
+    def clean_cursor(self) -> DirectoryCursor | None:
+        raw = self.cleaned_data["cursor"]
+        if not raw:
+            return None
+        try:
+            return decode_cursor(raw)
+        except InvalidCursor:
+            raise forms.ValidationError(
+                _("This page link is not valid. Start again from the first page."), code="invalid_cursor"
+            ) from None
 
     def clean_region(self) -> Region | None:
         code = self.cleaned_data["region"]

@@ -1,16 +1,16 @@
 """The public pages: the landing page and the directory of affiliates."""
 
 import datetime
+from dataclasses import dataclass, replace
 from itertools import groupby
 from types import SimpleNamespace
+from typing import Any
 
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
-from django_countries.fields import Country
 
-from . import history
+from . import directory_pages, history
 from .forms import DirectoryFilterForm
-from .models import Region
 from .replica import directory_reads
 from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
 from .statistics import figure_csv, membership_figures
@@ -49,13 +49,48 @@ def region_chart(as_of: datetime.date | None = None) -> dict:
     return {"bars": bars, "width": CHART_WIDTH, "height": len(bars) * CHART_ROW, "bar_height": CHART_BAR}
 
 
+@dataclass(frozen=True)
+class RegionGroup:
+    """One heading of a directory page: the top-level region, its rows on this page, its count in
+    the whole list, and whether the page goes on with a region the previous page began."""
+
+    region: Any
+    rows: list[dict]
+    count: int
+    continued: bool
+
+
+def region_groups(page: directory_pages.DirectoryPage, counts: dict[str, int], tops: dict[str, Any]):
+    """The page's rows under their top-level region (``tops``: the regions by name; as of a date, a
+    region deleted since then is headed by the code and name its entries recorded)."""
+    groups = []
+    for name, rows in groupby(page.rows, key=lambda row: row["top_region"]):
+        rows = list(rows)
+        region = tops.get(name) or SimpleNamespace(
+            code=rows[0].get("region_code", ""), name=name, localized_name=name
+        )
+        continued = not groups and page.region_before == name
+        groups.append(RegionGroup(region=region, rows=rows, count=counts.get(name, 0), continued=continued))
+    return groups
+
+
+def page_link(request, cursor: directory_pages.DirectoryCursor | None) -> str | None:
+    """This page's query (its filters kept) with ``cursor`` in place of the current one."""
+    if cursor is None:
+        return None
+    query = request.GET.copy()
+    query["cursor"] = directory_pages.encode_cursor(cursor)
+    return f"?{query.urlencode()}"
+
+
 @require_safe
 @directory_reads
 def directory(request):
-    """Affiliates grouped by top-level region; search, filter by region and country; a world map
-    of members per country (each country a link to its filter) and a chart per region. With
-    ``as_of``, all of it as at the end of that day (``registry.history``); a date it cannot answer
-    for is a form error (400)."""
+    """Affiliates grouped by top-level region, a page at a time (``registry.directory_pages``);
+    search, filter by region and country; a world map of members per country (each country a link to
+    its filter) and a chart per region. With ``as_of``, all of it as at the end of that day
+    (``registry.history``); a date it cannot answer for, or a page link that is not one, is a form
+    error (400)."""
     form = DirectoryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(
@@ -78,57 +113,36 @@ def directory(request):
         "good_standing": filters.get("standing"),
     }
     as_of = filters.get("as_of")
+    chart = region_chart(as_of)
+    tops = {bar["region"].name: bar["region"] for bar in chart["bars"]}
     if as_of is None:
-        affiliates = affiliate_list(**chosen).select_related("region__parent")
-        affiliates = affiliates.order_by("region__parent__name", "name")
+        rows = directory_pages.directory_rows(chosen)
         by_country = affiliate_counts_by_country()
     else:
-        affiliates = affiliates_as_of(as_of, chosen)
+        rows = directory_pages.directory_rows_as_of(as_of, chosen)
         by_country = history.affiliate_counts_by_country_as_of(as_of)
-
-    def top_region(org):
-        return org.region.parent or org.region
-
-    rows = sorted(affiliates, key=lambda org: (top_region(org).name, org.name.casefold()))
-    groups = [(region, list(members)) for region, members in groupby(rows, key=top_region)]
+    if as_of is None and not any(value is not None for value in chosen.values()):
+        counts = {bar["region"].name: bar["count"] for bar in chart["bars"]}  # the chart's: no second scan
+    else:
+        counts = directory_pages.region_counts(rows)
+    page = directory_pages.directory_page(
+        rows, cursor=filters.get("cursor"), size=directory_pages.page_size()
+    )
+    page = replace(page, rows=[directory_pages.shown_row(row) for row in page.rows])
     return render(
         request,
         "registry/directory.html",
         {
             "form": form,
-            "groups": groups,
-            "total": len(rows),
+            "groups": region_groups(page, counts, tops),
+            "total": sum(counts.values()),
+            "next_page": page_link(request, page.next),
+            "previous_page": page_link(request, page.previous),
             "as_of": as_of,
-            "chart": region_chart(as_of),
+            "chart": chart,
             "world_map": world_map(by_country, selected=filters.get("country") or ""),
         },
     )
-
-
-def affiliates_as_of(day, filters: dict) -> list[SimpleNamespace]:
-    """The affiliates listed at the end of ``day`` (``registry.history``), shaped as the page reads an
-    organization: name, acronym, city, country, category and standing as they were; grouped under
-    the region as it is now (its id then)."""
-    regions = {region.pk: region for region in Region.objects.select_related("parent")}
-    found = []
-    for row in history.affiliate_rows_as_of(day, **filters).order_by().iterator(2000):
-        entry = row["entry"]
-        region = regions.get(row["region_id"]) or SimpleNamespace(
-            code=entry["region__code"], name=entry["region__name"], parent=None
-        )
-        found.append(
-            SimpleNamespace(
-                slug=entry["slug"],
-                name=entry["name"],
-                acronym=entry["acronym"],
-                city=entry["city"],
-                country=Country(entry["country"]),
-                category=entry["category"],
-                in_good_standing=entry["in_good_standing"],
-                region=region,
-            )
-        )
-    return found
 
 
 # At most this many other affiliates of the same country on an affiliate's page.

@@ -341,7 +341,7 @@ def test_after_a_restore_the_records_begin_again_with_the_restored_directory(api
 
 
 def names(response) -> list[str]:
-    return [org.name for _, members in response.context["groups"] for org in members]
+    return [org["name"] for group in response.context["groups"] for org in group.rows]
 
 
 def test_the_directory_page_shows_the_unions_as_they_were_that_day(client, story):
