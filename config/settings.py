@@ -584,6 +584,11 @@ DUES_PRO_RATA = env.bool("DUES_PRO_RATA", default=False)
 DUES_WAIVER_LIMIT = env.int("DUES_WAIVER_LIMIT", default=100)
 if DUES_WAIVER_LIMIT < 0:
     raise ImproperlyConfigured(f"DUES_WAIVER_LIMIT must not be negative; got {DUES_WAIVER_LIMIT}.")
+# A member in arrears for DUES_LAPSE_YEARS federation years is on the committee's lapse list: the
+# secretariat may propose that its membership lapse (the Executive Committee votes).
+DUES_LAPSE_YEARS = env.int("DUES_LAPSE_YEARS", default=2)
+if DUES_LAPSE_YEARS < 1:
+    raise ImproperlyConfigured(f"DUES_LAPSE_YEARS must be at least 1; got {DUES_LAPSE_YEARS}.")
 CELERY_BEAT_SCHEDULE["dues-invoices-issue"] = {
     "task": "dues.tasks.invoices_issue",
     "schedule": crontab(hour=0, minute=2),

@@ -141,13 +141,16 @@ class CreditNote(_Entry):
 
 
 class Waiver(_Entry):
-    """A reduction of an invoice, with its reason."""
+    """A reduction of an invoice, with its reason. Up to ``DUES_WAIVER_LIMIT`` the secretariat
+    grants it; above, the Executive Committee decides by a motion, whose id ``by_motion`` keeps
+    (a plain number: the motion is ``workflows``', which this app sits below)."""
 
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="waivers"
     )
     amount_minor = models.BigIntegerField(_("amount (minor units)"))
     reason = models.TextField(_("reason"))
+    by_motion = models.PositiveBigIntegerField(_("decided by motion"), null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("waiver")

@@ -178,9 +178,17 @@ def invoice_cancel(*, invoice: Invoice, actor, reason: str, on: datetime.date | 
 
 @transaction.atomic
 def waiver_grant(
-    *, invoice: Invoice, actor, amount: Decimal, reason: str, on: datetime.date | None = None
+    *,
+    invoice: Invoice,
+    actor,
+    amount: Decimal,
+    reason: str,
+    on: datetime.date | None = None,
+    by_motion: int | None = None,
 ) -> Waiver:
-    """Waive ``amount`` of ``invoice`` for ``reason``, up to ``DUES_WAIVER_LIMIT``.
+    """Waive ``amount`` of ``invoice`` for ``reason``, up to ``DUES_WAIVER_LIMIT`` unless the
+    Executive Committee decided it: ``by_motion``, the id of the carried motion, lifts the limit
+    and is recorded on the waiver.
 
     Lock the membership; refuse without a reason, a wrong amount, an amount above the limit (a
     larger waiver needs a decision of the committee) or above what is open; save the waiver;
@@ -191,7 +199,7 @@ def waiver_grant(
     if not reason.strip():
         raise DuesError(DuesErrorCode.INVALID, _("Give the reason for this waiver."))
     amount_minor = _amount_minor(amount, invoice.currency)
-    if amount_minor > money.to_minor(Decimal(settings.DUES_WAIVER_LIMIT), invoice.currency):
+    if by_motion is None and amount_minor > waiver_limit_minor(invoice.currency):
         raise DuesError(
             DuesErrorCode.NOT_ALLOWED,
             _("A waiver above %(limit)s %(currency)s needs a decision of the Executive Committee.")
@@ -200,10 +208,25 @@ def waiver_grant(
     if amount_minor > _open_minor(invoice, on):
         raise DuesError(DuesErrorCode.NOT_ALLOWED, _("The waiver is more than is open on this invoice."))
     waiver = Waiver.objects.create(
-        invoice=invoice, amount_minor=amount_minor, reason=reason.strip(), booked_on=on, created_by=actor
+        invoice=invoice,
+        amount_minor=amount_minor,
+        reason=reason.strip(),
+        booked_on=on,
+        created_by=actor,
+        by_motion=by_motion,
     )
     feed.publish(invoice.membership.organization_id)  # may restore good standing
     return waiver
+
+
+def waiver_limit_minor(currency: str) -> int:
+    """``DUES_WAIVER_LIMIT`` in minor units of ``currency``: the most the secretariat waives alone."""
+    return money.to_minor(Decimal(settings.DUES_WAIVER_LIMIT), currency)
+
+
+def waiver_amount_minor(amount, currency: str) -> int:
+    """A waiver's ``amount`` in minor units, checked as ``waiver_grant`` checks it (``DuesError``)."""
+    return _amount_minor(amount, currency)
 
 
 # --- payments --------------------------------------------------------------------------------------

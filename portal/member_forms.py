@@ -129,7 +129,7 @@ class ProposeMotionForm(forms.Form):
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required for a suspension or an expulsion."),
+        help_text=_("Required for a suspension, an expulsion, a lapse or a waiver of dues."),
     )
     category = forms.ChoiceField(
         label=_("New category (a change of category only)"),
@@ -140,9 +140,22 @@ class ProposeMotionForm(forms.Form):
         _("Takes effect on (a withdrawal only)"),
         help_text=_("The first day the union is no longer a member."),
     )
+    invoice_number = forms.CharField(
+        label=_("Invoice number (a waiver of dues only)"), required=False, max_length=20
+    )
+    amount = forms.DecimalField(
+        label=_("Amount to waive (a waiver of dues only)"),
+        required=False,
+        min_value=0,
+        max_digits=15,
+        decimal_places=3,
+        help_text=_("Above what the secretariat may waive alone; at most what is open on the invoice."),
+    )
+
+    service_fields = ("reason", "category", "effective_on", "invoice_number", "amount")
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in ("reason", "category", "effective_on")}
+        return {name: self.cleaned_data.get(name) for name in self.service_fields}
 
 
 class UnionMotionForm(ProposeMotionForm):
@@ -162,6 +175,9 @@ class UnionMotionForm(ProposeMotionForm):
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    invoice_number = None
+    amount = None
+    service_fields = ("reason", "category", "effective_on")
 
 
 class MotionActionForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, imports, member, motions, statistics
+from portal.views import applicant, committee, dues_reports, imports, member, motions, statistics
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -50,6 +50,14 @@ urlpatterns = [
     path("member/<slug:slug>/change-requests/", member.member_change_request, name="member-change-request"),
     path("member/<slug:slug>/motions/", member.member_motion, name="member-motion"),
     path("committee/motions/", motions.committee_motions, name="committee-motions"),
+    path(
+        "committee/dues/reports/receivables/",
+        dues_reports.receivables,
+        name="committee-dues-receivables",
+    ),
+    path("committee/dues/reports/payments/", dues_reports.payments, name="committee-dues-payments"),
+    path("committee/dues/reports/arrears/", dues_reports.arrears, name="committee-dues-arrears"),
+    path("committee/dues/lapse/", dues_reports.lapse_list, name="committee-dues-lapse"),
     path("committee/motions/<int:motion_id>/", motions.committee_motion, name="committee-motion"),
     path("committee/members/<slug:slug>/", motions.committee_member, name="committee-member"),
     path(

@@ -18,6 +18,8 @@ from django_countries.fields import CountryField
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from dues.models import Invoice
+from dues.money import from_minor
 from registry.models import (
     EARLIEST_FOUNDING_YEAR,
     Membership,
@@ -402,6 +404,8 @@ class MotionKind(models.TextChoices):
     EXPEL = "expel", _("Expulsion")
     CHANGE_CATEGORY = "change_category", _("Change of category")
     WITHDRAWAL = "withdrawal", _("Notice of withdrawal")
+    LAPSE = "lapse", _("Lapse for unpaid dues")
+    WAIVE_DUES = "waive_dues", _("Waiver of dues")
 
 
 class MotionState(models.TextChoices):
@@ -436,6 +440,17 @@ class Motion(ConcurrentTransitionMixin, models.Model):
     )
     # A withdrawal: the first day the union is no longer a member.
     effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    # A waiver of dues above DUES_WAIVER_LIMIT: the invoice and how much of it (minor units of its
+    # currency); carried, ``dues.services.waiver_grant`` writes the waiver.
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="motions",
+    )
+    amount_minor = models.BigIntegerField(_("amount (minor units)"), null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -467,6 +482,11 @@ class Motion(ConcurrentTransitionMixin, models.Model):
                 | (~Q(kind=MotionKind.WITHDRAWAL) & Q(effective_on__isnull=True)),
                 name="motion_effective_date_only_for_a_withdrawal",
             ),
+            models.CheckConstraint(
+                condition=(Q(kind=MotionKind.WAIVE_DUES) & Q(invoice__isnull=False) & Q(amount_minor__gt=0))
+                | (~Q(kind=MotionKind.WAIVE_DUES) & Q(invoice__isnull=True) & Q(amount_minor__isnull=True)),
+                name="motion_invoice_and_amount_only_for_a_waiver",
+            ),
         ]
 
     # Set by the service for the duration of one transition.
@@ -482,6 +502,13 @@ class Motion(ConcurrentTransitionMixin, models.Model):
     @property
     def needs_vote(self) -> bool:
         return self.kind != MotionKind.WITHDRAWAL
+
+    @property
+    def amount(self):
+        """A waiver's amount in its invoice's currency (``None`` for other kinds)."""
+        if self.amount_minor is None or self.invoice_id is None:
+            return None
+        return from_minor(self.amount_minor, self.invoice.currency)
 
     # --- transitions: database state only; ``workflows.motions`` does the rest ---------------
 

@@ -1,5 +1,6 @@
-"""Decisions on member unions: suspend, reinstate, expel, change the category, and the union's
-notice of withdrawal. Pages, the API, the admin and tasks call only these.
+"""Decisions on member unions: suspend, reinstate, expel, change the category, let a membership
+lapse for unpaid dues, waive dues above ``DUES_WAIVER_LIMIT``, and the union's notice of
+withdrawal. Pages, the API, the admin and tasks call only these.
 
 A motion is proposed by the secretariat (a union asks for a change of category and gives notice of
 withdrawal itself), put to the Executive Committee in the rounds of ``workflows.votes`` — the very
@@ -15,6 +16,7 @@ transaction (``registry.services``). A refused action raises ``WorkflowError`` a
 import datetime
 import logging
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +24,12 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from dues import services as dues_services
+from dues.errors import DuesError
+from dues.models import Invoice
+from dues.money import from_minor
+from dues.reports import on_lapse_list
+from dues.selectors import invoices_with_open_amount
 from notifications.services import InLanguage
 from registry import feed
 from registry.models import EndReason, Membership, MembershipCategory, MembershipState, Organization
@@ -148,7 +156,7 @@ def _clean_proposal(membership: Membership, actor, kind: str, data: dict) -> dic
     reason = _check_text(data.get("reason", ""), field="reason")
     if kind in rules.MOTION_REASON_REQUIRED and not reason:
         raise _invalid("reason", _("Give the reason: the union is told why."))
-    fields = {"reason": reason, "category": "", "effective_on": None}
+    fields = {"reason": reason, "category": "", "effective_on": None, "invoice": None, "amount_minor": None}
     if kind == MotionKind.CHANGE_CATEGORY:
         category = data.get("category") or ""
         if category not in MembershipCategory.values:
@@ -158,7 +166,32 @@ def _clean_proposal(membership: Membership, actor, kind: str, data: dict) -> dic
         fields["category"] = category
     if kind == MotionKind.WITHDRAWAL:
         fields["effective_on"] = _clean_effective_on(membership, actor, data.get("effective_on"))
+    if kind == MotionKind.WAIVE_DUES:
+        fields["invoice"], fields["amount_minor"] = _clean_waiver(membership, data)
     return fields
+
+
+def _clean_waiver(membership: Membership, data: dict) -> tuple[Invoice, int]:
+    """A waiver's invoice (the union's, by its number) and amount: more than the secretariat may
+    waive alone (``DUES_WAIVER_LIMIT``, else it needs no motion), at most what is open on it today."""
+    number = (data.get("invoice_number") or "").strip()
+    invoice = Invoice.objects.filter(membership=membership, number=number).first() if number else None
+    if invoice is None:
+        raise _invalid("invoice_number", _("Give the number of one of this union's invoices."))
+    try:
+        amount_minor = dues_services.waiver_amount_minor(data.get("amount"), invoice.currency)
+    except DuesError as exc:
+        raise _invalid("amount", exc.message) from None
+    if amount_minor <= dues_services.waiver_limit_minor(invoice.currency):
+        raise _invalid(
+            "amount",
+            _("Up to %(limit)s %(currency)s the secretariat waives without a motion.")
+            % {"limit": settings.DUES_WAIVER_LIMIT, "currency": invoice.currency},
+        )
+    open_minor = invoices_with_open_amount(today()).get(pk=invoice.pk).open_minor
+    if amount_minor > open_minor:
+        raise _invalid("amount", _("The waiver is more than is open on this invoice."))
+    return invoice, amount_minor
 
 
 def _clean_effective_on(membership: Membership, actor, effective_on) -> datetime.date:
@@ -381,23 +414,45 @@ def _apply(motion: Motion, *, at: datetime.datetime) -> None:
             % {"state": membership.get_state_display()},
         )
     on = at.date()
+    if motion.kind == MotionKind.LAPSE and not on_lapse_list(membership, on):
+        raise WorkflowError(ErrorCode.CONFLICT, str(rules.lapse_refusal().message))
     if motion.kind == MotionKind.SUSPEND:
         membership_suspend(membership=membership, on=on, reason=motion.reason)
     elif motion.kind == MotionKind.REINSTATE:
         membership_reinstate(membership=membership, on=on)
     elif motion.kind == MotionKind.CHANGE_CATEGORY:
         membership_category_change(membership=membership, category=motion.category)
+    elif motion.kind == MotionKind.WAIVE_DUES:
+        _waive(motion, on=on)
     else:
-        ends = (
-            (EndReason.EXPELLED, on)
-            if motion.kind == MotionKind.EXPEL
-            else (EndReason.WITHDRAWN, motion.effective_on)
-        )
+        ends = {
+            MotionKind.EXPEL: (EndReason.EXPELLED, on),
+            MotionKind.LAPSE: (EndReason.LAPSED, on),
+            MotionKind.WITHDRAWAL: (EndReason.WITHDRAWN, motion.effective_on),
+        }[motion.kind]
         membership_end(membership=membership, on=ends[1], reason=ends[0])
         _drop_the_others(membership, keep=motion)
     motion.applied_at = at
     motion.save(update_fields=["applied_at"])
     feed.publish(membership.organization_id, decision={"type": "motion", "id": motion.pk})
+
+
+def _waive(motion: Motion, *, on: datetime.date) -> None:
+    """The committee's waiver: ``waiver_grant`` beyond the secretariat's limit, recording the motion.
+    What the ledger refuses now (paid meanwhile: more than is open) is a ``conflict``."""
+    try:
+        dues_services.waiver_grant(
+            invoice=motion.invoice,
+            actor=None,
+            amount=from_minor(motion.amount_minor, motion.invoice.currency),
+            reason=motion.reason,
+            on=on,
+            by_motion=motion.pk,
+        )
+    except DuesError as exc:
+        raise WorkflowError(
+            ErrorCode.CONFLICT, _("The ledger refuses this waiver now: %(reason)s") % {"reason": exc.message}
+        ) from None
 
 
 def _drop_the_others(membership: Membership, *, keep: Motion) -> None:

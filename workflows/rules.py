@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.people import display_name
+from dues.reports import on_lapse_list
 from registry.models import CURRENT_STATES, Representative
-from registry.selectors import likely_duplicates
+from registry.selectors import likely_duplicates, today
 
 if TYPE_CHECKING:
     from registry.models import Organization
@@ -1139,11 +1140,15 @@ MOTION_KIND_STATES = {
     "expel": ("active", "suspended"),
     "change_category": ("active", "suspended"),
     "withdrawal": ("active", "suspended"),
+    "lapse": ("active", "suspended"),
+    "waive_dues": ("active", "suspended"),
 }
 # What a union asks for itself; the others only the secretariat proposes.
 UNION_MOTION_KINDS = frozenset({"change_category", "withdrawal"})
 # Motions whose reason is required: the union is told why.
-MOTION_REASON_REQUIRED = frozenset({"suspend", "expel"})
+MOTION_REASON_REQUIRED = frozenset({"suspend", "expel", "lapse", "waive_dues"})
+# Motions that end the membership when carried (its other open motions are dropped).
+MOTION_ENDS_MEMBERSHIP = frozenset({"expel", "withdrawal", "lapse"})
 
 
 @guard("not_allowed", _("A notice of withdrawal needs no vote: the secretariat confirms it."))
@@ -1210,7 +1215,20 @@ def motion_proposal_refusal(membership, user, kind: str) -> Refusal | None:
         )
     if membership.motions.filter(kind=kind, state__in=("proposed", "voting")).exists():
         return Refusal("conflict", _("A motion of this kind is open already for this member."))
+    if kind == "lapse" and not on_lapse_list(membership, today()):
+        return lapse_refusal()
     return None
+
+
+def lapse_refusal() -> Refusal:
+    return Refusal(
+        "not_allowed",
+        _(
+            "This union is not on the lapse list: it has not been in arrears for %(years)s federation "
+            "years. Nothing was changed."
+        )
+        % {"years": settings.DUES_LAPSE_YEARS},
+    )
 
 
 def _motion_state_refusal(motion, action: str) -> Refusal:

@@ -109,7 +109,9 @@ def _propose(request, membership, form) -> Motion | None:
 
 def _motion(request, motion_id: int) -> Motion:
     motion = (
-        Motion.objects.select_related("membership__organization", "proposed_by").filter(pk=motion_id).first()
+        Motion.objects.select_related("membership__organization", "proposed_by", "invoice")
+        .filter(pk=motion_id)
+        .first()
     )
     if motion is None or not rules.may_view_motion(motion, request.user):
         raise Http404

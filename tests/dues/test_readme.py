@@ -21,6 +21,7 @@ def test_every_dues_setting_is_in_the_table_and_env_example_with_its_default():
         == (60, 30),
         "`DUES_PRO_RATA` | off": settings.DUES_PRO_RATA is False,
         "`DUES_WAIVER_LIMIT` | `100`": settings.DUES_WAIVER_LIMIT == 100,
+        "`DUES_LAPSE_YEARS` | `2`": settings.DUES_LAPSE_YEARS == 2,
     }
     for row, default_holds in rows.items():
         assert row in README, row
@@ -31,6 +32,7 @@ def test_every_dues_setting_is_in_the_table_and_env_example_with_its_default():
         "DUES_GRACE_DAYS=30",
         "DUES_PRO_RATA=0",
         "DUES_WAIVER_LIMIT=100",
+        "DUES_LAPSE_YEARS=2",
     ):
         assert line in ENV_EXAMPLE, line
 

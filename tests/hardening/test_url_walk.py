@@ -1003,6 +1003,25 @@ TABLE = {
         GET: same(405),
         POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
     },
+    # The treasurer's reports: the secretariat only (the walk's GET has no ``?on=``: today's books).
+    "committee/dues/reports/receivables/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/dues/reports/payments/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/dues/reports/arrears/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    # The lapse list: the whole committee reads it; the secretariat proposes a lapse from it through
+    # committee/members/<slug:slug>/motions/.
+    "committee/dues/lapse/": {
+        GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
     # The yearly return: the page and its form (the walk's POST lacks the year: 400, nothing filed).
     "member/<slug:slug>/return/": {
         GET: row(LOGIN, 404, 404, 404, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
