@@ -566,6 +566,11 @@ DUES_PRO_RATA = env.bool("DUES_PRO_RATA", default=False)
 DUES_WAIVER_LIMIT = env.int("DUES_WAIVER_LIMIT", default=100)
 if DUES_WAIVER_LIMIT < 0:
     raise ImproperlyConfigured(f"DUES_WAIVER_LIMIT must not be negative; got {DUES_WAIVER_LIMIT}.")
+# The bank statement import (dues.statement_import): a larger file, or one with more lines, is refused.
+# Its dry run's confirmation is valid for DUES_STATEMENT_TTL_MINUTES.
+DUES_STATEMENT_MAX_BYTES = env.int("DUES_STATEMENT_MAX_BYTES", default=1024 * 1024)
+DUES_STATEMENT_MAX_ROWS = env.int("DUES_STATEMENT_MAX_ROWS", default=2_000)
+DUES_STATEMENT_TTL_MINUTES = env.int("DUES_STATEMENT_TTL_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["dues-invoices-issue"] = {
     "task": "dues.tasks.invoices_issue",
     "schedule": crontab(hour=0, minute=2),
