@@ -235,7 +235,7 @@ def committee_dues_import_confirm(request):
         return render(request, IMPORT_TEMPLATE, _import_context(refusal=exc.message), status=_status(exc))
     messages.success(
         request,
-        _("%(recorded)d payments recorded; %(aside)d lines left aside.")
+        _("Payments recorded: %(recorded)d. Lines left aside: %(aside)d.")
         % {"recorded": report.recorded, "aside": report.left_aside},
     )
     return redirect("committee-dues-import")
