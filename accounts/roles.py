@@ -42,6 +42,10 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
     },
     # Meetings of the Executive Committee: prepared and held on the committee's pages, read here.
     "meetings": {"meeting": ("view",), "agendaitem": ("view",), "attendance": ("view",)},
+    # The dues ledger: entries are made on the secretariat's dues pages (their services), read here.
+    "dues": dict.fromkeys(
+        ("duesrate", "invoicecounter", "invoice", "creditnote", "waiver", "payment", "allocation"), ("view",)
+    ),
     "notifications": {"notification": ("view", "change")},  # the outbox: "retry now" and "cancel"
     "api": {
         "partnerkey": ALL,  # partner API keys: create (shown once), revoke, set an expiry

@@ -589,6 +589,11 @@ if DUES_WAIVER_LIMIT < 0:
 DUES_LAPSE_YEARS = env.int("DUES_LAPSE_YEARS", default=2)
 if DUES_LAPSE_YEARS < 1:
     raise ImproperlyConfigured(f"DUES_LAPSE_YEARS must be at least 1; got {DUES_LAPSE_YEARS}.")
+# The bank statement import (dues.statement_import): a larger file, or one with more lines, is refused.
+# Its dry run's confirmation is valid for DUES_STATEMENT_TTL_MINUTES.
+DUES_STATEMENT_MAX_BYTES = env.int("DUES_STATEMENT_MAX_BYTES", default=1024 * 1024)
+DUES_STATEMENT_MAX_ROWS = env.int("DUES_STATEMENT_MAX_ROWS", default=2_000)
+DUES_STATEMENT_TTL_MINUTES = env.int("DUES_STATEMENT_TTL_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["dues-invoices-issue"] = {
     "task": "dues.tasks.invoices_issue",
     "schedule": crontab(hour=0, minute=2),

@@ -194,6 +194,8 @@ class Payment(_Entry):
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(_("reference"), max_length=140)
     note = models.TextField(_("note"), blank=True)
+    # The form's one-time token (its hidden field): the same form sent twice records one payment.
+    token = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("payment")

@@ -7,8 +7,22 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from registry.models import Membership
 
@@ -25,6 +39,13 @@ class Standing(StrEnum):
 
 
 _ORDER = list(Standing)
+
+STANDING_LABELS = {
+    Standing.SETTLED: gettext_lazy("settled"),
+    Standing.DUE: gettext_lazy("due"),
+    Standing.OVERDUE: gettext_lazy("overdue"),
+    Standing.ARREARS: gettext_lazy("in arrears"),
+}
 
 
 def _booked_sum(model, on: datetime.date) -> Coalesce:
@@ -142,3 +163,34 @@ def is_membership_closed(membership: Membership, on: datetime.date) -> bool:
     if membership.ended_on is None or membership.ended_on > on:
         return False
     return not invoices_with_open_amount(on).filter(membership=membership, open_minor__gt=0).exists()
+
+
+def _membership_sum(queryset: QuerySet, group: str = "membership") -> Coalesce:
+    rows = queryset.order_by().values(group).annotate(total=Sum("amount_minor")).values("total")
+    return Coalesce(Subquery(rows, output_field=BigIntegerField()), Value(0))
+
+
+def memberships_with_accounts(on: datetime.date) -> QuerySet[Membership]:
+    """Memberships, each with its account on ``on`` as annotations, so a list of any length is one
+    query (filterable by standing): ``dues_standing`` (a ``Standing`` value, the worst of its open
+    invoices'), ``dues_open_minor`` (receivable), ``dues_credit_minor`` (paid and not allocated)
+    and ``dues_balance_minor`` (what the union owes: receivable less credit; negative when in
+    credit). Counts the entries booked by the end of ``on``, as ``statement`` does."""
+    open_invoices = invoices_with_open_amount(on).filter(membership=OuterRef("pk"), open_minor__gt=0)
+    grace = datetime.timedelta(days=settings.DUES_GRACE_DAYS)
+    receivable = (
+        open_invoices.order_by().values("membership").annotate(total=Sum("open_minor")).values("total")
+    )
+    paid = Payment.objects.filter(membership=OuterRef("pk"), booked_on__lte=on)
+    allocated = Allocation.objects.filter(payment__membership=OuterRef("pk"), booked_on__lte=on)
+    return Membership.objects.annotate(
+        dues_standing=Case(
+            When(Exists(open_invoices.filter(due_on__lt=on - grace)), then=Value(Standing.ARREARS.value)),
+            When(Exists(open_invoices.filter(due_on__lt=on)), then=Value(Standing.OVERDUE.value)),
+            When(Exists(open_invoices), then=Value(Standing.DUE.value)),
+            default=Value(Standing.SETTLED.value),
+            output_field=CharField(),
+        ),
+        dues_open_minor=Coalesce(Subquery(receivable, output_field=BigIntegerField()), Value(0)),
+        dues_credit_minor=_membership_sum(paid) - _membership_sum(allocated, "payment__membership"),
+    ).annotate(dues_balance_minor=F("dues_open_minor") - F("dues_credit_minor"))

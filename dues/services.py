@@ -8,6 +8,7 @@ Entries are booked on ``on`` (today by default): what standing on a date reads.
 
 import datetime
 import logging
+import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -301,6 +302,7 @@ def payment_record(
     rate: Decimal | None = None,
     invoice: Invoice | None = None,
     note: str = "",
+    token: uuid.UUID | None = None,
     on: datetime.date | None = None,
 ) -> Payment:
     """Record money received from ``membership``'s union and allocate it.
@@ -311,9 +313,16 @@ def payment_record(
     open on ``invoice`` (when named) or, for an ended membership, on the account; save the payment;
     allocate it to ``invoice`` if named, else to the oldest open invoices first; what is left is
     the union's credit, applied to its next invoice; publish the union's directory entry.
+
+    ``token`` is the recording form's one-time token: a second payment with the same token (the
+    form sent twice, by a double click or by two people from one page) is refused as a conflict.
     """
     on = on or today()
     membership = _lock(membership)
+    if token is not None and Payment.objects.filter(token=token).exists():
+        raise DuesError(
+            DuesErrorCode.CONFLICT, _("This form was already sent: the payment is recorded once.")
+        )
     value = payment_value_minor(amount, currency, rate)
     reference = (reference or "").strip()
     if paid_on > on:
@@ -343,6 +352,7 @@ def payment_record(
                 method=method,
                 reference=reference,
                 note=note,
+                token=token,
                 booked_on=on,
                 created_by=actor,
             )

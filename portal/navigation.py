@@ -2,7 +2,7 @@
 
 Everyone: the directory, the statistics and the API documentation for partners. Then, signed in:
 an applicant their applications; a reviewer the applications assigned to them; the secretariat the
-queue, its overview and the change requests; the Executive Committee the votes; the whole committee
+queue, its overview, the change requests and the dues; the Executive Committee the votes; the whole committee
 the decisions on members and its statistics; a union's representative
 the member area; staff the admin. Roles come from ``accounts.roles``; who represents a union from
 the registry; whose applications from the workflow.
@@ -41,6 +41,7 @@ def _committee_places(user) -> list[Place]:
             Place("queue", _("Applications"), queue),
             Place("overview", _("Overview"), f"{queue}#overview"),
             Place("change-requests", _("Change requests"), reverse("committee-change-requests")),
+            Place("dues", _("Dues"), reverse("committee-dues")),
         ]
     if roles.is_committee_member(user):
         places.append(Place("votes", _("Votes"), f"{queue}?state=executive_vote"))

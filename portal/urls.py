@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, dues_reports, imports, member, motions, statistics
+from portal.views import applicant, committee, dues, dues_reports, imports, member, motions, statistics
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -71,6 +71,14 @@ urlpatterns = [
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path("committee/import/", imports.committee_import, name="committee-import"),
+    path("committee/dues/", dues.committee_dues, name="committee-dues"),
+    path("committee/dues/<int:membership_id>/", dues.committee_dues_ledger, name="committee-dues-ledger"),
+    path("committee/dues/import/", dues.committee_dues_import, name="committee-dues-import"),
+    path(
+        "committee/dues/import/confirm/",
+        dues.committee_dues_import_confirm,
+        name="committee-dues-import-confirm",
+    ),
     path(
         "committee/import/<int:upload_id>/confirm/",
         imports.committee_import_confirm,

@@ -2,6 +2,7 @@
 
 from django import template
 
+from dues.money import from_minor
 from portal.navigation import main_places
 from portal.presentation import state_words
 from workflows.models import ApplicationState
@@ -37,3 +38,10 @@ def state_tone(state: str) -> str:
 def navigation_places(user) -> list:
     """The main navigation's places for ``user`` (``portal.navigation``)."""
     return main_places(user)
+
+
+@register.filter
+def minor(amount_minor: int, currency: str) -> str:
+    """Whole minor units of ``currency`` as its amount with its decimal places (``12345|minor:"EUR"``
+    → ``123.45``): the dues ledger's figures."""
+    return str(from_minor(amount_minor or 0, currency))

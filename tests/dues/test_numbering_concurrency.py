@@ -96,3 +96,50 @@ def test_the_same_payment_recorded_by_two_people_at_once_is_recorded_once():
 
     assert sorted(outcomes) == ["conflict", "recorded"]
     assert Payment.objects.count() == 1
+
+
+def test_one_payment_form_sent_twice_at_once_records_one_payment():
+    """The form's token decides even when the two submissions differ (a reference corrected
+    between two clicks): the membership's lock orders them, the second sees the first's token."""
+    import uuid
+    from decimal import Decimal
+
+    from dues.errors import DuesError
+    from dues.models import Payment
+    from tests.factories import secretariat_user
+
+    schedule()
+    union = member()
+    services.invoice_create(membership=union, year=YEAR, on=JAN_1)
+    token = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def record(reference: str) -> None:
+        try:
+            barrier.wait()
+            services.payment_record(
+                membership=union,
+                actor=secretariat_user(),
+                paid_on=JAN_1,
+                amount=Decimal("100"),
+                currency="EUR",
+                method="bank_transfer",
+                reference=reference,
+                token=token,
+                on=JAN_1,
+            )
+            outcomes.append("recorded")
+        except DuesError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(ref,)) for ref in ("REF-A", "REF-B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict", "recorded"]
+    assert Payment.objects.get().token == token

@@ -1072,6 +1072,24 @@ TABLE = {
         GET: same(405),
         POST: row(LOGIN, 403, 403, TO_IMPORT, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
     },
+    # The dues pages: the secretariat's only (it keeps the books). The walk's POSTs carry no form:
+    # an unknown action, no file, no dry run to confirm: 400, nothing written.
+    "committee/dues/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/dues/<int:membership_id>/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/dues/import/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/dues/import/confirm/": {
+        GET: same(405),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
 }
 
 # --- the admin: a rule for everyone but the secretariat, and representative rows for it -------------
@@ -1081,7 +1099,7 @@ ADMIN_OWN_ROWS = {"admin/login/", "admin/logout/"}  # in TABLE, every role
 ADMIN_FORBIDDEN_APPS = {"auth", "account", "mfa"}
 ADMIN_SECRETARIAT = {
     "admin/": {GET: 200},
-    "admin/(?P<app_label>auth|account|mfa|registry|notifications|workflows|meetings|api)/$": {
+    "admin/(?P<app_label>auth|account|mfa|registry|notifications|dues|workflows|meetings|api)/$": {
         GET: 200
     },  # /admin/registry/
     "admin/registry/organization/": {GET: 200},
@@ -1095,6 +1113,9 @@ ADMIN_SECRETARIAT = {
     "admin/workflows/membershipapplication/<path:object_id>/transition/<slug:name>/": {GET: 200},
     "admin/workflows/membershipapplication/<path:object_id>/document/<int:document_id>/": {GET: 200},
     "admin/notifications/notification/add/": {GET: 403, POST: 403},
+    "admin/dues/payment/": {GET: 200},
+    "admin/dues/payment/add/": {GET: 403, POST: 403},
+    "admin/dues/invoice/": {GET: 200},
     "admin/workflows/voteround/add/": {GET: 403, POST: 403},
     "admin/meetings/meeting/": {GET: 200},  # read-only: meetings change through meetings.services
     "admin/meetings/meeting/add/": {GET: 403, POST: 403},

@@ -50,7 +50,7 @@ PEOPLE = [
     (
         "the secretariat",
         secretariat_user,
-        [*PUBLIC, "queue", "overview", "change-requests", *COMMITTEE, "admin"],
+        [*PUBLIC, "queue", "overview", "change-requests", "dues", *COMMITTEE, "admin"],
     ),
     ("a committee member", committee_member, [*PUBLIC, "votes", "reviews", *COMMITTEE]),
     ("a representative", _representative, [*PUBLIC, "member"]),
@@ -79,6 +79,7 @@ def test_the_places_link_where_they_say(client):
     assert 'href="/committee/#overview" data-place="overview"' in html
     assert 'id="overview"' in html
     assert 'href="/committee/change-requests/" data-place="change-requests"' in html
+    assert 'href="/committee/dues/" data-place="dues"' in html
 
 
 def test_a_committee_member_finds_the_votes_and_a_reviewer_their_reviews(client):
