@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, imports, member, motions, statistics
+from portal.views import applicant, committee, dues, imports, member, motions, statistics
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -60,6 +60,13 @@ urlpatterns = [
     path("member/<slug:slug>/return/", member.member_return, name="member-return"),
     path("member/<slug:slug>/certificate/", member.member_certificate, name="member-certificate"),
     path("member/<slug:slug>/certificate/pdf/", member.member_certificate_pdf, name="member-certificate-pdf"),
+    path("member/<slug:slug>/dues/", dues.member_dues, name="member-dues"),
+    path("member/<slug:slug>/dues/<int:invoice_id>/", dues.member_dues_invoice, name="member-dues-invoice"),
+    path(
+        "member/<slug:slug>/dues/<int:invoice_id>/pdf/",
+        dues.member_dues_invoice_pdf,
+        name="member-dues-invoice-pdf",
+    ),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path("committee/import/", imports.committee_import, name="committee-import"),

@@ -1,7 +1,9 @@
-"""Template helpers of the portal: the navigation's places, states in plain words."""
+"""Template helpers of the portal: the navigation's places, states in plain words, dues amounts."""
 
 from django import template
 
+from dues.money import display
+from portal.invoices import STANDING_WORDS
 from portal.navigation import main_places
 from portal.presentation import state_words
 from workflows.models import ApplicationState
@@ -37,3 +39,23 @@ def state_tone(state: str) -> str:
 def navigation_places(user) -> list:
     """The main navigation's places for ``user`` (``portal.navigation``)."""
     return main_places(user)
+
+
+@register.filter
+def money(minor: int, currency: str) -> str:
+    """``{{ invoice.open_minor|money:invoice.currency }}``: minor units as the reader writes the
+    amount, with the currency's code (``1,000.00 EUR``)."""
+    return display(minor, currency)
+
+
+@register.filter
+def standing_label(standing: str) -> str:
+    """A dues standing (settled, due, overdue, arrears) in plain words."""
+    words = STANDING_WORDS.get(standing)
+    return str(words[0]) if words else standing
+
+
+@register.filter
+def standing_tone(standing: str) -> str:
+    words = STANDING_WORDS.get(standing)
+    return words[1] if words else ""
