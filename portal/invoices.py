@@ -76,6 +76,8 @@ class InvoiceText:
 
 
 def _item(invoice: Invoice) -> str:
+    """What the invoice is for: the year's dues, the category and the schedule's band as the union's
+    record stands when the invoice is drawn (the invoice keeps its amount, not its band)."""
     membership = invoice.membership
     category = MembershipCategory(membership.category).label
     item = _("Membership dues for %(year)s: %(category)s") % {"year": invoice.year, "category": category}
