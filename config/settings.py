@@ -598,6 +598,28 @@ CELERY_BEAT_SCHEDULE["dues-invoices-issue"] = {
     "task": "dues.tasks.invoices_issue",
     "schedule": crontab(hour=0, minute=2),
 }
+# An invoice still open is reminded to the union's representatives DUES_REMINDER_DAYS_BEFORE days
+# before its due date, on it, and DUES_REMINDER_DAYS_AFTER days after it (a daily task, once each).
+# DUES_PAYMENT_INSTRUCTIONS: how to pay (bank details), printed on every invoice as written here
+# (\n in the environment's value starts a new line).
+DUES_REMINDER_DAYS_BEFORE = env.int("DUES_REMINDER_DAYS_BEFORE", default=14)
+DUES_REMINDER_DAYS_AFTER = env.int("DUES_REMINDER_DAYS_AFTER", default=30)
+if not (1 <= DUES_REMINDER_DAYS_BEFORE <= 365 and 1 <= DUES_REMINDER_DAYS_AFTER <= 365):
+    raise ImproperlyConfigured(
+        "DUES_REMINDER_DAYS_BEFORE and DUES_REMINDER_DAYS_AFTER must be between 1 and 365; "
+        f"got {DUES_REMINDER_DAYS_BEFORE}, {DUES_REMINDER_DAYS_AFTER}."
+    )
+DUES_PAYMENT_INSTRUCTIONS = env.str(
+    "DUES_PAYMENT_INSTRUCTIONS",
+    default=(
+        "Bank transfer to: International Federation of Student Unions\n"
+        "IBAN: BE71 0961 2345 6769 (demo account)\nBIC: GKCCBEBB"
+    ),
+).replace("\\n", "\n")
+CELERY_BEAT_SCHEDULE["dues-reminders"] = {
+    "task": "dues.tasks.send_reminders",
+    "schedule": crontab(hour=0, minute=20),
+}
 
 # An invitation to represent a union can be accepted for this many days.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=14)

@@ -51,3 +51,12 @@ def from_minor(minor: int, currency: str) -> Decimal:
 def has_minor_precision(amount: Decimal, currency: str) -> bool:
     """Whether ``amount`` is already a whole number of ``currency``'s minor units."""
     return quantize(amount, currency) == amount
+
+
+def display(minor: int, currency: str) -> str:
+    """Whole minor units of ``currency`` as the active language writes the amount, with the
+    currency's code after it: ``1,000.00 EUR`` (``1.000,00 EUR`` in French)."""
+    from django.utils import formats
+
+    amount = from_minor(minor, currency)
+    return f"{formats.number_format(amount, minor_digits(currency), force_grouping=True)} {currency}"

@@ -194,3 +194,74 @@ def memberships_with_accounts(on: datetime.date) -> QuerySet[Membership]:
         dues_open_minor=Coalesce(Subquery(receivable, output_field=BigIntegerField()), Value(0)),
         dues_credit_minor=_membership_sum(paid) - _membership_sum(allocated, "payment__membership"),
     ).annotate(dues_balance_minor=F("dues_open_minor") - F("dues_credit_minor"))
+
+
+# --- what the union reads: the lines of its invoices, its payments ----------------------------------
+
+
+class EntryKind(StrEnum):
+    CREDIT_NOTE = "credit_note"
+    WAIVER = "waiver"
+    PAYMENT = "payment"  # part of a payment allocated to the invoice
+    REVERSAL = "reversal"  # a reversed payment taking its allocation back (a negative amount)
+
+
+class InvoiceLine(NamedTuple):
+    """One entry that changed what is open on an invoice: ``amount_minor`` is what it took off
+    (negative for a reversal, which gives it back)."""
+
+    kind: EntryKind
+    booked_on: datetime.date
+    amount_minor: int
+    reference: str  # a payment's reference, a credit note's or waiver's reason
+
+
+def invoice_lines(invoice_ids: list[int], on: datetime.date) -> dict[int, list[InvoiceLine]]:
+    """The credit notes, waivers and allocations booked on each of ``invoice_ids`` by the end of
+    ``on``, in the order they were booked. Three queries, however many invoices."""
+    lines: dict[int, list[InvoiceLine]] = {pk: [] for pk in invoice_ids}
+    for note in CreditNote.objects.filter(invoice_id__in=invoice_ids, booked_on__lte=on).order_by("pk"):
+        lines[note.invoice_id].append(
+            InvoiceLine(EntryKind.CREDIT_NOTE, note.booked_on, note.amount_minor, note.reason)
+        )
+    for waiver in Waiver.objects.filter(invoice_id__in=invoice_ids, booked_on__lte=on).order_by("pk"):
+        lines[waiver.invoice_id].append(
+            InvoiceLine(EntryKind.WAIVER, waiver.booked_on, waiver.amount_minor, waiver.reason)
+        )
+    allocations = (
+        Allocation.objects.filter(invoice_id__in=invoice_ids, booked_on__lte=on)
+        .select_related("payment")
+        .order_by("pk")
+    )
+    for allocation in allocations:
+        kind = EntryKind.REVERSAL if allocation.payment.reverses_id else EntryKind.PAYMENT
+        lines[allocation.invoice_id].append(
+            InvoiceLine(kind, allocation.booked_on, allocation.amount_minor, allocation.payment.reference)
+        )
+    for entries in lines.values():
+        entries.sort(key=lambda line: line.booked_on)
+    return lines
+
+
+def payments_booked(membership: Membership, on: datetime.date) -> QuerySet[Payment]:
+    """The union's payments and reversals booked by the end of ``on``, oldest first (one query)."""
+    return Payment.objects.filter(membership=membership, booked_on__lte=on).order_by(
+        "booked_on", "paid_on", "pk"
+    )
+
+
+def invoice_as_of(invoice_id: int, on: datetime.date) -> Invoice:
+    """One invoice with ``open_minor`` and ``standing`` on ``on``, its membership and organization
+    joined (one query). Raises ``Invoice.DoesNotExist``."""
+    invoice = (
+        Invoice.objects.select_related("membership__organization")
+        .annotate(
+            open_minor=F("amount_minor")
+            - _booked_sum(CreditNote, on)
+            - _booked_sum(Waiver, on)
+            - _booked_sum(Allocation, on)
+        )
+        .get(pk=invoice_id)
+    )
+    invoice.standing = invoice_standing(due_on=invoice.due_on, open_minor=invoice.open_minor, on=on)
+    return invoice

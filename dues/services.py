@@ -20,7 +20,7 @@ from registry import feed
 from registry.models import Membership
 from registry.selectors import federation_year, today, year_start
 
-from . import money
+from . import money, notices
 from .errors import DuesError, DuesErrorCode
 from .models import Allocation, CreditNote, DuesRate, Invoice, InvoiceCounter, Payment, PaymentMethod, Waiver
 from .selectors import invoices_with_open_amount, is_membership_closed
@@ -90,7 +90,8 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
     Lock the membership; return its invoice for the year if there is one; refuse a membership that
     is not a member on ``on``; nothing (``None``) without dues in the schedule; lock the year's
     counter and take its next number (``2026-0001``); save the invoice, issued ``on`` and due
-    ``DUES_DUE_DAYS`` later; apply the union's unallocated credit to it.
+    ``DUES_DUE_DAYS`` later; apply the union's unallocated credit to it; send it to the union's
+    representatives (``notices.invoice_issued``: after commit, its PDF attached).
     """
     on = on or today()
     membership = _lock(membership)
@@ -117,6 +118,7 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
         pro_rata=pro_rata,
     )
     _apply_credit(membership, on)
+    notices.invoice_issued(invoice, open_minor=_open_minor(invoice, on))
     return invoice
 
 

@@ -82,7 +82,7 @@ def qr_svg(certificate: Certificate) -> str:
     return segno.make(verify_url(certificate), error="m").svg_inline(scale=4, border=2)
 
 
-def _new_pdf(title: str, federation_name: str) -> FPDF:
+def new_pdf(title: str, federation_name: str) -> FPDF:
     """An A4 page with the DejaVu fonts and text shaping (Arabic joined, right to left)."""
     pdf = FPDF(format="A4")
     pdf.set_title(title)
@@ -115,7 +115,7 @@ def _qr_code(pdf: FPDF, url: str, size: float = 50) -> None:
 def certificate_pdf(certificate: Certificate, *, federation_name: str) -> bytes:
     """The certificate as an A4 PDF: the statement, dates, the QR code and the verification link."""
     text = certificate_text(certificate)
-    pdf = _new_pdf(text.title, federation_name)
+    pdf = new_pdf(text.title, federation_name)
     _line(pdf, federation_name, 14, "B", gap=10)
     _line(pdf, text.title, 24, "B", gap=12)
     _line(pdf, text.organization, 18, "B", gap=8)

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from portal.views import applicant, committee, dues, dues_reports, imports, member, motions, statistics
+from portal.views import (
+    applicant,
+    committee,
+    dues,
+    dues_reports,
+    imports,
+    member,
+    member_dues,
+    motions,
+    statistics,
+)
 
 urlpatterns = [
     path("applications/", applicant.my_applications, name="my-applications"),
@@ -68,6 +78,17 @@ urlpatterns = [
     path("member/<slug:slug>/return/", member.member_return, name="member-return"),
     path("member/<slug:slug>/certificate/", member.member_certificate, name="member-certificate"),
     path("member/<slug:slug>/certificate/pdf/", member.member_certificate_pdf, name="member-certificate-pdf"),
+    path("member/<slug:slug>/dues/", member_dues.member_dues, name="member-dues"),
+    path(
+        "member/<slug:slug>/dues/<int:invoice_id>/",
+        member_dues.member_dues_invoice,
+        name="member-dues-invoice",
+    ),
+    path(
+        "member/<slug:slug>/dues/<int:invoice_id>/pdf/",
+        member_dues.member_dues_invoice_pdf,
+        name="member-dues-invoice-pdf",
+    ),
     path("invitations/<str:token>/", member.invitation, name="member-invitation"),
     path("committee/change-requests/", member.committee_change_requests, name="committee-change-requests"),
     path("committee/import/", imports.committee_import, name="committee-import"),

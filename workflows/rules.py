@@ -1006,6 +1006,14 @@ def _certificate_refusal(organization, user, action: str, target=None) -> Refusa
     return _ended_refusal(organization)
 
 
+def _dues_refusal(organization, user, action: str, target=None) -> Refusal | None:
+    """The union's dues statement and invoices: for its representatives and the secretariat, also
+    after the membership ended (what is still open is still owed)."""
+    if roles.is_secretariat(user):
+        return None
+    return _view_member_refusal(organization, user, action)
+
+
 def _request_change_refusal(organization, user, action: str, target=None) -> Refusal | None:
     from registry.models import ChangeRequestState
 
@@ -1081,6 +1089,7 @@ MEMBER_ACTIONS: dict[str, Callable[..., Refusal | None]] = {
     "file_return": _current_member_refusal,
     "decide_change_request": _decide_change_refusal,
     "certificate": _certificate_refusal,
+    "dues": _dues_refusal,
 }
 
 

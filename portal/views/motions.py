@@ -60,6 +60,7 @@ def _member_context(request, organization, form=None) -> dict:
         "may_propose": membership is not None
         and membership.is_current
         and roles.is_secretariat(request.user),
+        "may_see_dues": roles.is_secretariat(request.user),
     }
 
 

@@ -22,6 +22,13 @@ def test_every_dues_setting_is_in_the_table_and_env_example_with_its_default():
         "`DUES_PRO_RATA` | off": settings.DUES_PRO_RATA is False,
         "`DUES_WAIVER_LIMIT` | `100`": settings.DUES_WAIVER_LIMIT == 100,
         "`DUES_LAPSE_YEARS` | `2`": settings.DUES_LAPSE_YEARS == 2,
+        "`DUES_REMINDER_DAYS_BEFORE` / `DUES_REMINDER_DAYS_AFTER` | `14` / `30`": (
+            settings.DUES_REMINDER_DAYS_BEFORE,
+            settings.DUES_REMINDER_DAYS_AFTER,
+        )
+        == (14, 30),
+        "`DUES_PAYMENT_INSTRUCTIONS` | a demo bank account": "demo account"
+        in settings.DUES_PAYMENT_INSTRUCTIONS,
     }
     for row, default_holds in rows.items():
         assert row in README, row
@@ -33,6 +40,9 @@ def test_every_dues_setting_is_in_the_table_and_env_example_with_its_default():
         "DUES_PRO_RATA=0",
         "DUES_WAIVER_LIMIT=100",
         "DUES_LAPSE_YEARS=2",
+        "DUES_REMINDER_DAYS_BEFORE=14",
+        "DUES_REMINDER_DAYS_AFTER=30",
+        "# DUES_PAYMENT_INSTRUCTIONS=",
     ):
         assert line in ENV_EXAMPLE, line
 
@@ -46,3 +56,6 @@ def test_the_rounding_and_the_beat_are_as_the_readme_says():
     beat = settings.CELERY_BEAT_SCHEDULE["dues-invoices-issue"]
     assert "Celery beat at 00:02 UTC" in README
     assert (beat["schedule"].hour, beat["schedule"].minute) == ({0}, {2})
+    reminders = settings.CELERY_BEAT_SCHEDULE["dues-reminders"]
+    assert "(`dues.tasks.send_reminders`, Celery beat at 00:20 UTC)" in README
+    assert (reminders["schedule"].hour, reminders["schedule"].minute) == ({0}, {20})

@@ -19,7 +19,10 @@ from django.utils import timezone
 from accounts.tokens import token_create
 from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
-from registry.models import EndReason, MembershipState
+from dues import services as dues_services
+from dues.models import DuesRate
+from registry.models import EndReason, MembershipCategory, MembershipState
+from registry.selectors import federation_year, today
 from registry.services import representative_add_first
 from tests.cast import Cast, application_in, new_draft
 from tests.factories import (
@@ -93,6 +96,7 @@ class Member:
     invitation_token: str
     change_request: object
     motion: object  # the secretariat's motion to suspend the affiliate, in an open vote
+    invoice: object  # the affiliate's dues invoice for this year
 
 
 @dataclass
@@ -228,7 +232,10 @@ def build_member(affiliate, users, region) -> Member:
         membership=affiliate.memberships.get(), actor=users["secretariat"], kind="suspend", reason="Walk."
     )
     motions.motion_vote_open(motion=motion, actor=users["secretariat"])
-    return Member(second, invitation, token, change_request, motion)
+    year = federation_year(today())
+    DuesRate.objects.create(year=year, category=MembershipCategory.FULL, amount_minor=50000, currency="EUR")
+    invoice = dues_services.invoice_create(membership=affiliate.memberships.get(), year=year)
+    return Member(second, invitation, token, change_request, motion, invoice)
 
 
 @pytest.fixture

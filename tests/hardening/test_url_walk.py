@@ -1037,6 +1037,20 @@ TABLE = {
         GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
         POST: same(405),
     },
+    # The union's dues: its statement, an invoice and its PDF, for its representatives and the
+    # secretariat (404 to others, as every page of the union).
+    "member/<slug:slug>/dues/": {
+        GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
+    "member/<slug:slug>/dues/<int:invoice_id>/": {
+        GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
+    "member/<slug:slug>/dues/<int:invoice_id>/pdf/": {
+        GET: row(LOGIN, 404, 404, 200, 404, 404, 404, 404, LOGIN, LOGIN, 200, 404),
+        POST: same(405),
+    },
     # Certificates are public to check: the published keys, and the verification of a token (the
     # walk's token is not a certificate: 400).
     ".well-known/federation-registry-keys.json": {

@@ -151,6 +151,7 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "representative_id": world.member.second_representative.pk,
         "request_id": world.member.change_request.pk,
         "motion_id": world.member.motion.pk,
+        "invoice_id": world.member.invoice.pk,
         "webhook_id": world.webhook.pk,
         "delivery_id": world.webhook.deliveries.get().pk,
         "membership_id": world.affiliate.memberships.first().pk,

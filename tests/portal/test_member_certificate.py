@@ -11,6 +11,7 @@ from registry.models import Certificate
 from registry.selectors import today
 from registry.services import membership_end, representative_add_first
 from tests.factories import MembershipFactory, applicant_user, secretariat_user
+from tests.pdf_text import pdf_text as _pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -66,42 +67,6 @@ def test_the_pdf_is_a_pdf_with_the_union_its_statement_and_the_link(union):
     assert "Kenya Ünion of Students" in text
     assert "is a full member of the federation since 1 May 2020" in text
     assert "/verify/" in text
-
-
-def _pdf_text(content: bytes) -> str:
-    """The text of a PDF drawn by fpdf2 with an embedded font: map the glyph ids back through the
-    font's ToUnicode table."""
-    import re
-
-    with pikepdf.open(io.BytesIO(content)) as pdf:
-        page = pdf.pages[0]
-        cmaps = {}
-        for name, font in page.Resources.Font.items():
-            mapping = {}
-            for line in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", font.ToUnicode.read_bytes()):
-                mapping[int(line[0], 16)] = bytes.fromhex(line[1].decode()).decode("utf-16-be")
-            cmaps[name] = mapping
-        out, current = [], None
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if operator == pikepdf.Operator("Tf"):
-                current = cmaps.get(str(operands[0]), {})
-            elif operator == pikepdf.Operator("Tj"):
-                raw = bytes(operands[0])
-                out.append(
-                    "".join(current.get(int.from_bytes(raw[i : i + 2]), "") for i in range(0, len(raw), 2))
-                )
-            elif operator == pikepdf.Operator("TJ"):
-                for part in operands[0]:
-                    if isinstance(part, pikepdf.String):
-                        raw = bytes(part)
-                        out.append(
-                            "".join(
-                                current.get(int.from_bytes(raw[i : i + 2]), "") for i in range(0, len(raw), 2)
-                            )
-                        )
-            elif operator == pikepdf.Operator("ET"):
-                out.append("\n")
-        return "".join(out)
 
 
 def test_the_page_shows_the_statement_the_qr_code_and_links_to_verification_and_pdf(union, settings):
