@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .meeting_views import MeetingViewSet
 from .motion_views import MotionViewSet
 from .webhook_views import WebhookEndpointViewSet
 from .workflow_views import ApplicationViewSet
@@ -11,6 +12,7 @@ from .workflow_views import ApplicationViewSet
 workflow_router = SimpleRouter()
 workflow_router.register("applications", ApplicationViewSet, basename="application")
 workflow_router.register("motions", MotionViewSet, basename="motion")
+workflow_router.register("meetings", MeetingViewSet, basename="meeting")
 workflow_router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"

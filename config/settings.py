@@ -762,5 +762,9 @@ SPECTACULAR_SETTINGS = {
         # The motions API (api/motion_serializers.py).
         "MotionKindEnum": "workflows.models.MotionKind",
         "MotionStateEnum": "workflows.models.MotionState",
+        # The meetings API (api/meeting_serializers.py).
+        "MeetingStateEnum": "meetings.models.MeetingState",
+        "AgendaItemKindEnum": "meetings.models.AgendaItemKind",
+        "AttendanceStatusEnum": "meetings.models.AttendanceStatus",
     },
 }

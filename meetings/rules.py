@@ -47,6 +47,11 @@ def _is_officer_of(meeting: Meeting, user) -> bool:
     )
 
 
+def may_read(user) -> bool:
+    """Meetings are the committee's business: its members and the secretariat read them."""
+    return roles.is_secretariat(user) or roles.is_committee_member(user)
+
+
 def create_refusal(user) -> Refusal | None:
     """Why ``user`` may not create a meeting, or None."""
     return None if roles.is_secretariat(user) else _secretariat_only()

@@ -21,6 +21,8 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.models import PersonalToken
 from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
+from meetings import services as meeting_services
+from meetings.models import MeetingState
 from registry.models import EndReason, MembershipState
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.cast import application_in, new_draft
@@ -31,6 +33,7 @@ from workflows.models import ApplicationState
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
 S = ApplicationState
+M = MeetingState
 V1 = "/api/v1"
 
 ROLES = (
@@ -116,6 +119,34 @@ TABLE = [
     ("GET",   "/webhooks/{webhook_id}/deliveries/",            None,              401, 401, 401, 401, 401, 401, 401, 200, 401, 403),
     ("POST",  "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver/", None, 401, 401, 401, 401, 401, 401, 401, 202, 401, 403),
 ]
+# The Executive Committee's meetings: its members read them, the secretariat prepares them; the
+# committee member here is neither the chair nor the minute-taker. Anyone else is refused the list
+# and meets no meeting. The state is the meeting's (walked through meetings.services), with one
+# agenda item.
+MEETING_TABLE = [
+    # method, path,                                            state,             anon  A    B    sec  rvA  rvO  com  pk   rtok rpk
+    ("GET",   "/meetings/",                                    None,              401, 403, 403, 200, 403, 403, 200, 403, 401, 403),
+    ("POST",  "/meetings/",                                    None,              401, 403, 403, 201, 403, 403, 403, 403, 401, 403),
+    ("GET",   "/meetings/{meeting_id}/",                       M.DRAFT,           401, 404, 404, 200, 404, 404, 200, 403, 401, 403),
+    ("PATCH", "/meetings/{meeting_id}/",                       M.DRAFT,           401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("PATCH", "/meetings/{meeting_id}/",                       M.IN_SESSION,      401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/convene/",               M.DRAFT,           401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/convene/",               M.CONVENED,        401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/cancel/",                M.CONVENED,        401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/cancel/",                M.IN_SESSION,      401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/open-session/",          M.CONVENED,        401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/open-session/",          M.DRAFT,           401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/close/",                 M.IN_SESSION,      401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/close/",                 M.CONVENED,        401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/agenda/",                M.DRAFT,           401, 404, 404, 201, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/agenda/",                M.IN_SESSION,      401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("DELETE", "/meetings/{meeting_id}/agenda/{item_id}/",     M.CONVENED,        401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("DELETE", "/meetings/{meeting_id}/agenda/{item_id}/",     M.IN_SESSION,      401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/agenda/reorder/",        M.DRAFT,           401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("POST",  "/meetings/{meeting_id}/agenda/reorder/",        M.CLOSED,          401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+    ("PUT",   "/meetings/{meeting_id}/attendance/{member_id}/", M.IN_SESSION,     401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
+    ("PUT",   "/meetings/{meeting_id}/attendance/{member_id}/", M.DRAFT,          401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
+]
 # Not operations of the schema, but public API addresses all the same.
 EXTRA = [
     ("GET",   "/api/schema/",                                  None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
@@ -138,6 +169,12 @@ BODIES = {
     ("POST", "/applications/{id}/link-organization/"): "FORMER_MEMBER",
     ("POST", "/applications/{id}/confirm-distinct/"): {},
     ("POST", "/webhooks/"): {"url": "https://partner.example/hook"},
+    ("POST", "/meetings/"): "MEETING",
+    ("PATCH", "/meetings/{meeting_id}/"): {"place": "Tunis"},
+    ("POST", "/meetings/{meeting_id}/cancel/"): {"reason": "The venue is closed."},
+    ("POST", "/meetings/{meeting_id}/agenda/"): {"kind": "other", "title": "Next meeting"},
+    ("POST", "/meetings/{meeting_id}/agenda/reorder/"): "ITEM_IDS",
+    ("PUT", "/meetings/{meeting_id}/attendance/{member_id}/"): {"status": "present_online"},
     ("PATCH", "/webhooks/{webhook_id}/"): {"description": "Member sync"},
 }
 MULTIPART = {("POST", "/applications/{id}/documents/")}
@@ -158,7 +195,7 @@ def schema_operations() -> set[tuple[str, str]]:
 
 
 def test_every_operation_of_the_schema_has_a_row():
-    rows = {(method, _full_path(path)) for method, path, *_ in TABLE}
+    rows = {(method, _full_path(path)) for method, path, *_ in TABLE + MEETING_TABLE}
     # The motions' operations have their own table (tests/api/test_motions_api.py).
     operations = {
         (method, path) for method, path in schema_operations() if not path.startswith(f"{V1}/motions/")
@@ -169,7 +206,7 @@ def test_every_operation_of_the_schema_has_a_row():
 
 
 def test_the_table_has_a_cell_for_every_role():
-    for row in TABLE + EXTRA:
+    for row in TABLE + MEETING_TABLE + EXTRA:
         assert len(row) == 3 + len(ROLES), row
 
 
@@ -281,6 +318,78 @@ def test_permission_table(cast, method, path, state, expected, regions, monkeypa
             response = _call(
                 client_with(credentials[role]), method, address, body, (method, path) in MULTIPART
             )
+            actual[role] = response.status_code
+            transaction.set_rollback(True)
+
+    assert actual == expected
+
+
+def _meeting(cast, state):
+    """A meeting in ``state`` through the services, chaired and minuted by the committee's second
+    and third members, with one item on its agenda."""
+    if state is None:
+        return None
+    starts_at = (timezone.now() + datetime.timedelta(days=7)).replace(microsecond=0)
+    meeting = meeting_services.meeting_create(
+        actor=cast.secretariat,
+        title="Executive Committee, December session",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=2),
+        place="Headquarters, Istanbul",
+        chair=cast.committee[1],
+        minute_taker=cast.committee[2],
+    )
+    meeting_services.agenda_item_add(meeting=meeting, actor=cast.secretariat, kind="other", title="AOB")
+    steps = {
+        M.DRAFT: [],
+        M.CONVENED: [meeting_services.meeting_convene],
+        M.IN_SESSION: [meeting_services.meeting_convene, meeting_services.meeting_open_session],
+        M.CLOSED: [
+            meeting_services.meeting_convene,
+            meeting_services.meeting_open_session,
+            meeting_services.meeting_close,
+        ],
+    }[state]
+    for step in steps:
+        meeting = step(meeting=meeting, actor=cast.secretariat)
+    return meeting
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "state", "expected"),
+    [
+        pytest.param(
+            method, path, state, dict(zip(ROLES, statuses, strict=True)), id=f"{method} {path} [{state}]"
+        )
+        for method, path, state, *statuses in MEETING_TABLE
+    ],
+)
+def test_meeting_permission_table(cast, method, path, state, expected):
+    meeting = _meeting(cast, state)
+    values = {"member_id": cast.committee[0].pk}
+    if meeting is not None:
+        values.update(meeting_id=meeting.pk, item_id=meeting.agenda_items.get().pk)
+    body = BODIES.get((method, path))
+    if body == "MEETING":
+        starts_at = timezone.now() + datetime.timedelta(days=14)
+        body = {
+            "title": "Executive Committee, January session",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + datetime.timedelta(hours=2)).isoformat(),
+            "online_link": "https://meet.federation.example/ec",
+            "chair": cast.committee[0].pk,
+            "minute_taker": cast.committee[1].pk,
+        }
+    elif body == "ITEM_IDS":
+        body = {"item_ids": [values["item_id"]]}
+    address = _full_path(path).format(**values)
+    credentials = _credentials(cast, PartnerKeyFactory())
+
+    actual = {}
+    for role in ROLES:
+        cache.clear()
+        with transaction.atomic():
+            response = _call(client_with(credentials[role]), method, address, body, False)
             actual[role] = response.status_code
             transaction.set_rollback(True)
 

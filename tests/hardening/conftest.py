@@ -21,6 +21,7 @@ from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from dues import services as dues_services
 from dues.models import DuesRate
+from meetings import services as meeting_services
 from registry.models import EndReason, MembershipCategory, MembershipState
 from registry.selectors import federation_year, today
 from registry.services import representative_add_first
@@ -118,6 +119,7 @@ class World:
     a_token: object
     member: Member
     webhook: object  # an endpoint of partner_key, with one delivery
+    meeting: object  # a convened meeting of the committee, with one item on its agenda
     anonymous: AnonymousUser = field(default_factory=AnonymousUser)
 
     def user(self, role: str):
@@ -195,7 +197,25 @@ def build_world(cast: Cast, regions) -> World:
         a_token=a_token,
         member=member,
         webhook=build_webhook(partner_key),
+        meeting=build_meeting(cast),
     )
+
+
+def build_meeting(cast: Cast):
+    """A convened meeting next week, chaired and minuted by the committee's third member (neither
+    "committee" nor "committee_applicant"), with one item of other business on its agenda."""
+    starts_at = (timezone.now() + datetime.timedelta(days=7)).replace(microsecond=0)
+    meeting = meeting_services.meeting_create(
+        actor=cast.secretariat,
+        title="Executive Committee, walked session",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=2),
+        place="Headquarters",
+        chair=cast.committee[2],
+        minute_taker=cast.committee[2],
+    )
+    meeting_services.agenda_item_add(meeting=meeting, actor=cast.secretariat, kind="other", title="AOB")
+    return meeting_services.meeting_convene(meeting=meeting, actor=cast.secretariat)
 
 
 def build_webhook(partner_key):

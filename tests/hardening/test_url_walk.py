@@ -272,6 +272,62 @@ TABLE = {
         POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
     },
+    # --- the Executive Committee's meetings through the API: its members read them, anyone else is
+    # refused the list (403) and meets no meeting (404); the secretariat prepares and convenes, the
+    # chair, the minute-taker or the secretariat open and close the session (the walked meeting is
+    # convened, chaired and minuted by neither committee role); a body of the wrong shape is a 400.
+    # Removing an agenda item (DELETE) and recording attendance (PUT) are in the permission table
+    # (tests/api/test_applications_permissions.py).
+    "api/v1/meetings/$": {
+        GET: row(401, 403, 403, 200, 403, 403, 200, 200, 403, 403, 403, 403),
+        POST: row(401, 400, 400, 400, 400, 400, 400, 400, 403, 403, 400, 400),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/$": {
+        GET: row(401, 404, 404, 200, 404, 404, 200, 200, 403, 403, 404, 404),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        PATCH: row(401, 404, 404, 400, 404, 404, 400, 400, 403, 403, 404, 404),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/agenda/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 400, 404, 404, 403, 403, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/agenda/(?P<item_id>[0-9]{1,18})/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/agenda/reorder/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 400, 404, 404, 400, 400, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/attendance/(?P<member_id>[0-9]{1,18})/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/cancel/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/close/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 409, 404, 404, 403, 403, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/convene/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 409, 404, 404, 403, 403, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
+    "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/open-session/$": {
+        GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+        POST: row(401, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 404),
+        PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
+    },
     "api/v1/applications/$": {
         GET: row(401, 200, 200, 200, 200, 200, 200, 200, 403, 403),
         POST: row(401, 201, 201, 201, 201, 201, 201, 201, 403, 403),

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from api import meeting_serializers as ms
 from api import workflow_serializers as ws
 from registry.models import Organization
 from tests.factories import PDF_BYTES
@@ -63,6 +64,13 @@ API_INPUT = {
     "recusal": ws.RecusalInputSerializer,
     "link-organization": ws.LinkOrganizationSerializer,
     "confirm-distinct": ws.ConfirmDistinctSerializer,
+    "meetings": ms.MeetingWriteSerializer,
+    "convene": ms.MeetingActionSerializer,
+    "cancel": ms.MeetingCancelSerializer,
+    "open-session": ms.MeetingActionSerializer,
+    "close": ms.MeetingActionSerializer,
+    "agenda": ms.AgendaItemInputSerializer,
+    "reorder": ms.AgendaReorderSerializer,
 }
 
 
@@ -82,7 +90,9 @@ def _send(client, method: str, route: Route, path: str, application, world: Worl
     if method == "GET":
         return client.get(path)
     # "organization": the one a re-application may be linked to (a former member).
-    body = {**POST_BODY, "expected_state": application.state, "organization": world.former_member.pk}
+    # A meeting's actions expect the meeting's state, every other the application's.
+    state = world.meeting.state if "meeting_id" in route.params else application.state
+    body = {**POST_BODY, "expected_state": state, "organization": world.former_member.pk}
     is_api = route.route.startswith("api/")
     if is_api:
         body = _api_body(path, body)
@@ -153,6 +163,9 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "motion_id": world.member.motion.pk,
         "invoice_id": world.member.invoice.pk,
         "webhook_id": world.webhook.pk,
+        "meeting_id": world.meeting.pk,
+        "item_id": world.meeting.agenda_items.get().pk,
+        "member_id": world.users["committee"].pk,
         "delivery_id": world.webhook.deliveries.get().pk,
         "membership_id": world.affiliate.memberships.first().pk,
         "upload_id": 1,  # no member list uploaded: the confirmation finds none
