@@ -40,8 +40,14 @@ from workflows.models import MembershipApplication, Motion
 
 PAST_PER_PAGE = 20
 
-# A refusal's kind → the page's status.
-REFUSAL_STATUS = {ErrorCode.INVALID: 400, ErrorCode.FORBIDDEN: 403}
+# A refusal's kind → the page's status; any other (a conflict, an action the meeting's state does
+# not allow) is 409.
+REFUSAL_STATUS = {
+    ErrorCode.INVALID: 400,
+    ErrorCode.TOO_LARGE: 400,
+    ErrorCode.UNSUPPORTED_TYPE: 400,
+    ErrorCode.FORBIDDEN: 403,
+}
 
 
 def _status(exc: WorkflowError) -> int:
@@ -304,29 +310,39 @@ def _place_errors(exc: WorkflowError, form, fields: dict | None = None) -> bool:
 # --- the secretariat's forms ----------------------------------------------------------------------------
 
 
+def _meeting_form_page(request, form, meeting, save, done: str):
+    """Save a posted meeting form through ``save`` (a service call); the service's field errors go
+    next to the fields. A success goes to the meeting's page."""
+    status = 400
+    if form.is_valid():
+        try:
+            meeting = save(form)
+        except WorkflowError as exc:
+            if not _place_errors(exc, form, MeetingForm.ERROR_FIELDS):
+                messages.error(request, exc.message)
+            status = _status(exc)
+        else:
+            messages.success(request, done)
+            return redirect("committee-meeting", meeting_id=meeting.pk)
+    if status == 400:
+        messages.error(request, _("Please correct the errors below. Nothing was saved."))
+    return render(
+        request, "portal/meetings/meeting_form.html", {"form": form, "meeting": meeting}, status=status
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @secretariat_required
 def meeting_new(request):
-    form = MeetingForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                meeting = services.meeting_create(actor=request.user, **form.service_data())
-            except WorkflowError as exc:
-                if not _place_errors(exc, form, MeetingForm.ERROR_FIELDS):
-                    messages.error(request, exc.message)
-                status = _status(exc)
-            else:
-                messages.success(request, _("The meeting is saved as a draft."))
-                return redirect("committee-meeting", meeting_id=meeting.pk)
-        else:
-            status = 400
-        if status == 400:
-            messages.error(request, _("Please correct the errors below. Nothing was saved."))
-    return render(
-        request, "portal/meetings/meeting_form.html", {"form": form, "meeting": None}, status=status
+    if request.method != "POST":
+        return render(request, "portal/meetings/meeting_form.html", {"form": MeetingForm(), "meeting": None})
+    return _meeting_form_page(
+        request,
+        MeetingForm(request.POST),
+        None,
+        lambda form: services.meeting_create(actor=request.user, **form.service_data()),
+        _("The meeting is saved as a draft."),
     )
 
 
@@ -335,35 +351,24 @@ def meeting_new(request):
 @secretariat_required
 def meeting_edit(request, meeting_id: int):
     meeting = get_object_or_404(Meeting.objects.select_related("chair", "minute_taker"), pk=meeting_id)
-    refused = rules.meeting_refusal("edit", meeting, request.user)
-    if request.method != "POST":
-        if refused is not None:
-            messages.error(request, refused.message)
-            return redirect("committee-meeting", meeting_id=meeting.pk)
-        form = MeetingEditForm(initial=MeetingEditForm.initial_for(meeting))
-        return render(request, "portal/meetings/meeting_form.html", {"form": form, "meeting": meeting})
-    form = MeetingEditForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            services.meeting_update(
+    if request.method == "POST":
+        return _meeting_form_page(
+            request,
+            MeetingEditForm(request.POST),
+            meeting,
+            lambda form: services.meeting_update(
                 meeting=meeting,
                 actor=request.user,
                 expected_state=form.cleaned_data["expected_state"],
                 **form.service_data(),
-            )
-        except WorkflowError as exc:
-            if not _place_errors(exc, form, MeetingForm.ERROR_FIELDS):
-                messages.error(request, exc.message)
-            status = _status(exc)
-        else:
-            messages.success(request, _("The meeting is saved."))
-            return redirect("committee-meeting", meeting_id=meeting.pk)
-    if status == 400:
-        messages.error(request, _("Please correct the errors below. Nothing was saved."))
-    return render(
-        request, "portal/meetings/meeting_form.html", {"form": form, "meeting": meeting}, status=status
-    )
+            ),
+            _("The meeting is saved."),
+        )
+    if (refused := rules.meeting_refusal("edit", meeting, request.user)) is not None:
+        messages.error(request, refused.message)
+        return redirect("committee-meeting", meeting_id=meeting.pk)
+    form = MeetingEditForm(initial=MeetingEditForm.initial_for(meeting))
+    return render(request, "portal/meetings/meeting_form.html", {"form": form, "meeting": meeting})
 
 
 # --- a report's papers -------------------------------------------------------------------------------------
