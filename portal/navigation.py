@@ -2,8 +2,8 @@
 
 Everyone: the directory, the statistics and the API documentation for partners. Then, signed in:
 an applicant their applications; a reviewer the applications assigned to them; the secretariat the
-queue, its overview, the change requests and the dues; the Executive Committee the votes; the whole committee
-the decisions on members and its statistics; a union's representative
+queue, its overview, the change requests and the dues; the Executive Committee the votes; both the
+meetings; the whole committee the decisions on members and its statistics; a union's representative
 the member area; staff the admin. Roles come from ``accounts.roles``; who represents a union from
 the registry; whose applications from the workflow.
 """
@@ -47,6 +47,8 @@ def _committee_places(user) -> list[Place]:
         places.append(Place("votes", _("Votes"), f"{queue}?state=executive_vote"))
     if roles.is_reviewer(user):
         places.append(Place("reviews", _("My reviews"), f"{queue}?mine=1"))
+    if roles.is_officer(user):
+        places.append(Place("meetings", _("Meetings"), reverse("committee-meetings")))
     if roles.has_committee_role(user):
         places += [
             Place("motions", _("Decisions on members"), reverse("committee-motions")),

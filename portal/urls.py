@@ -8,6 +8,7 @@ from portal.views import (
     dues,
     dues_reports,
     imports,
+    meetings,
     member,
     member_dues,
     motions,
@@ -59,6 +60,15 @@ urlpatterns = [
     ),
     path("member/<slug:slug>/change-requests/", member.member_change_request, name="member-change-request"),
     path("member/<slug:slug>/motions/", member.member_motion, name="member-motion"),
+    path("committee/meetings/", meetings.meeting_calendar, name="committee-meetings"),
+    path("committee/meetings/new/", meetings.meeting_new, name="committee-meeting-new"),
+    path("committee/meetings/<int:meeting_id>/", meetings.meeting_page, name="committee-meeting"),
+    path("committee/meetings/<int:meeting_id>/edit/", meetings.meeting_edit, name="committee-meeting-edit"),
+    path(
+        "committee/meetings/<int:meeting_id>/papers/<int:paper_id>/",
+        meetings.meeting_paper,
+        name="committee-meeting-paper",
+    ),
     path("committee/motions/", motions.committee_motions, name="committee-motions"),
     path(
         "committee/dues/reports/receivables/",

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import roles
+from meetings.selectors import agenda_of_application
 from portal.forms import (
     ActionForm,
     AssignReviewersForm,
@@ -270,6 +271,10 @@ def _committee_context(request, application, actions: set[str], forms: dict) -> 
         "info_request": selectors.latest_info_request(application=application),
         "duplicates": selectors.possible_duplicates_for(application=application, user=request.user),
         "members_in_country": selectors.members_from_country_of(application=application),
+        "on_agenda_of": (meeting := agenda_of_application(application)),
+        "may_open_meeting": meeting is not None
+        and roles.is_officer(request.user)
+        and (meeting.state != "draft" or roles.is_secretariat(request.user)),
         "status_url": reverse("committee-application", args=[application.pk]),
     }
 

@@ -27,6 +27,20 @@ def committee_required(view):
     return wrapper
 
 
+def officer_required(view):
+    """Signed-in members of the Secretariat or the Executive Committee (the meetings' people);
+    others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not roles.is_officer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def secretariat_required(view):
     """Signed-in members of the Secretariat; others get 403."""
 

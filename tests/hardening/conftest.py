@@ -13,6 +13,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from registry.selectors import federation_year, today
 from registry.services import representative_add_first
 from tests.cast import Cast, application_in, new_draft
 from tests.factories import (
+    PDF_BYTES,
     ApplicationFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -119,7 +121,8 @@ class World:
     a_token: object
     member: Member
     webhook: object  # an endpoint of partner_key, with one delivery
-    meeting: object  # a convened meeting of the committee, with one item on its agenda
+    meeting: object = None  # convened, chaired by "committee", a report with its paper on the agenda
+    paper: object = None
     anonymous: AnonymousUser = field(default_factory=AnonymousUser)
 
     def user(self, role: str):
@@ -185,6 +188,7 @@ def build_world(cast: Cast, regions) -> World:
     revoked_key.save()
     a_token, _key = token_create(user=users["applicant_a"], name="walk")
     partner_key = PartnerKeyFactory()
+    meeting, paper = build_meeting(cast)
     return World(
         users=users,
         application=MembershipApplication.objects.get(pk=application.pk),
@@ -197,25 +201,31 @@ def build_world(cast: Cast, regions) -> World:
         a_token=a_token,
         member=member,
         webhook=build_webhook(partner_key),
-        meeting=build_meeting(cast),
+        meeting=meeting,
+        paper=paper,
     )
 
 
 def build_meeting(cast: Cast):
-    """A convened meeting next week, chaired and minuted by the committee's third member (neither
-    "committee" nor "committee_applicant"), with one item of other business on its agenda."""
-    starts_at = (timezone.now() + datetime.timedelta(days=7)).replace(microsecond=0)
+    """A convened meeting next month, chaired by "committee" and minuted by "committee applicant",
+    with a report and its paper on the agenda."""
+    starts_at = (timezone.now() + datetime.timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
     meeting = meeting_services.meeting_create(
         actor=cast.secretariat,
-        title="Executive Committee, walked session",
+        title="Walked session",
         starts_at=starts_at,
         ends_at=starts_at + datetime.timedelta(hours=2),
         place="Headquarters",
-        chair=cast.committee[2],
-        minute_taker=cast.committee[2],
+        chair=cast.committee[0],
+        minute_taker=cast.committee[1],
     )
-    meeting_services.agenda_item_add(meeting=meeting, actor=cast.secretariat, kind="other", title="AOB")
-    return meeting_services.meeting_convene(meeting=meeting, actor=cast.secretariat)
+    item = meeting_services.agenda_item_add(
+        meeting=meeting, actor=cast.secretariat, kind="report", title="Report"
+    )
+    upload = SimpleUploadedFile("report.pdf", PDF_BYTES, content_type="application/pdf")
+    paper = meeting_services.agenda_paper_add(item=item, actor=cast.secretariat, upload=upload)
+    meeting = meeting_services.meeting_convene(meeting=meeting, actor=cast.secretariat)
+    return meeting, paper
 
 
 def build_webhook(partner_key):

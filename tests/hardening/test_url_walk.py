@@ -1051,6 +1051,29 @@ TABLE = {
         GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
         POST: row(LOGIN, 403, 403, 400, 400, 400, 400, 400, LOGIN, LOGIN, 403, 403),
     },
+    # Meetings of the Executive Committee: its members and the secretariat (reviewers are refused);
+    # the secretariat alone creates and edits. The walk's POST names no action of the meeting's
+    # page, nor a meeting's fields: 400, nothing written.
+    "committee/meetings/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
+    "committee/meetings/new/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/meetings/<int:meeting_id>/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 400, 400, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/meetings/<int:meeting_id>/edit/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/meetings/<int:meeting_id>/papers/<int:paper_id>/": {
+        GET: row(LOGIN, 403, 403, 200, 403, 403, 200, 200, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
     "committee/members/<slug:slug>/": {
         GET: row(LOGIN, 403, 403, 200, 200, 200, 200, 200, LOGIN, LOGIN, 403, 403),
         POST: same(405),

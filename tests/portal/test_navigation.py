@@ -50,9 +50,9 @@ PEOPLE = [
     (
         "the secretariat",
         secretariat_user,
-        [*PUBLIC, "queue", "overview", "change-requests", "dues", *COMMITTEE, "admin"],
+        [*PUBLIC, "queue", "overview", "change-requests", "dues", "meetings", *COMMITTEE, "admin"],
     ),
-    ("a committee member", committee_member, [*PUBLIC, "votes", "reviews", *COMMITTEE]),
+    ("a committee member", committee_member, [*PUBLIC, "votes", "reviews", "meetings", *COMMITTEE]),
     ("a representative", _representative, [*PUBLIC, "member"]),
 ]
 
@@ -69,7 +69,7 @@ def test_someone_with_several_roles_sees_the_places_of_each(client):
     ApplicationFactory(applicant=user)
     representative_add_first(organization=OrganizationFactory(), user=user)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    assert _places(client) == [*PUBLIC, "applications", "member", "votes", "reviews", *COMMITTEE]
+    assert _places(client) == [*PUBLIC, "applications", "member", "votes", "reviews", "meetings", *COMMITTEE]
 
 
 def test_the_places_link_where_they_say(client):
