@@ -168,7 +168,6 @@ def route_values(world: World, route: Route, *, application=None) -> dict[str, o
         "member_id": world.users["committee"].pk,
         "delivery_id": world.webhook.deliveries.get().pk,
         "membership_id": world.affiliate.memberships.first().pk,
-        "meeting_id": world.meeting.pk,
         "paper_id": world.paper.pk,
         "upload_id": 1,  # no member list uploaded: the confirmation finds none
     }
