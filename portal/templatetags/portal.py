@@ -48,6 +48,7 @@ def minor(amount_minor: int, currency: str) -> str:
     return str(from_minor(amount_minor or 0, currency))
 
 
+@register.filter
 def money(minor: int, currency: str) -> str:
     """``{{ invoice.open_minor|money:invoice.currency }}``: minor units as the reader writes the
     amount, with the currency's code (``1,000.00 EUR``)."""
