@@ -232,17 +232,17 @@ def _frozen(minutes: Minutes) -> Refusal:
     return Refusal("not_allowed", _("These minutes are approved: they are frozen and never change."))
 
 
-def minutes_edit_refusal(minutes: Minutes, user) -> Refusal | None:
-    """Write a summary, generate the record again, circulate the draft: the minute-taker, the chair
-    or the secretariat, while the meeting is closed and its minutes not approved."""
-    if not _is_officer_of(minutes.meeting, user):
+def minutes_edit_refusal(meeting: Meeting, minutes: Minutes | None, user) -> Refusal | None:
+    """Generate the record (again), write a summary, circulate the draft: the minute-taker, the chair
+    or the secretariat, while the meeting is closed and its minutes (if any yet) not approved."""
+    if not _is_officer_of(meeting, user):
         return Refusal(
             "forbidden", _("Only the minute-taker, the chair or the secretariat may prepare the minutes.")
         )
-    if minutes.is_frozen:
+    if minutes is not None and minutes.is_frozen:
         return _frozen(minutes)
-    if minutes.meeting.state != MeetingState.CLOSED:
-        return _state_refusal(minutes.meeting, "edit minutes")
+    if meeting.state != MeetingState.CLOSED:
+        return _state_refusal(meeting, "edit minutes")
     return None
 
 

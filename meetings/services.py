@@ -584,10 +584,7 @@ def minutes_generate(*, meeting: Meeting, actor) -> Minutes:
     the secretariat); approved minutes are frozen: refused."""
     locked = _lock(meeting)
     minutes = Minutes.objects.select_for_update().filter(meeting=locked).first()
-    if minutes is not None:
-        _raise(rules.minutes_edit_refusal(minutes, actor))
-    elif locked.state != MeetingState.CLOSED or not rules._is_officer_of(locked, actor):
-        _raise(rules.minutes_edit_refusal(Minutes(meeting=locked), actor))
+    _raise(rules.minutes_edit_refusal(locked, minutes, actor))
     return _minutes_write(locked, actor, minutes=minutes)
 
 
@@ -599,7 +596,7 @@ def minutes_item_summary_set(*, item: AgendaItem, text: str, actor) -> Minutes:
     if minutes is None:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This meeting has no minutes yet: close it first."))
     minutes = _locked_minutes(minutes)
-    _raise(rules.minutes_edit_refusal(minutes, actor))
+    _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
     if not AgendaItem.objects.filter(pk=item.pk, meeting_id=minutes.meeting_id).exists():
         raise WorkflowError(ErrorCode.CONFLICT, _("This item is no longer on the agenda."))
     text = (text or "").strip()
@@ -614,7 +611,7 @@ def minutes_circulate(*, minutes: Minutes, actor) -> Minutes:
     """Send the draft minutes to every member of the committee (the outbox: one e-mail each, once
     per version of the record)."""
     minutes = _locked_minutes(minutes)
-    _raise(rules.minutes_edit_refusal(minutes, actor))
+    _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
     minutes_notify(minutes)
     minutes.circulated_at = timezone.now()
     minutes.save(update_fields=["circulated_at"])

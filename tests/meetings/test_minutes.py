@@ -469,3 +469,20 @@ def test_the_public_decisions_list_admissions_and_carried_motions_without_votes_
     shown = repr(listed)
     assert not any(display_name(m) in shown for m in committee)
     assert "Union nationale des étudiants" not in shown  # a rejection is not published
+
+
+def test_draft_minutes_are_generated_again_on_demand_with_a_later_outcome(cast, committee, agenda):
+    meeting, (online, _named, _counted) = agenda
+    services.item_vote_open(item=online, mode=VoteMode.ONLINE, actor=cast.secretariat)
+    for member in committee[:4]:
+        attend(cast, meeting, member, A.PRESENT_IN_PERSON)
+    meeting = services.meeting_close(meeting=open_session(cast, meeting), actor=cast.secretariat)
+    assert Minutes.objects.get(meeting=meeting).record["items"][0]["decision"] == "pending"
+    refused(ErrorCode.FORBIDDEN, services.minutes_generate, meeting=meeting, actor=committee[4])
+
+    workflow_services.vote_cast(application=online.application, member=committee[0], choice="yes")
+    services.item_vote_close(item=online, actor=cast.secretariat)  # the draft follows the outcome
+    minutes = services.minutes_generate(meeting=meeting, actor=committee[1])
+
+    assert minutes.record["items"][0]["decision"] == "no_quorum"  # one ballot of six
+    assert services.minutes_verify(minutes)
