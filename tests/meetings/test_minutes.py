@@ -11,6 +11,7 @@ import pikepdf
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from accounts.people import display_name
 from meetings import selectors, services
@@ -454,11 +455,12 @@ def test_the_pdf_text_and_page_say_what_the_record_holds(cast, committee, agenda
 
 
 def test_the_public_decisions_list_admissions_and_carried_motions_without_votes_or_names(
-    cast, committee, agenda
+    cast, committee, agenda, django_assert_num_queries
 ):
     _meeting, _minutes, _later, _item = approved(cast, committee, agenda)
 
-    listed = selectors.public_decisions()
+    with django_assert_num_queries(1):
+        listed = selectors.public_decisions()
 
     assert len(listed) == 1
     assert listed[0].minutes_approved
@@ -486,3 +488,16 @@ def test_draft_minutes_are_generated_again_on_demand_with_a_later_outcome(cast, 
 
     assert minutes.record["items"][0]["decision"] == "no_quorum"  # one ballot of six
     assert services.minutes_verify(minutes)
+
+
+def test_the_pdf_is_written_in_the_reader_s_language_with_arabic_shaped(cast, committee, agenda):
+    _meeting, minutes, _later, _item = approved(cast, committee, agenda)
+
+    with translation.override("ar"):
+        content = minutes_pdf(minutes, federation_name="International Federation of Student Unions")
+
+    pdf = _pdf_text(content)
+    assert "Decision:" not in pdf
+    assert "ل" in pdf  # Arabic letters drawn with a glyph (shaped forms map back to letters)
+    assert "Kenya Union of Students" in pdf  # names as the record keeps them
+    assert minutes.sha256 in pdf
