@@ -41,7 +41,12 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
         "ballot": ("view",),
     },
     # Meetings of the Executive Committee: prepared and held on the committee's pages, read here.
-    "meetings": {"meeting": ("view",), "agendaitem": ("view",), "attendance": ("view",)},
+    "meetings": {
+        "meeting": ("view",),
+        "agendaitem": ("view",),
+        "attendance": ("view",),
+        "minutes": ("view",),  # their hash and dates, with the meeting
+    },
     # The dues ledger: entries are made on the secretariat's dues pages (their services), read here.
     "dues": dict.fromkeys(
         ("duesrate", "invoicecounter", "invoice", "creditnote", "waiver", "payment", "allocation"), ("view",)

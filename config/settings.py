@@ -425,6 +425,8 @@ DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 LOG_CLIENT_IP = env.bool("LOG_CLIENT_IP", default=True)
 
 # --- Federation rules ---------------------------------------------------------------
+# The fonts of every PDF (certificates, minutes): DejaVu Sans, Latin, Turkish and Arabic letters.
+PDF_FONTS_DIR = BASE_DIR / "portal" / "fonts"
 FEDERATION_NAME = env.str("FEDERATION_NAME", default="International Federation of Student Unions")
 # The secretariat's address, given at the end of every e-mail for questions.
 FEDERATION_CONTACT_EMAIL = env.str("FEDERATION_CONTACT_EMAIL", default="secretariat@federation.example")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.admin import ReadOnlyInline, TransitionLogInline
 
-from .models import AgendaItem, Attendance, Meeting
+from .models import AgendaItem, Attendance, Meeting, Minutes
 
 
 class AgendaItemInline(ReadOnlyInline):
@@ -23,6 +23,14 @@ class AttendanceInline(ReadOnlyInline):
     model = Attendance
     fields = ["member", "status", "recorded_by", "recorded_at"]
     select_related = ("member", "recorded_by")
+
+
+class MinutesInline(ReadOnlyInline):
+    """The minutes' hash and dates; their text is read on the committee's pages (``meetings.minutes``)."""
+
+    model = Minutes
+    fields = ["sha256", "generated_at", "circulated_at", "approved_at", "approved_by"]
+    select_related = ("approved_by",)
 
 
 @admin.register(Meeting)
@@ -50,7 +58,7 @@ class MeetingAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = fields
-    inlines = [AgendaItemInline, AttendanceInline, TransitionLogInline]
+    inlines = [AgendaItemInline, AttendanceInline, MinutesInline, TransitionLogInline]
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,8 @@ convened meeting may be cancelled. Transition methods change only database state
 transaction.
 """
 
+import hashlib
+import json
 import uuid
 from pathlib import PurePosixPath
 
@@ -16,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from workflows.models import MembershipApplication, Motion
+from workflows.errors import ErrorCode, WorkflowError
+from workflows.models import MembershipApplication, Motion, VoteRound
 
 
 class MeetingState(models.TextChoices):
@@ -135,6 +138,7 @@ class AgendaItemKind(models.TextChoices):
     MOTION = "motion", _("Motion on a member")
     REPORT = "report", _("Report")
     OTHER = "other", _("Other business")
+    MINUTES = "minutes", _("Approval of minutes")
 
 
 K = AgendaItemKind
@@ -165,8 +169,20 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="agenda_items",
     )
+    minutes = models.ForeignKey(
+        "Minutes",
+        verbose_name=_("minutes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_items",
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     text = models.TextField(_("text"), blank=True, max_length=10_000)
+    # The rounds opened on the item's application or motion from this agenda (``services.item_vote_open``).
+    vote_rounds = models.ManyToManyField(
+        VoteRound, verbose_name=_("vote rounds"), blank=True, related_name="agenda_items"
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -189,13 +205,35 @@ class AgendaItem(models.Model):
                 name="agenda_item_motion_once",
             ),
             models.CheckConstraint(condition=Q(kind__in=K.values), name="agenda_item_kind_valid"),
+            models.UniqueConstraint(
+                fields=["meeting", "minutes"],
+                condition=Q(minutes__isnull=False),
+                name="agenda_item_minutes_once",
+            ),
             models.CheckConstraint(
-                condition=(Q(kind=K.APPLICATION) & Q(application__isnull=False) & Q(motion__isnull=True))
-                | (Q(kind=K.MOTION) & Q(motion__isnull=False) & Q(application__isnull=True))
+                condition=(
+                    Q(kind=K.APPLICATION)
+                    & Q(application__isnull=False)
+                    & Q(motion__isnull=True)
+                    & Q(minutes__isnull=True)
+                )
+                | (
+                    Q(kind=K.MOTION)
+                    & Q(motion__isnull=False)
+                    & Q(application__isnull=True)
+                    & Q(minutes__isnull=True)
+                )
+                | (
+                    Q(kind=K.MINUTES)
+                    & Q(minutes__isnull=False)
+                    & Q(application__isnull=True)
+                    & Q(motion__isnull=True)
+                )
                 | (
                     Q(kind__in=(K.REPORT, K.OTHER))
                     & Q(application__isnull=True)
                     & Q(motion__isnull=True)
+                    & Q(minutes__isnull=True)
                     & ~Q(title="")
                 ),
                 name="agenda_item_kind_matches_subject",
@@ -212,6 +250,8 @@ class AgendaItem(models.Model):
             return str(self.application)
         if self.kind == K.MOTION:
             return str(self.motion)
+        if self.kind == K.MINUTES:
+            return _("Minutes of “%(meeting)s”") % {"meeting": self.minutes.meeting}
         return self.title
 
 
@@ -283,3 +323,99 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} — {self.get_status_display()}"
+
+
+# --- minutes ---------------------------------------------------------------------------------------------
+
+
+def canonical_json(record) -> bytes:
+    """The one byte form of a minutes record that its hash is taken over: keys sorted, no spaces,
+    UTF-8 (the same whatever order the database gives the keys back in)."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def record_hash(record) -> str:
+    return hashlib.sha256(canonical_json(record)).hexdigest()
+
+
+def _frozen_refusal() -> WorkflowError:
+    return WorkflowError(
+        ErrorCode.NOT_ALLOWED, _("These minutes are approved: they are frozen and never change.")
+    )
+
+
+class MinutesQuerySet(models.QuerySet):
+    """Bulk writes never reach approved minutes: ``update`` and ``delete`` of a set that holds one are
+    refused, as ``Minutes.save`` refuses a change of one."""
+
+    def update(self, **kwargs):
+        if self.filter(approved_at__isnull=False).exists():
+            raise _frozen_refusal()
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(approved_at__isnull=False).exists():
+            raise _frozen_refusal()
+        return super().delete()
+
+
+class Minutes(models.Model):
+    """The minutes of a meeting, one per meeting: generated from the record when it closes (who
+    attended, each agenda item's decision, tally, named votes and recusals, the minute-taker's
+    summary of each item), kept as JSON with the SHA-256 of its canonical form (``record_hash``).
+
+    Draft until approved at a later meeting (an agenda item of kind ``minutes``); from then on they
+    are frozen: ``save``, ``delete`` and the queryset's bulk writes refuse any change of them."""
+
+    meeting = models.OneToOneField(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="minutes"
+    )
+    record = models.JSONField(_("record"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The minute-taker's summary of each item: agenda item id (as a string) → text.
+    summaries = models.JSONField(_("summaries"), default=dict, blank=True)
+    generated_at = models.DateTimeField(_("generated at"))
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("generated by"), on_delete=models.PROTECT, related_name="+"
+    )
+    circulated_at = models.DateTimeField(_("circulated at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = MinutesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-meeting__starts_at", "-pk"]
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(approved_by__isnull=False),
+                name="minutes_approved_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Minutes of “%(meeting)s”") % {"meeting": self.meeting}
+
+    def save(self, *args, **kwargs):
+        """Refuse to write over approved minutes (the row as stored, not this copy, decides)."""
+        if self.pk is not None and Minutes.objects.filter(pk=self.pk, approved_at__isnull=False).exists():
+            raise _frozen_refusal()
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk is not None and Minutes.objects.filter(pk=self.pk, approved_at__isnull=False).exists():
+            raise _frozen_refusal()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.approved_at is not None

@@ -22,7 +22,7 @@ from notifications.services import InLanguage, outbox_write
 from workflows.notifications import Recipient
 
 from .calendar import CANCEL, REQUEST
-from .models import Meeting
+from .models import Meeting, Minutes
 
 COMMITTEE = "committee"
 
@@ -31,9 +31,11 @@ class MeetingEvent(models.TextChoices):
     CONVENED = "meeting_convened", _("Meeting convened")
     UPDATED = "meeting_updated", _("Meeting rescheduled")
     CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+    MINUTES_CIRCULATED = "minutes_circulated", _("Draft minutes circulated")
 
 
 METHODS = {MeetingEvent.CONVENED: REQUEST, MeetingEvent.UPDATED: REQUEST, MeetingEvent.CANCELLED: CANCEL}
+MINUTES_AUDIENCE = "committee"
 
 
 def meeting_link(meeting_id: int) -> str:
@@ -103,6 +105,45 @@ def meeting_notify(event: MeetingEvent, meeting: Meeting, **extra) -> list[Notif
                     "recipient_email": recipient.email,
                     "audience": recipient.audience,
                 },
+                subject_type=subject_type,
+                subject_id=meeting.pk,
+                idempotency_key=key,
+            ),
+        )
+    return outbox_write(rows.values())
+
+
+def _minutes_text(minutes_id: int) -> str:
+    from .minutes import minutes_text
+
+    return minutes_text(Minutes.objects.select_related("meeting").get(pk=minutes_id))
+
+
+def minutes_notify(minutes: Minutes) -> list[Notification]:
+    """The draft minutes, as text in each reader's language, to every member of the committee; once
+    per version of the record (its hash is in the idempotency key)."""
+    event = MeetingEvent.MINUTES_CIRCULATED
+    meeting = minutes.meeting
+    context = {
+        "meeting_id": meeting.pk,
+        "title": meeting.title,
+        "starts_display": InLanguage(_when, meeting.starts_at),
+        "minutes_text": InLanguage(_minutes_text, minutes.pk),
+        "sha256": minutes.sha256,
+        "link": meeting_link(meeting.pk),
+    }
+    subject_type = ContentType.objects.get_for_model(Meeting)
+    rows: dict[str, Notification] = {}
+    for recipient in (Recipient.of(user, MINUTES_AUDIENCE) for user in roles.committee_members()):
+        key = f"{event.value}:meeting{meeting.pk}:{minutes.sha256[:16]}:{recipient.key}"
+        rows.setdefault(
+            key,
+            Notification(
+                recipient=recipient.user,
+                recipient_email=recipient.email,
+                event=event.value,
+                template=event.value,
+                context={**context, "recipient_name": recipient.name, "audience": recipient.audience},
                 subject_type=subject_type,
                 subject_id=meeting.pk,
                 idempotency_key=key,

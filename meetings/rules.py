@@ -15,10 +15,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from workflows.models import ApplicationState, MotionState
+from workflows.models import ApplicationState, MotionState, VoteMode
 from workflows.rules import COMMENT_MAX_LENGTH, Refusal
 
-from .models import AGENDA_STATES, CONVENED_STATES, OPEN_STATES, Meeting, MeetingState
+from .models import AGENDA_STATES, CONVENED_STATES, OPEN_STATES, Meeting, MeetingState, Minutes
 
 # Which applications and motions a meeting may take up.
 AGENDA_APPLICATION_STATES = (ApplicationState.REVIEWED,)
@@ -193,6 +193,103 @@ def _elsewhere_refusal(meeting: Meeting, **subject) -> Refusal | None:
             _("This item is on the agenda of another meeting: “%(meeting)s”.") % {"meeting": other.title},
             {"meeting": other.pk},
         )
+    return None
+
+
+# --- votes on the agenda's items ----------------------------------------------------------------------
+
+ROOM_MODES = (VoteMode.NAMED, VoteMode.COUNTED)
+
+
+def item_vote_refusal(
+    meeting: Meeting, mode: str, quorum: "Quorum", *, record: bool = False
+) -> Refusal | None:
+    """A vote on an agenda item of ``meeting`` in ``mode``: online from the draft to the end of the
+    session; in the room (named, counted) only while the meeting is in session and quorate — for
+    opening the round and for every vote recorded in it (``record``)."""
+    if mode in ROOM_MODES:
+        if meeting.state != MeetingState.IN_SESSION:
+            return Refusal(
+                "not_allowed",
+                _("A vote in the room is held only while the meeting is in session."),
+                {"state": meeting.state},
+            )
+        if not quorum.met:
+            return Refusal(
+                "incomplete",
+                _(
+                    "The meeting is without quorum (%(present)d present, %(needed)d needed): "
+                    "no vote may be taken in the room."
+                )
+                % {"present": quorum.present, "needed": quorum.needed},
+                {"present": quorum.present, "needed": quorum.needed},
+            )
+        return None
+    if not record and meeting.state not in OPEN_STATES:
+        return _state_refusal(meeting, "vote")
+    return None
+
+
+# --- minutes ----------------------------------------------------------------------------------------------
+
+
+def _frozen(minutes: Minutes) -> Refusal:
+    return Refusal("not_allowed", _("These minutes are approved: they are frozen and never change."))
+
+
+def minutes_edit_refusal(meeting: Meeting, minutes: Minutes | None, user) -> Refusal | None:
+    """Generate the record (again), write a summary, circulate the draft: the minute-taker, the chair
+    or the secretariat, while the meeting is closed and its minutes (if any yet) not approved."""
+    if not _is_officer_of(meeting, user):
+        return Refusal(
+            "forbidden", _("Only the minute-taker, the chair or the secretariat may prepare the minutes.")
+        )
+    if minutes is not None and minutes.is_frozen:
+        return _frozen(minutes)
+    if meeting.state != MeetingState.CLOSED:
+        return _state_refusal(meeting, "edit minutes")
+    return None
+
+
+def minutes_item_refusal(meeting: Meeting, minutes: Minutes) -> Refusal | None:
+    """Minutes go on the agenda of a later meeting: a closed meeting's draft, on one open agenda."""
+    if minutes.is_frozen:
+        return _frozen(minutes)
+    earlier = minutes.meeting
+    if earlier.pk == meeting.pk or earlier.starts_at >= meeting.starts_at:
+        return Refusal("not_allowed", _("A meeting approves the minutes of an earlier meeting."))
+    if earlier.state != MeetingState.CLOSED:
+        return _state_refusal(earlier, "approve minutes")
+    return _elsewhere_refusal(meeting, minutes=minutes)
+
+
+def minutes_approve_refusal(
+    item_meeting: Meeting, minutes: Minutes, user, quorum: "Quorum"
+) -> Refusal | None:
+    """The chair of the later meeting or the secretariat approves the minutes on its agenda, in session
+    and with quorum."""
+    pk = getattr(user, "pk", None)
+    if not roles.is_secretariat(user) and not (
+        pk == item_meeting.chair_id and roles.is_committee_member(user)
+    ):
+        return Refusal("forbidden", _("Only the chair or the secretariat may approve the minutes."))
+    if minutes.is_frozen:
+        return _frozen(minutes)
+    if item_meeting.state != MeetingState.IN_SESSION:
+        return Refusal(
+            "not_allowed",
+            _("Minutes are approved while the meeting whose agenda holds them is in session."),
+            {"state": item_meeting.state},
+        )
+    if not quorum.met:
+        return Refusal(
+            "incomplete",
+            _("The meeting is without quorum (%(present)d present, %(needed)d needed).")
+            % {"present": quorum.present, "needed": quorum.needed},
+            {"present": quorum.present, "needed": quorum.needed},
+        )
+    if minutes.meeting.state != MeetingState.CLOSED:
+        return _state_refusal(minutes.meeting, "approve minutes")
     return None
 
 

@@ -1,14 +1,25 @@
 """Reads of meetings for the pages: the meeting that will take up an application, the meetings to
-come, and a meeting's quorum."""
+come, a meeting's quorum, and the committee's public decisions."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts import roles
 
 from . import rules
-from .models import CONVENED_STATES, OPEN_STATES, PRESENT_STATUSES, AgendaItem, Attendance, Meeting
+from .models import (
+    CONVENED_STATES,
+    OPEN_STATES,
+    PRESENT_STATUSES,
+    AgendaItem,
+    AgendaItemKind,
+    Attendance,
+    Meeting,
+    MeetingState,
+    Minutes,
+)
 
 
 def agenda_of_application(application) -> Meeting | None:
@@ -67,3 +78,69 @@ def meeting_in_full(queryset: QuerySet) -> QuerySet:
         Prefetch("agenda_items", queryset=items),
         Prefetch("attendance", queryset=Attendance.objects.select_related("member").order_by("member_id")),
     )
+
+
+# The decisions the public "Decisions" page lists: admissions and carried motions on members.
+PUBLIC_DECISIONS = ("admitted", "carried")
+
+
+@dataclass(frozen=True)
+class PublicDecision:
+    kind: str  # "application" or "motion"
+    decision: str  # "admitted" or "carried"
+    motion_kind: str  # a carried motion's kind (suspend, expel …); "" for an admission
+    organization: str
+    acronym: str
+    country: str  # ISO 3166 code
+    category: str  # an admission's category
+
+
+@dataclass(frozen=True)
+class MeetingDecisions:
+    meeting_id: int
+    title: str
+    starts_at: str  # ISO 8601, UTC, as the minutes record it
+    minutes_approved: bool
+    decisions: list[PublicDecision]
+
+
+def public_decisions() -> list[MeetingDecisions]:
+    """Per meeting with minutes (approved, or a closed meeting's draft), newest first, the admissions
+    and carried motions its minutes record — from the minutes' stored record, so what an approved
+    page shows never changes; no tally, no ballot, no voter's name. One query."""
+    rows = (
+        Minutes.objects.filter(meeting__state__in=(MeetingState.CLOSED, MeetingState.MINUTES_APPROVED))
+        .select_related("meeting")
+        .order_by("-meeting__starts_at", "-pk")
+    )
+    listed = []
+    for minutes in rows:
+        decisions = []
+        for entry in minutes.record["items"]:
+            if entry["kind"] not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
+                continue
+            if entry["decision"] not in PUBLIC_DECISIONS:
+                continue
+            rounds = entry["rounds"]
+            decisions.append(
+                PublicDecision(
+                    kind=entry["kind"],
+                    decision=entry["decision"],
+                    motion_kind=entry.get("motion_kind", ""),
+                    organization=entry["organization"],
+                    acronym=entry["acronym"],
+                    country=entry["country"],
+                    category=rounds[-1]["category"] if entry["kind"] == AgendaItemKind.APPLICATION else "",
+                )
+            )
+        if decisions:
+            listed.append(
+                MeetingDecisions(
+                    meeting_id=minutes.meeting_id,
+                    title=minutes.record["meeting"]["title"],
+                    starts_at=minutes.record["meeting"]["starts_at"],
+                    minutes_approved=minutes.is_frozen,
+                    decisions=decisions,
+                )
+            )
+    return listed

@@ -18,12 +18,18 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from accounts import roles
+from accounts.people import display_name
+from workflows import motions as workflow_motions
+from workflows import room_votes
+from workflows import services as workflow_services
 from workflows.documents import clean_original_name, clean_upload
 from workflows.errors import ErrorCode, WorkflowError
-from workflows.models import MembershipApplication, Motion
+from workflows.models import ApplicationState, MembershipApplication, Motion, VoteMode, VoteRound
 
 from . import rules
+from .minutes import minutes_record
 from .models import (
+    PRESENT_STATUSES,
     AgendaItem,
     AgendaItemKind,
     AgendaPaper,
@@ -31,8 +37,11 @@ from .models import (
     AttendanceStatus,
     Meeting,
     MeetingState,
+    Minutes,
+    record_hash,
 )
-from .notifications import MeetingEvent, meeting_notify
+from .notifications import MeetingEvent, meeting_notify, minutes_notify
+from .selectors import meeting_quorum
 
 # The fields of a meeting the secretariat sets; a change of the calendar's ones after convening is
 # sent to the committee as an update.
@@ -214,8 +223,15 @@ def meeting_cancel(
 # --- the agenda ----------------------------------------------------------------------------------------------
 
 
-def _subject_refusal(meeting: Meeting, kind: str, application, motion) -> rules.Refusal | None:
+def _subject_refusal(meeting: Meeting, kind: str, application, motion, minutes=None) -> rules.Refusal | None:
     """The item's subject fits its kind and may go on this agenda (locked: one open meeting each)."""
+    if kind == AgendaItemKind.MINUTES:
+        if minutes is None or application is not None or motion is not None:
+            return rules.Refusal("invalid", _("Choose the minutes."), {"minutes": ["required"]})
+        minutes = Minutes.objects.select_related("meeting").get(pk=minutes.pk)
+        return rules.minutes_item_refusal(meeting, minutes)
+    if minutes is not None:
+        return rules.Refusal("invalid", _("Choose what the item is."), {"kind": ["invalid"]})
     if kind == AgendaItemKind.APPLICATION:
         if application is None or motion is not None:
             return rules.Refusal("invalid", _("Choose the application."), {"application": ["required"]})
@@ -239,6 +255,7 @@ def agenda_item_add(
     kind: str,
     application: MembershipApplication | None = None,
     motion: Motion | None = None,
+    minutes: Minutes | None = None,
     title: str = "",
     text: str = "",
     expected_state: str | None = None,
@@ -246,11 +263,12 @@ def agenda_item_add(
     """Add an item at the end of the agenda of a draft or convened meeting.
 
     Lock the meeting, check; lock the application or motion and check it may go on this agenda (a
-    reviewed application, an open motion, on no other open meeting's agenda); save.
+    reviewed application, an open motion, on no other open meeting's agenda; minutes: a draft of an
+    earlier, closed meeting); save.
     """
     locked = _lock(meeting, expected_state=expected_state)
     _check("manage_agenda", locked, actor)
-    _raise(_subject_refusal(locked, kind, application, motion))
+    _raise(_subject_refusal(locked, kind, application, motion, minutes))
     title, text = (title or "").strip(), (text or "").strip()
     if kind in (AgendaItemKind.REPORT, AgendaItemKind.OTHER) and not title:
         raise _invalid({"title": [_("Give the item a title.")]})
@@ -263,6 +281,7 @@ def agenda_item_add(
         kind=kind,
         application=application,
         motion=motion,
+        minutes=minutes,
         title=title,
         text=text,
         added_by=actor,
@@ -396,8 +415,234 @@ def meeting_open_session(*, meeting: Meeting, actor, expected_state: str | None 
 
 @transaction.atomic
 def meeting_close(*, meeting: Meeting, actor, expected_state: str | None = None) -> Meeting:
-    """in_session → closed, by the chair, the minute-taker or the secretariat."""
+    """in_session → closed, by the chair, the minute-taker or the secretariat; the draft minutes are
+    generated from the record (``minutes.minutes_record``)."""
     locked = _lock(meeting, expected_state=expected_state)
     _check("close", locked, actor)
     _transition(locked, "close", actor=actor)
+    _minutes_write(locked, actor)
     return locked
+
+
+# --- votes on the agenda's items -------------------------------------------------------------------------
+
+
+def _locked_item(item: AgendaItem) -> tuple[Meeting, AgendaItem]:
+    """Lock the item's meeting; the item as it is now (``conflict`` if it left the agenda)."""
+    locked = _lock(item.meeting)
+    fresh = (
+        AgendaItem.objects.filter(pk=item.pk, meeting=locked)
+        .select_related("application", "motion", "minutes__meeting")
+        .first()
+    )
+    if fresh is None:
+        raise WorkflowError(ErrorCode.CONFLICT, _("This item is no longer on the agenda."))
+    return locked, fresh
+
+
+def present_members(meeting: Meeting) -> list:
+    """The committee's members recorded present at ``meeting``, in person or online."""
+    present = meeting.attendance.filter(status__in=PRESENT_STATUSES, member__in=roles.committee_members())
+    return [row.member for row in present.select_related("member").order_by("member_id")]
+
+
+def _open_item_round(item: AgendaItem) -> VoteRound | None:
+    return item.vote_rounds.filter(closed_at__isnull=True).order_by("number").first()
+
+
+@transaction.atomic
+def item_vote_open(
+    *,
+    item: AgendaItem,
+    mode: str,
+    actor,
+    deadline: datetime.datetime | None = None,
+    category: str | None = None,
+    comment: str = "",
+) -> VoteRound:
+    """Open the vote on an agenda item's application (reviewed) or motion, in ``mode``, through the
+    decision's own service (``workflows.services.vote_open``, ``workflows.motions.motion_vote_open``).
+
+    Online: from the draft to the end of the session. In the room (named, counted): only in session
+    and with quorum (``rules.item_vote_refusal``). While the meeting is in session the electorate is
+    the committee's members recorded present; before it, the whole committee. One open round per
+    item; the round is linked to the item (``AgendaItem.vote_rounds``) for the minutes.
+    """
+    meeting, item = _locked_item(item)
+    if item.kind not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("Only an application or a motion is put to the vote."))
+    _raise(rules.item_vote_refusal(meeting, mode, meeting_quorum(meeting)))
+    if _open_item_round(item) is not None:
+        raise WorkflowError(ErrorCode.CONFLICT, _("The vote on this item is open already."))
+    electorate = present_members(meeting) if meeting.state == MeetingState.IN_SESSION else None
+    options = {
+        "actor": actor,
+        "deadline": deadline,
+        "comment": comment,
+        "mode": mode,
+        "electorate": electorate,
+    }
+    if item.kind == AgendaItemKind.APPLICATION:
+        if item.application.state != ApplicationState.REVIEWED:
+            raise WorkflowError(
+                ErrorCode.NOT_ALLOWED,
+                _("Only an application whose review is complete is put to the vote; this one is “%(state)s”.")
+                % {"state": item.application.get_state_display()},
+                details={"state": item.application.state},
+            )
+        if category is not None:
+            options["category"] = category
+        vote_round = workflow_services.vote_open(application=item.application, **options)
+    else:
+        vote_round = workflow_motions.motion_vote_open(motion=item.motion, **options)
+    item.vote_rounds.add(vote_round)
+    return vote_round
+
+
+def _room_round(item: AgendaItem, mode: str) -> tuple[Meeting, AgendaItem, VoteRound]:
+    """Lock the item's meeting; check a vote may be recorded in the room now; the item's open round."""
+    meeting, item = _locked_item(item)
+    _raise(rules.item_vote_refusal(meeting, mode, meeting_quorum(meeting), record=True))
+    vote_round = _open_item_round(item)
+    if vote_round is None:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("There is no open vote on this item."))
+    return meeting, item, vote_round
+
+
+@transaction.atomic
+def item_vote_record_named(*, item: AgendaItem, choices: dict, actor) -> list:
+    """Record the choices announced by name in the room (member → yes, no or abstain) in the item's
+    open round (``workflows.room_votes.named_votes_record``): in session, with quorum, and only for
+    members recorded present now — all or nothing."""
+    meeting, item, vote_round = _room_round(item, VoteMode.NAMED)
+    present = {member.pk for member in present_members(meeting)}
+    absent = [member for member in choices if getattr(member, "pk", None) not in present]
+    if absent:
+        messages = [
+            _("%(name)s is not present: not in this round's electorate.") % {"name": display_name(member)}
+            for member in absent
+        ]
+        raise WorkflowError(ErrorCode.INVALID, messages[0], details={"choices": messages})
+    return room_votes.named_votes_record(vote_round=vote_round, choices=choices, actor=actor)
+
+
+@transaction.atomic
+def item_vote_record_counted(*, item: AgendaItem, yes: int, no: int, abstain: int, actor) -> VoteRound:
+    """Enter the totals counted in the room in the item's open round
+    (``workflows.room_votes.counted_totals_record``): in session, with quorum."""
+    _meeting, _item, vote_round = _room_round(item, VoteMode.COUNTED)
+    return room_votes.counted_totals_record(
+        vote_round=vote_round, yes=yes, no=no, abstain=abstain, actor=actor
+    )
+
+
+@transaction.atomic
+def item_vote_close(*, item: AgendaItem, actor, comment: str = "") -> VoteRound:
+    """Close the item's open round with the decision's own service (``vote_close``,
+    ``motion_vote_close``): the outcome admits or rejects, carries or defeats, as anywhere else.
+    Closed after the session, the draft minutes are generated again with the outcome."""
+    meeting, item = _locked_item(item)
+    vote_round = _open_item_round(item)
+    if vote_round is None:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("There is no open vote on this item."))
+    if item.kind == AgendaItemKind.APPLICATION:
+        closed = workflow_services.vote_close(application=item.application, actor=actor, comment=comment)
+    else:
+        closed = workflow_motions.motion_vote_close(motion=item.motion, actor=actor, comment=comment)
+    minutes = Minutes.objects.filter(meeting=meeting, approved_at__isnull=True).first()
+    if meeting.state == MeetingState.CLOSED and minutes is not None:
+        _minutes_write(meeting, minutes.generated_by, minutes=minutes)
+    return closed
+
+
+# --- minutes ------------------------------------------------------------------------------------------------
+
+
+def _minutes_write(meeting: Meeting, actor, *, minutes: Minutes | None = None) -> Minutes:
+    """Generate (or generate again) the draft minutes of ``meeting`` from its record, keeping the
+    summaries written so far; store the record and its hash."""
+    minutes = minutes or Minutes.objects.filter(meeting=meeting).first()
+    summaries = minutes.summaries if minutes else {}
+    record = minutes_record(meeting, summaries)
+    if minutes is None:
+        minutes = Minutes(meeting=meeting, summaries={})
+    minutes.record, minutes.sha256 = record, record_hash(record)
+    minutes.generated_at, minutes.generated_by = timezone.now(), actor
+    minutes.save()
+    return minutes
+
+
+def _locked_minutes(minutes: Minutes) -> Minutes:
+    """Lock the minutes' meeting, then the minutes."""
+    _lock(minutes.meeting)
+    return Minutes.objects.select_for_update().select_related("meeting").get(pk=minutes.pk)
+
+
+@transaction.atomic
+def minutes_generate(*, meeting: Meeting, actor) -> Minutes:
+    """Generate the draft minutes of a closed meeting again, on demand (the minute-taker, the chair or
+    the secretariat); approved minutes are frozen: refused."""
+    locked = _lock(meeting)
+    minutes = Minutes.objects.select_for_update().filter(meeting=locked).first()
+    _raise(rules.minutes_edit_refusal(locked, minutes, actor))
+    return _minutes_write(locked, actor, minutes=minutes)
+
+
+@transaction.atomic
+def minutes_item_summary_set(*, item: AgendaItem, text: str, actor) -> Minutes:
+    """The minute-taker's summary of one agenda item in the draft minutes of its (closed) meeting;
+    the record and its hash are generated again with it. Refused once the minutes are approved."""
+    minutes = Minutes.objects.filter(meeting_id=item.meeting_id).first()
+    if minutes is None:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This meeting has no minutes yet: close it first."))
+    minutes = _locked_minutes(minutes)
+    _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
+    if not AgendaItem.objects.filter(pk=item.pk, meeting_id=minutes.meeting_id).exists():
+        raise WorkflowError(ErrorCode.CONFLICT, _("This item is no longer on the agenda."))
+    text = (text or "").strip()
+    if len(text) > rules.COMMENT_MAX_LENGTH:
+        raise _invalid({"text": [_("At most %(limit)d characters.") % {"limit": rules.COMMENT_MAX_LENGTH}]})
+    minutes.summaries = {**minutes.summaries, str(item.pk): text}
+    return _minutes_write(minutes.meeting, actor, minutes=minutes)
+
+
+@transaction.atomic
+def minutes_circulate(*, minutes: Minutes, actor) -> Minutes:
+    """Send the draft minutes to every member of the committee (the outbox: one e-mail each, once
+    per version of the record)."""
+    minutes = _locked_minutes(minutes)
+    _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
+    minutes_notify(minutes)
+    minutes.circulated_at = timezone.now()
+    minutes.save(update_fields=["circulated_at"])
+    return minutes
+
+
+@transaction.atomic
+def minutes_approve(*, item: AgendaItem, actor) -> Minutes:
+    """Approve the minutes on a later meeting's agenda (an item of kind ``minutes``), in session,
+    with quorum, by its chair or the secretariat: the earlier meeting moves closed →
+    minutes_approved, the minutes are generated a last time and frozen (``Minutes.save`` refuses
+    any change from then on). Refused while a vote of the earlier meeting is still open."""
+    meeting, item = _locked_item(item)
+    if item.kind != AgendaItemKind.MINUTES:
+        raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This item is not the approval of minutes."))
+    earlier = _lock(item.minutes.meeting)
+    minutes = Minutes.objects.select_for_update().get(pk=item.minutes_id)
+    _raise(rules.minutes_approve_refusal(meeting, minutes, actor, meeting_quorum(meeting)))
+    if VoteRound.objects.filter(agenda_items__meeting=earlier, closed_at__isnull=True).exists():
+        raise WorkflowError(
+            ErrorCode.INCOMPLETE,
+            _("A vote of that meeting is still open: close it before approving the minutes."),
+        )
+    _transition(earlier, "approve_minutes", actor=actor)
+    minutes = _minutes_write(earlier, minutes.generated_by, minutes=minutes)
+    minutes.approved_at, minutes.approved_by = timezone.now(), actor
+    minutes.save(update_fields=["approved_at", "approved_by"])
+    return minutes
+
+
+def minutes_verify(minutes: Minutes) -> bool:
+    """Whether the stored record still has the stored hash (the record as the database holds it now)."""
+    stored = Minutes.objects.filter(pk=minutes.pk).values("record", "sha256").first()
+    return stored is not None and record_hash(stored["record"]) == stored["sha256"]

@@ -1,7 +1,7 @@
 """A membership certificate as people read it: its sentences, its QR code, and its PDF.
 
 The PDF is drawn with fpdf2 (pure Python, no system library or font download): the DejaVu Sans
-fonts shipped in ``portal/fonts/`` cover Latin, Turkish and Arabic letters; Arabic is shaped
+fonts shipped in ``portal/fonts/`` (``PDF_FONTS_DIR``) cover Latin, Turkish and Arabic letters; Arabic is shaped
 (joined, right to left) by HarfBuzz through ``uharfbuzz``. The QR code (segno) holds the public
 verification link.
 """
@@ -24,7 +24,7 @@ from registry.models import Certificate, MembershipCategory
 # fontTools (fpdf2's font subsetting) says what it does at INFO, a dozen lines per PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONTS = Path(__file__).resolve().parent / "fonts"
+FONTS = Path(settings.PDF_FONTS_DIR)
 
 STATEMENTS = {
     MembershipCategory.FULL: gettext_lazy("%(name)s is a full member of the federation since %(date)s."),

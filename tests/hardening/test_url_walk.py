@@ -275,7 +275,8 @@ TABLE = {
     # --- the Executive Committee's meetings through the API: its members read them, anyone else is
     # refused the list (403) and meets no meeting (404); the secretariat prepares and convenes, the
     # chair, the minute-taker or the secretariat open and close the session (the walked meeting is
-    # convened, chaired and minuted by neither committee role); a body of the wrong shape is a 400.
+    # convened, chaired by "committee" and minuted by "committee applicant": they may open it, and
+    # closing a meeting not in session is a 409); a body of the wrong shape is a 400.
     # Removing an agenda item (DELETE) and recording attendance (PUT) are in the permission table
     # (tests/api/test_applications_permissions.py).
     "api/v1/meetings/$": {
@@ -315,7 +316,7 @@ TABLE = {
     },
     "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/close/$": {
         GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
-        POST: row(401, 404, 404, 409, 404, 404, 403, 403, 403, 403, 404, 404),
+        POST: row(401, 404, 404, 409, 404, 404, 409, 409, 403, 403, 404, 404),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
     },
     "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/convene/$": {
@@ -325,7 +326,7 @@ TABLE = {
     },
     "api/v1/meetings/(?P<meeting_id>[0-9]{1,18})/open-session/$": {
         GET: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
-        POST: row(401, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 404),
+        POST: row(401, 404, 404, 200, 404, 404, 200, 200, 403, 403, 404, 404),
         PATCH: row(401, 405, 405, 405, 405, 405, 405, 405, 403, 403, 405, 405),
     },
     "api/v1/applications/$": {

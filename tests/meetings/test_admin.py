@@ -68,3 +68,15 @@ def test_the_meetings_list_costs_the_same_queries_for_one_meeting_or_many(cast, 
 
     assert response.status_code == 200
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_a_closed_meeting_shows_the_hash_of_its_minutes(cast, next_week, client):
+    meeting = convened_meeting(cast, next_week)
+    meeting = services.meeting_open_session(meeting=meeting, actor=cast.secretariat)
+    meeting = services.meeting_close(meeting=meeting, actor=cast.secretariat)
+    client.force_login(cast.secretariat)
+
+    page = client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
+
+    assert page.status_code == 200
+    assert meeting.minutes.sha256 in page.text
