@@ -76,3 +76,12 @@ def test_no_portal_function_is_longer_than_30_lines():
     offenders = longer_than(MAX_PORTAL_LINES, "portal")
 
     assert not offenders, f"portal functions longer than {MAX_PORTAL_LINES} lines:\n" + "\n".join(offenders)
+
+
+def test_the_installed_package_holds_every_app_of_the_project():
+    """``pip install .`` (the Dockerfile) ships the packages pyproject.toml includes: each of ours."""
+    import tomllib
+
+    included = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    shipped = {pattern.rstrip("*") for pattern in included["include"]}
+    assert shipped == set(PACKAGES) - {"bench", "soak"}
