@@ -55,7 +55,22 @@ def receivables(report: reports.Receivables) -> list[Figure]:
     return figures
 
 
+def _payment_row(label, count: int, received: int, reversed_: int, net: int) -> list:
+    return [label, count, _amount(received), _amount(reversed_), _amount(net)]
+
+
 def payments(months: list[reports.MonthPayments]) -> Figure:
+    rows = [
+        _payment_row(_month(m.month), m.count, m.received_minor, m.reversed_minor, m.net_minor)
+        for m in months
+    ]
+    total = _payment_row(
+        _("Total"),
+        sum(m.count for m in months),
+        sum(m.received_minor for m in months),
+        sum(m.reversed_minor for m in months),
+        sum(m.net_minor for m in months),
+    )
     return Figure(
         key="payments",
         title=_("Payments by month"),
@@ -66,25 +81,7 @@ def payments(months: list[reports.MonthPayments]) -> Figure:
             _in_currency(_("Reversed")),
             _in_currency(_("Net")),
         ],
-        rows=[
-            *(
-                [
-                    _month(m.month),
-                    m.count,
-                    _amount(m.received_minor),
-                    _amount(m.reversed_minor),
-                    _amount(m.net_minor),
-                ]
-                for m in months
-            ),
-            [
-                _("Total"),
-                sum(m.count for m in months),
-                _amount(sum(m.received_minor for m in months)),
-                _amount(sum(m.reversed_minor for m in months)),
-                _amount(sum(m.net_minor for m in months)),
-            ],
-        ],
+        rows=[*rows, total],
         description=_(
             "By the month each payment was booked, at its value in the dues currency as recorded "
             "(a foreign payment at its exchange rate); a reversal counts in the month it was booked."

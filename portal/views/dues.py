@@ -7,6 +7,8 @@ refusal (``DuesError``) with the form; a success redirects (post/redirect/get). 
 secretariat, which keeps the federation's books, opens them.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -49,14 +51,11 @@ def _status(exc: DuesError) -> int:
 # --- the overview -----------------------------------------------------------------------------------------
 
 
-@require_safe
-@secretariat_required
-def committee_dues(request):
-    """Every current membership, and every ended one with invoices, with its standing and balance
-    today; filtered by standing and region, 50 a page. A constant number of queries."""
-    on = today()
+def _filtered_accounts(request, regions: list[Region]):
+    """The overview's rows today, narrowed by ``?standing=`` and ``?region=`` (a region includes its
+    sub-regions); an unknown value is no filter. Returns the rows, the standing and the region."""
     accounts = (
-        memberships_with_accounts(on)
+        memberships_with_accounts(today())
         .filter(Q(ended_on__isnull=True) | Exists(Invoice.objects.filter(membership=OuterRef("pk"))))
         .select_related("organization__region")
         .order_by("organization__name", "-admitted_on", "pk")
@@ -66,13 +65,23 @@ def committee_dues(request):
         accounts = accounts.filter(dues_standing=standing)
     else:
         standing = ""
-    regions = list(Region.objects.order_by("name"))
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
     if region is not None:
         accounts = accounts.filter(Q(organization__region=region) | Q(organization__region__parent=region))
+    return accounts, standing, region
+
+
+@require_safe
+@secretariat_required
+def committee_dues(request):
+    """Every current membership, and every ended one with invoices, with its standing and balance
+    today; filtered by standing and region, 50 a page. A constant number of queries."""
+    regions = list(Region.objects.order_by("name"))
+    accounts, standing, region = _filtered_accounts(request, regions)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     for membership in page:
         membership.standing_label = STANDING_LABELS[Standing(membership.dues_standing)]
+    filters = {"standing": standing, "region": region.code if region else ""}
     return render(
         request,
         "portal/committee_dues.html",
@@ -83,11 +92,7 @@ def committee_dues(request):
             "standing": standing,
             "regions": regions,
             "region": region,
-            "filters": "&".join(
-                f"{key}={value}"
-                for key, value in (("standing", standing), ("region", region.code if region else ""))
-                if value
-            ),
+            "filters": urlencode({key: value for key, value in filters.items() if value}),
         },
     )
 
@@ -119,11 +124,9 @@ LEDGER_ACTIONS = {
 }
 
 
-def _ledger_page(request, membership, *, bound=None, status=200):
-    on = today()
-    account = statement(membership, on)
-    for invoice in account.invoices:
-        invoice.standing_label = STANDING_LABELS[invoice.standing]
+def _payments_with_allocations(membership) -> list[Payment]:
+    """The union's payments and reversals in the order booked, each with its allocations and
+    ``is_reversed``: three queries."""
     payments = list(
         Payment.objects.filter(membership=membership)
         .select_related("reverses", "created_by")
@@ -135,11 +138,14 @@ def _ledger_page(request, membership, *, bound=None, status=200):
     reversed_ids = {payment.reverses_id for payment in payments if payment.reverses_id}
     for payment in payments:
         payment.is_reversed = payment.pk in reversed_ids
-    bound = bound or {}
-    forms = {
-        action: bound.get(action) or form_class(membership=membership)
-        for action, (form_class, _service, _done) in LEDGER_ACTIONS.items()
-    }
+    return payments
+
+
+def _ledger_page(request, membership, *, bound=None, status=200):
+    account = statement(membership, today())
+    for invoice in account.invoices:
+        invoice.standing_label = STANDING_LABELS[invoice.standing]
+    on_invoices = {"invoice__membership": membership}
     context = {
         "membership": membership,
         "organization": membership.organization,
@@ -147,13 +153,14 @@ def _ledger_page(request, membership, *, bound=None, status=200):
         "standing_label": STANDING_LABELS[account.standing],
         "balance_minor": account.open_minor - account.credit_minor,
         "credit_notes": list(
-            CreditNote.objects.filter(invoice__membership=membership).select_related("invoice").order_by("pk")
+            CreditNote.objects.filter(**on_invoices).select_related("invoice").order_by("pk")
         ),
-        "waivers": list(
-            Waiver.objects.filter(invoice__membership=membership).select_related("invoice").order_by("pk")
-        ),
-        "payments": payments,
-        "forms": forms,
+        "waivers": list(Waiver.objects.filter(**on_invoices).select_related("invoice").order_by("pk")),
+        "payments": _payments_with_allocations(membership),
+        "forms": {
+            action: (bound or {}).get(action) or form_class(membership=membership)
+            for action, (form_class, _service, _done) in LEDGER_ACTIONS.items()
+        },
         "currency": money.ledger_currency(),
     }
     return render(request, "portal/committee_dues_ledger.html", context, status=status)
