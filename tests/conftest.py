@@ -35,6 +35,18 @@ def redis_available() -> bool:
     return True
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Arabic by an earlier test leaves
+    Arabic active in the thread (the locale middleware activates, nothing deactivates), and a
+    message a later test reads outside a request would be Arabic."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://…")
