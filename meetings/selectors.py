@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts import roles
+from workflows import rules as workflow_rules
+from workflows.models import VoteMode
 
 from . import rules
 from .models import (
@@ -144,3 +146,71 @@ def public_decisions() -> list[MeetingDecisions]:
                 )
             )
     return listed
+
+
+# --- what a meeting's page offers on its items --------------------------------------------------------------
+
+
+def _subject_refusal(item: AgendaItem, action: str, user):
+    if item.kind == AgendaItemKind.APPLICATION:
+        return workflow_rules.refusal(action, item.application, user)
+    return workflow_rules.motion_refusal(action, item.motion, user)
+
+
+def _open_round(item: AgendaItem):
+    """The item's open round, from its prefetched ``vote_rounds``."""
+    return next((r for r in item.vote_rounds.all() if r.closed_at is None), None)
+
+
+def item_offers(meeting: Meeting, item: AgendaItem, user, quorum: rules.Quorum) -> set[str]:
+    """What ``user`` may do on ``item`` now, as the services would allow it: ``open_<mode>`` (put it
+    to the vote in that mode), ``record`` (enter the votes taken in the room in its open round; a
+    counted round's totals once),
+    ``close`` (close that round), ``approve`` (approve the minutes it carries)."""
+    if item.kind == AgendaItemKind.MINUTES:
+        refused = rules.minutes_approve_refusal(meeting, item.minutes, user, quorum)
+        return set() if refused is not None else {"approve"}
+    if item.kind not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
+        return set()
+    current = _open_round(item)
+    if current is None:
+        if _subject_refusal(item, "open_vote", user) is not None:
+            return set()
+        modes = ("online", *rules.ROOM_MODES)
+        return {f"open_{mode}" for mode in modes if rules.item_vote_refusal(meeting, mode, quorum) is None}
+    offers = set()
+    if _subject_refusal(item, "close_vote", user) is None:
+        offers.add("close")
+        counted = current.mode == VoteMode.COUNTED and current.totals_recorded_at is not None
+        if (
+            current.mode in rules.ROOM_MODES
+            and not counted
+            and rules.item_vote_refusal(meeting, current.mode, quorum, record=True) is None
+        ):
+            offers.add("record")
+    return offers
+
+
+def minutes_to_approve(meeting: Meeting) -> QuerySet:
+    """The minutes an agenda of ``meeting`` may take: drafts of earlier meetings that are closed."""
+    return (
+        Minutes.objects.filter(
+            approved_at__isnull=True,
+            meeting__state=MeetingState.CLOSED,
+            meeting__starts_at__lt=meeting.starts_at,
+        )
+        .select_related("meeting")
+        .order_by("-meeting__starts_at", "pk")
+    )
+
+
+def minutes_approval(minutes: Minutes) -> AgendaItem | None:
+    """The agenda item of the later meeting that approved ``minutes`` (frozen), or None."""
+    if not minutes.is_frozen:
+        return None
+    return (
+        AgendaItem.objects.filter(minutes=minutes, kind=AgendaItemKind.MINUTES)
+        .select_related("meeting")
+        .order_by("-meeting__starts_at")
+        .first()
+    )

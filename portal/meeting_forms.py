@@ -1,5 +1,5 @@
 """The forms of the committee's meeting pages: a meeting's fields, an agenda item, the agenda's
-order, attendance. Each carries ``expected_state``, the meeting's state the page showed: the
+order, attendance, an item's vote; the minutes' summaries. Each carries ``expected_state``, the meeting's state the page showed: the
 services refuse (``conflict``) a form posted from a page that is out of date."""
 
 import datetime
@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.people import display_name
 from meetings.models import AgendaItemKind, AttendanceStatus, MeetingState
 from portal.forms import FileInput
+from workflows.models import BallotChoice, VoteMode
 
 
 class MeetingStateMixin(forms.Form):
@@ -114,11 +115,14 @@ class AgendaItemForm(MeetingStateMixin):
     title = forms.CharField(label=_("Title (report or other business)"), max_length=200, required=False)
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     paper = forms.FileField(label=_("Paper (report)"), required=False, widget=FileInput())
+    minutes = forms.ModelChoiceField(label=_("Minutes of an earlier meeting"), queryset=None, required=False)
 
-    def __init__(self, *args, applications, motions, **kwargs):
+    def __init__(self, *args, applications, motions, minutes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["application"].queryset = applications
         self.fields["motion"].queryset = motions
+        self.fields["minutes"].queryset = minutes
+        self.fields["minutes"].label_from_instance = lambda row: row.meeting.title
 
     def service_data(self) -> dict:
         data = self.cleaned_data
@@ -127,6 +131,7 @@ class AgendaItemForm(MeetingStateMixin):
             "kind": kind,
             "application": data["application"] if kind == AgendaItemKind.APPLICATION else None,
             "motion": data["motion"] if kind == AgendaItemKind.MOTION else None,
+            "minutes": data["minutes"] if kind == AgendaItemKind.MINUTES else None,
             "title": data["title"] if kind in (AgendaItemKind.REPORT, AgendaItemKind.OTHER) else "",
             "text": data["text"],
         }
@@ -182,3 +187,53 @@ class AttendanceForm(MeetingStateMixin):
             for member in self.members
             if (status := self.cleaned_data.get(f"member_{member.pk}")) and status != recorded.get(member.pk)
         ]
+
+
+# --- votes on the agenda's items, minutes -------------------------------------------------------------
+
+
+class ItemVoteOpenForm(AgendaItemChoiceForm):
+    """Put an application or a motion to the vote: online, named in the room or counted in the room."""
+
+    mode = forms.ChoiceField(label=_("How the committee votes"), choices=VoteMode.choices)
+
+
+class NamedVotesForm(AgendaItemChoiceForm):
+    """One row per member present: the choice each announces in the room, or none (not voting)."""
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for member in self.members:
+            self.fields[f"member_{member.pk}"] = forms.ChoiceField(
+                label=display_name(member),
+                choices=[("", _("Not voting")), *list(BallotChoice.choices)],
+                required=False,
+            )
+
+    def choices(self) -> dict:
+        """member → choice, for the members given one."""
+        return {
+            member: choice
+            for member in self.members
+            if (choice := self.cleaned_data.get(f"member_{member.pk}"))
+        }
+
+
+class CountedVotesForm(AgendaItemChoiceForm):
+    """The totals counted in the room."""
+
+    yes = forms.IntegerField(label=_("Yes"), min_value=0, max_value=10_000)
+    no = forms.IntegerField(label=_("No"), min_value=0, max_value=10_000)
+    abstain = forms.IntegerField(label=_("Abstain"), min_value=0, max_value=10_000)
+
+
+class MinutesSummaryForm(forms.Form):
+    """The minute-taker's summary of one agenda item in the draft minutes."""
+
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MinutesActionForm(forms.Form):
+    """Circulate the draft: nothing to fill in."""

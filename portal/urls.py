@@ -65,6 +65,16 @@ urlpatterns = [
     path("committee/meetings/<int:meeting_id>/", meetings.meeting_page, name="committee-meeting"),
     path("committee/meetings/<int:meeting_id>/edit/", meetings.meeting_edit, name="committee-meeting-edit"),
     path(
+        "committee/meetings/<int:meeting_id>/minutes/",
+        meetings.meeting_minutes,
+        name="committee-meeting-minutes",
+    ),
+    path(
+        "committee/meetings/<int:meeting_id>/minutes.pdf",
+        meetings.meeting_minutes_pdf,
+        name="committee-meeting-minutes-pdf",
+    ),
+    path(
         "committee/meetings/<int:meeting_id>/papers/<int:paper_id>/",
         meetings.meeting_paper,
         name="committee-meeting-paper",

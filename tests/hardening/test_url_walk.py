@@ -1071,6 +1071,16 @@ TABLE = {
         GET: row(LOGIN, 403, 403, 200, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
         POST: row(LOGIN, 403, 403, 400, 403, 403, 403, 403, LOGIN, LOGIN, 403, 403),
     },
+    # A meeting's minutes exist once it is closed: the walked meeting is convened, so those who may
+    # read it meet no minutes (404), and the PDF takes no POST.
+    "committee/meetings/<int:meeting_id>/minutes/": {
+        GET: row(LOGIN, 403, 403, 404, 403, 403, 404, 404, LOGIN, LOGIN, 403, 403),
+        POST: row(LOGIN, 403, 403, 404, 403, 403, 404, 404, LOGIN, LOGIN, 403, 403),
+    },
+    "committee/meetings/<int:meeting_id>/minutes.pdf": {
+        GET: row(LOGIN, 403, 403, 404, 403, 403, 404, 404, LOGIN, LOGIN, 403, 403),
+        POST: same(405),
+    },
     "committee/meetings/<int:meeting_id>/papers/<int:paper_id>/": {
         GET: row(LOGIN, 403, 403, 200, 403, 403, 200, 200, LOGIN, LOGIN, 403, 403),
         POST: same(405),
