@@ -218,6 +218,8 @@ def _offer_votes(request, meeting: Meeting, agenda: list[AgendaItem], bound: dic
         for action, form in bound.items():
             if action in forms and str(form.data.get("item")) == str(item.pk):
                 forms[action] = form
+        for form in forms.values():
+            form.auto_id = f"item{item.pk}_%s"  # one page, many items: ids of their own
         item.forms = forms
 
 
@@ -537,6 +539,7 @@ def _summary_forms(meeting: Meeting, minutes: Minutes, bound: dict) -> list:
         form = MinutesSummaryForm(initial={"item": item.pk, "text": minutes.summaries.get(str(item.pk), "")})
         if posted is not None and str(posted.data.get("item")) == str(item.pk):
             form = posted
+        form.auto_id = f"item{item.pk}_%s"
         rows.append((item, form))
     return rows
 

@@ -146,6 +146,7 @@ def test_a_counted_vote_shows_the_members_present_and_refuses_totals_above_them(
     shown = client_for(cast.secretariat).get(page(meeting)).content.decode()
     assert f'id="vote_counted-{item.pk}"' in shown
     assert "4 members present." in shown
+    assert f'for="item{item.pk}_yes"' in shown  # each item's fields have ids of their own
 
     too_many = post(cast.secretariat, meeting, "vote_counted", item, yes=3, no=2, abstain=0)
     assert too_many.status_code == 400
