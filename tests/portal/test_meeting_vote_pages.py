@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from meetings import services
 from meetings.models import AgendaItem, AgendaItemKind, AttendanceStatus, MeetingState, Minutes
 from tests.cast import application_in
-from tests.factories import committee_member
+from tests.factories import MembershipFactory, committee_member
 from tests.meetings.helpers import convened_meeting, reload
 from tests.pdf_text import pdf_text
-from workflows.models import ApplicationState, Ballot, VoteMode, VoteRound
+from workflows import motions
+from workflows.models import ApplicationState, Ballot, MotionKind, MotionState, VoteMode, VoteRound
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +334,22 @@ def test_the_minutes_page_s_queries_do_not_grow_with_the_agenda(cast, committee)
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert AgendaItem.objects.filter(meeting=four).count() == 4
+
+
+def test_a_motion_on_the_agenda_is_voted_online_through_the_page(cast, committee):
+    meeting = convened_meeting(cast, START)
+    motion = motions.motion_propose(
+        membership=MembershipFactory(), actor=cast.secretariat, kind=MotionKind.SUSPEND, reason="No return."
+    )
+    item = services.agenda_item_add(meeting=meeting, actor=cast.secretariat, kind=K.MOTION, motion=motion)
+    shown = client_for(cast.secretariat).get(page(meeting)).content.decode()
+    assert 'value="named"' not in form_of(shown, f"vote_open-{item.pk}")  # not in session: online only
+    assert post(cast.secretariat, meeting, "vote_open", item, mode="online").status_code == 302
+    assert reload(motion).state == MotionState.VOTING
+    for member in committee[:4]:
+        motions.motion_vote_cast(motion=motion, member=member, choice="yes")
+    shown = client_for(committee[5]).get(page(meeting)).content.decode()
+    assert "yes 4, no 0, abstain 0, of 6 eligible" in shown
+    assert post(cast.secretariat, meeting, "vote_close", item).status_code == 302
+    assert reload(motion).state != MotionState.VOTING
+    assert f'id="outcome-{item.pk}"' in client_for(committee[5]).get(page(meeting)).content.decode()
