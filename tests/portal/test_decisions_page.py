@@ -9,9 +9,11 @@ import io
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings.models import Meeting, MeetingState, Minutes
+from meetings.selectors import PublicDecision
+from portal.views.decisions import decision_label
 from registry.models import MembershipState
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, secretariat_user
 from workflows.models import Motion, MotionKind
@@ -281,3 +283,22 @@ def test_pages_of_twenty_meetings_in_a_constant_number_of_queries(client, django
     assert "<bdi>Session 2</bdi>" in second.content.decode()
     assert _text(second).count("Admitted as full member") == 3
     assert client.get("/decisions/?page=x").status_code == 200  # a bad page number is the first page
+
+
+@pytest.mark.parametrize("kind", MotionKind.values)
+def test_every_kind_of_motion_carried_has_its_own_wording_in_every_language(kind):
+    decision = PublicDecision(
+        kind="motion",
+        decision="carried",
+        motion_kind=kind,
+        organization="U",
+        acronym="",
+        country="",
+        category="",
+    )
+    labels = set()
+    for language in ("en", "ar", "fr", "tr"):
+        with translation.override(language):
+            labels.add(decision_label(decision))
+    assert decision_label(decision) != "Motion carried"
+    assert len(labels) == 4  # translated everywhere
