@@ -48,6 +48,8 @@ CARRIED = {
     MotionKind.EXPEL: gettext_lazy("Expelled"),
     MotionKind.CHANGE_CATEGORY: gettext_lazy("Category changed"),
     MotionKind.WITHDRAWAL: gettext_lazy("Withdrawal confirmed"),
+    MotionKind.LAPSE: gettext_lazy("Membership ended (lapsed for unpaid dues)"),
+    MotionKind.WAIVE_DUES: gettext_lazy("Dues waived"),
 }
 OUTCOME_DECISIONS = {
     K.APPLICATION: {VoteOutcome.PASSED: "admitted", VoteOutcome.FAILED: "rejected"},

@@ -4,9 +4,10 @@ come, a meeting's quorum, and the committee's public decisions."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts import roles
+from registry.models import Membership, MembershipState
 from workflows import rules as workflow_rules
 from workflows.models import VoteMode
 
@@ -95,6 +96,8 @@ class PublicDecision:
     acronym: str
     country: str  # ISO 3166 code
     category: str  # an admission's category
+    application_id: int | None = None  # an admission's application, as the record keeps it
+    motion_id: int | None = None  # a carried motion, as the record keeps it
 
 
 @dataclass(frozen=True)
@@ -106,46 +109,78 @@ class MeetingDecisions:
     decisions: list[PublicDecision]
 
 
-def public_decisions() -> list[MeetingDecisions]:
-    """Per meeting with minutes (approved, or a closed meeting's draft), newest first, the admissions
-    and carried motions its minutes record — from the minutes' stored record, so what an approved
-    page shows never changes; no tally, no ballot, no voter's name. One query."""
-    rows = (
+def public_minutes() -> QuerySet:
+    """The minutes whose decisions are public (approved, or a closed meeting's draft), newest
+    meeting first, with their meeting: the rows the public "Decisions" page pages through."""
+    return (
         Minutes.objects.filter(meeting__state__in=(MeetingState.CLOSED, MeetingState.MINUTES_APPROVED))
         .select_related("meeting")
         .order_by("-meeting__starts_at", "-pk")
     )
-    listed = []
-    for minutes in rows:
-        decisions = []
-        for entry in minutes.record["items"]:
-            if entry["kind"] not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
-                continue
-            if entry["decision"] not in PUBLIC_DECISIONS:
-                continue
-            rounds = entry["rounds"]
-            decisions.append(
-                PublicDecision(
-                    kind=entry["kind"],
-                    decision=entry["decision"],
-                    motion_kind=entry.get("motion_kind", ""),
-                    organization=entry["organization"],
-                    acronym=entry["acronym"],
-                    country=entry["country"],
-                    category=rounds[-1]["category"] if entry["kind"] == AgendaItemKind.APPLICATION else "",
-                )
+
+
+def meeting_decisions(minutes: Minutes) -> MeetingDecisions:
+    """The admissions and carried motions the stored record of ``minutes`` holds, in agenda order:
+    no tally, no ballot, no voter's name. No query."""
+    decisions = []
+    for entry in minutes.record["items"]:
+        if entry["kind"] not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
+            continue
+        if entry["decision"] not in PUBLIC_DECISIONS:
+            continue
+        is_application = entry["kind"] == AgendaItemKind.APPLICATION
+        decisions.append(
+            PublicDecision(
+                kind=entry["kind"],
+                decision=entry["decision"],
+                motion_kind=entry.get("motion_kind", ""),
+                organization=entry["organization"],
+                acronym=entry["acronym"],
+                country=entry["country"],
+                category=entry["rounds"][-1]["category"] if is_application else "",
+                application_id=entry.get("application") if is_application else None,
+                motion_id=entry.get("motion") if not is_application else None,
             )
-        if decisions:
-            listed.append(
-                MeetingDecisions(
-                    meeting_id=minutes.meeting_id,
-                    title=minutes.record["meeting"]["title"],
-                    starts_at=minutes.record["meeting"]["starts_at"],
-                    minutes_approved=minutes.is_frozen,
-                    decisions=decisions,
-                )
-            )
-    return listed
+        )
+    return MeetingDecisions(
+        meeting_id=minutes.meeting_id,
+        title=minutes.record["meeting"]["title"],
+        starts_at=minutes.record["meeting"]["starts_at"],
+        minutes_approved=minutes.is_frozen,
+        decisions=decisions,
+    )
+
+
+def public_decisions() -> list[MeetingDecisions]:
+    """Per meeting with minutes (approved, or a closed meeting's draft), newest first, the admissions
+    and carried motions its minutes record — from the minutes' stored record, so what an approved
+    page shows never changes; no tally, no ballot, no voter's name. Meetings that decided none of
+    these are left out. One query."""
+    listed = (meeting_decisions(minutes) for minutes in public_minutes())
+    return [meeting for meeting in listed if meeting.decisions]
+
+
+def affiliate_slugs(meetings: list[MeetingDecisions]) -> dict[tuple[str, int], str]:
+    """The directory slug of each union these decisions concern that is an affiliate today, by
+    ``("application", id)`` or ``("motion", id)``: the page links only those. One query (none if
+    there is nothing to look up)."""
+    applications = {d.application_id for m in meetings for d in m.decisions if d.application_id}
+    motions = {d.motion_id for m in meetings for d in m.decisions if d.motion_id}
+    if not applications and not motions:
+        return {}
+    rows = (
+        Membership.objects.filter(organization__memberships__state=MembershipState.ACTIVE)
+        .filter(Q(admitting_application__in=applications) | Q(motions__in=motions))
+        .values_list("admitting_application", "motions", "organization__slug")
+        .distinct()
+    )
+    slugs = {}
+    for application_id, motion_id, slug in rows:
+        if application_id in applications:
+            slugs[("application", application_id)] = slug
+        if motion_id in motions:
+            slugs[("motion", motion_id)] = slug
+    return slugs
 
 
 # --- what a meeting's page offers on its items --------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The site's main navigation: each person sees the places of the roles they hold, and nothing else.
 
-Everyone: the directory, the statistics and the API documentation for partners. Then, signed in:
+Everyone: the directory, the statistics, the Executive Committee's decisions and the API documentation for partners. Then, signed in:
 an applicant their applications; a reviewer the applications assigned to them; the secretariat the
 queue, its overview, the change requests and the dues; the Executive Committee the votes; both the
 meetings; the whole committee the decisions on members and its statistics; a union's representative
@@ -29,6 +29,7 @@ def _public_places() -> list[Place]:
     return [
         Place("directory", _("Directory"), reverse("directory")),
         Place("statistics", _("Statistics"), reverse("statistics")),
+        Place("decisions", _("Decisions"), reverse("decisions")),
         Place("api-docs", _("API for partners"), reverse("api:docs")),
     ]
 

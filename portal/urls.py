@@ -1,10 +1,12 @@
-"""The applicant portal (/applications/), the committee pages (/committee/) and the member area (/member/)."""
+"""The public decisions of the Executive Committee (/decisions/), the applicant portal
+(/applications/), the committee pages (/committee/) and the member area (/member/)."""
 
 from django.urls import path
 
 from portal.views import (
     applicant,
     committee,
+    decisions,
     dues,
     dues_reports,
     imports,
@@ -16,6 +18,7 @@ from portal.views import (
 )
 
 urlpatterns = [
+    path("decisions/", decisions.decisions, name="decisions"),
     path("applications/", applicant.my_applications, name="my-applications"),
     path("applications/new/", applicant.application_new, name="application-new"),
     path("applications/<int:pk>/", applicant.application_status, name="application-status"),

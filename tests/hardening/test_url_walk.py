@@ -138,6 +138,11 @@ TABLE = {
         GET: same(200),
         POST: same(405),
     },
+    # The Executive Committee's public decisions: everyone.
+    "decisions/": {
+        GET: same(200),
+        POST: same(405),
+    },
     # The language switcher (Django's set_language): POST only, back to the page (here: none given, "/").
     "language/": {
         GET: same(405),

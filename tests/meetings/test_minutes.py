@@ -501,3 +501,13 @@ def test_the_pdf_is_written_in_the_reader_s_language_with_arabic_shaped(cast, co
     assert "ل" in pdf  # Arabic letters drawn with a glyph (shaped forms map back to letters)
     assert "Kenya Union of Students" in pdf  # names as the record keeps them
     assert minutes.sha256 in pdf
+
+
+@pytest.mark.parametrize("kind", list(MotionKind))
+def test_minutes_word_every_kind_of_carried_motion(kind):
+    from meetings.minutes import DECISIONS, _decision_text
+
+    with translation.override("en"):
+        text = _decision_text({"decision": "carried", "motion_kind": kind.value})
+
+    assert text.startswith(f"{DECISIONS['carried']}: ") and len(text) > len(f"{DECISIONS['carried']}: ")

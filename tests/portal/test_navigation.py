@@ -17,7 +17,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["directory", "statistics", "api-docs"]
+PUBLIC = ["directory", "statistics", "decisions", "api-docs"]
 # Every committee role (secretariat, reviewers, Executive Committee): the decisions on members and
 # the committee's statistics.
 COMMITTEE = ["motions", "committee-statistics"]
