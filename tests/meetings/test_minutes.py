@@ -510,4 +510,6 @@ def test_minutes_word_every_kind_of_carried_motion(kind):
     with translation.override("en"):
         text = _decision_text({"decision": "carried", "motion_kind": kind.value})
 
-    assert text.startswith(f"{DECISIONS['carried']}: ") and len(text) > len(f"{DECISIONS['carried']}: ")
+    prefix = f"{DECISIONS['carried']}: "
+    assert text.startswith(prefix)
+    assert text.removeprefix(prefix).strip()
