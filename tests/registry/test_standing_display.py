@@ -24,8 +24,9 @@ pytestmark = pytest.mark.django_db
 DIRECTORY_QUERIES = 8
 # Signed-in pages count the navigation's two reads (whether the person applied, whether they represent a union).
 MEMBER_HOME_QUERIES = 7
-# With the decisions on the membership (one query) and whether to offer the certificate (two).
-MEMBER_UNION_QUERIES = 32
+# With the decisions on the membership (one query), whether to offer the certificate (two) and
+# whether the person may read the union's dues (one).
+MEMBER_UNION_QUERIES = 33
 
 
 @pytest.fixture(autouse=True)
