@@ -201,6 +201,28 @@ def test_the_ledger_page_shows_invoices_payments_allocations_and_the_balance(sec
     assert 'name="csrfmiddlewaretoken"' in html
 
 
+def test_the_ledger_s_tables_are_tables_that_become_cards_on_a_phone(secretariat, staff):
+    """``as-cards``, not the grid ``cards``, which set the header beside the rows on every screen."""
+    membership, _invoice = invoiced("300.00")
+    services.payment_record(
+        membership=membership,
+        actor=staff,
+        paid_on=today(),
+        amount=Decimal("120.00"),
+        currency="EUR",
+        method="bank_transfer",
+        reference="TRF-78",
+    )
+
+    html = secretariat.get(ledger_url(membership)).content.decode()
+    overview = secretariat.get("/committee/dues/").content.decode()
+
+    assert '<table class="as-cards" id="dues-invoices">' in html
+    assert '<table class="as-cards" id="dues-payments">' in html
+    assert '<table class="as-cards" id="dues-accounts">' in overview
+    assert '<table class="cards"' not in html + overview
+
+
 def test_recording_a_payment_redirects_and_allocates_it(secretariat):
     membership, invoice = invoiced("300.00")
 
