@@ -9,8 +9,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import models
+from django.urls import reverse
 
 from dues import services as dues_services
 from dues.models import Allocation, CreditNote, DuesRate, Invoice, InvoiceCounter, Payment, Waiver
@@ -246,6 +247,39 @@ def test_an_import_into_an_empty_database_restores_meetings_minutes_and_ledger(r
     assert not archived["Executive Committee, February"].minutes_verify()  # no minutes yet
     # The restored ledger goes on: the next invoice number follows the restored counter.
     assert InvoiceCounter.objects.get(year=2026).last == Invoice.objects.filter(year=2026).count()
+    # A second restore over the first (--replace) deletes the restored ledger and meetings first.
+    call_command("import_registry", write(tmp_path, first), "--replace", stdout=io.StringIO())
+    assert export() == first
+    assert ArchivedMeeting.objects.count() == 2
+
+
+def test_a_database_with_meetings_is_not_restored_into(cast, tmp_path):
+    convened_meeting(cast, START)  # no application on its agenda: the meeting alone refuses
+
+    with pytest.raises(CommandError, match="The database has 1 meetings"):
+        call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
+    assert Meeting.objects.count() == 1
+
+
+def test_archived_meetings_are_read_only_in_the_admin(record, tmp_path, client, settings):
+    from tests.factories import secretariat_user
+
+    settings.OFFICERS_REQUIRE_MFA = False
+    first = export()
+    wipe_everything()
+    call_command("import_registry", write(tmp_path, first), stdout=io.StringIO())
+    archived = ArchivedMeeting.objects.get(state="minutes_approved")
+    client.force_login(secretariat_user())
+
+    page = client.get(reverse("admin:meetings_archivedmeeting_change", args=[archived.pk]))
+    assert page.status_code == 200
+    assert archived.data["minutes"]["sha256"] in page.content.decode()
+    assert client.get(reverse("admin:meetings_archivedmeeting_add")).status_code == 403
+    delete = client.post(
+        reverse("admin:meetings_archivedmeeting_delete", args=[archived.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert ArchivedMeeting.objects.filter(pk=archived.pk).exists()
 
 
 def test_the_restore_writes_the_ledger_in_bulk(record, tmp_path, django_assert_max_num_queries):
