@@ -46,6 +46,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]]
         "agendaitem": ("view",),
         "attendance": ("view",),
         "minutes": ("view",),  # their hash and dates, with the meeting
+        "archivedmeeting": ("view",),  # restored from a backup (import_registry), read-only
     },
     # The dues ledger: entries are made on the secretariat's dues pages (their services), read here.
     "dues": dict.fromkeys(

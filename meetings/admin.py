@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.admin import ReadOnlyInline, TransitionLogInline
 
-from .models import AgendaItem, Attendance, Meeting, Minutes
+from .models import AgendaItem, ArchivedMeeting, Attendance, Meeting, Minutes
 
 
 class AgendaItemInline(ReadOnlyInline):
@@ -59,6 +59,27 @@ class MeetingAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [AgendaItemInline, AttendanceInline, MinutesInline, TransitionLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ArchivedMeeting)
+class ArchivedMeetingAdmin(admin.ModelAdmin):
+    """Meetings restored from a backup (manage.py import_registry): read-only, as the backup had them."""
+
+    list_display = ["title", "starts_at", "state", "imported_at"]
+    list_filter = ["state"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    fields = ["title", "state", "starts_at", "uid", "data", "imported_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

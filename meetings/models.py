@@ -419,3 +419,36 @@ class Minutes(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.approved_at is not None
+
+
+class ArchivedMeeting(models.Model):
+    """A meeting restored from a backup by ``import_registry``, kept as the backup described it.
+
+    A backup carries each meeting (its times, place, officers, agenda with the rounds voted on it,
+    attendance and minutes) but not the accounts, applications and motions it refers to: the people
+    are named as the minutes name them, the subjects by organization. So a restored meeting is this
+    read-only record (``data``: the backup's entry), exported again as it came; its minutes keep their
+    record and hash, which ``minutes_verify`` checks as it checks a live meeting's."""
+
+    uid = models.UUIDField(_("calendar UID"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    state = models.CharField(_("state"), max_length=20, choices=S.choices)
+    data = models.JSONField(_("meeting as backed up"))
+    imported_at = models.DateTimeField(_("restored at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        verbose_name = _("archived meeting")
+        verbose_name_plural = _("archived meetings")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=S.values), name="archived_meeting_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+    def minutes_verify(self) -> bool:
+        """Whether the minutes as stored still have their stored hash (False when there are none)."""
+        minutes = self.data.get("minutes") if isinstance(self.data, dict) else None
+        return bool(minutes) and record_hash(minutes.get("record")) == minutes.get("sha256")

@@ -3,29 +3,41 @@
 ``export_registry()`` writes, in a fixed order so that the same data gives the same
 bytes: the regions (with their parent's code), the country → region mapping, the
 organizations (by slug), their memberships (with their dated suspensions and yearly
-returns, from which good standing is computed), and the decisions: every application in
+returns, from which good standing is computed, and its dues ledger: invoices with their credit
+notes and waivers, payments and reversals with their allocations), the decisions: every application in
 a final state (admitted, rejected, withdrawn) with its dates and each vote round's
-rules, tally and outcome, followed by the decisions restored earlier
-(``registry.ArchivedDecision``), merged in one order.
+rules, tally, outcome and voting mode, followed by the decisions restored earlier
+(``registry.ArchivedDecision``), merged in one order; the dues schedule and the invoice counters;
+and the Executive Committee's meetings (times, place, officers, agenda with the rounds voted on each
+item, attendance, and the minutes with their record and SHA-256 as stored), followed by the meetings
+restored earlier (``meetings.ArchivedMeeting``), merged in one order.
 
 ``import_registry()`` loads such a document into a database whose registry is empty
 (or, with ``replace``, after deleting the registry), in one transaction, keeping every
-timestamp; decisions become ``ArchivedDecision`` rows. Export → import into a fresh
-database → export gives the same bytes. A document of format version 1 (before memberships
-had a state and an end reason) or 2 (before regions' translated names and a union's name in
-Latin script) is read too, and upgraded (``_upgrade_v1``, ``_upgrade_v2``). A document that is not valid raises
+timestamp; decisions become ``ArchivedDecision`` rows, meetings ``ArchivedMeeting`` rows (a
+meeting refers to accounts, applications and motions that a backup does not hold: its people are
+named as the minutes name them, its subjects by organization), whose minutes keep the record and
+hash they had, approved or not. Every section is written with ``bulk_create`` in batches. Export →
+import into a fresh database → export gives the same bytes. A document of format version 1 (before
+memberships had a state and an end reason), 2 (before regions' translated names and a union's name
+in Latin script) or 3 (before dues, meetings and voting modes) is read too, and upgraded
+(``_upgrade_v1``, ``_upgrade_v2``, ``_upgrade_v3``). A document that is not valid raises
 ``BackupError`` with every problem found, and nothing is written.
 
 What a backup does not hold: user accounts, applications still open, the applicants'
-contact persons, documents, reviews and named ballots, the outbox, the unions' representatives,
-invitations and change requests (people's accounts), who filed a yearly return, the membership
-certificates issued (a database that has some is not restored into), and the change history of
-organizations and memberships (the import starts a new one).
+contact persons, documents, reviews and named ballots (a named round's votes are in its meeting's
+minutes), motions on members, the outbox, the unions' representatives, invitations and change
+requests (people's accounts), who filed a yearly return or recorded a ledger entry, the files of
+agenda papers (their names and sizes are kept), the membership certificates issued (a database
+that has some is not restored into), and the change history of organizations and memberships (the
+import starts a new one). A database with meetings is not restored into either.
 """
 
 import contextlib
 import datetime
+import decimal
 import json
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +46,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError, Q
 
+from accounts.people import display_name
+from dues.models import Allocation, CreditNote, DuesRate, Invoice, InvoiceCounter, Payment, Waiver
+from meetings.models import AgendaItem, ArchivedMeeting, Meeting, MeetingState, Minutes, record_hash
 from registry import feed
 from registry.models import (
     ArchivedDecision,
@@ -46,12 +61,12 @@ from registry.models import (
     Region,
     YearlyReturn,
 )
-from workflows.models import FINAL_STATES, MembershipApplication, VoteOutcome, VoteRound
+from workflows.models import FINAL_STATES, MembershipApplication, VoteMode, VoteOutcome, VoteRound
 
 FORMAT = "federation-registry-backup"
-VERSION = 3
+VERSION = 4
 # Older versions this one reads, upgrading them first.
-READABLE_VERSIONS = (1, 2, VERSION)
+READABLE_VERSIONS = (1, 2, 3, VERSION)
 REGION_FIELDS = ("code", "name", "name_ar", "name_fr", "name_tr", "parent")
 
 ORGANIZATION_FIELDS = (
@@ -83,6 +98,8 @@ MEMBERSHIP_FIELDS = (
     "updated_at",
     "suspensions",
     "returns",
+    "invoices",
+    "payments",
 )
 SUSPENSION_FIELDS = ("starts_on", "ends_on", "reason")
 RETURN_FIELDS = ("year", "filed_at", "data")
@@ -113,9 +130,70 @@ ROUND_FIELDS = (
     "no",
     "abstain",
     "eligible",
+    "mode",
+    "recorded_at",
 )
 ROUND_OUTCOMES = ("", *VoteOutcome.values)
-SECTIONS = ("regions", "countries", "organizations", "memberships", "decisions")
+INVOICE_FIELDS = (
+    "number",
+    "year",
+    "seq",
+    "issued_on",
+    "due_on",
+    "amount_minor",
+    "currency",
+    "pro_rata",
+    "created_at",
+    "credit_note",
+    "waivers",
+)
+CREDIT_NOTE_FIELDS = ("booked_on", "amount_minor", "reason", "created_at")
+WAIVER_FIELDS = ("booked_on", "amount_minor", "reason", "by_motion", "created_at")
+PAYMENT_FIELDS = (
+    "paid_on",
+    "booked_on",
+    "amount",
+    "currency",
+    "rate",
+    "amount_minor",
+    "method",
+    "reference",
+    "note",
+    "created_at",
+    "reverses",
+    "allocations",
+)
+ALLOCATION_FIELDS = ("invoice", "amount_minor", "booked_on")
+DUES_RATE_FIELDS = ("year", "category", "students_from", "amount_minor", "currency")
+MEETING_FIELDS = (
+    "uid",
+    "title",
+    "starts_at",
+    "ends_at",
+    "place",
+    "online_link",
+    "state",
+    "sequence",
+    "chair",
+    "minute_taker",
+    "created_at",
+    "updated_at",
+    "agenda",
+    "attendance",
+    "minutes",
+)
+MINUTES_FIELDS = (
+    "record",
+    "sha256",
+    "summaries",
+    "generated_at",
+    "generated_by",
+    "circulated_at",
+    "approved_at",
+    "approved_by",
+)
+SECTIONS_V3 = ("regions", "countries", "organizations", "memberships", "decisions")
+SECTIONS = (*SECTIONS_V3, "dues_rates", "invoice_counters", "meetings")
 
 
 class BackupError(Exception):
@@ -190,6 +268,8 @@ def _round_data(vote_round: VoteRound) -> dict[str, Any]:
         "no": vote_round.no_count,
         "abstain": vote_round.abstain_count,
         "eligible": vote_round.eligible_count,
+        "mode": vote_round.mode,
+        "recorded_at": _timestamp(vote_round.totals_recorded_at),
     }
 
 
@@ -221,6 +301,12 @@ def _export_data() -> dict[str, Any]:
         "organizations": organizations,
         "memberships": _export_memberships(org_slugs),
         "decisions": _export_decisions(region_codes, org_slugs),
+        "dues_rates": _export_dues_rates(),
+        "invoice_counters": [
+            {"year": year, "last": last}
+            for year, last in InvoiceCounter.objects.order_by("year").values_list()
+        ],
+        "meetings": _export_meetings(org_slugs),
     }
 
 
@@ -306,12 +392,104 @@ def _export_memberships(org_slugs: dict[int, str]) -> list[dict[str, Any]]:
                 {"year": r.year, "filed_at": _timestamp(r.filed_at), "data": _canonical(r.data)}
                 for r in sorted(m.yearly_returns.all(), key=lambda r: r.year)
             ],
+            "invoices": [_invoice_data(i) for i in sorted(m.invoices.all(), key=lambda i: (i.year, i.seq))],
+            "payments": _payments_data(sorted(m.payments.all(), key=lambda p: p.pk)),
         }
-        for m in Membership.objects.order_by("pk").prefetch_related("suspensions", "yearly_returns")
+        for m in Membership.objects.order_by("pk").prefetch_related(
+            "suspensions",
+            "yearly_returns",
+            "invoices__credit_note",
+            "invoices__waivers",
+            models.Prefetch("payments__allocations", Allocation.objects.select_related("invoice")),
+        )
     ]
     # Stable sort: equal keys keep the database's order, which an import preserves.
     memberships.sort(key=lambda m: (m["organization"], m["admitted_on"], m["created_at"]))
     return memberships
+
+
+def _invoice_data(invoice: Invoice) -> dict[str, Any]:
+    """An invoice with its credit note (or null) and its waivers (in the order they were granted)."""
+    credit = getattr(invoice, "credit_note", None)
+    return {
+        "number": invoice.number,
+        "year": invoice.year,
+        "seq": invoice.seq,
+        "issued_on": _date(invoice.issued_on),
+        "due_on": _date(invoice.due_on),
+        "amount_minor": invoice.amount_minor,
+        "currency": invoice.currency,
+        "pro_rata": invoice.pro_rata,
+        "created_at": _timestamp(invoice.created_at),
+        "credit_note": None
+        if credit is None
+        else {
+            "booked_on": _date(credit.booked_on),
+            "amount_minor": credit.amount_minor,
+            "reason": credit.reason,
+            "created_at": _timestamp(credit.created_at),
+        },
+        "waivers": [
+            {
+                "booked_on": _date(w.booked_on),
+                "amount_minor": w.amount_minor,
+                "reason": w.reason,
+                "by_motion": w.by_motion,
+                "created_at": _timestamp(w.created_at),
+            }
+            for w in sorted(invoice.waivers.all(), key=lambda w: w.pk)
+        ],
+    }
+
+
+def _decimal(value, field_name: str) -> str | None:
+    """A money value as text with its field's decimal places (the same from SQLite and PostgreSQL)."""
+    if value is None:
+        return None
+    return format(value, f".{Payment._meta.get_field(field_name).decimal_places}f")
+
+
+def _payments_data(payments: list[Payment]) -> list[dict[str, Any]]:
+    """A membership's payments and reversals in the order they were recorded (which the ledger's
+    oldest-first allocation follows, and an import keeps); a reversal names its payment's position."""
+    position = {payment.pk: index for index, payment in enumerate(payments)}
+    return [
+        {
+            "paid_on": _date(p.paid_on),
+            "booked_on": _date(p.booked_on),
+            "amount": _decimal(p.amount, "amount"),
+            "currency": p.currency,
+            "rate": _decimal(p.rate, "rate"),
+            "amount_minor": p.amount_minor,
+            "method": p.method,
+            "reference": p.reference,
+            "note": p.note,
+            "created_at": _timestamp(p.created_at),
+            "reverses": position.get(p.reverses_id),
+            "allocations": sorted(
+                (
+                    {
+                        "invoice": a.invoice.number,
+                        "amount_minor": a.amount_minor,
+                        "booked_on": _date(a.booked_on),
+                    }
+                    for a in p.allocations.all()
+                ),
+                key=lambda a: (a["invoice"], a["booked_on"], a["amount_minor"]),
+            ),
+        }
+        for p in payments
+    ]
+
+
+def _export_dues_rates() -> list[dict[str, Any]]:
+    """The dues schedule, by year, category and band."""
+    return [
+        dict(zip(DUES_RATE_FIELDS, row, strict=True))
+        for row in DuesRate.objects.order_by("year", "category", "students_from").values_list(
+            *DUES_RATE_FIELDS
+        )
+    ]
 
 
 def _export_decisions(region_codes: dict[int, str], org_slugs: dict[int, str]) -> list[dict[str, Any]]:
@@ -326,7 +504,11 @@ def _export_decisions(region_codes: dict[int, str], org_slugs: dict[int, str]) -
         vote_rounds = [_round_data(r) for r in sorted(application.vote_rounds.all(), key=lambda r: r.number)]
         decisions.append(_decision_data(application, vote_rounds, region_codes, org_slugs))
     for archived in ArchivedDecision.objects.order_by("pk"):
-        vote_rounds = [_round_json(r) for r in archived.vote_rounds]
+        # A round restored from a version 3 backup or earlier was voted online.
+        vote_rounds = [
+            _round_json({"mode": VoteMode.ONLINE.value, "recorded_at": None, **r})
+            for r in archived.vote_rounds
+        ]
         decisions.append(_decision_data(archived, vote_rounds, region_codes, org_slugs))
     decisions.sort(key=_decision_sort_key)
     return decisions
@@ -352,6 +534,121 @@ def _decision_data(
         "submitted_at": _timestamp(decision.submitted_at),
         "decided_at": _timestamp(decision.decided_at),
         "vote_rounds": vote_rounds,
+    }
+
+
+def _export_meetings(org_slugs: dict[int, str]) -> list[dict[str, Any]]:
+    """Every meeting of the committee and every meeting restored earlier, by start and calendar UID."""
+    meetings = [
+        _meeting_data(meeting, org_slugs)
+        for meeting in Meeting.objects.order_by("pk")
+        .select_related("chair", "minute_taker", "minutes__generated_by", "minutes__approved_by")
+        .prefetch_related(
+            models.Prefetch(
+                "agenda_items",
+                AgendaItem.objects.select_related(
+                    "application", "motion__membership", "minutes__meeting"
+                ).prefetch_related("vote_rounds", "papers"),
+            ),
+            "attendance__member",
+        )
+    ]
+    meetings += [
+        {key: _canonical(archived.data[key]) for key in MEETING_FIELDS}
+        for archived in ArchivedMeeting.objects.order_by("pk")
+    ]
+    meetings.sort(key=lambda m: (m["starts_at"], m["uid"]))
+    return meetings
+
+
+def _meeting_data(meeting: Meeting, org_slugs: dict[int, str]) -> dict[str, Any]:
+    """One meeting: people by the name the minutes give them, subjects by organization."""
+    minutes = getattr(meeting, "minutes", None)
+    items = sorted(meeting.agenda_items.all(), key=lambda item: item.position)
+    return {
+        "uid": str(meeting.uid),
+        "title": meeting.title,
+        "starts_at": _timestamp(meeting.starts_at),
+        "ends_at": _timestamp(meeting.ends_at),
+        "place": meeting.place,
+        "online_link": meeting.online_link,
+        "state": meeting.state,
+        "sequence": meeting.sequence,
+        "chair": display_name(meeting.chair),
+        "minute_taker": display_name(meeting.minute_taker),
+        "created_at": _timestamp(meeting.created_at),
+        "updated_at": _timestamp(meeting.updated_at),
+        "agenda": _canonical([_agenda_item_data(item, org_slugs) for item in items]),
+        "attendance": _canonical(
+            sorted(
+                (
+                    {
+                        "name": display_name(row.member),
+                        "status": row.status,
+                        "recorded_at": _timestamp(row.recorded_at),
+                    }
+                    for row in meeting.attendance.all()
+                ),
+                key=lambda row: (row["name"], row["status"], row["recorded_at"]),
+            )
+        ),
+        "minutes": None if minutes is None else _canonical(_minutes_data(minutes, items)),
+    }
+
+
+def _agenda_item_data(item: AgendaItem, org_slugs: dict[int, str]) -> dict[str, Any]:
+    if item.application_id is not None:
+        application = item.application
+        subject = {
+            "name": application.name,
+            "acronym": application.acronym,
+            "country": _country(application.country),
+            "state": application.state,
+        }
+    elif item.motion_id is not None:
+        motion = item.motion
+        subject = {
+            "motion_kind": motion.kind,
+            "organization": org_slugs[motion.membership.organization_id],
+            "state": motion.state,
+            "reason": motion.reason,
+        }
+    elif item.minutes_id is not None:
+        subject = {"minutes_of": str(item.minutes.meeting.uid)}
+    else:
+        subject = {}
+    return {
+        "position": item.position,
+        "kind": item.kind,
+        "title": item.title,
+        "text": item.text,
+        "subject": subject,
+        "added_at": _timestamp(item.added_at),
+        "rounds": [_round_data(r) for r in sorted(item.vote_rounds.all(), key=lambda r: r.number)],
+        "papers": [
+            {
+                "name": paper.name,
+                "size": paper.size,
+                "content_type": paper.content_type,
+                "uploaded_at": _timestamp(paper.uploaded_at),
+            }
+            for paper in sorted(item.papers.all(), key=lambda paper: (paper.uploaded_at, paper.pk))
+        ],
+    }
+
+
+def _minutes_data(minutes: Minutes, items: list[AgendaItem]) -> dict[str, Any]:
+    """The minutes as stored (record and hash unchanged); the summaries by agenda position."""
+    positions = {str(item.pk): str(item.position) for item in items}
+    return {
+        "record": minutes.record,
+        "sha256": minutes.sha256,
+        "summaries": {positions.get(key, key): text for key, text in minutes.summaries.items()},
+        "generated_at": _timestamp(minutes.generated_at),
+        "generated_by": display_name(minutes.generated_by),
+        "circulated_at": _timestamp(minutes.circulated_at),
+        "approved_at": _timestamp(minutes.approved_at),
+        "approved_by": display_name(minutes.approved_by) if minutes.approved_by_id else None,
     }
 
 
@@ -516,14 +813,37 @@ def parse(text: str | bytes) -> dict[str, Any]:
             f"The backup's format version is {version!r}; this version of the registry reads versions "
             f"{', '.join(map(str, READABLE_VERSIONS))}."
         )
+    sections = SECTIONS if version == VERSION else SECTIONS_V3
     problems = [
-        f'"{section}" must be a list.' for section in SECTIONS if not isinstance(data.get(section), list)
+        f'"{section}" must be a list.' for section in sections if not isinstance(data.get(section), list)
     ]
     if problems:
         raise BackupError("The backup is incomplete.", problems)
     if version == 1:
         data = _upgrade_v1(data)
-    return _upgrade_v2(data) if version in (1, 2) else data
+    if version in (1, 2):
+        data = _upgrade_v2(data)
+    return _upgrade_v3(data) if version in (1, 2, 3) else data
+
+
+def _upgrade_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 → 4: a backup holds the dues ledger (the schedule, the invoice counters, and each
+    membership's invoices and payments) and the committee's meetings, and a vote round says how its
+    votes were recorded (``mode``) and when a count in the room was entered (``recorded_at``). A
+    version 3 file has none of them: no dues, no meetings, every round voted online."""
+    for section in ("dues_rates", "invoice_counters", "meetings"):
+        data.setdefault(section, [])
+    for item in data["memberships"]:
+        if isinstance(item, dict):
+            item.setdefault("invoices", [])
+            item.setdefault("payments", [])
+    for item in data["decisions"]:
+        rounds = item.get("vote_rounds") if isinstance(item, dict) else None
+        for vote_round in rounds if isinstance(rounds, list) else []:
+            if isinstance(vote_round, dict):
+                vote_round.setdefault("mode", VoteMode.ONLINE.value)
+                vote_round.setdefault("recorded_at", None)
+    return data
 
 
 def _upgrade_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -578,6 +898,9 @@ class _Plan:
     memberships: list[tuple[Membership, str]]
     membership_times: list[tuple[datetime.datetime, datetime.datetime]]
     decisions: list[tuple[ArchivedDecision, str | None, str | None]]
+    dues_rates: list[DuesRate]
+    invoice_counters: list[InvoiceCounter]
+    meetings: list[ArchivedMeeting]
 
 
 def _record(problems: _Problems, section: str, index: int, item: Any, fields: tuple[str, ...]) -> bool:
@@ -617,6 +940,9 @@ def _import_plan(data: dict[str, Any]) -> _Plan:
     organizations, organization_times = _plan_organizations(problems, data["organizations"], regions)
     memberships, membership_times = _plan_memberships(problems, data["memberships"], organizations)
     decisions = _plan_decisions(problems, data["decisions"], regions, organizations)
+    dues_rates = _plan_rows(problems, "dues_rates", data["dues_rates"], DUES_RATE_FIELDS, _dues_rate)
+    counters = _plan_rows(problems, "invoice_counters", data["invoice_counters"], ("year", "last"), _counter)
+    meetings = _plan_meetings(problems, data["meetings"])
     if problems.items:
         raise BackupError("The backup cannot be imported; nothing was changed.", problems.items)
     return _Plan(
@@ -628,6 +954,9 @@ def _import_plan(data: dict[str, Any]) -> _Plan:
         memberships=memberships,
         membership_times=membership_times,
         decisions=decisions,
+        dues_rates=dues_rates,
+        invoice_counters=counters,
+        meetings=meetings,
     )
 
 
@@ -788,6 +1117,7 @@ def _plan_memberships(
     memberships = []
     membership_times = []
     active: Counter[str] = Counter()
+    invoice_numbers: set[str] = set()
     for index, item in enumerate(items):
         if not _record(problems, "memberships", index, item, MEMBERSHIP_FIELDS):
             continue
@@ -818,12 +1148,31 @@ def _plan_memberships(
         membership._backup_returns = _plan_dated_rows(
             problems, where, item["returns"], "returns", RETURN_FIELDS, _yearly_return
         )
+        membership._backup_invoices = _plan_dated_rows(
+            problems, where, item["invoices"], "invoices", INVOICE_FIELDS, _invoice
+        )
+        membership._backup_payments = _plan_dated_rows(
+            problems, where, item["payments"], "payments", PAYMENT_FIELDS, _payment
+        )
+        _check_reversals(problems, where, membership._backup_payments)
+        for invoice in membership._backup_invoices:
+            if invoice.number in invoice_numbers:
+                problems.add(where, f"the invoice number {invoice.number!r} appears twice")
+            invoice_numbers.add(invoice.number)
         if membership.state == "active":
             active[slug] += 1
             if active[slug] == 2:
                 problems.add(where, f"the organization {slug!r} has more than one active membership")
         memberships.append((membership, slug))
         membership_times.append(times)
+    for membership, _slug in memberships:
+        for payment in membership._backup_payments:
+            for allocation in payment._backup_allocations:
+                if allocation._backup_invoice not in invoice_numbers:
+                    problems.add(
+                        f"memberships (organization {_slug!r})",
+                        f"a payment is allocated to an unknown invoice {allocation._backup_invoice!r}",
+                    )
     return memberships, membership_times
 
 
@@ -838,7 +1187,7 @@ def _plan_dated_rows(problems: _Problems, where: str, items: Any, section: str, 
             continue
         try:
             row = build(item)
-            _clean(row, exclude=["membership", "filed_by"])
+            _clean(row, exclude=["membership", "filed_by", "created_by", "reverses"])
         except ValueError as exc:
             problems.add(f"{where}.{section}[{index}]", str(exc))
             continue
@@ -866,6 +1215,230 @@ def _yearly_return(item: dict[str, Any]) -> YearlyReturn:
     if not isinstance(data, dict):
         raise ValueError("data must be an object")
     return YearlyReturn(year=year, filed_at=_parse_timestamp(item["filed_at"]), data=data)
+
+
+def _whole(item: dict[str, Any], key: str, *, null: bool = False) -> int | None:
+    value = item[key]
+    if value is None and null:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key} must be a whole number")
+    return value
+
+
+def _decimal_of(item: dict[str, Any], key: str, *, null: bool = False) -> decimal.Decimal | None:
+    value = item[key]
+    if value is None and null:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise decimal.InvalidOperation
+        return decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        raise ValueError(f'{key} must be a decimal number as text, such as "120.000"') from None
+
+
+def _entry_time(row: models.Model, item: dict[str, Any]) -> models.Model:
+    """``row`` with the creation time its record gives (kept on insert, see ``_times_as_given``)."""
+    row.created_at = _parse_timestamp(item["created_at"])
+    return row
+
+
+def _sub_rows(item: dict[str, Any], key: str, fields: tuple[str, ...], build) -> list:
+    """The records under ``item[key]`` (a list of objects with exactly ``fields``), each built and checked."""
+    rows = []
+    values = item[key]
+    if not isinstance(values, list):
+        raise ValueError(f"{key} must be a list")
+    for index, value in enumerate(values):
+        if not isinstance(value, dict) or set(value) != set(fields):
+            raise ValueError(f"{key}[{index}] must have exactly: {', '.join(fields)}")
+        row = build(value)
+        try:
+            _clean(row, exclude=["invoice", "payment", "created_by"])
+        except ValidationError as exc:
+            raise ValueError(f"{key}[{index}]: {'; '.join(exc.messages)}") from None
+        rows.append(row)
+    return rows
+
+
+def _invoice(item: dict[str, Any]) -> Invoice:
+    """An invoice with its credit note and waivers (kept on the row until they are written)."""
+    invoice = _entry_time(
+        Invoice(
+            number=_text(item, "number"),
+            year=_whole(item, "year"),
+            seq=_whole(item, "seq"),
+            issued_on=_parse_date(item["issued_on"]),
+            due_on=_parse_date(item["due_on"]),
+            amount_minor=_whole(item, "amount_minor"),
+            currency=_text(item, "currency"),
+            pro_rata=item["pro_rata"] is True,
+        ),
+        item,
+    )
+    if not isinstance(item["pro_rata"], bool):
+        raise ValueError("pro_rata must be true or false")
+    credit = item["credit_note"]
+    invoice._backup_credit_notes = _sub_rows(
+        {"credit_note": [] if credit is None else [credit]}, "credit_note", CREDIT_NOTE_FIELDS, _credit_note
+    )
+    invoice._backup_waivers = _sub_rows(item, "waivers", WAIVER_FIELDS, _waiver)
+    return invoice
+
+
+def _credit_note(item: dict[str, Any]) -> CreditNote:
+    return _entry_time(
+        CreditNote(
+            booked_on=_parse_date(item["booked_on"]),
+            amount_minor=_whole(item, "amount_minor"),
+            reason=_text(item, "reason"),
+        ),
+        item,
+    )
+
+
+def _waiver(item: dict[str, Any]) -> Waiver:
+    return _entry_time(
+        Waiver(
+            booked_on=_parse_date(item["booked_on"]),
+            amount_minor=_whole(item, "amount_minor"),
+            reason=_text(item, "reason"),
+            by_motion=_whole(item, "by_motion", null=True),
+        ),
+        item,
+    )
+
+
+def _payment(item: dict[str, Any]) -> Payment:
+    """A payment or a reversal (``_backup_reverses``: its payment's position), with its allocations."""
+    payment = _entry_time(
+        Payment(
+            paid_on=_parse_date(item["paid_on"]),
+            booked_on=_parse_date(item["booked_on"]),
+            amount=_decimal_of(item, "amount"),
+            currency=_text(item, "currency"),
+            rate=_decimal_of(item, "rate", null=True),
+            amount_minor=_whole(item, "amount_minor"),
+            method=_text(item, "method"),
+            reference=_text(item, "reference"),
+            note=_text(item, "note"),
+        ),
+        item,
+    )
+    payment._backup_reverses = _whole(item, "reverses", null=True)
+    payment._backup_allocations = _sub_rows(item, "allocations", ALLOCATION_FIELDS, _allocation)
+    return payment
+
+
+def _allocation(item: dict[str, Any]) -> Allocation:
+    allocation = Allocation(
+        amount_minor=_whole(item, "amount_minor"), booked_on=_parse_date(item["booked_on"])
+    )
+    allocation._backup_invoice = _text(item, "invoice")
+    return allocation
+
+
+def _check_reversals(problems: _Problems, where: str, payments: list[Payment]) -> None:
+    """A reversal names an earlier payment of the same membership that is not itself a reversal,
+    and no payment is reversed twice."""
+    reversed_ = set()
+    for index, payment in enumerate(payments):
+        target = payment._backup_reverses
+        if target is None:
+            continue
+        if not 0 <= target < index or payments[target]._backup_reverses is not None or target in reversed_:
+            problems.add(
+                f"{where}.payments[{index}]", f"reverses {target}: not an earlier payment of its own"
+            )
+        reversed_.add(target)
+
+
+def _dues_rate(item: dict[str, Any]) -> DuesRate:
+    return DuesRate(
+        year=_whole(item, "year"),
+        category=_text(item, "category"),
+        students_from=_whole(item, "students_from"),
+        amount_minor=_whole(item, "amount_minor"),
+        currency=_text(item, "currency"),
+    )
+
+
+def _counter(item: dict[str, Any]) -> InvoiceCounter:
+    return InvoiceCounter(year=_whole(item, "year"), last=_whole(item, "last"))
+
+
+def _plan_rows(problems: _Problems, section: str, items: list[Any], fields: tuple[str, ...], build) -> list:
+    """The rows of a section that refers to nothing else, each built by ``build(item)`` and checked."""
+    rows = []
+    for index, item in enumerate(items):
+        if not _record(problems, section, index, item, fields):
+            continue
+        try:
+            row = build(item)
+            _clean(row, exclude=[])
+        except ValueError as exc:
+            problems.add(f"{section}[{index}]", str(exc))
+            continue
+        except ValidationError as exc:
+            problems.from_validation(f"{section}[{index}]", exc)
+            continue
+        rows.append(row)
+    return rows
+
+
+def _plan_meetings(problems: _Problems, items: list[Any]) -> list[ArchivedMeeting]:
+    """The meetings, each restored as an ``ArchivedMeeting`` holding its record: a calendar UID once,
+    times with their zone, a known state, and minutes (if any) whose record has the hash they carry."""
+    meetings = []
+    uids: set[str] = set()
+    for index, item in enumerate(items):
+        if not _record(problems, "meetings", index, item, MEETING_FIELDS):
+            continue
+        where = f"meetings[{index}]"
+        try:
+            meeting = _archived_meeting(item)
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            continue
+        if str(meeting.uid) in uids:
+            problems.add(where, f"the calendar UID {item['uid']!r} appears twice")
+            continue
+        uids.add(str(meeting.uid))
+        try:
+            _clean(meeting, exclude=[])
+        except ValidationError as exc:
+            problems.from_validation(where, exc)
+        meetings.append(meeting)
+    return meetings
+
+
+def _archived_meeting(item: dict[str, Any]) -> ArchivedMeeting:
+    """A meeting from its record; ``ValueError`` when a value is wrong."""
+    try:
+        uid = uuid.UUID(_text(item, "uid"))
+    except ValueError:
+        raise ValueError("uid must be a UUID") from None
+    if item["state"] not in MeetingState.values:
+        raise ValueError(f"state must be one of {', '.join(MeetingState.values)}")
+    for key in ("ends_at", "created_at", "updated_at"):
+        _parse_timestamp(item[key])
+    for key in ("agenda", "attendance"):
+        if not isinstance(item[key], list) or not all(isinstance(row, dict) for row in item[key]):
+            raise ValueError(f"{key} must be a list of objects")
+    minutes = item["minutes"]
+    if minutes is not None:
+        if not isinstance(minutes, dict) or set(minutes) != set(MINUTES_FIELDS):
+            raise ValueError(f"minutes must be null or have exactly: {', '.join(MINUTES_FIELDS)}")
+        if not isinstance(minutes["record"], dict) or record_hash(minutes["record"]) != minutes["sha256"]:
+            raise ValueError("the minutes' record does not have the SHA-256 that they carry")
+    return ArchivedMeeting(
+        uid=uid,
+        title=_text(item, "title"),
+        starts_at=_parse_timestamp(item["starts_at"]),
+        state=item["state"],
+        data={key: item[key] for key in MEETING_FIELDS},
+    )
 
 
 def _plan_decisions(
@@ -936,6 +1509,11 @@ def _vote_rounds(value: Any) -> list[dict[str, Any]]:
             )
         if not isinstance(vote_round["is_void"], bool) or not isinstance(vote_round["category"], str):
             raise ValueError(f"vote_rounds[{number}]: is_void must be true or false, category text")
+        if vote_round["mode"] not in VoteMode.values:
+            raise ValueError(
+                f"vote_rounds[{number}].mode must be one of {', '.join(map(repr, VoteMode.values))}"
+            )
+        _parse_timestamp(vote_round["recorded_at"], required=False)
     return [_round_json(vote_round) for vote_round in value]
 
 
@@ -949,6 +1527,9 @@ class ImportResult:
     organizations: int
     memberships: int
     decisions: int
+    invoices: int = 0
+    payments: int = 0
+    meetings: int = 0
 
 
 def registry_counts() -> dict[str, int]:
@@ -959,12 +1540,26 @@ def registry_counts() -> dict[str, int]:
         "organizations": Organization.objects.count(),
         "memberships": Membership.objects.count(),
         "archived decisions": ArchivedDecision.objects.count(),
+        "dues rates": DuesRate.objects.count(),
+        "invoice counters": InvoiceCounter.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "payments": Payment.objects.count(),
+        "archived meetings": ArchivedMeeting.objects.count(),
     }
 
 
 def _delete_registry() -> None:
     feed.forget()
     ArchivedDecision.objects.all().delete()
+    ArchivedMeeting.objects.all().delete()
+    Allocation.objects.all().delete()
+    Payment.objects.filter(reverses__isnull=False).delete()
+    Payment.objects.all().delete()
+    Waiver.objects.all().delete()
+    CreditNote.objects.all().delete()
+    Invoice.objects.all().delete()
+    InvoiceCounter.objects.all().delete()
+    DuesRate.objects.all().delete()
     YearlyReturn.objects.all().delete()
     Membership.objects.all().delete()
     Organization.objects.all().delete()
@@ -989,6 +1584,12 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
             raise BackupError(
                 f"The database has {issued} membership certificates: a backup is restored into a database "
                 "without any (they are records of the memberships that the import would replace)."
+            )
+        meetings = Meeting.objects.count()
+        if meetings:
+            raise BackupError(
+                f"The database has {meetings} meetings: a backup is restored into a database without any "
+                "(they refer to the committee's accounts and to applications, which a backup does not hold)."
             )
         counts = registry_counts()
         if any(counts.values()):
@@ -1015,6 +1616,9 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
         organizations=len(plan.organizations),
         memberships=len(plan.memberships),
         decisions=len(plan.decisions),
+        invoices=sum(len(m._backup_invoices) for m, _ in plan.memberships),
+        payments=sum(len(m._backup_payments) for m, _ in plan.memberships),
+        meetings=len(plan.meetings),
     )
 
 
@@ -1056,6 +1660,56 @@ def _write_dated_rows(memberships: list[Membership]) -> None:
     YearlyReturn.objects.bulk_create(returns, batch_size=BATCH_SIZE)
 
 
+def _write_ledger(memberships: list[Membership]) -> None:
+    """Each membership's invoices (with credit notes and waivers), payments and their allocations,
+    as planned, with the creation times they carry."""
+    invoices = [invoice for m in memberships for invoice in m._backup_invoices]
+    payments = [payment for m in memberships for payment in m._backup_payments]
+    for m in memberships:
+        for invoice in m._backup_invoices:
+            invoice.membership = m
+        for payment in m._backup_payments:
+            payment.membership = m
+            if payment._backup_reverses is not None:
+                payment.reverses = m._backup_payments[payment._backup_reverses]
+    with _times_as_given(Invoice), _times_as_given(CreditNote), _times_as_given(Waiver):
+        Invoice.objects.bulk_create(invoices, batch_size=BATCH_SIZE)
+        credit_notes, waivers = [], []
+        for invoice in invoices:
+            for row in invoice._backup_credit_notes:
+                row.invoice = invoice
+                credit_notes.append(row)
+            for row in invoice._backup_waivers:
+                row.invoice = invoice
+                waivers.append(row)
+        CreditNote.objects.bulk_create(credit_notes, batch_size=BATCH_SIZE)
+        Waiver.objects.bulk_create(waivers, batch_size=BATCH_SIZE)
+    with _times_as_given(Payment):
+        _bulk_create_in_order(payments, lambda p: p.reverses if p._backup_reverses is not None else None)
+    by_number = {invoice.number: invoice for invoice in invoices}
+    allocations = []
+    for payment in payments:
+        for row in payment._backup_allocations:
+            row.payment, row.invoice = payment, by_number[row._backup_invoice]
+            allocations.append(row)
+    Allocation.objects.bulk_create(allocations, batch_size=BATCH_SIZE)
+
+
+def _bulk_create_in_order(rows: list[models.Model], refers_to) -> None:
+    """``bulk_create`` of ``rows`` in their order (their keys follow it), where a row may refer to an
+    earlier one (``refers_to(row)``): a batch ends before a row whose reference is not written yet.
+    One INSERT per ``BATCH_SIZE`` rows, and one more per such reference (a payment's reversal)."""
+    batch: list[models.Model] = []
+    for row in rows:
+        earlier = refers_to(row)
+        if len(batch) == BATCH_SIZE or (earlier is not None and earlier.pk is None):
+            type(row).objects.bulk_create(batch)
+            batch = []
+        batch.append(row)
+    if batch:
+        type(batch[0]).objects.bulk_create(batch)
+
+
 def _write(plan: _Plan) -> None:
     reason = "Restored from a backup (import_registry)"
     Region.objects.bulk_create(plan.regions)
@@ -1088,6 +1742,10 @@ def _write(plan: _Plan) -> None:
         Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
     Membership.history.bulk_history_create(memberships, default_change_reason=reason)
     _write_dated_rows(memberships)
+    DuesRate.objects.bulk_create(plan.dues_rates, batch_size=BATCH_SIZE)
+    InvoiceCounter.objects.bulk_create(plan.invoice_counters, batch_size=BATCH_SIZE)
+    _write_ledger(memberships)
+    ArchivedMeeting.objects.bulk_create(plan.meetings, batch_size=BATCH_SIZE)
 
     decisions = []
     for decision, region_code, slug in plan.decisions:

@@ -10,7 +10,10 @@ the session; the first application is voted online by the members on its own pag
 in the room, the motion counted in the room; each vote is closed (admitted, rejected, suspended);
 the session is closed and the minutes written; a second meeting, convened with those minutes on its
 agenda, in session with quorum, approves them through the page; the minutes' PDF, downloaded by the
-browser, tells the record. Screenshots: ``test-artifacts/e2e/meeting-…``.
+browser, tells the record. On the way, axe-core finds no serious or critical violation on the
+calendar, the meeting's page in session with its votes, the minutes and the public decisions, in
+English and in Arabic (right to left). Screenshots and axe results: ``test-artifacts/e2e/meeting-…``,
+``test-artifacts/e2e/axe-meeting-…``.
 """
 
 import datetime
@@ -29,7 +32,7 @@ from notifications.delivery import deliver
 from notifications.models import Notification, NotificationState
 from registry.models import MembershipState
 from tests.cast import application_in
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import axe_violations, screenshot
 from tests.e2e.helpers import MESSAGE_SEPARATOR, log_in, mail_files, verified_user
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.pdf_text import pdf_text
@@ -50,6 +53,16 @@ NAMES = [("Leyla", "Demir"), ("Tomás", "Herrera"), ("Ngozi", "Adeyemi"), ("Mei"
 
 def _shot(page, name: str) -> None:
     screenshot(page, f"meeting-{name}")
+
+
+def _axe(failures: dict, page, name: str, *, language: str = "en") -> None:
+    """axe-core on the page, in ``language`` (``<html lang dir>`` checked): its serious and critical
+    violations are kept under the page's name (``test-artifacts/e2e/axe-meeting-…``)."""
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language, name
+    assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr"), name
+    suffix = "" if language == "en" else f"-{language}"
+    failures[f"{name}{suffix}"] = axe_violations(page, f"meeting-{name}{suffix}")
 
 
 def _committee(cast) -> list:
@@ -186,6 +199,15 @@ def test_a_meeting_from_its_draft_to_its_approved_minutes(new_context, live_serv
     expect(agenda.nth(1)).to_contain_text(REJECTED_UNION)
     expect(agenda.nth(2)).to_contain_text(f"{SUSPENDED_UNION} — Suspension")
     _shot(sec, "draft")
+    axe: dict[str, list] = {}
+    sec.goto("/committee/meetings/")
+    expect(sec.locator("main")).to_contain_text(TITLE)
+    _axe(axe, sec, "calendar")
+    arabic = new_context(language="ar").new_page()  # the secretariat's colleague reads Arabic
+    log_in(arabic, secretariat.email)
+    arabic.goto("/committee/meetings/")
+    _axe(axe, arabic, "calendar", language="ar")
+    sec.goto(f"/committee/meetings/{meeting.pk}/")
     mail_before = mail_files(var_mail)
     _press(sec, "action-convene", "The meeting is convened; the committee is invited.")
     expect(sec.locator("#meeting-state")).to_have_text("Convened")
@@ -242,6 +264,10 @@ def test_a_meeting_from_its_draft_to_its_approved_minutes(new_context, live_serv
         named.locator(f"select[name=member_{member.pk}]").select_option(choice)
     _press(sec, f"vote_named-{second.pk}", "The votes are recorded.")
     expect(sec.locator(f"#tally-{second.pk}")).to_contain_text("yes 1, no 3, abstain 0, of 4 eligible")
+    # In session: one vote closed, one named and not yet closed, one to open (every form on the page).
+    _axe(axe, sec, "in-session")
+    arabic.goto(f"/committee/meetings/{meeting.pk}/")
+    _axe(axe, arabic, "in-session", language="ar")
     _press(sec, f"vote_close-{second.pk}", "The vote is closed.")
 
     # --- item 3, the motion: counted in the room ---------------------------------------------------------
@@ -296,6 +322,18 @@ def test_a_meeting_from_its_draft_to_its_approved_minutes(new_context, live_serv
     expect(chair_page.locator("#minutes-approved")).to_contain_text(f"at “{LATER_TITLE}”")
     expect(chair_page.locator("#minutes-approved")).to_contain_text("verified")
     _shot(chair_page, "minutes-final")
+    _axe(axe, chair_page, "minutes")
+    arabic.goto(f"/committee/meetings/{meeting.pk}/minutes/")
+    _axe(axe, arabic, "minutes", language="ar")
+    public = new_context().new_page()
+    public.goto("/decisions/")
+    expect(public.locator("main")).to_contain_text(ADMITTED_UNION)
+    _axe(axe, public, "decisions")
+    public_ar = new_context(language="ar").new_page()
+    public_ar.goto("/decisions/")
+    _axe(axe, public_ar, "decisions", language="ar")
+    assert len(axe) == 8
+    assert not any(axe.values()), {page: found for page, found in axe.items() if found}
     with chair_page.expect_download() as download:
         chair_page.locator("#minutes-pdf").click()
     assert download.value.suggested_filename == f"minutes-{meeting.pk}.pdf"

@@ -140,6 +140,9 @@ def test_the_backup_holds_regions_countries_organizations_memberships_and_decisi
         "organizations",
         "memberships",
         "decisions",
+        "dues_rates",
+        "invoice_counters",
+        "meetings",
     ]
     regions = {r["code"]: r for r in data["regions"]}
     assert regions["africa-east"]["parent"] == "africa"
@@ -271,9 +274,14 @@ def minimal_backup(**changes) -> dict:
                         "data": {"activities": "A congress.", "students_represented": 50000},
                     }
                 ],
+                "invoices": [],
+                "payments": [],
             }
         ],
         "decisions": [],
+        "dues_rates": [],
+        "invoice_counters": [],
+        "meetings": [],
     }
     data.update(changes)
     return data
@@ -333,12 +341,12 @@ def test_a_file_that_is_not_a_backup_is_a_clear_error(tmp_path, content, expecte
     assert expected in import_error(write(tmp_path, content))
 
 
-@pytest.mark.parametrize("version", [4, 0, "2", True, None])
+@pytest.mark.parametrize("version", [5, 0, "2", True, None])
 def test_a_wrong_format_version_is_a_clear_error(tmp_path, version):
     message = import_error(write(tmp_path, minimal_backup(version=version)))
 
     assert f"format version is {version!r}" in message
-    assert "reads versions 1, 2, 3" in message
+    assert "reads versions 1, 2, 3, 4" in message
 
 
 def test_a_version_1_backup_is_upgraded_a_withdrawn_membership_ends(tmp_path):

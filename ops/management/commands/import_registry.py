@@ -12,7 +12,9 @@ class Command(BaseCommand):
         "whose registry is empty: regions, country mapping, organizations, memberships (timestamps kept), in "
         "one transaction. The decisions are restored as read-only archived decisions (registry → Archived "
         "decisions in the admin), not as applications: the applicants' accounts, contacts, documents, reviews "
-        "and named ballots are not in a backup, so an application cannot be rebuilt honestly. Exporting again "
+        "and named ballots are not in a backup, so an application cannot be rebuilt honestly. Meetings, for "
+        "the same reason, are restored as read-only archived meetings with their minutes' record and hash "
+        "unchanged; the dues ledger (schedule, invoices, payments) is restored as it was. Exporting again "
         "gives the same bytes. A file that cannot be imported is reported and nothing is written."
     )
 
@@ -21,8 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Delete the registry (regions, countries, organizations, memberships, archived decisions) "
-            "first, in the same transaction. Refused when the database has membership applications.",
+            help="Delete the registry (regions, countries, organizations, memberships, the dues ledger, "
+            "archived decisions and meetings) first, in the same transaction. Refused when the database "
+            "has membership applications or meetings.",
         )
 
     def handle(self, *args, file: str, replace: bool = False, **options):
@@ -40,7 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {result.regions} regions, {result.countries} countries, "
-                f"{result.organizations} organizations, {result.memberships} memberships and "
-                f"{result.decisions} decisions from {file}."
+                f"{result.organizations} organizations, {result.memberships} memberships, "
+                f"{result.invoices} invoices, {result.payments} payments, {result.decisions} decisions and "
+                f"{result.meetings} meetings from {file}."
             )
         )
