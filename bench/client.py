@@ -2,8 +2,8 @@
 
 Unlike ``django.test.Client`` this keeps production's request cycle: ``request_started`` /
 ``request_finished`` (connections go back to the pool after each request), every
-middleware, the real ``WSGIRequest``. Requests are anonymous and arrive as from the
-reverse proxy (``X-Forwarded-Proto: https``).
+middleware, the real ``WSGIRequest``. Requests arrive as from the reverse proxy
+(``X-Forwarded-Proto: https``), anonymous unless their headers carry a session cookie.
 """
 
 import io
@@ -20,7 +20,8 @@ class WSGIClient:
     def __init__(self):
         self.handler = WSGIHandler()
 
-    def environ(self, url: str) -> dict:
+    def environ(self, url: str, headers: dict | None = None) -> dict:
+        """The WSGI environ of ``GET url``; ``headers`` (as ``HTTP_*`` keys) replace the defaults."""
         parts = urlsplit(url)
         return {
             "REQUEST_METHOD": "GET",
@@ -42,26 +43,27 @@ class WSGIClient:
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            **(headers or {}),
         }
 
-    def get(self, url: str) -> tuple[int, bytes]:
+    def get(self, url: str, headers: dict | None = None) -> tuple[int, bytes]:
         """The status and body of ``GET url``, the response closed (``request_finished`` sent)."""
         status: list[str] = []
 
         def start_response(value, headers, exc_info=None):
             status.append(value)
 
-        response = self.handler(self.environ(url), start_response)
+        response = self.handler(self.environ(url, headers), start_response)
         try:
             body = b"".join(response)
         finally:
             response.close()
         return int(status[0].split(" ", 1)[0]), body
 
-    def timed(self, url: str) -> float:
+    def timed(self, url: str, headers: dict | None = None) -> float:
         """Seconds for one ``GET url``; an error status is an error."""
         started = time.perf_counter()
-        code, body = self.get(url)
+        code, body = self.get(url, headers)
         elapsed = time.perf_counter() - started
         if code != 200:
             raise RuntimeError(f"GET {url} answered {code}: {body[:300]!r}")

@@ -2,7 +2,9 @@
 
 The same size always gives the same rows (a seeded generator). About 75% of the
 organizations are affiliates (an active membership); the others have a withdrawn or
-suspended membership, or none. Rows go in with PostgreSQL's COPY (psycopg 3
+suspended membership, or none. Beside them, one membership application for every five
+organizations, across the workflow's states, with the reviews and votes the committee
+queue counts. Rows go in with PostgreSQL's COPY (psycopg 3
 ``cursor.copy``); ``search_text`` is filled by the model's own ``build_search_text``, as
 ``save()`` would.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from django.db import connections, models, transaction
 from django.utils.text import slugify
 
+from accounts import roles
 from registry.feed import columns_of
 from registry.models import (
     CountryRegion,
@@ -33,7 +36,7 @@ from registry.models import (
 )
 
 # Change when the generated rows change: cached databases with another version are rebuilt.
-DATA_VERSION = 2
+DATA_VERSION = 3
 SEED = 20261128
 
 # The words partners search for, in the languages of the federation's members.
@@ -148,6 +151,7 @@ class Counts:
     organizations: int
     memberships: int
     affiliates: int
+    applications: int
 
 
 def leaf_regions(region_ids: dict[str, int], parents: dict[str, str | None]) -> list[str]:
@@ -358,6 +362,7 @@ def seed(alias: str, size: int) -> Counts:
         }
         events = copy_rows(alias, DirectoryEvent, event_rows(size, space=space, regions=regions))
         DirectoryFeedCounter.objects.using(alias).update_or_create(pk=1, defaults={"last": events})
+        applications = seed_applications(alias, size, space=space)
         reset_sequence(alias, Organization)
         reset_sequence(alias, Membership)
         reset_sequence(alias, DirectoryEvent)
@@ -368,18 +373,23 @@ def seed(alias: str, size: int) -> Counts:
             [MembershipState.ACTIVE.value],
         )
         (affiliates,) = cursor.fetchone()
-    return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)
+    return Counts(
+        organizations=organizations, memberships=memberships, affiliates=affiliates, applications=applications
+    )
 
 
 def counts(alias: str) -> Counts:
     with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT COUNT(*) FROM registry_organization), (SELECT COUNT(*) FROM registry_membership), "
-            "(SELECT COUNT(*) FROM registry_membership WHERE state = %s)",
+            "(SELECT COUNT(*) FROM registry_membership WHERE state = %s), "
+            "(SELECT COUNT(*) FROM workflows_membershipapplication)",
             [MembershipState.ACTIVE.value],
         )
-        organizations, memberships, affiliates = cursor.fetchone()
-    return Counts(organizations=organizations, memberships=memberships, affiliates=affiliates)
+        organizations, memberships, affiliates, applications = cursor.fetchone()
+    return Counts(
+        organizations=organizations, memberships=memberships, affiliates=affiliates, applications=applications
+    )
 
 
 # --- the CSV file for the import timing ------------------------------------------------------------------
@@ -423,3 +433,251 @@ def copy_csv(alias: str, path, columns: list[str], *, chunk: int = 1 << 20) -> i
             while data := fh.read(chunk):
                 copy.write(data)
         return cursor.rowcount
+
+
+# --- the membership applications (the committee queue) ----------------------------------------------------
+
+# One application for every five organizations: 20,000 beside 100,000, 200 beside 1,000; at least
+# 100, so that a small data set still fills the queue's first page.
+APPLICATIONS_PER_ORGANIZATION = 5
+# Where the applications are, in proportion: most wait in the open states, a third are decided.
+APPLICATION_STATES = (
+    ("draft", 5),
+    ("submitted", 15),
+    ("info_requested", 6),
+    ("under_review", 20),
+    ("reviewed", 8),
+    ("executive_vote", 10),
+    ("admitted", 24),
+    ("rejected", 8),
+    ("withdrawn", 4),
+)
+APPLICATIONS_END = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+VOTE_DEADLINE = datetime.datetime(2030, 1, 15, 12, tzinfo=datetime.UTC)
+# The staff: the secretariat, the Executive Committee (the electorate) and the reviewers. The queue is
+# measured as ``COMMITTEE_VIEWER``, the first committee member (with two-factor, as officers must).
+SECRETARIAT_SIZE, COMMITTEE_SIZE, REVIEWERS_SIZE = 2, 7, 8
+COMMITTEE_VIEWER = "committee1@bench.example.org"
+
+
+def application_count(size: int) -> int:
+    return max(100, size // APPLICATIONS_PER_ORGANIZATION)
+
+
+@dataclass(frozen=True)
+class Staff:
+    secretariat: list[int]
+    committee: list[int]
+    reviewers: list[int]  # Reviewers and the Executive Committee: who may be assigned to review
+
+
+def staff_rows() -> Iterator[tuple[dict, str]]:
+    """The staff accounts (ids 1..17) and the role group of each."""
+    pk = 0
+    for group, prefix, count in (
+        (roles.SECRETARIAT, "secretariat", SECRETARIAT_SIZE),
+        (roles.EXECUTIVE_COMMITTEE, "committee", COMMITTEE_SIZE),
+        (roles.REVIEWERS, "reviewer", REVIEWERS_SIZE),
+    ):
+        for n in range(1, count + 1):
+            pk += 1
+            yield _user(pk, f"{prefix}{n}@bench.example.org", first=prefix.title(), last=str(n)), group
+
+
+def _user(pk: int, email: str, *, first: str = "", last: str = "") -> dict:
+    return {
+        "id": pk,
+        "password": "!",  # no password: the bench signs in with a session of its own
+        "username": email,
+        "email": email,
+        "first_name": first,
+        "last_name": last,
+        "is_active": True,
+        "is_staff": False,
+        "is_superuser": False,
+        "date_joined": EPOCH,
+        "last_login": None,
+    }
+
+
+def staff() -> Staff:
+    ids = defaultdict(list)
+    for row, group in staff_rows():
+        ids[group].append(row["id"])
+    committee = ids[roles.EXECUTIVE_COMMITTEE]
+    return Staff(ids[roles.SECRETARIAT], committee, ids[roles.REVIEWERS] + committee)
+
+
+def application_rows(size: int, *, space: RegionSpace) -> Iterator[dict]:
+    """``application_count(size)`` applications in ``APPLICATION_STATES``' proportions, each by an
+    applicant of its own (user ids after the staff's), in their state since a moment of the last
+    three years (the decided ones up to five)."""
+    rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}-applications")
+    states = [state for state, weight in APPLICATION_STATES for _ in range(weight)]
+    first_applicant = SECRETARIAT_SIZE + COMMITTEE_SIZE + REVIEWERS_SIZE + 1
+    for pk in range(1, application_count(size) + 1):
+        state = rng.choice(states)
+        region = rng.choice(space.leaves)
+        word, city = rng.choice(ORGANIZATION_WORDS), rng.choice(CITIES)
+        decided = state in ("admitted", "rejected", "withdrawn")
+        changed = APPLICATIONS_END - datetime.timedelta(
+            seconds=rng.randrange((5 if decided else 3) * 365 * 86400), microseconds=pk
+        )
+        created = changed - datetime.timedelta(days=rng.randrange(1, 120))
+        yield {
+            "id": pk,
+            "state": state,
+            "applicant_id": first_applicant + pk - 1,
+            "name": f"{word} {city} {pk}",
+            "acronym": f"A{pk}",
+            "country": rng.choice(space.countries[region]),
+            "region_id": space.region_ids[region],
+            "city": city,
+            "website": f"https://applicant{pk}.example.org/",
+            "email": f"office@applicant{pk}.example.org",
+            "founded_year": rng.randrange(1900, 2024),
+            "students_represented": rng.randrange(500, 2_000_000),
+            "kind": rng.choice(KINDS),
+            "motivation": "We represent the students of our country and share the federation's aims.",
+            "created_at": created,
+            "updated_at": changed,
+            "submitted_at": None if state == "draft" else created + datetime.timedelta(days=1),
+            "decided_at": changed if state in ("admitted", "rejected") else None,
+            "state_changed_at": changed,
+        }
+
+
+def applicant_rows(size: int) -> Iterator[dict]:
+    first = SECRETARIAT_SIZE + COMMITTEE_SIZE + REVIEWERS_SIZE + 1
+    for n in range(application_count(size)):
+        yield _user(first + n, f"applicant{n + 1}@bench.example.org")
+
+
+def review_rows(size: int, applications: list[dict], people: Staff) -> Iterator[tuple[str, dict]]:
+    """What the queue counts of each application's review and vote: two reviewers assigned from the
+    review stage on (the viewer among them now and then), their reviews once written; in the vote,
+    an open round whose electorate is the committee, with some ballots cast (never the viewer's, so
+    the queue shows "Your vote"). Yields (kind, row): kind "assignment", "review", "round", "voter",
+    "ballot"."""
+    from workflows.rules import VoteRules
+
+    rng = random.Random(f"{SEED}-{size}-{DATA_VERSION}-reviews")
+    rules = json.dumps(VoteRules.from_settings().to_json())
+    viewer = people.committee[0]
+    ids = defaultdict(int)
+    for application in applications:
+        state, pk, changed = application["state"], application["id"], application["state_changed_at"]
+        if state not in ("under_review", "reviewed", "executive_vote", "admitted", "rejected"):
+            continue
+        reviewers = rng.sample(people.reviewers, 2)
+        for n, reviewer in enumerate(reviewers):
+            ids["assignment"] += 1
+            yield (
+                "assignment",
+                {
+                    "id": ids["assignment"],
+                    "application_id": pk,
+                    "reviewer_id": reviewer,
+                    "assigned_by_id": people.secretariat[0],
+                    "assigned_at": changed,
+                },
+            )
+            if state != "under_review" or (n == 0 and reviewer != viewer and rng.random() < 0.5):
+                ids["review"] += 1
+                yield (
+                    "review",
+                    {
+                        "id": ids["review"],
+                        "application_id": pk,
+                        "reviewer_id": reviewer,
+                        "recommendation": rng.choice(("admit", "admit", "reject")),
+                        "comment": "The statutes and the motivation are in order.",
+                        "submitted_at": changed,
+                        "updated_at": changed,
+                    },
+                )
+        if state != "executive_vote":
+            continue
+        ids["round"] += 1
+        round_id = ids["round"]
+        yield (
+            "round",
+            {
+                "id": round_id,
+                "application_id": pk,
+                "number": 1,
+                "category": rng.choice(CATEGORIES),
+                "opened_by_id": people.secretariat[0],
+                "opened_at": changed,
+                "deadline": VOTE_DEADLINE + datetime.timedelta(seconds=pk),
+                "vote_rules": rules,
+                "mode": "online",
+                "members_in_country": "[]",
+            },
+        )
+        for member in people.committee:
+            ids["voter"] += 1
+            yield "voter", {"id": ids["voter"], "round_id": round_id, "user_id": member}
+            if member != viewer and rng.random() < 0.6:
+                ids["ballot"] += 1
+                yield (
+                    "ballot",
+                    {
+                        "id": ids["ballot"],
+                        "round_id": round_id,
+                        "voter_id": ids["voter"],
+                        "choice": rng.choice(("yes", "yes", "no", "abstain")),
+                        "cast_at": changed,
+                    },
+                )
+
+
+def seed_applications(alias: str, size: int, *, space: RegionSpace) -> int:
+    """The staff (in their role groups, the viewer with two-factor), the applicants, their
+    applications, and the reviews and votes the queue reads, by COPY; the number of applications."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.models import Group, User
+
+    from workflows.models import (
+        Ballot,
+        MembershipApplication,
+        Review,
+        ReviewerAssignment,
+        Voter,
+        VoteRound,
+    )
+
+    staff_users = list(staff_rows())
+    copy_rows(alias, User, [row for row, _group in staff_users])
+    copy_rows(alias, User, applicant_rows(size))
+    groups = dict(Group.objects.using(alias).values_list("name", "pk"))
+    memberships = User.groups.through
+    copy_rows(
+        alias,
+        memberships,
+        [
+            {"id": n, "user_id": row["id"], "group_id": groups[group]}
+            for n, (row, group) in enumerate(staff_users, start=1)
+        ],
+    )
+    people = staff()
+    Authenticator.objects.using(alias).create(
+        user_id=people.committee[0], type=Authenticator.Type.TOTP, data={"secret": "bench-not-a-secret"}
+    )
+    applications = list(application_rows(size, space=space))
+    count = copy_rows(alias, MembershipApplication, applications)
+    rows = defaultdict(list)
+    for kind, row in review_rows(size, applications, people):
+        rows[kind].append(row)
+    models_of = {
+        "assignment": ReviewerAssignment,
+        "review": Review,
+        "round": VoteRound,
+        "voter": Voter,
+        "ballot": Ballot,
+    }
+    for kind, model in models_of.items():
+        copy_rows(alias, model, rows[kind])
+    for model in (User, memberships, MembershipApplication, *models_of.values()):
+        reset_sequence(alias, model)
+    return count

@@ -222,6 +222,6 @@ def prepare_dataset(
     write_marker(alias, {**spec})
     log(
         f"seeded {name} in {time.monotonic() - started:.1f} s: {counts.organizations} organizations, "
-        f"{counts.affiliates} affiliates"
+        f"{counts.affiliates} affiliates, {counts.applications} applications"
     )
     return True

@@ -41,6 +41,8 @@ RATIOS: dict[str, str] = {
     "scale_search_rare": "<= 1.3",
     "as_of_list": "<= 2.0",
     "feed_page": "<= 1.3",
+    "directory_page": "<= 1.3",
+    "committee_queue": "<= 1.3",
     "csv_export_memory": "<= 1.5",
     "http_api_vs_raw": ">= 0.8",
     "http_cached_vs_bare": ">= 0.7",
@@ -68,6 +70,12 @@ PINNED_QUERIES = {
         2,
         "test_as_of_list_costs_two_queries_and_four_with_every_filter (when the records begin, page)",
     ),
+}
+
+# The pages' query counts do not grow with the data: tests pin them as equal at two sizes.
+PINNED_PAGE_QUERIES = {
+    "directory_page": "tests/registry/test_directory_pages.py::test_a_page_costs_the_same_queries_for_10_and_250_affiliates",
+    "committee_queue": "tests/portal/test_queue_pages.py::test_the_queue_costs_the_same_queries_with_10_or_60_applications",
 }
 
 API = "/api/v1/affiliates/"
@@ -244,6 +252,67 @@ class DataSet:
     urls: dict[str, str]
     rows: dict
     results: dict[str, int] = field(default_factory=dict)  # rows each request answers
+    pages: dict[str, tuple[str, dict]] = field(default_factory=dict)  # HTML pages: URL, headers
+    page_results: dict[str, dict] = field(default_factory=dict)  # what each page shows
+
+
+# The HTML pages measured in-process, large / small: the public directory (anonymous) and the
+# committee queue as a member of the Executive Committee.
+PAGES = ("directory_page", "committee_queue")
+
+
+def collect_static(log) -> None:
+    """The pages need the static files' manifest (DEBUG off, as in production): ``collectstatic``
+    into ``settings.STATIC_ROOT`` when it has none, or one older than a file of static/."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = [path for directory in settings.STATICFILES_DIRS for path in Path(directory).rglob("*")]
+    newest = max((path.stat().st_mtime for path in sources if path.is_file()), default=0)
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    log(f"collectstatic into {settings.STATIC_ROOT} (the pages' manifest)")
+    call_command("collectstatic", "--no-input", "--clear", verbosity=0)
+
+
+def page_requests(alias: str) -> dict[str, tuple[str, dict]]:
+    """The pages' requests on one data set: the directory's first page, anonymous; the queue's first
+    page with the session cookie of ``data.COMMITTEE_VIEWER`` (signed in there, two-factor set up)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from .data import COMMITTEE_VIEWER
+    from .routing import using_database
+
+    html = {"HTTP_ACCEPT": "text/html,application/xhtml+xml"}
+    browser = Client()
+    with using_database(alias):
+        viewer = get_user_model().objects.get(email=COMMITTEE_VIEWER)
+        browser.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    signed_in = {**html, "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={session}"}
+    return {"directory_page": ("/directory/", html), "committee_queue": ("/committee/", signed_in)}
+
+
+def check_pages(client, alias: str, pages: dict[str, tuple[str, dict]]) -> dict[str, dict]:
+    """Each page must answer 200 (the queue: to the committee member, not a sign-in redirect);
+    returns its size and, for the queue, the applications listed."""
+    from .routing import using_database
+
+    shown = {}
+    for name, (url, headers) in pages.items():
+        with using_database(alias):
+            code, body = client.get(url, headers)
+        if code != 200:
+            raise RuntimeError(f"{url} answered {code} on {alias}")
+        shown[name] = {"bytes": len(body)}
+        if name == "committee_queue":
+            shown[name]["applications"] = body.count(b'href="/committee/applications/')
+            if b"Your vote" not in body:
+                raise RuntimeError(f"{url} on {alias} does not show the viewer's pending votes")
+    return shown
 
 
 def api_urls(alias: str) -> dict[str, str]:
@@ -281,7 +350,7 @@ def api_urls(alias: str) -> dict[str, str]:
 SAME_RESULTS = {"raw": "first_page", "naive": "first_page", "throughput_raw": "throughput_page"}
 
 
-def count_queries(client, alias: str, url: str) -> int:
+def count_queries(client, alias: str, url: str, headers: dict | None = None) -> int:
     from django.db import connections
 
     from .routing import using_database
@@ -296,7 +365,7 @@ def count_queries(client, alias: str, url: str) -> int:
         for name in connections:
             stack.enter_context(connections[name].execute_wrapper(record))
         with using_database(alias):
-            code, _body = client.get(url)
+            code, _body = client.get(url, headers)
     if code != 200:
         raise RuntimeError(f"GET {url} answered {code}")
     return len(executed)
@@ -407,7 +476,54 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
             profile=profile(large, "as_of_list"),
         )
 
+    for ratio_id in PAGES:
+        if bench.wanted(ratio_id):
+            bench.measure(
+                ratio_id,
+                page_case(bench, client, large, ratio_id),
+                page_case(bench, client, small, ratio_id),
+                rounds=rounds,
+                profile=page_profile(client, large, ratio_id, calls=max(50, inner * 5)),
+            )
+
     record_query_counts(client, (small, large), queries)
+
+
+def page_case(bench: Bench, client, data: DataSet, key: str) -> Case:
+    """A page of ``PAGES`` on one data set, in-process WSGI; a round's median."""
+    from .routing import using_database
+
+    url, headers = data.pages[key]
+    batch = Batch(
+        lambda: client.timed(url, headers), seconds=bench.options.sample_seconds, most=bench.options.inner
+    )
+
+    def sample() -> float:
+        with using_database(data.alias):
+            return batch()
+
+    who = "as a member of the Executive Committee" if "HTTP_COOKIE" in headers else "anonymous"
+    return Case(
+        f"{key}@{size_label(data.size)}",
+        f"{key.replace('_', ' ')}: GET {url} ({who}) on {size_label(data.size)}, in-process WSGI; "
+        "a round's median",
+        "ms",
+        sample,
+        details=lambda: {"shows": data.page_results[key], **batch.details()},
+    )
+
+
+def page_profile(client, data: DataSet, key: str, *, calls: int) -> Callable[[], None]:
+    from .routing import using_database
+
+    url, headers = data.pages[key]
+
+    def run() -> None:
+        with using_database(data.alias):
+            for _ in range(calls):
+                client.timed(url, headers)
+
+    return run
 
 
 def record_query_counts(client, datasets: tuple[DataSet, ...], queries: dict) -> None:
@@ -435,6 +551,13 @@ def record_query_counts(client, datasets: tuple[DataSet, ...], queries: dict) ->
                     if test
                     else {}
                 ),
+            }
+        for key, (url, headers) in data.pages.items():
+            queries[f"{key}@{size_label(data.size)}"] = {
+                "url": url,
+                "measured": count_queries(client, data.alias, url, headers),
+                "pinned": None,
+                "pinned_by": PINNED_PAGE_QUERIES[key],
             }
 
 
@@ -1415,6 +1538,7 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
     template_rebuilt, rebuilt = prepare_databases(bench, server, admin)
     tool, wrk = choose_load_generator(options.load_generator)
     client = WSGIClient()
+    collect_static(bench.log)
     small, large = data_sets(client, options)
     queries: dict = {}
     memory = imported = None
@@ -1538,8 +1662,17 @@ def data_sets(client, options: argparse.Namespace) -> tuple[DataSet, DataSet]:
     for size in (options.small, options.large):
         alias = f"bench_{size_label(size)}"
         urls = api_urls(alias)
+        pages = page_requests(alias)
         results = check_same_results(client, alias, urls)
-        sets[size] = DataSet(size=size, alias=alias, urls=urls, rows=counts(alias).__dict__, results=results)
+        sets[size] = DataSet(
+            size=size,
+            alias=alias,
+            urls=urls,
+            rows=counts(alias).__dict__,
+            results=results,
+            pages=pages,
+            page_results=check_pages(client, alias, pages),
+        )
     return sets[options.small], sets[options.large]
 
 

@@ -44,6 +44,9 @@ BENCH_NOTIFICATIONS_QUEUE = "bench-notifications"
 CELERY_TASK_ROUTES = {"workflows.tasks.deliver_notification": {"queue": BENCH_NOTIFICATIONS_QUEUE}}
 CELERY_TASK_DEFAULT_QUEUE = BENCH_NOTIFICATIONS_QUEUE  # the sign-ups' account e-mails among the rest
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The pages' static files are production's (hashed names from the manifest): collected once into the
+# bench's own directory by ``bench.runner.collect_static``, again when static/ changes.
+STATIC_ROOT = BASE_DIR / "var" / "bench" / "static"  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

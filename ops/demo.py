@@ -245,11 +245,14 @@ def _steps_to(stage: str) -> list:
 
 
 def _backdate(application: MembershipApplication, days: int) -> None:
-    """Move the story ``days`` into the past, keeping its order (log, submission, rounds)."""
+    """Move the story ``days`` into the past, keeping its order (log, state, submission, rounds)."""
     shift = datetime.timedelta(days=days)
     content_type = ContentType.objects.get_for_model(MembershipApplication)
     StateLog.objects.filter(content_type=content_type, object_id=application.pk).update(
         timestamp=F("timestamp") - shift
+    )
+    MembershipApplication.objects.filter(pk=application.pk).update(
+        state_changed_at=F("state_changed_at") - shift
     )
     MembershipApplication.objects.filter(pk=application.pk, submitted_at__isnull=False).update(
         submitted_at=F("submitted_at") - shift

@@ -50,6 +50,8 @@ OPEN_STATES = tuple(s for s in S if s not in FINAL_STATES)
 EDITABLE_STATES = (S.DRAFT, S.INFO_REQUESTED)
 # A draft was never sent: it is deleted (``services.application_delete``), not withdrawn.
 WITHDRAWABLE_STATES = tuple(s for s in OPEN_STATES if s != S.DRAFT)
+# What the committee queue shows when no state is chosen: the applications waiting on someone.
+QUEUE_OPEN_STATES = WITHDRAWABLE_STATES
 
 
 class MembershipApplication(ConcurrentTransitionMixin, models.Model):
@@ -121,12 +123,24 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # When the application entered its current state (the time of its latest transition): the
+    # committee queue's order, "oldest waiting first", read from an index rather than the log.
+    state_changed_at = models.DateTimeField(_("in this state since"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
         verbose_name = _("membership application")
         verbose_name_plural = _("membership applications")
-        indexes = [models.Index(fields=["state", "updated_at"])]
+        indexes = [
+            models.Index(fields=["state", "updated_at"]),
+            # The queue's pages: every waiting state (partial: closed ones are not in the way), or one.
+            models.Index(
+                fields=["state_changed_at", "id"],
+                condition=Q(state__in=QUEUE_OPEN_STATES),
+                name="application_waiting_idx",
+            ),
+            models.Index(fields=["state", "state_changed_at", "id"], name="application_state_waiting_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],

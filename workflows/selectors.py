@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from registry.selectors import region_with_descendants_ids
 
 from . import rules
 from .models import (
+    QUEUE_OPEN_STATES,
     ApplicationState,
     Ballot,
     MembershipApplication,
@@ -204,38 +205,75 @@ def committee_queue(
     assigned_to=None,
     now: datetime.datetime | None = None,
 ) -> QuerySet[MembershipApplication]:
-    """Applications past the draft, oldest waiting first (one query), annotated with
-    ``in_state_since`` and the progress of their review and vote (``_progress_annotations``).
+    """Applications past the draft, oldest waiting first (one query, in the order of an index:
+    ``state_changed_at``, then id), annotated with ``in_state_since`` and the progress of their
+    review and vote (``_progress_annotations``).
 
     ``state`` empty means every open state; ``region`` includes its sub-regions;
     ``waiting_days`` keeps those in their current state for at least that many days;
     ``assigned_to`` keeps those a reviewer is assigned to.
     """
     now = now or timezone.now()
-    content_type = ContentType.objects.get_for_model(MembershipApplication)
-    last_change = (
-        StateLog.objects.filter(content_type=content_type, object_id=OuterRef("pk"))
-        .order_by("-timestamp")
-        .values("timestamp")[:1]
-    )
     qs = (
         MembershipApplication.objects.exclude(state=ApplicationState.DRAFT)
         .select_related("region", "applicant")
-        .annotate(in_state_since=Coalesce(Subquery(last_change), "updated_at"), **_progress_annotations())
+        .annotate(in_state_since=F("state_changed_at"), **_progress_annotations())
     )
     if assigned_to is not None:
         qs = qs.filter(assignments__reviewer=assigned_to)
-    if state:
-        qs = qs.filter(state=state)
-    else:
-        qs = qs.exclude(
-            state__in=[ApplicationState.ADMITTED, ApplicationState.REJECTED, ApplicationState.WITHDRAWN]
-        )
+    # The open states as a list, as the partial index ``application_waiting_idx`` names them.
+    qs = qs.filter(state=state) if state else qs.filter(state__in=QUEUE_OPEN_STATES)
     if region is not None:
         qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
     if waiting_days:
-        qs = qs.filter(in_state_since__lte=now - datetime.timedelta(days=waiting_days))
-    return qs.order_by("in_state_since", "pk")
+        qs = qs.filter(state_changed_at__lte=now - datetime.timedelta(days=waiting_days))
+    return qs.order_by("state_changed_at", "pk")
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue: its applications, how many match in all, and the cursor of the next
+    page (None on the last)."""
+
+    applications: list[MembershipApplication]
+    total: int
+    next_cursor: str | None
+
+
+def queue_cursor(application: MembershipApplication) -> str:
+    """Where the page after ``application`` starts: its place in the queue's order, as text."""
+    return f"{application.state_changed_at.astimezone(datetime.UTC):%Y%m%dT%H%M%S%f}.{application.pk}"
+
+
+def parse_queue_cursor(text: str) -> tuple[datetime.datetime, int]:
+    """``queue_cursor``'s text read back; ValueError when it is not one."""
+    moment, _dot, pk = text.partition(".")
+    when = datetime.datetime.strptime(moment, "%Y%m%dT%H%M%S%f").replace(tzinfo=datetime.UTC)
+    if len(moment) != 21 or not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+        raise ValueError(text)
+    return when, int(pk)
+
+
+def committee_queue_page(*, after: str | None = None, size: int = QUEUE_PAGE_SIZE, **filters) -> QueuePage:
+    """A page of ``committee_queue(**filters)`` after the cursor ``after`` (keyset: the rows past
+    it in the queue's order), and the number of applications matching in all (two queries, at any
+    depth and any size of the queue). ValueError when ``after`` is not a cursor."""
+    queue = committee_queue(**filters)
+    page = queue
+    if after:
+        when, pk = parse_queue_cursor(after)
+        page = queue.filter(Q(state_changed_at__gt=when) | Q(state_changed_at=when, pk__gt=pk))
+    rows = list(page[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(
+        applications=rows,
+        total=queue.count(),
+        next_cursor=queue_cursor(rows[-1]) if more else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,8 @@ def _transition(
     system: bool = False,
     args: tuple = (),
 ) -> StateLog:
-    """Check and run the transition ``name`` on a locked application, save it, return its log row."""
+    """Check and run the transition ``name`` on a locked application, save it (with the moment it
+    entered its new state, the queue's order), return its log row."""
     method = getattr(application, name)
     meta = method._django_fsm
     if system:  # the deadline closes a round: the state must allow it; nobody's permission is asked
@@ -169,6 +170,7 @@ def _transition(
             message = str(refused.message) if hasattr(guard, "explain") else _guard_message(guard, details)
             raise WorkflowError(refused.code, message, details=details)
     method(*args, by=actor, description=comment or None)
+    application.state_changed_at = timezone.now()
     application.save()
     return _latest_log(application)
 

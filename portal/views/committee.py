@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -53,25 +54,43 @@ def _queue_filters(form: CommitteeFilterForm) -> dict | None:
     return form.cleaned_data if form.is_valid() else None
 
 
-def _queue_applications(filters: dict | None, user) -> list[MembershipApplication]:
+def _queue_page(request, form: CommitteeFilterForm) -> selectors.QueuePage | None:
+    """The page of the queue the filters and the ``after`` cursor ask for; None when either is not valid."""
+    filters = _queue_filters(form)
     if filters is None:
-        return []
-    return list(
-        selectors.committee_queue(
+        return None
+    try:
+        return selectors.committee_queue_page(
+            after=request.GET.get("after") or None,
             state=filters.get("state") or None,
             region=filters.get("region"),
             waiting_days=filters.get("waiting"),
-            assigned_to=user if filters.get("mine") else None,
+            assigned_to=request.user if filters.get("mine") else None,
         )
-    )
+    except ValueError:
+        messages.error(
+            request, _("The link to this page of the list is not valid: start again from the first page.")
+        )
+        return None
+
+
+def _page_links(request, form: CommitteeFilterForm, page: selectors.QueuePage | None) -> dict:
+    """The query strings of the first page (on a later one) and of the next (if any): the filters
+    in force, a reviewer's default too, and the cursor."""
+    kept = {name: value for name, value in (form.data or {}).items() if name != "after" and value}
+    more = page is not None and page.next_cursor is not None
+    return {
+        "first_query": urlencode(kept) if request.GET.get("after") else None,
+        "next_query": urlencode({**kept, "after": page.next_cursor}) if more else None,
+    }
 
 
 @require_safe
 @committee_required
 def committee_queue(request):
     form = _queue_form(request)
-    filters = _queue_filters(form)
-    applications = _queue_applications(filters, request.user)
+    page = _queue_page(request, form)
+    applications = page.applications if page else []
     waiting = selectors.waiting_on(user=request.user, applications=applications)
     overview = selectors.secretariat_overview() if roles.is_secretariat(request.user) else None
     return render(
@@ -80,10 +99,12 @@ def committee_queue(request):
         {
             "form": form,
             "rows": [(application, waiting.get(application.pk)) for application in applications],
+            "total": page.total if page else 0,
+            **_page_links(request, form, page),
             "counts": [(ApplicationState(state), n) for state, n in selectors.state_counts().items()],
             "overview": overview,
         },
-        status=400 if filters is None else 200,
+        status=400 if page is None else 200,
     )
 
 

@@ -30,6 +30,8 @@ IN_PROCESS = [
     "scale_search_rare",
     "feed_page",
     "as_of_list",
+    "directory_page",
+    "committee_queue",
     "signup_known_vs_new",
     "transition_vs_minimal",
 ]

@@ -664,6 +664,8 @@ COMMITTEE_FILTERS = [
     {"waiting": "abc"},
     {"waiting": "99999999999999999999"},
     {"waiting": "3651"},
+    {"after": "bogus"},
+    {"after": "9" * 40},
 ]
 
 

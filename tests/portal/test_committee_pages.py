@@ -5,11 +5,10 @@ import re
 
 import pytest
 from django.utils import timezone
-from django_fsm_log.models import StateLog
 
 from tests.cast import S, application_in, reload
 from workflows import services
-from workflows.models import Ballot, Review, VoteRound
+from workflows.models import Ballot, MembershipApplication, Review, VoteRound
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,9 @@ def test_the_queue_filters_by_region_with_its_sub_regions(cast, client_as, regio
 def test_the_queue_filters_by_waiting_time(cast, client_as):
     old = application_in(S.SUBMITTED, cast, assigned=False, name="Old Union")
     application_in(S.SUBMITTED, cast, assigned=False, name="New Union", country="UG")
-    StateLog.objects.filter(object_id=old.pk).update(timestamp=timezone.now() - datetime.timedelta(days=20))
+    MembershipApplication.objects.filter(pk=old.pk).update(
+        state_changed_at=timezone.now() - datetime.timedelta(days=20)
+    )
     response = client_as(cast.secretariat).get("/committee/", {"waiting": "14"})
     assert [a.name for a, _ in response.context["rows"]] == ["Old Union"]
 
