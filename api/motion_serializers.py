@@ -4,6 +4,7 @@ Input serializers check shapes only; every rule (who may propose or act, in whic
 kind needs) is ``workflows.motions``'."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import MembershipCategory
@@ -34,6 +35,21 @@ class MotionSerializer(serializers.Serializer):
     effective_on = serializers.DateField(
         allow_null=True, help_text=_("A withdrawal: the first day no longer a member.")
     )
+    invoice_number = serializers.SerializerMethodField(
+        help_text=_(
+            "A waiver of dues: the number of the invoice it waives. Null for other decisions, and for "
+            "anyone but the committee (secretariat, reviewers, Executive Committee)."
+        )
+    )
+    amount = serializers.SerializerMethodField(
+        help_text=_(
+            "A waiver of dues: the amount waived, a decimal number as text with the currency's "
+            "decimal places. Null as invoice_number."
+        )
+    )
+    currency = serializers.SerializerMethodField(
+        help_text=_("A waiver of dues: the ISO 4217 code of the amount's currency. Null as invoice_number.")
+    )
     proposed_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     actions = serializers.SerializerMethodField(help_text=_("What the caller may do next."))
@@ -41,6 +57,26 @@ class MotionSerializer(serializers.Serializer):
     def get_actions(self, motion) -> list[str]:
         user = self.context["request"].user
         return sorted(MOTION_ACTION_NAMES[a] for a in rules.motion_allowed_actions(motion, user))
+
+    def _waived_invoice(self, motion):
+        """The invoice a waiver waives, if the caller may read it (``rules.may_read_motion_dues``)."""
+        if motion.invoice_id is None or not rules.may_read_motion_dues(motion, self.context["request"].user):
+            return None
+        return motion.invoice
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "2026-0001"})
+    def get_invoice_number(self, motion) -> str | None:
+        invoice = self._waived_invoice(motion)
+        return invoice.number if invoice else None
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "1250.00"})
+    def get_amount(self, motion) -> str | None:
+        return str(motion.amount) if self._waived_invoice(motion) else None
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "EUR"})
+    def get_currency(self, motion) -> str | None:
+        invoice = self._waived_invoice(motion)
+        return invoice.currency if invoice else None
 
 
 class MotionCreateSerializer(InputSerializer):
@@ -61,6 +97,21 @@ class MotionCreateSerializer(InputSerializer):
     )
     effective_on = serializers.DateField(
         required=False, help_text=_("A withdrawal: the first day no longer a member.")
+    )
+    invoice_number = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text=_("A waiver of dues: the number of one of the union's invoices, as printed on it."),
+    )
+    amount = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        required=False,
+        help_text=_(
+            "A waiver of dues: the amount to waive in the invoice's currency, a decimal number as text "
+            '("1250.00"): more than the secretariat waives alone (DUES_WAIVER_LIMIT), at most what is '
+            "open on the invoice."
+        ),
     )
 
 

@@ -47,6 +47,9 @@ MOTION_EXAMPLE = {
     "reason": "No yearly return since 2023 and dues unpaid.",
     "category": "",
     "effective_on": None,
+    "invoice_number": None,
+    "amount": None,
+    "currency": None,
     "proposed_at": "2026-11-02T09:30:00Z",
     "decided_at": None,
     "actions": ["close-vote", "drop"],
@@ -80,7 +83,11 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
     lookup_url_kwarg = "motion_id"
 
     def get_queryset(self):
-        return selectors.motions_visible_to(self.request.user).order_by("-proposed_at", "-pk")
+        return (
+            selectors.motions_visible_to(self.request.user)
+            .select_related("invoice")
+            .order_by("-proposed_at", "-pk")
+        )
 
     def filter_queryset(self, queryset):
         """The list's page parameters as the schema declares them: not empty, not repeated."""
@@ -126,19 +133,33 @@ class MotionViewSet(mixins.ListModelMixin, PersonViewSet):
         summary=_("Propose a decision on a member"),
         description=_(
             "The secretariat proposes a suspension (with the reason), a reinstatement, an expulsion (with "
-            "the reason; EXPULSION_MAJORITY) or a change of category, and records a notice of withdrawal "
-            "received by letter. A union's representative asks for a change of category or gives notice "
-            "of withdrawal (from today). A union that is not in the registry is a 404. Refused (409): a motion "
-            "of the same kind already open, an ended membership, a decision that does not fit the "
-            "membership's state (reinstating an active member)."
+            "the reason; EXPULSION_MAJORITY), a change of category, a lapse for unpaid dues (a union on "
+            "the lapse list, with the reason) or a waiver of dues above what it waives alone (with the "
+            "reason, the invoice's number and the amount), and records a notice of withdrawal received "
+            "by letter. A union's representative asks for a change of category or gives notice of "
+            "withdrawal (from today). A union that is not in the registry is a 404. Refused (400): a "
+            "waiver's invoice that is not the union's, an amount not above DUES_WAIVER_LIMIT or above "
+            "what is open on the invoice, each named in details. Refused (409): a motion of the same kind "
+            "already open, an ended membership, a decision that does not fit the membership's state "
+            "(reinstating an active member)."
         ),
         request=MotionCreateSerializer,
         examples=[
             OpenApiExample(
                 "Suspend", value={"union": "unef-bf", "kind": "suspend", "reason": "No return since 2023."}
-            )
+            ),
+            OpenApiExample(
+                "Waive dues",
+                value={
+                    "union": "unef-bf",
+                    "kind": "waive_dues",
+                    "reason": "The union's offices were flooded.",
+                    "invoice_number": "2026-0001",
+                    "amount": "1250.00",
+                },
+            ),
         ],
-        responses={201: _motion(_("The motion, proposed.")), **docs.ACTING},
+        responses={201: _motion(_("The motion, proposed.")), **docs.acting_responses("proposeMotion")},
     )
     def create(self, request, *args, **kwargs):
         body = self.validated(MotionCreateSerializer)

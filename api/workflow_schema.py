@@ -730,6 +730,22 @@ WORLD_REFUSALS = {
             {"organization": ["A member now; only a former member can apply again."]},
         ),
     ],
+    "proposeMotion": [
+        _error_example(
+            "Not the union's invoice",
+            400,
+            "invalid",
+            "Please correct the errors below.",
+            {"invoice_number": ["Give the number of one of this union's invoices."]},
+        ),
+        _error_example(
+            "More than is open",
+            400,
+            "invalid",
+            "Please correct the errors below.",
+            {"amount": ["The waiver is more than is open on this invoice."]},
+        ),
+    ],
 }
 
 

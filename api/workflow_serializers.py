@@ -55,6 +55,8 @@ ACTION_NAMES = {
 JSON_TYPES: list[tuple[type, type | tuple, str]] = [
     (serializers.BooleanField, bool, _("Must be a boolean (true or false).")),
     (serializers.IntegerField, int, _("Must be a whole number.")),
+    # An amount of money is text ("1250.00"): a JSON number may lose digits on the way.
+    (serializers.DecimalField, str, _('Must be a string: a decimal number such as "1250.00".')),
     (serializers.FileField, object, ""),
     (serializers.ChoiceField, str, _("Must be a string.")),
     (serializers.CharField, str, _("Must be a string.")),
@@ -113,7 +115,7 @@ URL_PATTERN = (
     rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#](?:[A-Za-z0-9._~!$&'()*+,;=:@/?#-]|%[0-9A-Fa-f]{{2}})*)?"
 )
 # One-line fields; every other text field is free text (line breaks and tabs allowed).
-ONE_LINE_FIELDS = frozenset({"name", "name_latin", "acronym", "city", "role", "phone"})
+ONE_LINE_FIELDS = frozenset({"name", "name_latin", "acronym", "city", "role", "phone", "invoice_number"})
 # Fields whose values the schema lists (an enumeration): no pattern.
 ENUMERATED_FIELDS = frozenset({"region"})
 

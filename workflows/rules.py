@@ -1317,6 +1317,13 @@ def may_read_motion_round(motion, user, *, is_open: bool, voted: bool) -> bool:
     return not is_open or roles.is_secretariat(user) or voted
 
 
+def may_read_motion_dues(motion, user) -> bool:
+    """A waiver's invoice and amount: the committee's (secretariat, reviewers, voters), as its motion
+    page shows them. Not what a union's representative reads of its motions (its dues page shows
+    its invoices), nor anyone outside: partners see standing, never amounts."""
+    return roles.has_committee_role(user)
+
+
 def may_view_motion(motion, user) -> bool:
     """The committee (secretariat, reviewers, voters) and the union's representatives."""
     from registry.selectors import is_representative

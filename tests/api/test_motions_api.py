@@ -3,13 +3,19 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from dues import services as dues_services
+from dues.models import DuesRate, Waiver
+from dues.selectors import invoices_with_open_amount
 from registry.models import MembershipState
 from registry.selectors import today
 from registry.services import representative_add_first
 from tests.api.workflow_fixtures import client_with, token_for
+from tests.dues.ledger import schedule
 from tests.factories import MembershipFactory, applicant_user
-from workflows.models import Motion, MotionState
+from workflows.models import Motion, MotionKind, MotionState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings")]
 
@@ -113,6 +119,143 @@ def test_a_second_open_motion_of_the_same_kind_is_a_conflict(api_as, union):
     )
     assert again.status_code == 409
     assert Motion.objects.count() == 1
+
+
+# --- a waiver of dues above the secretariat's limit ----------------------------------------------------
+
+
+def invoiced(membership, year: int = 2025):
+    """``membership``'s invoice of 400.00 EUR for ``year``, nothing paid."""
+    if not DuesRate.objects.filter(year=year).exists():
+        schedule(year=year, from_0="400.00")
+    return dues_services.invoice_create(membership=membership, year=year, on=datetime.date(year, 1, 1))
+
+
+def open_minor(invoice) -> int:
+    return invoices_with_open_amount(today()).get(pk=invoice.pk).open_minor
+
+
+def waiver_body(**changes) -> dict:
+    body = {
+        "union": "tsu-tj",
+        "kind": "waive_dues",
+        "reason": "The union's offices were flooded.",
+        "invoice_number": "2025-0001",
+        "amount": "250.00",
+    }
+    return {key: value for key, value in {**body, **changes}.items() if value is not None}
+
+
+def test_a_waiver_proposed_through_the_api_is_written_to_the_ledger_when_carried(api_as, cast, union):
+    membership, representative = union
+    invoice = invoiced(membership)
+    created = api_as("secretariat").post(URL, waiver_body(), format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["kind"], body["invoice_number"], body["amount"], body["currency"]) == (
+        "waive_dues",
+        invoice.number,
+        "250.00",
+        "EUR",
+    )
+    assert not Waiver.objects.exists()  # nothing is waived before the committee's vote
+    motion = f"{URL}{body['id']}/"
+
+    assert api_as("secretariat").post(f"{motion}open-vote/", {}, format="json").status_code == 200
+    for member in cast.committee:
+        ballot = client_with(f"Token {token_for(member)}").post(
+            f"{motion}ballots/", {"choice": "yes"}, format="json"
+        )
+        assert ballot.status_code == 201, ballot.json()
+
+    carried = api_as("committee").get(motion).json()
+    assert (carried["state"], carried["invoice_number"], carried["amount"]) == (
+        "carried",
+        "2025-0001",
+        "250.00",
+    )
+    waiver = Waiver.objects.get()
+    assert (waiver.invoice_id, waiver.amount_minor, waiver.by_motion) == (invoice.pk, 25000, body["id"])
+    assert waiver.reason == "The union's offices were flooded."
+    assert open_minor(invoice) == 15000
+    # The union reads its motion, never the committee's figures.
+    seen_by_union = representative.get(motion).json()
+    assert seen_by_union["state"] == "carried"
+    assert (seen_by_union["invoice_number"], seen_by_union["amount"], seen_by_union["currency"]) == (
+        None,
+        None,
+        None,
+    )
+    assert "250" not in representative.get(URL).content.decode()
+
+
+def test_other_decisions_show_no_invoice_nor_amount(api_as, union):
+    created = api_as("secretariat").post(
+        URL, {"union": "tsu-tj", "kind": "suspend", "reason": "No return."}, format="json"
+    )
+    body = created.json()
+    assert (body["invoice_number"], body["amount"], body["currency"]) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"amount": "-250.00"}, "amount", "more than zero"),
+        ({"amount": "0"}, "amount", "more than zero"),
+        ({"amount": "400.01"}, "amount", "more than is open"),
+        ({"amount": "50.00"}, "amount", "without a motion"),  # the secretariat's own to waive
+        ({"amount": "250.005"}, "amount", "decimal places"),
+        ({"amount": "many"}, "amount", "valid number"),
+        ({"amount": 250}, "amount", "Must be a string"),
+        ({"amount": None}, "amount", "number"),
+        ({"invoice_number": "1999-0042"}, "invoice_number", "this union's invoices"),
+        ({"invoice_number": "2025-0002"}, "invoice_number", "this union's invoices"),  # another union's
+        ({"invoice_number": None}, "invoice_number", "this union's invoices"),
+        ({"reason": None}, "reason", "union is told why"),
+    ],
+)
+def test_a_bad_waiver_is_refused_with_the_field_named_and_nothing_written(
+    api_as, union, changes, field, message
+):
+    membership, _ = union
+    invoice = invoiced(membership)
+    other = invoiced(MembershipFactory(organization__slug="another-union"))
+    assert other.number == "2025-0002"
+
+    response = api_as("secretariat").post(URL, waiver_body(**changes), format="json")
+
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert message in " ".join(error["details"][field]), error
+    assert not Motion.objects.exists()
+    assert not Waiver.objects.exists()
+    assert open_minor(invoice) == 40000
+
+
+def test_the_motions_list_reads_waivers_in_a_fixed_number_of_queries(api_as, cast):
+    def waiver_motions(count: int) -> None:
+        for _ in range(count):
+            membership = MembershipFactory()
+            Motion.objects.create(
+                membership=membership,
+                kind=MotionKind.WAIVE_DUES,
+                reason="Hardship.",
+                invoice=invoiced(membership),
+                amount_minor=25000,
+                proposed_by=cast.secretariat,
+            )
+
+    client = api_as("committee")
+    client.get(URL)  # the token's first use is recorded once
+    waiver_motions(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(URL).json()["results"][0]["amount"] == "250.00"
+    waiver_motions(3)
+    with CaptureQueriesContext(connection) as four:
+        rows = client.get(URL).json()["results"]
+    assert [row["amount"] for row in rows] == ["250.00"] * 4
+    assert len(four) == len(one)
 
 
 def test_partner_keys_are_refused(partner_client):
