@@ -235,6 +235,18 @@ CONDITIONAL_HEADERS = [
     ),
 ]
 NOT_MODIFIED = OpenApiResponse(description=_("Not modified: the ETag in If-None-Match still matches."))
+RENAMED_REDIRECT = OpenApiResponse(
+    description=_(
+        "A former slug of an affiliate renamed since (without as_of): to the affiliate under its slug now."
+    ),
+)
+RENAMED_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    description=_("The affiliate's address under its slug now, with the same query string."),
+    response=[301],
+)
 
 
 AS_OF = OpenApiParameter(
@@ -383,8 +395,14 @@ get_affiliate = extend_schema(
     operation_id="getAffiliate",
     tags=[TAG],
     summary=_("Get one affiliate"),
-    description=_("One affiliate by its slug. Organizations that are not active affiliates are not found."),
-    parameters=[AS_OF, *CONDITIONAL_HEADERS],
+    description=_(
+        "One affiliate by its slug. Organizations that are not active affiliates are not found. A union "
+        "renamed keeps answering to its former slugs: without as_of, a former slug is a permanent "
+        "redirect (301, the query string kept) to the affiliate under its slug now; with as_of, the "
+        "affiliate is answered as it was that day, under the slug it had then, whether the slug in the "
+        "address is that day's, a later one or an earlier one."
+    ),
+    parameters=[AS_OF, *CONDITIONAL_HEADERS, RENAMED_LOCATION],
     responses={
         200: OpenApiResponse(
             AffiliateSerializer,
@@ -394,6 +412,7 @@ get_affiliate = extend_schema(
                 OpenApiExample("With a partner key", value=PARTNER_AFFILIATE_EXAMPLE, response_only=True),
             ],
         ),
+        301: RENAMED_REDIRECT,
         304: NOT_MODIFIED,
         400: _error(AS_OF_ERROR, [AS_OF_EXAMPLE]),
         404: _error(_("No active affiliate has this slug."), [NOT_FOUND_EXAMPLE]),

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import quote_etag
@@ -127,12 +127,26 @@ class AffiliateDetailView(DirectoryView):
         as_of = as_of_query(request)
         if as_of is None:
             row = affiliate_row(slug=slug)
+            if row is None and (now := history.current_slug(slug)) is not None:
+                return renamed_redirect(request, reverse("api:affiliate-detail", kwargs={"slug": now}))
         else:
             entry = history.affiliate_row_as_of(as_of, slug=slug)
             row = None if entry is None else feed.row_of(entry)
         if row is None:
             raise NotFound(_("No affiliate has this slug."))
         return Response(affiliate_item(row, with_email=is_partner(request)))
+
+
+def renamed_redirect(request, path: str) -> HttpResponsePermanentRedirect:
+    """301 from a former slug to the union's page under its slug now, with the query string; cached
+    for a day only, as the slug may be given to another union later (``registry.history``)."""
+    query = request.META.get("QUERY_STRING", "")
+    response = HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+    response["Cache-Control"] = f"max-age={RENAMED_REDIRECT_MAX_AGE}"
+    return response
+
+
+RENAMED_REDIRECT_MAX_AGE = 86400
 
 
 class ChangeFeedView(DirectoryView):

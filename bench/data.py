@@ -378,6 +378,44 @@ def seed(alias: str, size: int) -> Counts:
     )
 
 
+def extend_feed(alias: str, total: int) -> int:
+    """Grow the change feed of a seeded data set to ``total`` events (``feed_page``'s large side), in
+    one ``INSERT … SELECT`` over ``generate_series``: copies of its history after it, copy ``k``
+    numbered ``k * n`` later and ``k * 366`` days later, so that every page of the grown feed holds
+    the mix of events and entries a page of the history holds. The counter follows; then the table
+    is analyzed. Returns the number of events (the history's own when it already has ``total``)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = quote(DirectoryEvent._meta.db_table)
+    shifted = {
+        "id": "e.seq + k * %(n)s",
+        "seq": "e.seq + k * %(n)s",
+        "occurred_at": "e.occurred_at + k * interval '366 days'",
+        "valid_until": "e.valid_until + k * interval '366 days'",
+    }
+    columns = [column for column, _attname, _default in _columns(DirectoryEvent)]
+    values = ", ".join(shifted.get(column, f"e.{quote(column)}") for column in columns)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM {table}")
+        count, last = cursor.fetchone()
+        if count != last:
+            raise ValueError(f"the feed of {alias} is not numbered 1..{count}")
+        if count == 0 or count >= total:
+            return count
+        copies = -(-total // count) - 1  # ceil(total / count) - 1
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quote(column) for column in columns)}) "
+            f"SELECT {values} FROM {table} e CROSS JOIN generate_series(1, %(copies)s) AS k "
+            "WHERE e.seq + k * %(n)s <= %(total)s",
+            {"n": count, "copies": copies, "total": total},
+        )
+        DirectoryFeedCounter.objects.using(alias).update_or_create(pk=1, defaults={"last": total})
+        reset_sequence(alias, DirectoryEvent)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+    return total
+
+
 def counts(alias: str) -> Counts:
     with connections[alias].cursor() as cursor:
         cursor.execute(

@@ -4,6 +4,8 @@
 - ``<name>_1k``, ``<name>_100k`` (one per size): the data sets, cached between runs. A
   marker row written after the seed says which data it holds; a data set is reused when
   its marker matches and its migrations are current, else rebuilt from the template.
+- ``<name>_<size>_feed<events>``: the large data set with its change feed grown to ``events``
+  (``feed_page``), a copy of ``<name>_<size>``, cached as the data sets are.
 - ``<name>_workflow``: a fresh copy for the workflow cases, made on each run.
 - ``<name>_import``: a fresh copy for the import timing, dropped afterwards.
 
@@ -224,4 +226,44 @@ def prepare_dataset(
         f"seeded {name} in {time.monotonic() - started:.1f} s: {counts.organizations} organizations, "
         f"{counts.affiliates} affiliates, {counts.applications} applications"
     )
+    return True
+
+
+def feed_database(server: Server, size: int, events: int) -> str:
+    return server.name(f"{size_label(size)}_feed{size_label(events)}")
+
+
+def prepare_feed_dataset(
+    server: Server,
+    admin: psycopg.Connection,
+    alias: str,
+    *,
+    source_alias: str,
+    size: int,
+    events: int,
+    log,
+    rebuild: bool = False,
+) -> bool:
+    """Make sure the copy of the data set of ``size`` with ``events`` change-feed events is there and
+    current (``data.extend_feed``); True if it was (re)built. ``source_alias`` is the data set's."""
+    from . import data
+
+    name = feed_database(server, size, events)
+    spec = {
+        "kind": "feed",
+        "size": size,
+        "events": events,
+        "data_version": data.DATA_VERSION,
+        "template": TEMPLATE_VERSION,
+    }
+    if not rebuild and exists(admin, name) and reusable(alias, spec):
+        return False
+    log(f"building {name}: a copy of {server.name(size_label(size))}, its feed grown to {events} events")
+    started = time.monotonic()
+    release(source_alias)  # a template must have no session
+    create(admin, name, template=server.name(size_label(size)))
+    total = data.extend_feed(alias, events)
+    write_marker(alias, spec)
+    release(alias)
+    log(f"built {name} in {time.monotonic() - started:.1f} s: {total} events")
     return True

@@ -82,6 +82,10 @@ API = "/api/v1/affiliates/"
 PAGE_SIZE = 100
 THROUGHPUT_PAGE_SIZE = 20
 DEEP_PAGE_AT = 0.9
+# The events of feed_page's large side (a copy of the large data set, its feed grown to this many):
+# the default when the large data set has at least FEED_EVENTS_FROM_SIZE organizations.
+FEED_EVENTS = 1_000_000
+FEED_EVENTS_FROM_SIZE = 100_000
 
 
 # --- options --------------------------------------------------------------------------------------------
@@ -120,6 +124,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--json-import", action="store_true", help="also time manage.py import_registry (JSON)"
     )
     parser.add_argument("--profile", action="store_true", help="profile (pyinstrument) the ratios that miss")
+    parser.add_argument(
+        "--feed-events",
+        type=int,
+        default=None,
+        help=f"feed_page's large side: the large data set with its change feed grown to this many events "
+        f"(default {FEED_EVENTS:,} from {FEED_EVENTS_FROM_SIZE:,} organizations on; 0: the large set's own feed)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases even if current")
     parser.add_argument("--seed", type=int, default=None, help="seed of the round order (default: random)")
     parser.add_argument("--output", default=str(ROOT / "var" / "bench.json"))
@@ -128,6 +139,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if len(sizes) != 2 or sizes[0] < 10 or sizes[0] == sizes[1]:
         parser.error("--sizes takes two different sizes of at least 10, e.g. 1000,100000")
     options.small, options.large = sizes
+    if options.feed_events is None:
+        options.feed_events = FEED_EVENTS if options.large >= FEED_EVENTS_FROM_SIZE else 0
+    if options.feed_events < 0:
+        parser.error("--feed-events takes a number of events, or 0")
     known = {*RATIOS, *EXTRAS}
     only = {s for s in options.only.split(",") if s}
     skip = {s for s in options.skip.split(",") if s}
@@ -254,6 +269,7 @@ class DataSet:
     results: dict[str, int] = field(default_factory=dict)  # rows each request answers
     pages: dict[str, tuple[str, dict]] = field(default_factory=dict)  # HTML pages: URL, headers
     page_results: dict[str, dict] = field(default_factory=dict)  # what each page shows
+    feed: "DataSet | None" = None  # the same data with its change feed grown (``--feed-events``)
 
 
 # The HTML pages measured in-process, large / small: the public directory (anonymous) and the
@@ -456,7 +472,6 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
         ("scale_region_filter", "region_filter"),
         ("scale_search", "search"),
         ("scale_search_rare", "search_rare"),
-        ("feed_page", "feed_page"),
     ):
         if bench.wanted(ratio_id):
             bench.measure(
@@ -466,6 +481,20 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
                 rounds=rounds,
                 profile=profile(large, key),
             )
+
+    if bench.wanted("feed_page"):
+        grown = large.feed or large
+        events = grown.rows.get("events")
+        name = f"feed_page@{big}" + (f"_{size_label(events)}_events" if large.feed else "")
+        bench.measure(
+            "feed_page",
+            http_case(
+                name, grown, "feed_page", f"feed page, a feed of {events:,} events" if events else "feed page"
+            ),
+            http_case(f"feed_page@{size_label(small.size)}", small, "feed_page", "feed page"),
+            rounds=rounds,
+            profile=profile(grown, "feed_page"),
+        )
 
     if bench.wanted("as_of_list"):
         bench.measure(
@@ -1598,9 +1627,21 @@ def point_django_at(server: Server, options: argparse.Namespace) -> None:
         f"bench_{large_label}": {"NAME": server.name(large_label)},
         "bench_import": {"NAME": server.name("import"), "POOL": False},
     }
+    if grown_feed(options):
+        from .databases import feed_database
+
+        aliases[FEED_ALIAS] = {"NAME": feed_database(server, options.large, options.feed_events)}
     os.environ["BENCH_DATABASES"] = json.dumps(aliases)
     os.environ["DATABASE_URL"] = server.url_for(server.name("workflow"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+
+FEED_ALIAS = "bench_feed"
+
+
+def grown_feed(options: argparse.Namespace) -> bool:
+    """Whether feed_page's large side reads a copy of the large data set with its feed grown."""
+    return options.feed_events > 0 and "feed_page" in options.selected
 
 
 def start_django(log_dir: Path) -> None:
@@ -1634,6 +1675,17 @@ def prepare_databases(bench: Bench, server: Server, admin) -> tuple[bool, dict[s
             bench.log,
             rebuild=options.rebuild,
         )
+    if grown_feed(options):
+        rebuilt["feed"] = databases.prepare_feed_dataset(
+            server,
+            admin,
+            FEED_ALIAS,
+            source_alias=f"bench_{size_label(options.large)}",
+            size=options.large,
+            events=options.feed_events,
+            log=bench.log,
+            rebuild=options.rebuild or rebuilt[size_label(options.large)],
+        )
     databases.create(admin, server.name("workflow"), template=server.name("template"))
     return template_rebuilt, rebuilt
 
@@ -1655,7 +1707,8 @@ def choose_load_generator(tool: str) -> tuple[str, str | None]:
 
 def data_sets(client, options: argparse.Namespace) -> tuple[DataSet, DataSet]:
     """The small and the large data set: their requests, row counts, and how many rows each request
-    answers (after checking that the raw and naive views answer what the endpoint answers)."""
+    answers (after checking that the raw and naive views answer what the endpoint answers). With a
+    grown feed (``--feed-events``), the large set's ``feed_page`` is read from its copy: ``large.feed``."""
     from .data import counts
 
     sets = {}
@@ -1673,7 +1726,24 @@ def data_sets(client, options: argparse.Namespace) -> tuple[DataSet, DataSet]:
             pages=pages,
             page_results=check_pages(client, alias, pages),
         )
-    return sets[options.small], sets[options.large]
+    large = sets[options.large]
+    if grown_feed(options):
+        urls = api_urls(FEED_ALIAS)
+        results = check_same_results(client, FEED_ALIAS, urls)
+        large.feed = DataSet(
+            size=options.large, alias=FEED_ALIAS, urls=urls, rows=feed_counts(FEED_ALIAS), results=results
+        )
+    return sets[options.small], large
+
+
+def feed_counts(alias: str) -> dict:
+    from registry import feed
+
+    from .data import counts
+    from .routing import using_database
+
+    with using_database(alias):
+        return {**counts(alias).__dict__, "events": feed.last_seq()}
 
 
 def workflow_cases(bench: Bench, server: Server, queries: dict, redis_url: str) -> None:
@@ -1722,7 +1792,10 @@ def run_meta(
             "start": [round(x, 2) for x in load_start],
             "end": [round(x, 2) for x in os.getloadavg()],
         },
-        "rows": {size_label(s.size): s.rows for s in (small, large)},
+        "rows": {
+            **{size_label(s.size): s.rows for s in (small, large)},
+            **({"feed": large.feed.rows} if large.feed else {}),
+        },
         "databases": {
             "server": server.address,
             **{size_label(s.size): server.name(size_label(s.size)) for s in (small, large)},

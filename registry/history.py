@@ -14,6 +14,14 @@ and indexed with the organization id, as ``Organization``'s are, so that a page 
 is one indexed query walking the ordering, like today's. The entry itself is what the page shows:
 exactly what the feed published. A separate table of versions would hold the same rows twice.
 
+**Former slugs.** A union renamed keeps the slug it had in the directory of the days before, and the
+links a partner or a page made from that directory name it. The events hold every slug the kept
+history lists (``DirectoryEvent.slug``, indexed), so ``organizations_listed_as`` finds whom a slug
+named, and a former slug still resolves (``current_slug``, ``affiliate_row_as_of``) for as long as
+the events that listed it are kept: every slug an ``as_of`` answer can show. A slug freed by a
+rename may be taken by another union later: the union that has it now comes first, then the latest
+to have had it.
+
 **When the records begin.** At the first event kept; after old events were deleted
 (``FEED_RETENTION_DAYS``, ``registry.feed.prune``; a restore, ``registry.feed.forget``) at the
 moment from which the kept ones give the whole directory (``DirectoryFeedCounter.history_from``).
@@ -24,8 +32,8 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Subquery
 
-from .models import DirectoryEvent, DirectoryFeedCounter, Region
-from .selectors import region_with_descendants_ids, search_words, today
+from .models import LISTED, DirectoryEvent, DirectoryFeedCounter, Organization, Region
+from .selectors import affiliate_list, region_with_descendants_ids, search_words, today
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -103,8 +111,45 @@ def affiliate_rows_as_of(
 
 
 def affiliate_row_as_of(day: datetime.date, *, slug: str) -> dict[str, Any] | None:
-    """The entry of the affiliate listed under ``slug`` at the end of ``day``; None if none was."""
-    return held_on(day).filter(slug=slug).values_list("entry", flat=True).first()
+    """The entry of the affiliate listed under ``slug`` at the end of ``day``; failing that, the entry
+    that day of the union that has ``slug`` now or had it before (renamed since, or before then:
+    module docstring, "Former slugs"), with the slug it had that day; None if it was not listed then.
+    One query when ``slug`` was that day's; four otherwise."""
+    held = held_on(day)
+    entry = held.filter(slug=slug).values_list("entry", flat=True).first()
+    if entry is not None:
+        return entry
+    named = [
+        *Organization.objects.filter(slug=slug).values_list("pk", flat=True),
+        *organizations_listed_as(slug),
+    ]
+    if not named:
+        return None
+    found = dict(held.filter(organization_id__in=named).values_list("organization_id", "entry"))
+    return next((found[pk] for pk in named if pk in found), None)
+
+
+def organizations_listed_as(slug: str) -> list[int]:
+    """The ids of the organizations the kept history lists under ``slug``, the latest first (one query)."""
+    rows = (
+        DirectoryEvent.objects.filter(LISTED, slug=slug)
+        .order_by()
+        .values("organization_id")
+        .annotate(last=Max("seq"))
+        .order_by("-last")
+    )
+    return [row["organization_id"] for row in rows]
+
+
+def current_slug(slug: str) -> str | None:
+    """The slug now of the affiliate the directory listed under ``slug`` before, a former slug (the
+    union renamed since): of those listed under it, the latest to be an affiliate today. None if
+    none is, or if ``slug`` is its own still. Two queries (one when no event names ``slug``)."""
+    named = organizations_listed_as(slug)
+    if not named:
+        return None
+    now = dict(affiliate_list().filter(pk__in=named).values_list("pk", "slug"))
+    return next((now[pk] for pk in named if pk in now and now[pk] != slug), None)
 
 
 def affiliate_counts_by_region_as_of(day: datetime.date) -> dict[int, int]:

@@ -6,7 +6,10 @@ from itertools import groupby
 from types import SimpleNamespace
 from typing import Any
 
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import directory_pages, history
@@ -153,7 +156,12 @@ SAME_COUNTRY_SHOWN = 12
 @directory_reads
 def affiliate_detail(request, slug: str):
     """One affiliate: its facts, links into the directory, and other affiliates of its country."""
-    organization = get_object_or_404(affiliate_list().select_related("region__parent"), slug=slug)
+    organization = affiliate_list().select_related("region__parent").filter(slug=slug).first()
+    if organization is None:  # a former slug (a link from the directory as of a date): to its page now
+        now = history.current_slug(slug)
+        if now is None:
+            raise Http404(_("No affiliate has this slug."))
+        return redirect(reverse("affiliate-detail", kwargs={"slug": now}), permanent=True)
     same_country = list(
         affiliate_list(country=organization.country.code)
         .exclude(pk=organization.pk)

@@ -36,6 +36,7 @@ IN_PROCESS = [
     "transition_vs_minimal",
 ]
 ROUNDS = 3
+FEED_EVENTS = 500  # feed_page's large side: the 120 set's feed (about 170 events) grown to this
 
 
 def bench_database_url() -> str:
@@ -57,6 +58,7 @@ def run(tmp_path_factory):
     argv = [
         *(sys.executable, "-m", "bench", "--sizes", "30,120", "--rounds", str(ROUNDS), "--inner", "2"),
         *("--only", ",".join([*IN_PROCESS, "import"]), "--seed", "7", "--output", str(output)),
+        *("--feed-events", str(FEED_EVENTS)),
     ]
     result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     return result, output
@@ -81,6 +83,12 @@ def test_the_document_has_meta_cases_and_ratios(run):
     assert meta["rows"]["30"]["organizations"] == 30
     assert meta["rows"]["120"]["organizations"] == 120
     assert 0 < meta["rows"]["120"]["affiliates"] < 120
+    # feed_page's large side reads the 120 set's copy, its feed grown to FEED_EVENTS events.
+    assert meta["rows"]["feed"]["events"] == FEED_EVENTS
+    assert meta["rows"]["feed"]["organizations"] == 120
+    feed_page = next(ratio for ratio in document["ratios"] if ratio["id"] == "feed_page")
+    assert feed_page["numerator"] == "feed_page@120_500_events"
+    assert document["cases"][feed_page["numerator"]]["results"] == 50  # after event 450 (90%)
 
     assert [ratio["id"] for ratio in document["ratios"]] == IN_PROCESS
     for ratio in document["ratios"]:
