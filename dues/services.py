@@ -424,7 +424,7 @@ def payment_reverse(*, payment: Payment, actor, reason: str, on: datetime.date |
         booked_on=on,
         created_by=actor,
     )
-    allocated = payment.allocations.order_by().values("invoice").annotate(total=Sum("amount_minor"))
+    allocated = payment.allocations.order_by("invoice").values("invoice").annotate(total=Sum("amount_minor"))
     Allocation.objects.bulk_create(
         Allocation(payment=reversal, invoice_id=row["invoice"], amount_minor=-row["total"], booked_on=on)
         for row in allocated
@@ -435,11 +435,29 @@ def payment_reverse(*, payment: Payment, actor, reason: str, on: datetime.date |
     return reversal
 
 
+def allocate(credits: list[int], needs: list[int]) -> list[tuple[int, int, int]]:
+    """Oldest first: ``credits`` (what each payment has unallocated, oldest first) to ``needs`` (what
+    is open on each invoice, oldest first), as far as both go. Returns ``(credit index, need
+    index, amount)`` in order. Pure, hence deterministic: the same amounts give the same answer."""
+    left = list(credits)
+    taken, source = [], 0
+    for target, need in enumerate(needs):
+        while need > 0 and source < len(left):
+            take = min(need, left[source])
+            if take > 0:
+                taken.append((source, target, take))
+            need -= take
+            left[source] -= take
+            if left[source] <= 0:
+                source += 1
+    return taken
+
+
 def _apply_credit(membership: Membership, on: datetime.date) -> list[Allocation]:
     """Allocate the union's unallocated payments (oldest first) to its open invoices (oldest
-    first), as far as both go. Deterministic: the same ledger gives the same allocations."""
+    first), as far as both go (``allocate``)."""
     sources = [
-        [payment, payment.amount_minor - (payment.allocated or 0)]
+        (payment, payment.amount_minor - (payment.allocated or 0))
         for payment in Payment.objects.filter(membership=membership, reverses=None, reversal=None)
         .annotate(allocated=Sum("allocations__amount_minor"))
         .order_by("booked_on", "paid_on", "pk")
@@ -447,20 +465,13 @@ def _apply_credit(membership: Membership, on: datetime.date) -> list[Allocation]
     sources = [source for source in sources if source[1] > 0]
     if not sources:
         return []
-    invoices = (
+    invoices = list(
         invoices_with_open_amount(on)
         .filter(membership=membership, open_minor__gt=0)
         .order_by("issued_on", "year", "seq")
     )
-    allocations = []
-    for invoice in invoices:
-        need = invoice.open_minor
-        while need > 0 and sources:
-            payment, left = sources[0]
-            take = min(need, left)
-            allocations.append(Allocation(payment=payment, invoice=invoice, amount_minor=take, booked_on=on))
-            need -= take
-            sources[0][1] -= take
-            if sources[0][1] == 0:
-                sources.pop(0)
-    return Allocation.objects.bulk_create(allocations)
+    taken = allocate([left for _payment, left in sources], [invoice.open_minor for invoice in invoices])
+    return Allocation.objects.bulk_create(
+        Allocation(payment=sources[s][0], invoice=invoices[i], amount_minor=amount, booked_on=on)
+        for s, i, amount in taken
+    )
