@@ -79,6 +79,10 @@ class Invoice(models.Model):
     amount_minor = models.BigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
     pro_rata = models.BooleanField(_("pro rata"), default=False)
+    # What it was priced for, as the union stood at issue: its category and the schedule's band
+    # (``DuesRate.students_from``), kept so a later change of category shows no other price.
+    category = models.CharField(_("category"), max_length=20, choices=MembershipCategory.choices)
+    students_from = models.PositiveIntegerField(_("band: from students represented"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -94,6 +98,7 @@ class Invoice(models.Model):
                 condition=Q(due_on__gte=models.F("issued_on")), name="invoice_due_after_issue"
             ),
             models.CheckConstraint(condition=_CURRENCY_CODE, name="invoice_currency_code"),
+            models.CheckConstraint(condition=~Q(category=""), name="invoice_category_given"),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +156,8 @@ class Waiver(_Entry):
     amount_minor = models.BigIntegerField(_("amount (minor units)"))
     reason = models.TextField(_("reason"))
     by_motion = models.PositiveBigIntegerField(_("decided by motion"), null=True, blank=True, unique=True)
+    # The form's one-time token (its hidden field): the same form sent twice records one waiver.
+    token = models.UUIDField(_("form token"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("waiver")

@@ -96,6 +96,11 @@ def invoice_standing(*, due_on: datetime.date, open_minor: int, on: datetime.dat
     return Standing.ARREARS
 
 
+def worst_standing(standings) -> Standing:
+    """The worst of ``standings`` (a union's is its invoices' worst); settled when there are none."""
+    return max(standings, key=_ORDER.index, default=Standing.SETTLED)
+
+
 class Statement(NamedTuple):
     standing: Standing
     invoices: list[Invoice]  # issued by the day, each with ``open_minor`` and ``standing``
@@ -111,7 +116,7 @@ def statement(membership: Membership, on: datetime.date) -> Statement:
     )
     for invoice in invoices:
         invoice.standing = invoice_standing(due_on=invoice.due_on, open_minor=invoice.open_minor, on=on)
-    standing = max((i.standing for i in invoices), key=_ORDER.index, default=Standing.SETTLED)
+    standing = worst_standing(i.standing for i in invoices)
     paid = Payment.objects.filter(membership=membership, booked_on__lte=on).aggregate(
         t=Coalesce(Sum("amount_minor"), 0)
     )

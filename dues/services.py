@@ -73,8 +73,10 @@ def invoice_amount_minor(membership: Membership, year: int) -> tuple[int, bool]:
     """What ``membership`` owes for ``year`` (minor units) and whether it is a pro rata share:
     0 without a rate in the schedule."""
     rate = dues_rate(membership, year)
-    if rate is None:
-        return 0, False
+    return (0, False) if rate is None else _priced(membership, year, rate)
+
+
+def _priced(membership: Membership, year: int, rate: DuesRate) -> tuple[int, bool]:
     if settings.DUES_PRO_RATA and membership.admitted_on > year_start(year):
         return pro_rata_minor(rate.amount_minor, year=year, admitted_on=membership.admitted_on), True
     return rate.amount_minor, False
@@ -90,8 +92,9 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
     Lock the membership; return its invoice for the year if there is one; refuse a membership that
     is not a member on ``on``; nothing (``None``) without dues in the schedule; lock the year's
     counter and take its next number (``2026-0001``); save the invoice, issued ``on`` and due
-    ``DUES_DUE_DAYS`` later; apply the union's unallocated credit to it; send it to the union's
-    representatives (``notices.invoice_issued``: after commit, its PDF attached).
+    ``DUES_DUE_DAYS`` later, with the category and band it was priced for; apply the union's
+    unallocated credit to it; send it to the union's representatives (``notices.invoice_issued``:
+    after commit, its PDF attached).
     """
     on = on or today()
     membership = _lock(membership)
@@ -100,7 +103,8 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
         return existing
     if membership.admitted_on > on or (membership.ended_on is not None and membership.ended_on <= on):
         raise DuesError(DuesErrorCode.NOT_ALLOWED, _("This union is not a member on that day: no invoice."))
-    amount_minor, pro_rata = invoice_amount_minor(membership, year)
+    rate = dues_rate(membership, year)
+    amount_minor, pro_rata = (0, False) if rate is None else _priced(membership, year, rate)
     if amount_minor <= 0:
         return None
     counter = _lock_counter(year)
@@ -116,6 +120,8 @@ def invoice_create(*, membership: Membership, year: int, on: datetime.date | Non
         amount_minor=amount_minor,
         currency=money.ledger_currency(),
         pro_rata=pro_rata,
+        category=membership.category,
+        students_from=rate.students_from,
     )
     _apply_credit(membership, on)
     notices.invoice_issued(invoice, open_minor=_open_minor(invoice, on))
@@ -188,6 +194,7 @@ def waiver_grant(
     reason: str,
     on: datetime.date | None = None,
     by_motion: int | None = None,
+    token: uuid.UUID | None = None,
 ) -> Waiver:
     """Waive ``amount`` of ``invoice`` for ``reason``, up to ``DUES_WAIVER_LIMIT`` unless the
     Executive Committee decided it: ``by_motion``, the id of the carried motion, lifts the limit
@@ -196,9 +203,14 @@ def waiver_grant(
     Lock the membership; refuse without a reason, a wrong amount, an amount above the limit (a
     larger waiver needs a decision of the committee) or above what is open; save the waiver;
     publish the union's directory entry.
+
+    ``token`` is the granting form's one-time token: a second waiver with the same token (the
+    form sent twice, by a double click or by two people from one page) is refused as a conflict.
     """
     on = on or today()
     _lock(invoice.membership)
+    if token is not None and Waiver.objects.filter(token=token).exists():
+        raise DuesError(DuesErrorCode.CONFLICT, _("This form was already sent: the waiver is recorded once."))
     if not reason.strip():
         raise DuesError(DuesErrorCode.INVALID, _("Give the reason for this waiver."))
     amount_minor = _amount_minor(amount, invoice.currency)
@@ -210,14 +222,19 @@ def waiver_grant(
         )
     if amount_minor > _open_minor(invoice, on):
         raise DuesError(DuesErrorCode.NOT_ALLOWED, _("The waiver is more than is open on this invoice."))
-    waiver = Waiver.objects.create(
-        invoice=invoice,
-        amount_minor=amount_minor,
-        reason=reason.strip(),
-        booked_on=on,
-        created_by=actor,
-        by_motion=by_motion,
-    )
+    try:
+        with transaction.atomic():
+            waiver = Waiver.objects.create(
+                invoice=invoice,
+                amount_minor=amount_minor,
+                reason=reason.strip(),
+                booked_on=on,
+                created_by=actor,
+                by_motion=by_motion,
+                token=token,
+            )
+    except IntegrityError:  # the same form or motion twice; the lock above makes this a backstop only
+        raise DuesError(DuesErrorCode.CONFLICT, _("This waiver is already recorded.")) from None
     feed.publish(invoice.membership.organization_id)  # may restore good standing
     return waiver
 
@@ -424,7 +441,7 @@ def payment_reverse(*, payment: Payment, actor, reason: str, on: datetime.date |
         booked_on=on,
         created_by=actor,
     )
-    allocated = payment.allocations.order_by().values("invoice").annotate(total=Sum("amount_minor"))
+    allocated = payment.allocations.order_by("invoice").values("invoice").annotate(total=Sum("amount_minor"))
     Allocation.objects.bulk_create(
         Allocation(payment=reversal, invoice_id=row["invoice"], amount_minor=-row["total"], booked_on=on)
         for row in allocated
@@ -435,11 +452,29 @@ def payment_reverse(*, payment: Payment, actor, reason: str, on: datetime.date |
     return reversal
 
 
+def allocate(credits: list[int], needs: list[int]) -> list[tuple[int, int, int]]:
+    """Oldest first: ``credits`` (what each payment has unallocated, oldest first) to ``needs`` (what
+    is open on each invoice, oldest first), as far as both go. Returns ``(credit index, need
+    index, amount)`` in order. Pure, hence deterministic: the same amounts give the same answer."""
+    left = list(credits)
+    taken, source = [], 0
+    for target, need in enumerate(needs):
+        while need > 0 and source < len(left):
+            take = min(need, left[source])
+            if take > 0:
+                taken.append((source, target, take))
+            need -= take
+            left[source] -= take
+            if left[source] <= 0:
+                source += 1
+    return taken
+
+
 def _apply_credit(membership: Membership, on: datetime.date) -> list[Allocation]:
     """Allocate the union's unallocated payments (oldest first) to its open invoices (oldest
-    first), as far as both go. Deterministic: the same ledger gives the same allocations."""
+    first), as far as both go (``allocate``)."""
     sources = [
-        [payment, payment.amount_minor - (payment.allocated or 0)]
+        (payment, payment.amount_minor - (payment.allocated or 0))
         for payment in Payment.objects.filter(membership=membership, reverses=None, reversal=None)
         .annotate(allocated=Sum("allocations__amount_minor"))
         .order_by("booked_on", "paid_on", "pk")
@@ -447,20 +482,13 @@ def _apply_credit(membership: Membership, on: datetime.date) -> list[Allocation]
     sources = [source for source in sources if source[1] > 0]
     if not sources:
         return []
-    invoices = (
+    invoices = list(
         invoices_with_open_amount(on)
         .filter(membership=membership, open_minor__gt=0)
         .order_by("issued_on", "year", "seq")
     )
-    allocations = []
-    for invoice in invoices:
-        need = invoice.open_minor
-        while need > 0 and sources:
-            payment, left = sources[0]
-            take = min(need, left)
-            allocations.append(Allocation(payment=payment, invoice=invoice, amount_minor=take, booked_on=on))
-            need -= take
-            sources[0][1] -= take
-            if sources[0][1] == 0:
-                sources.pop(0)
-    return Allocation.objects.bulk_create(allocations)
+    taken = allocate([left for _payment, left in sources], [invoice.open_minor for invoice in invoices])
+    return Allocation.objects.bulk_create(
+        Allocation(payment=sources[s][0], invoice=invoices[i], amount_minor=amount, booked_on=on)
+        for s, i, amount in taken
+    )

@@ -110,16 +110,24 @@ class WaiverGrantForm(_LedgerForm):
     invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
     amount = forms.DecimalField(label=_("Amount waived"), max_digits=16, decimal_places=3)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"token": uuid.uuid4()})
         super().__init__(*args, **kwargs)
         self.fields["amount"].help_text = _(
             "Up to %(limit)s %(currency)s of an invoice. A larger waiver needs a motion of the "
             "Executive Committee: propose it from the member's page."
         ) % {"limit": settings.DUES_WAIVER_LIMIT, "currency": settings.DUES_CURRENCY}
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("token"):  # a hidden field: said where it is seen
+            self.add_error(None, _("This form is out of date: load the page again."))
+        return cleaned
+
     def service_data(self) -> dict:
-        return {key: self.cleaned_data[key] for key in ("invoice", "amount", "reason")}
+        return {key: self.cleaned_data[key] for key in ("invoice", "amount", "reason", "token")}
 
 
 class StatementUploadForm(forms.Form):

@@ -19,7 +19,6 @@ from dues.models import Invoice
 from dues.money import display
 from dues.notices import INVOICE_PDF
 from dues.selectors import EntryKind, InvoiceLine, Standing, invoice_as_of, invoice_lines
-from dues.services import dues_rate
 from notifications.delivery import Attachment, attachment
 from portal.certificates import new_pdf
 from registry.models import MembershipCategory
@@ -75,19 +74,22 @@ class InvoiceText:
     reference: str
 
 
-def _item(invoice: Invoice) -> str:
-    """What the invoice is for: the year's dues, the category and the schedule's band as the union's
-    record stands when the invoice is drawn (the invoice keeps its amount, not its band)."""
-    membership = invoice.membership
-    category = MembershipCategory(membership.category).label
+def invoice_band(invoice: Invoice) -> str:
+    """The schedule's band the invoice was priced for, in words; "" for a category's single rate."""
+    if invoice.students_from <= 0:
+        return ""
+    return _("from %(count)s students represented") % {
+        "count": formats.number_format(invoice.students_from, force_grouping=True)
+    }
+
+
+def invoice_item(invoice: Invoice) -> str:
+    """What the invoice is for: the year's dues, the category and the schedule's band it was
+    priced for (kept on the invoice: a later change of category changes nothing here)."""
+    category = MembershipCategory(invoice.category).label
     item = _("Membership dues for %(year)s: %(category)s") % {"year": invoice.year, "category": category}
-    rate = dues_rate(membership, invoice.year)
-    if rate is not None and rate.students_from > 0:
-        band = _("from %(count)s students represented") % {
-            "count": formats.number_format(rate.students_from, force_grouping=True)
-        }
-        item = f"{item}, {band}"
-    return item
+    band = invoice_band(invoice)
+    return f"{item}, {band}" if band else item
 
 
 def _entry(line: InvoiceLine, currency: str) -> tuple[str, str]:
@@ -116,7 +118,7 @@ def invoice_text(invoice: Invoice, lines: list[InvoiceLine], on: datetime.date) 
             (_("Date of issue"), _date(invoice.issued_on)),
             (_("Due date"), _date(invoice.due_on)),
         ],
-        item=_item(invoice),
+        item=invoice_item(invoice),
         pro_rata=pro_rata,
         amount=(_("Amount"), display(invoice.amount_minor, invoice.currency)),
         entries=[_entry(line, invoice.currency) for line in lines],

@@ -3,7 +3,7 @@
 from django import template
 
 from dues.money import display, from_minor
-from portal.invoices import STANDING_WORDS
+from portal.invoices import STANDING_WORDS, invoice_item
 from portal.navigation import main_places
 from portal.presentation import state_words
 from workflows.models import ApplicationState
@@ -66,3 +66,10 @@ def standing_label(standing: str) -> str:
 def standing_tone(standing: str) -> str:
     words = STANDING_WORDS.get(standing)
     return words[1] if words else ""
+
+
+@register.filter(name="invoice_item")
+def invoice_item_filter(invoice) -> str:
+    """``{{ invoice|invoice_item }}``: what the invoice is for, with the category and band it was
+    priced for (``portal.invoices.invoice_item``)."""
+    return invoice_item(invoice)

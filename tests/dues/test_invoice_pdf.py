@@ -6,13 +6,16 @@ from decimal import Decimal
 
 import pikepdf
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from dues import services
 from portal.invoices import invoice_pdf
 from registry.models import MembershipCategory
+from registry.selectors import federation_year, today
+from registry.services import representative_add_first
 from tests.dues.ledger import JAN_1, YEAR, day, member, schedule
-from tests.factories import secretariat_user
+from tests.factories import applicant_user, secretariat_user
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +137,37 @@ def test_the_arabic_pdf_renders_right_to_left_with_the_union_s_arabic_name():
         ]
     assert starts
     assert sum(x > 105 for x in starts) > len(starts) / 2
+
+
+def test_an_invoice_keeps_the_category_and_band_it_was_priced_for_after_a_change(settings):
+    """The category changes and the union grows into another band: the invoice, its page, the
+    statement and the PDF still say what it was priced for."""
+    settings.OFFICERS_REQUIRE_MFA = False
+    year = federation_year(today())
+    schedule(year=year, from_0="500.00", from_5000="2000.00")
+    schedule(year=year, category=MembershipCategory.ASSOCIATE, from_0="100.00")
+    membership = member(students=6000)
+    invoice = services.invoice_create(membership=membership, year=year, on=today())
+    assert (invoice.category, invoice.students_from, invoice.amount_minor) == ("full", 5000, 200000)
+
+    membership.category = MembershipCategory.ASSOCIATE
+    membership.save(update_fields=["category"])
+    membership.organization.students_represented = 100000
+    membership.organization.save(update_fields=["students_represented"])
+    representative = applicant_user()
+    representative_add_first(organization=membership.organization, user=representative)
+    reader = Client()
+    reader.force_login(representative, backend="django.contrib.auth.backends.ModelBackend")
+    slug = membership.organization.slug
+
+    with translation.override("en"):
+        page = reader.get(f"/member/{slug}/dues/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        account = reader.get(f"/member/{slug}/dues/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    text = _text(invoice, on=today())
+
+    priced = f"Membership dues for {year}: Full member, from 5,000 students represented"
+    for shown in (page, account, text):
+        assert priced in shown
+        assert f"Membership dues for {year}: Associate member" not in shown
+    invoice.refresh_from_db()
+    assert (invoice.category, invoice.students_from) == ("full", 5000)

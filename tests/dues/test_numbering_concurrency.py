@@ -143,3 +143,46 @@ def test_one_payment_form_sent_twice_at_once_records_one_payment():
 
     assert sorted(outcomes) == ["conflict", "recorded"]
     assert Payment.objects.get().token == token
+
+
+def test_one_waiver_form_sent_twice_at_once_records_one_waiver():
+    """As for a payment: the membership's lock orders the two, the second sees the first's token."""
+    import uuid
+    from decimal import Decimal
+
+    from dues.errors import DuesError
+    from dues.models import Waiver
+    from tests.factories import secretariat_user
+
+    schedule()
+    union = member()
+    invoice = services.invoice_create(membership=union, year=YEAR, on=JAN_1)
+    token = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def grant(amount: str) -> None:
+        try:
+            barrier.wait()
+            services.waiver_grant(
+                invoice=invoice,
+                actor=secretariat_user(),
+                amount=Decimal(amount),
+                reason="Hardship",
+                token=token,
+                on=JAN_1,
+            )
+            outcomes.append("granted")
+        except DuesError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grant, args=(amount,)) for amount in ("50", "60")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict", "granted"]
+    assert Waiver.objects.get().token == token

@@ -85,6 +85,17 @@ def payment_data(**overrides) -> dict:
     }
 
 
+def waiver_data(invoice, **overrides) -> dict:
+    return {
+        "action": "waiver",
+        "invoice": invoice.pk,
+        "amount": "50",
+        "reason": "Hardship",
+        "token": str(uuid.uuid4()),
+        **overrides,
+    }
+
+
 # --- the overview -----------------------------------------------------------------------------------------
 
 
@@ -389,15 +400,15 @@ def test_a_waiver_up_to_the_limit_is_granted_and_a_larger_one_needs_a_motion(sec
 
     above = secretariat.post(
         ledger_url(membership),
-        {"action": "waiver", "invoice": invoice.pk, "amount": "100.01", "reason": "Hardship"},
+        waiver_data(invoice, amount="100.01"),
     )
     zero = secretariat.post(
         ledger_url(membership),
-        {"action": "waiver", "invoice": invoice.pk, "amount": "0", "reason": "Hardship"},
+        waiver_data(invoice, amount="0"),
     )
     granted = secretariat.post(
         ledger_url(membership),
-        {"action": "waiver", "invoice": invoice.pk, "amount": "100", "reason": "Hardship"},
+        waiver_data(invoice, amount="100"),
     )
 
     assert above.status_code == 409
@@ -405,6 +416,46 @@ def test_a_waiver_up_to_the_limit_is_granted_and_a_larger_one_needs_a_motion(sec
     assert zero.status_code == 400
     assert granted.status_code == 302
     assert Waiver.objects.get().amount_minor == 10000
+
+
+def test_the_same_waiver_form_sent_twice_records_one_waiver(secretariat):
+    membership, invoice = invoiced("300.00")
+    page = secretariat.get(ledger_url(membership)).content.decode()
+    form = re.search(r'<form[^>]*>(?:(?!</form>).)*value="waiver".*?</form>', page, re.S).group(0)
+    other = Client()
+    other.force_login(secretariat_user(), backend="django.contrib.auth.backends.ModelBackend")
+
+    first = secretariat.post(ledger_url(membership), waiver_data(invoice, token=token_of(form)))
+    second = other.post(ledger_url(membership), waiver_data(invoice, token=token_of(form), amount="20"))
+
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert "This form was already sent: the waiver is recorded once." in second.content.decode()
+    assert Waiver.objects.get().amount_minor == 5000
+    assert statement(membership, today()).open_minor == 25000
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token"])
+def test_a_waiver_without_its_form_token_is_refused_and_nothing_is_saved(secretariat, token):
+    membership, invoice = invoiced("300.00")
+
+    response = secretariat.post(ledger_url(membership), waiver_data(invoice, token=token))
+
+    assert response.status_code == 400
+    assert "This form is out of date: load the page again." in response.content.decode()
+    assert not Waiver.objects.exists()
+
+
+def test_each_page_load_gives_the_waiver_form_a_new_token(secretariat):
+    membership, _invoice = invoiced()
+    tokens = [
+        re.findall(
+            r'name="token" value="([0-9a-f-]{36})"', secretariat.get(ledger_url(membership)).content.decode()
+        )
+        for _ in range(2)
+    ]
+    assert len(tokens[0]) == 2  # the payment's form and the waiver's, each its own
+    assert len(set(tokens[0] + tokens[1])) == 4
 
 
 def test_an_unknown_action_or_membership_is_refused(secretariat):
@@ -439,7 +490,7 @@ def test_the_ledger_reconciles_after_the_pages_actions(secretariat):
     secretariat.post(ledger_url(membership), payment_data(amount="100.00"))
     secretariat.post(
         ledger_url(membership),
-        {"action": "waiver", "invoice": invoice.pk, "amount": "50", "reason": "Hardship"},
+        waiver_data(invoice, amount="50"),
     )
     secretariat.post(ledger_url(membership), payment_data(amount="400.00", reference="TRF-2"))
 
