@@ -143,6 +143,8 @@ INVOICE_FIELDS = (
     "amount_minor",
     "currency",
     "pro_rata",
+    "category",
+    "students_from",
     "created_at",
     "credit_note",
     "waivers",
@@ -420,6 +422,8 @@ def _invoice_data(invoice: Invoice) -> dict[str, Any]:
         "amount_minor": invoice.amount_minor,
         "currency": invoice.currency,
         "pro_rata": invoice.pro_rata,
+        "category": invoice.category,
+        "students_from": invoice.students_from,
         "created_at": _timestamp(invoice.created_at),
         "credit_note": None
         if credit is None
@@ -1274,6 +1278,8 @@ def _invoice(item: dict[str, Any]) -> Invoice:
             amount_minor=_whole(item, "amount_minor"),
             currency=_text(item, "currency"),
             pro_rata=item["pro_rata"] is True,
+            category=_text(item, "category"),
+            students_from=_whole(item, "students_from"),
         ),
         item,
     )

@@ -131,6 +131,8 @@ def _ledger_rows() -> dict[str, list]:
                 "issued_on",
                 "due_on",
                 "amount_minor",
+                "category",
+                "students_from",
                 "created_at",
             )
         ),
@@ -189,6 +191,10 @@ def test_meetings_and_the_dues_ledger_are_in_the_backup(record, cast):
     )
     assert ledger["invoices"][0]["credit_note"]["reason"] == "Billed twice."
     assert ledger["invoices"][1]["waivers"][0]["amount_minor"] == 5000
+    # What each invoice was priced for goes with it: a later change of category shows no other price.
+    assert [(i["category"], i["students_from"]) for i in ledger["invoices"]] == list(
+        Invoice.objects.order_by("year").values_list("category", "students_from")
+    )
     assert [(p["reference"], p["amount"], p["reverses"]) for p in ledger["payments"]] == [
         ("TRF-1", "300.000", None),
         ("TRF-2", "300.000", None),
