@@ -251,3 +251,51 @@ class ChangeFeedQueryForm(QueryForm):
     def clean_limit(self) -> int:
         limit = self.cleaned_data["limit"]
         return FEED_DEFAULT_LIMIT if limit is None else limit
+
+
+DECISIONS_PAGE_SIZE = 20
+DECISIONS_MAX_PAGE_SIZE = 100
+DECISIONS_PAGE_SIZE_MESSAGE = _("Use a whole number from 1 to 100.")
+PAGE_MESSAGE = _("Use a whole number from 1.")
+
+
+class DecisionQueryForm(QueryForm):
+    """``GET /api/v1/decisions/``: one meeting's or one year's, and the page (meetings per page)."""
+
+    PARAMETERS = {"meeting": False, "year": False, "page": False, "page_size": False, "format": False}
+
+    meeting = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={"invalid": _("Use a meeting's id: a whole number.")},
+    )
+    year = forms.IntegerField(
+        required=False,
+        min_value=1900,
+        max_value=9999,
+        error_messages={"invalid": _("Use a year of four digits, such as 2026.")},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        error_messages={"invalid": PAGE_MESSAGE, "min_value": PAGE_MESSAGE, "max_value": PAGE_MESSAGE},
+    )
+    page_size = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=DECISIONS_MAX_PAGE_SIZE,
+        error_messages={
+            "invalid": DECISIONS_PAGE_SIZE_MESSAGE,
+            "min_value": DECISIONS_PAGE_SIZE_MESSAGE,
+            "max_value": DECISIONS_PAGE_SIZE_MESSAGE,
+        },
+    )
+
+    def clean_page(self) -> int:
+        return self.cleaned_data["page"] or 1
+
+    def clean_page_size(self) -> int:
+        size = self.cleaned_data["page_size"]
+        return DECISIONS_PAGE_SIZE if size is None else size

@@ -7,15 +7,19 @@ Each endpoint validates its input's shape, calls ONE service of ``meetings.servi
 with the meeting as it is now; refusals (``WorkflowError``) become 400/403/409 in ``api.exceptions``.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, mixins, status
+from rest_framework import exceptions, mixins, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from meetings import rules, selectors, services
-from meetings.models import Meeting
+from meetings.minutes import minutes_pdf as minutes_as_pdf
+from meetings.models import AgendaItem, Meeting, Minutes
+from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import MembershipApplication, Motion
 
 from . import meeting_schema as docs
@@ -24,6 +28,9 @@ from .meeting_serializers import (
     AgendaItemInputSerializer,
     AgendaReorderSerializer,
     AttendanceInputSerializer,
+    CountedVotesSerializer,
+    ItemVoteCloseSerializer,
+    ItemVoteOpenSerializer,
     MeetingActionSerializer,
     MeetingCancelSerializer,
     MeetingDetailSerializer,
@@ -31,11 +38,22 @@ from .meeting_serializers import (
     MeetingSerializer,
     MeetingUpdateSerializer,
     MeetingWriteSerializer,
+    MinutesSerializer,
+    MinutesSummaryInputSerializer,
+    NamedVotesSerializer,
 )
-from .workflow_views import ID_PATTERN, PersonViewSet
+from .workflow_views import ID_PATTERN, AnyMediaRenderer, PersonViewSet
 
 # The list's query parameters: none may be empty or repeated (see api.filters.query_shape_errors).
 LIST_PARAMETERS = {"when": False, "state": False, "page": False, "page_size": False}
+# The minutes' PDF, as the portal names it: a file name, no trailing slash (``api.urls``).
+MINUTES_PDF_ROUTE = rf"^v1/meetings/(?P<meeting_id>{ID_PATTERN})/minutes\.pdf$"
+MINUTES_PDF_VIEW = {
+    "actions": {"get": "minutes_pdf"},
+    "detail": True,
+    "basename": "meeting",
+    "renderer_classes": [renderers.JSONRenderer, AnyMediaRenderer],
+}
 
 
 class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
@@ -87,7 +105,8 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
 
     @staticmethod
     def subject(body: dict) -> dict:
-        """An agenda item's application or motion id → the row; an unknown id is a 400 on its field."""
+        """An agenda item's application or motion id → the row, the meeting whose minutes it
+        approves → the minutes; an unknown id is a 400 on its field."""
         for field, model, message in (
             ("application", MembershipApplication, _("There is no application with this id.")),
             ("motion", Motion, _("There is no motion with this id.")),
@@ -96,7 +115,61 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
                 body[field] = model.objects.filter(pk=body[field]).first()
                 if body[field] is None:
                     raise exceptions.ValidationError({field: [message]})
+        if "minutes_of" in body:
+            body["minutes"] = Minutes.objects.filter(meeting_id=body.pop("minutes_of")).first()
+            if body["minutes"] is None:
+                raise exceptions.ValidationError(
+                    {
+                        "minutes_of": [
+                            _("That meeting has no minutes: it is not closed yet, or does not exist.")
+                        ]
+                    }
+                )
         return body
+
+    def item(self, meeting: Meeting, item_id, *, expected_state: str | None = None) -> AgendaItem:
+        """The meeting's agenda item (404 if it has none with this id), on the meeting in the state
+        the caller saw (else ``conflict``), as the meeting's page checks it."""
+        item = meeting.agenda_items.filter(pk=item_id).first()
+        if item is None:
+            raise exceptions.NotFound(_("This meeting's agenda has no item with this id."))
+        self.as_seen(meeting, expected_state)
+        return item
+
+    @staticmethod
+    def as_seen(meeting: Meeting, expected_state: str | None) -> None:
+        """Refuse (``conflict``) a caller who saw the meeting in another state than it has now."""
+        if expected_state is not None and meeting.state != expected_state:
+            raise WorkflowError(
+                ErrorCode.CONFLICT,
+                _("Someone else changed this meeting meanwhile: it is now “%(state)s”.")
+                % {"state": meeting.get_state_display()},
+                details={"state": meeting.state},
+            )
+
+    @staticmethod
+    def members(choices: dict[int, str]) -> dict:
+        """Named votes' user ids → users; an unknown id is a 400 on ``choices``."""
+        users = get_user_model().objects.in_bulk(list(choices))
+        unknown = sorted(pk for pk in choices if pk not in users)
+        if unknown:
+            raise exceptions.ValidationError(
+                {"choices": [_("There is no person with the id %(id)d.") % {"id": pk} for pk in unknown]}
+            )
+        return {users[pk]: choice for pk, choice in choices.items()}
+
+    def minutes_of(self, meeting: Meeting) -> Minutes:
+        """The meeting's minutes, written when it closed; 404 before."""
+        minutes = Minutes.objects.select_related("meeting", "approved_by").filter(meeting=meeting).first()
+        if minutes is None:
+            raise exceptions.NotFound(_("This meeting has no minutes yet: they are written when it closes."))
+        return minutes
+
+    def minutes_response(self, minutes: Minutes) -> Response:
+        """The minutes as they are now, with whether their record still has its hash."""
+        fresh = self.minutes_of(minutes.meeting)
+        context = {**self.get_serializer_context(), "verified": services.minutes_verify(fresh)}
+        return Response(MinutesSerializer(fresh, context=context).data)
 
     # --- the meeting -----------------------------------------------------------------------------
 
@@ -205,3 +278,117 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
         body = self.validated(AttendanceInputSerializer)
         services.attendance_record(meeting=meeting, member=member, actor=request.user, **body)
         return self.meeting_response(meeting)
+
+    # --- votes on the agenda's items ------------------------------------------------------------------
+
+    @docs.open_item_vote
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"agenda/(?P<item_id>{ID_PATTERN})/vote",
+        url_name="item-vote",
+    )
+    def item_vote(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(ItemVoteOpenSerializer)
+        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        services.item_vote_open(item=item, actor=request.user, **body)
+        return self.meeting_response(meeting)
+
+    @docs.record_named_votes
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"agenda/(?P<item_id>{ID_PATTERN})/vote/named",
+        url_name="item-vote-named",
+    )
+    def item_vote_named(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(NamedVotesSerializer)
+        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
+        choices = self.members(body["choices"])
+        services.item_vote_record_named(item=item, choices=choices, actor=request.user)
+        return self.meeting_response(meeting)
+
+    @docs.record_counted_votes
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"agenda/(?P<item_id>{ID_PATTERN})/vote/counted",
+        url_name="item-vote-counted",
+    )
+    def item_vote_counted(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(CountedVotesSerializer)
+        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        services.item_vote_record_counted(item=item, actor=request.user, **body)
+        return self.meeting_response(meeting)
+
+    @docs.close_item_vote
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"agenda/(?P<item_id>{ID_PATTERN})/vote/close",
+        url_name="item-vote-close",
+    )
+    def item_vote_close(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(ItemVoteCloseSerializer)
+        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        services.item_vote_close(item=item, actor=request.user, **body)
+        return self.meeting_response(meeting)
+
+    @docs.approve_minutes
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"agenda/(?P<item_id>{ID_PATTERN})/approve-minutes",
+        url_name="approve-minutes",
+    )
+    def approve_minutes(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(MeetingActionSerializer)
+        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
+        services.minutes_approve(item=item, actor=request.user)
+        return self.meeting_response(meeting)
+
+    # --- minutes -------------------------------------------------------------------------------------
+
+    @docs.get_minutes
+    @action(detail=True, methods=["get"])
+    def minutes(self, request, meeting_id=None):
+        return self.minutes_response(self.minutes_of(self.get_object()))
+
+    @docs.get_minutes_pdf
+    def minutes_pdf(self, request, meeting_id=None):
+        """The minutes as a PDF, in the caller's language (Accept-Language), as an attachment; routed
+        at ``minutes.pdf`` (``MINUTES_PDF_ROUTE``), without the trailing slash of the router's."""
+        minutes = self.minutes_of(self.get_object())
+        response = HttpResponse(
+            minutes_as_pdf(minutes, federation_name=settings.FEDERATION_NAME), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="minutes-{minutes.meeting_id}.pdf"'
+        return response
+
+    @docs.set_minutes_summary
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path=rf"minutes/items/(?P<item_id>{ID_PATTERN})/summary",
+        url_name="minutes-summary",
+    )
+    def minutes_summary(self, request, meeting_id=None, item_id=None):
+        meeting = self.get_object()
+        body = self.validated(MinutesSummaryInputSerializer)
+        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
+        minutes = services.minutes_item_summary_set(item=item, text=body["text"], actor=request.user)
+        return self.minutes_response(minutes)
+
+    @docs.circulate_minutes
+    @action(detail=True, methods=["post"], url_path="minutes/circulate", url_name="minutes-circulate")
+    def minutes_circulate(self, request, meeting_id=None):
+        meeting = self.get_object()
+        body = self.validated(MeetingActionSerializer)
+        minutes = self.minutes_of(meeting)
+        self.as_seen(meeting, body.get("expected_state"))
+        return self.minutes_response(services.minutes_circulate(minutes=minutes, actor=request.user))

@@ -18,6 +18,7 @@ from .serializers import (
     AffiliatePageSerializer,
     AffiliateSerializer,
     ChangeFeedPageSerializer,
+    DecisionPageSerializer,
     ErrorSerializer,
     RegionSerializer,
 )
@@ -483,6 +484,107 @@ list_changes = extend_schema(
             _("The events after this id are no longer kept: start again from the directory."),
             [FEED_EXPIRED_EXAMPLE],
         ),
+        **ERROR_RESPONSES,
+    },
+)
+
+
+DECISIONS_EXAMPLE = {
+    "count": 1,
+    "next": None,
+    "previous": None,
+    "results": [
+        {
+            "meeting": 4,
+            "title": "Executive Committee, December session",
+            "starts_at": "2026-12-12T09:00:00Z",
+            "minutes_approved": True,
+            "decisions": [
+                {
+                    "kind": "application",
+                    "decision": "admitted",
+                    "category": "full",
+                    "motion_kind": "",
+                    "organization": {
+                        "name": "Kenya National Union of Students",
+                        "acronym": "KNUS",
+                        "country": {"code": "KE", "name": "Kenya"},
+                        "slug": "kenya-national-union-of-students",
+                    },
+                },
+                {
+                    "kind": "motion",
+                    "decision": "carried",
+                    "category": "",
+                    "motion_kind": "suspend",
+                    "organization": {
+                        "name": "Tajik Students' Union",
+                        "acronym": "TSU",
+                        "country": {"code": "TJ", "name": "Tajikistan"},
+                        "slug": None,
+                    },
+                },
+            ],
+        }
+    ],
+}
+DECISIONS_INVALID_EXAMPLE = _error_example(
+    "Invalid parameters",
+    400,
+    "invalid",
+    "Some values in the request are not valid. See details for each field.",
+    {"year": ["Use a year of four digits, such as 2026."], "page": ["Give this parameter once."]},
+)
+NO_PAGE_EXAMPLE = _error_example("No such page", 404, "not_found", "There is no page with this number.")
+
+list_decisions = extend_schema(
+    operation_id="listDecisions",
+    tags=[TAG],
+    summary=_("List the Executive Committee's public decisions"),
+    description=_(
+        "Per meeting whose minutes are written (approved, or a closed meeting's draft), newest first, "
+        "the unions it admitted and the motions on members it carried, as its minutes record them: "
+        "never a tally, a ballot or a voter's name. A meeting that took no such decision is listed with "
+        "none. Numbered pages of meetings; 'slug' links a union that is an affiliate today."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "meeting",
+            {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+            description=_("Only this meeting's decisions (its id)."),
+        ),
+        OpenApiParameter(
+            "year",
+            {"type": "integer", "minimum": 1900, "maximum": 9999},
+            description=_("Only the meetings that started in this year (UTC)."),
+            examples=[OpenApiExample("2026", value=2026)],
+        ),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 10**9},
+            description=_("Page number, from 1."),
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            description=_("Meetings per page."),
+        ),
+        *CONDITIONAL_HEADERS,
+    ],
+    responses={
+        200: OpenApiResponse(
+            DecisionPageSerializer,
+            description=_("One page of meetings with their public decisions."),
+            examples=[OpenApiExample("Decisions", value=DECISIONS_EXAMPLE, response_only=True)],
+        ),
+        304: NOT_MODIFIED,
+        400: _error(
+            _(
+                "A parameter is not a whole number in range, is empty, or is given twice; details name each one."
+            ),
+            [DECISIONS_INVALID_EXAMPLE],
+        ),
+        404: _error(_("There is no page with this number."), [NO_PAGE_EXAMPLE]),
         **ERROR_RESPONSES,
     },
 )

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from registry.feed import row_of
 from registry.models import DirectoryEventType, EndReason, MembershipCategory, localized_region_name
+from workflows.models import MotionKind
 
 
 def iso_datetime(value: datetime.datetime) -> str:
@@ -53,6 +54,39 @@ def affiliate_item(row: dict, *, with_email: bool) -> dict:
     if with_email:
         item["email"] = row["email"]
     return item
+
+
+def meeting_decisions_item(meeting, slugs: dict) -> dict:
+    """One meeting's public decisions (``meetings.selectors.MeetingDecisions``) in the API's shape;
+    ``slugs`` (``meetings.selectors.affiliate_slugs``) links the unions that are affiliates today."""
+    return {
+        "meeting": meeting.meeting_id,
+        "title": meeting.title,
+        "starts_at": iso_datetime(datetime.datetime.fromisoformat(meeting.starts_at)),
+        "minutes_approved": meeting.minutes_approved,
+        "decisions": [_decision_item(decision, slugs) for decision in meeting.decisions],
+    }
+
+
+def _decision_item(decision, slugs: dict) -> dict:
+    key = (
+        ("application", decision.application_id)
+        if decision.application_id
+        else ("motion", decision.motion_id)
+    )
+    country = {"code": decision.country, "name": country_name(decision.country)} if decision.country else None
+    return {
+        "kind": decision.kind,
+        "decision": decision.decision,
+        "category": decision.category,
+        "motion_kind": decision.motion_kind,
+        "organization": {
+            "name": decision.organization,
+            "acronym": decision.acronym,
+            "country": country,
+            "slug": slugs.get(key),
+        },
+    }
 
 
 def event_item(event, *, with_email: bool) -> dict:
@@ -286,3 +320,46 @@ class ErrorBodySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
+
+
+# --- public decisions ----------------------------------------------------------------------------
+
+
+class DecisionOrganizationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    acronym = serializers.CharField(allow_blank=True)
+    country = CountrySerializer(allow_null=True)
+    slug = serializers.CharField(
+        allow_null=True, help_text=_("Its slug in the directory while it is an affiliate; null otherwise.")
+    )
+
+
+class PublicDecisionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("application", "application"), ("motion", "motion")])
+    decision = serializers.ChoiceField(choices=[("admitted", "admitted"), ("carried", "carried")])
+    category = serializers.ChoiceField(
+        choices=[*MembershipCategory.choices, ("", "")],
+        help_text=_("An admission: the category admitted to; empty for a motion."),
+    )
+    motion_kind = serializers.ChoiceField(
+        choices=[*MotionKind.choices, ("", "")],
+        help_text=_("A motion: what it decided; empty for an admission."),
+    )
+    organization = DecisionOrganizationSerializer()
+
+
+class MeetingDecisionsSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(help_text=_("The meeting's id."))
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    minutes_approved = serializers.BooleanField(
+        help_text=_("Whether the minutes are approved (false: a closed meeting's draft minutes).")
+    )
+    decisions = PublicDecisionSerializer(many=True)
+
+
+class DecisionPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("How many meetings match, on all pages."))
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = MeetingDecisionsSerializer(many=True)

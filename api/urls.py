@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .meeting_views import MeetingViewSet
+from .meeting_views import MINUTES_PDF_ROUTE, MINUTES_PDF_VIEW, MeetingViewSet
 from .motion_views import MotionViewSet
 from .webhook_views import WebhookEndpointViewSet
 from .workflow_views import ApplicationViewSet
@@ -29,6 +29,7 @@ urlpatterns = [
     path("v1/affiliates/<slug:slug>/", views.AffiliateDetailView.as_view(), name="affiliate-detail"),
     path("v1/regions/", views.RegionListView.as_view(), name="region-list"),
     path("v1/changes/", views.ChangeFeedView.as_view(), name="change-list"),
+    path("v1/decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The site's Content-Security-Policy allows no inline script: the split view serves Swagger
     # UI's start-up script from this same address (?script), not inline in the page.
@@ -46,6 +47,11 @@ urlpatterns = [
         name="redoc",
     ),
     # The workflow (applications, documents, transitions, reviews, votes): api/workflow_views.py.
+    re_path(
+        MINUTES_PDF_ROUTE,
+        MeetingViewSet.as_view(**MINUTES_PDF_VIEW),
+        name="meeting-minutes-pdf",
+    ),
     path("v1/", include(workflow_router.urls)),
     # Keep last: any other address under /api/ gets a JSON 404 in the API's error format.
     # [\s\S], not ".": an address with an encoded line break (%0A) is caught too.

@@ -8,6 +8,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -18,8 +19,10 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from meetings import selectors as meeting_selectors
 from registry import feed, history
 from registry.csv_export import csv_lines
 from registry.replica import directory_reads
@@ -28,11 +31,19 @@ from registry.selectors import affiliate_counts_by_region, affiliate_row, affili
 from . import schema
 from .authentication import PartnerKeyAuthentication
 from .exceptions import FeedCursorExpired, error_body
-from .filters import AffiliateQueryForm, AsOfQueryForm, ChangeFeedQueryForm
+from .filters import AffiliateQueryForm, AsOfQueryForm, ChangeFeedQueryForm, DecisionQueryForm
 from .pagination import ordered, page_links, paginate
 from .permissions import is_partner
 from .renderers import CSVRenderer, ORJSONRenderer
-from .serializers import CSV_COLUMNS, CSV_EMAIL_COLUMN, affiliate_item, csv_values, event_item, region_items
+from .serializers import (
+    CSV_COLUMNS,
+    CSV_EMAIL_COLUMN,
+    affiliate_item,
+    csv_values,
+    event_item,
+    meeting_decisions_item,
+    region_items,
+)
 
 
 @method_decorator(directory_reads, name="dispatch")
@@ -189,6 +200,45 @@ class RegionListView(DirectoryView):
         else:
             counts = history.affiliate_counts_by_region_as_of(as_of)
         return Response(region_items(region_tree(), counts))
+
+
+class DecisionListView(DirectoryView):
+    """The Executive Committee's public decisions, per meeting with minutes, newest first: what the
+    public "Decisions" page lists (``meetings.selectors.meeting_decisions``), in numbered pages of
+    meetings. Never a tally, a ballot or a voter's name."""
+
+    @schema.list_decisions
+    def get(self, request):
+        query = DecisionQueryForm(request.query_params)
+        if not query.is_valid():
+            raise ValidationError(query.errors_by_field())
+        data = query.cleaned_data
+        minutes = meeting_selectors.public_minutes(meeting_id=data["meeting"], year=data["year"])
+        paginator = Paginator(minutes, data["page_size"])
+        try:
+            page = paginator.page(data["page"])
+        except EmptyPage:
+            raise NotFound(_("There is no page with this number.")) from None
+        meetings = [meeting_selectors.meeting_decisions(row) for row in page.object_list]
+        slugs = meeting_selectors.affiliate_slugs(meetings)
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "count": paginator.count,
+                "next": replace_query_param(url, "page", page.next_page_number())
+                if page.has_next()
+                else None,
+                "previous": _previous_page(url, page),
+                "results": [meeting_decisions_item(meeting, slugs) for meeting in meetings],
+            }
+        )
+
+
+def _previous_page(url: str, page) -> str | None:
+    if not page.has_previous():
+        return None
+    number = page.previous_page_number()
+    return remove_query_param(url, "page") if number == 1 else replace_query_param(url, "page", number)
 
 
 @csrf_exempt  # answers only 404 or a redirect: a POST to an unknown address gets JSON, not the CSRF page

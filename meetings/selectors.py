@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts import roles
 from registry.models import Membership, MembershipState
 from workflows import rules as workflow_rules
-from workflows.models import VoteMode
+from workflows.models import VoteMode, VoteRound
 
 from . import rules
 from .models import (
@@ -70,11 +70,14 @@ def meetings_listed(queryset: QuerySet, *, when: str = "", state: str = "", now=
 
 
 def meeting_in_full(queryset: QuerySet) -> QuerySet:
-    """A meeting with its agenda in order (each item's application or motion and papers) and its
-    attendance: a constant number of queries, however long the agenda."""
+    """A meeting with its agenda in order (each item's application, motion or minutes, its papers
+    and the vote rounds opened on it, first first) and its attendance: a constant number of
+    queries, however long the agenda."""
     items = (
-        AgendaItem.objects.select_related("application", "motion__membership__organization")
-        .prefetch_related("papers")
+        AgendaItem.objects.select_related(
+            "application", "motion__membership__organization", "minutes__meeting"
+        )
+        .prefetch_related("papers", Prefetch("vote_rounds", queryset=VoteRound.objects.order_by("number")))
         .order_by("position")
     )
     return queryset.select_related("chair", "minute_taker").prefetch_related(
@@ -109,14 +112,17 @@ class MeetingDecisions:
     decisions: list[PublicDecision]
 
 
-def public_minutes() -> QuerySet:
+def public_minutes(*, meeting_id: int | None = None, year: int | None = None) -> QuerySet:
     """The minutes whose decisions are public (approved, or a closed meeting's draft), newest
-    meeting first, with their meeting: the rows the public "Decisions" page pages through."""
-    return (
-        Minutes.objects.filter(meeting__state__in=(MeetingState.CLOSED, MeetingState.MINUTES_APPROVED))
-        .select_related("meeting")
-        .order_by("-meeting__starts_at", "-pk")
-    )
+    meeting first, with their meeting: the rows the public "Decisions" page (and the API's list)
+    pages through; only those of the meeting ``meeting_id``, or of meetings that started in
+    ``year`` (UTC), if given."""
+    minutes = Minutes.objects.filter(meeting__state__in=(MeetingState.CLOSED, MeetingState.MINUTES_APPROVED))
+    if meeting_id is not None:
+        minutes = minutes.filter(meeting_id=meeting_id)
+    if year is not None:
+        minutes = minutes.filter(meeting__starts_at__year=year)
+    return minutes.select_related("meeting").order_by("-meeting__starts_at", "-pk")
 
 
 def meeting_decisions(minutes: Minutes) -> MeetingDecisions:

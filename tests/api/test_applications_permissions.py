@@ -147,6 +147,20 @@ MEETING_TABLE = [
     ("PUT",   "/meetings/{meeting_id}/attendance/{member_id}/", M.IN_SESSION,     401, 404, 404, 200, 404, 404, 403, 403, 401, 403),
     ("PUT",   "/meetings/{meeting_id}/attendance/{member_id}/", M.DRAFT,          401, 404, 404, 409, 404, 404, 403, 403, 401, 403),
 ]
+# The votes on agenda items, the minutes and the public decisions: their own table, on meetings
+# voting, held and approving minutes (tests/api/test_meeting_votes_minutes_api.py).
+NOT_IN_THE_MEETING_TABLE = {
+    f"{V1}/meetings/{{meeting_id}}/agenda/{{item_id}}/vote/",
+    f"{V1}/meetings/{{meeting_id}}/agenda/{{item_id}}/vote/named/",
+    f"{V1}/meetings/{{meeting_id}}/agenda/{{item_id}}/vote/counted/",
+    f"{V1}/meetings/{{meeting_id}}/agenda/{{item_id}}/vote/close/",
+    f"{V1}/meetings/{{meeting_id}}/agenda/{{item_id}}/approve-minutes/",
+    f"{V1}/meetings/{{meeting_id}}/minutes/",
+    f"{V1}/meetings/{{meeting_id}}/minutes.pdf",
+    f"{V1}/meetings/{{meeting_id}}/minutes/items/{{item_id}}/summary/",
+    f"{V1}/meetings/{{meeting_id}}/minutes/circulate/",
+    f"{V1}/decisions/",
+}
 # Not operations of the schema, but public API addresses all the same.
 EXTRA = [
     ("GET",   "/api/schema/",                                  None,              200, 200, 200, 200, 200, 200, 200, 200, 200, 403),
@@ -196,9 +210,12 @@ def schema_operations() -> set[tuple[str, str]]:
 
 def test_every_operation_of_the_schema_has_a_row():
     rows = {(method, _full_path(path)) for method, path, *_ in TABLE + MEETING_TABLE}
-    # The motions' operations have their own table (tests/api/test_motions_api.py).
+    # The motions' operations have their own table (tests/api/test_motions_api.py), and so do the
+    # votes on agenda items, the minutes and the decisions (NOT_IN_THE_MEETING_TABLE).
     operations = {
-        (method, path) for method, path in schema_operations() if not path.startswith(f"{V1}/motions/")
+        (method, path)
+        for method, path in schema_operations()
+        if not path.startswith(f"{V1}/motions/") and path not in NOT_IN_THE_MEETING_TABLE
     }
 
     assert operations - rows == set(), "operations without a row in TABLE"

@@ -71,6 +71,11 @@ API_INPUT = {
     "close": ms.MeetingActionSerializer,
     "agenda": ms.AgendaItemInputSerializer,
     "reorder": ms.AgendaReorderSerializer,
+    "vote": ms.ItemVoteOpenSerializer,
+    "named": ms.NamedVotesSerializer,
+    "counted": ms.CountedVotesSerializer,
+    "approve-minutes": ms.MeetingActionSerializer,
+    "circulate": ms.MeetingActionSerializer,
 }
 
 
