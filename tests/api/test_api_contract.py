@@ -80,7 +80,7 @@ def _schemathesis(
         command.append(f"--header=Authorization: {authorization}")
     if scope:
         command.append(f"--include-tag={scope}")
-    return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=1800)
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "partner", "secretariat"])
