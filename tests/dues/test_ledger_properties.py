@@ -35,7 +35,7 @@ from registry.selectors import good_standing_q, year_start
 from tests.dues.ledger import member, schedule
 from tests.factories import secretariat_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.properties]
 
 START = datetime.date(2024, 1, 1)
 YEARS = (2024, 2025, 2026)
