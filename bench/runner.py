@@ -483,18 +483,7 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
             )
 
     if bench.wanted("feed_page"):
-        grown = large.feed or large
-        events = grown.rows.get("events")
-        name = f"feed_page@{big}" + (f"_{size_label(events)}_events" if large.feed else "")
-        bench.measure(
-            "feed_page",
-            http_case(
-                name, grown, "feed_page", f"feed page, a feed of {events:,} events" if events else "feed page"
-            ),
-            http_case(f"feed_page@{size_label(small.size)}", small, "feed_page", "feed page"),
-            rounds=rounds,
-            profile=profile(grown, "feed_page"),
-        )
+        measure_feed_page(bench, small, large, http_case, profile)
 
     if bench.wanted("as_of_list"):
         bench.measure(
@@ -505,17 +494,38 @@ def in_process_cases(bench: Bench, client, small: DataSet, large: DataSet, queri
             profile=profile(large, "as_of_list"),
         )
 
+    measure_pages(bench, client, small, large)
+    record_query_counts(client, (small, large), queries)
+
+
+def measure_feed_page(bench: Bench, small: DataSet, large: DataSet, http_case, profile) -> None:
+    """feed_page: 100 events after a cursor 90% deep, on the grown feed (``--feed-events``) or the large
+    set's own, against the small set's."""
+    grown = large.feed or large
+    events = grown.rows.get("events")
+    name = f"feed_page@{size_label(large.size)}" + (f"_{size_label(events)}_events" if large.feed else "")
+    bench.measure(
+        "feed_page",
+        http_case(
+            name, grown, "feed_page", f"feed page, a feed of {events:,} events" if events else "feed page"
+        ),
+        http_case(f"feed_page@{size_label(small.size)}", small, "feed_page", "feed page"),
+        rounds=bench.options.rounds,
+        profile=profile(grown, "feed_page"),
+    )
+
+
+def measure_pages(bench: Bench, client, small: DataSet, large: DataSet) -> None:
+    """The HTML pages (``PAGES``), in-process, large against small."""
     for ratio_id in PAGES:
         if bench.wanted(ratio_id):
             bench.measure(
                 ratio_id,
                 page_case(bench, client, large, ratio_id),
                 page_case(bench, client, small, ratio_id),
-                rounds=rounds,
-                profile=page_profile(client, large, ratio_id, calls=max(50, inner * 5)),
+                rounds=bench.options.rounds,
+                profile=page_profile(client, large, ratio_id, calls=max(50, bench.options.inner * 5)),
             )
-
-    record_query_counts(client, (small, large), queries)
 
 
 def page_case(bench: Bench, client, data: DataSet, key: str) -> Case:
