@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from meetings import rules, selectors, services
 from meetings.minutes import minutes_pdf as minutes_as_pdf
 from meetings.models import AgendaItem, Meeting, Minutes
-from workflows.errors import ErrorCode, WorkflowError
 from workflows.models import MembershipApplication, Motion
 
 from . import meeting_schema as docs
@@ -127,25 +126,13 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
                 )
         return body
 
-    def item(self, meeting: Meeting, item_id, *, expected_state: str | None = None) -> AgendaItem:
-        """The meeting's agenda item (404 if it has none with this id), on the meeting in the state
-        the caller saw (else ``conflict``), as the meeting's page checks it."""
+    @staticmethod
+    def item(meeting: Meeting, item_id) -> AgendaItem:
+        """The meeting's agenda item; 404 if it has none with this id."""
         item = meeting.agenda_items.filter(pk=item_id).first()
         if item is None:
             raise exceptions.NotFound(_("This meeting's agenda has no item with this id."))
-        self.as_seen(meeting, expected_state)
         return item
-
-    @staticmethod
-    def as_seen(meeting: Meeting, expected_state: str | None) -> None:
-        """Refuse (``conflict``) a caller who saw the meeting in another state than it has now."""
-        if expected_state is not None and meeting.state != expected_state:
-            raise WorkflowError(
-                ErrorCode.CONFLICT,
-                _("Someone else changed this meeting meanwhile: it is now “%(state)s”.")
-                % {"state": meeting.get_state_display()},
-                details={"state": meeting.state},
-            )
 
     @staticmethod
     def members(choices: dict[int, str]) -> dict:
@@ -291,7 +278,7 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def item_vote(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(ItemVoteOpenSerializer)
-        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        item = self.item(meeting, item_id)
         services.item_vote_open(item=item, actor=request.user, **body)
         return self.meeting_response(meeting)
 
@@ -305,9 +292,13 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def item_vote_named(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(NamedVotesSerializer)
-        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
-        choices = self.members(body["choices"])
-        services.item_vote_record_named(item=item, choices=choices, actor=request.user)
+        item = self.item(meeting, item_id)
+        services.item_vote_record_named(
+            item=item,
+            choices=self.members(body["choices"]),
+            actor=request.user,
+            expected_state=body.get("expected_state"),
+        )
         return self.meeting_response(meeting)
 
     @docs.record_counted_votes
@@ -320,7 +311,7 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def item_vote_counted(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(CountedVotesSerializer)
-        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        item = self.item(meeting, item_id)
         services.item_vote_record_counted(item=item, actor=request.user, **body)
         return self.meeting_response(meeting)
 
@@ -334,7 +325,7 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def item_vote_close(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(ItemVoteCloseSerializer)
-        item = self.item(meeting, item_id, expected_state=body.pop("expected_state", None))
+        item = self.item(meeting, item_id)
         services.item_vote_close(item=item, actor=request.user, **body)
         return self.meeting_response(meeting)
 
@@ -348,8 +339,9 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def approve_minutes(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(MeetingActionSerializer)
-        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
-        services.minutes_approve(item=item, actor=request.user)
+        services.minutes_approve(
+            item=self.item(meeting, item_id), actor=request.user, expected_state=body.get("expected_state")
+        )
         return self.meeting_response(meeting)
 
     # --- minutes -------------------------------------------------------------------------------------
@@ -380,8 +372,12 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def minutes_summary(self, request, meeting_id=None, item_id=None):
         meeting = self.get_object()
         body = self.validated(MinutesSummaryInputSerializer)
-        item = self.item(meeting, item_id, expected_state=body.get("expected_state"))
-        minutes = services.minutes_item_summary_set(item=item, text=body["text"], actor=request.user)
+        minutes = services.minutes_item_summary_set(
+            item=self.item(meeting, item_id),
+            text=body["text"],
+            actor=request.user,
+            expected_state=body.get("expected_state"),
+        )
         return self.minutes_response(minutes)
 
     @docs.circulate_minutes
@@ -389,6 +385,7 @@ class MeetingViewSet(mixins.ListModelMixin, PersonViewSet):
     def minutes_circulate(self, request, meeting_id=None):
         meeting = self.get_object()
         body = self.validated(MeetingActionSerializer)
-        minutes = self.minutes_of(meeting)
-        self.as_seen(meeting, body.get("expected_state"))
-        return self.minutes_response(services.minutes_circulate(minutes=minutes, actor=request.user))
+        minutes = services.minutes_circulate(
+            minutes=self.minutes_of(meeting), actor=request.user, expected_state=body.get("expected_state")
+        )
+        return self.minutes_response(minutes)

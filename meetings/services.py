@@ -427,9 +427,10 @@ def meeting_close(*, meeting: Meeting, actor, expected_state: str | None = None)
 # --- votes on the agenda's items -------------------------------------------------------------------------
 
 
-def _locked_item(item: AgendaItem) -> tuple[Meeting, AgendaItem]:
-    """Lock the item's meeting; the item as it is now (``conflict`` if it left the agenda)."""
-    locked = _lock(item.meeting)
+def _locked_item(item: AgendaItem, expected_state: str | None = None) -> tuple[Meeting, AgendaItem]:
+    """Lock the item's meeting (``conflict`` if it is no longer in ``expected_state``); the item as it
+    is now (``conflict`` if it left the agenda)."""
+    locked = _lock(item.meeting, expected_state=expected_state)
     fresh = (
         AgendaItem.objects.filter(pk=item.pk, meeting=locked)
         .select_related("application", "motion", "minutes__meeting")
@@ -459,6 +460,7 @@ def item_vote_open(
     deadline: datetime.datetime | None = None,
     category: str | None = None,
     comment: str = "",
+    expected_state: str | None = None,
 ) -> VoteRound:
     """Open the vote on an agenda item's application (reviewed) or motion, in ``mode``, through the
     decision's own service (``workflows.services.vote_open``, ``workflows.motions.motion_vote_open``).
@@ -468,7 +470,7 @@ def item_vote_open(
     the committee's members recorded present; before it, the whole committee. One open round per
     item; the round is linked to the item (``AgendaItem.vote_rounds``) for the minutes.
     """
-    meeting, item = _locked_item(item)
+    meeting, item = _locked_item(item, expected_state)
     if item.kind not in (AgendaItemKind.APPLICATION, AgendaItemKind.MOTION):
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("Only an application or a motion is put to the vote."))
     _raise(rules.item_vote_refusal(meeting, mode, meeting_quorum(meeting)))
@@ -499,9 +501,11 @@ def item_vote_open(
     return vote_round
 
 
-def _room_round(item: AgendaItem, mode: str) -> tuple[Meeting, AgendaItem, VoteRound]:
+def _room_round(
+    item: AgendaItem, mode: str, expected_state: str | None
+) -> tuple[Meeting, AgendaItem, VoteRound]:
     """Lock the item's meeting; check a vote may be recorded in the room now; the item's open round."""
-    meeting, item = _locked_item(item)
+    meeting, item = _locked_item(item, expected_state)
     _raise(rules.item_vote_refusal(meeting, mode, meeting_quorum(meeting), record=True))
     vote_round = _open_item_round(item)
     if vote_round is None:
@@ -510,11 +514,13 @@ def _room_round(item: AgendaItem, mode: str) -> tuple[Meeting, AgendaItem, VoteR
 
 
 @transaction.atomic
-def item_vote_record_named(*, item: AgendaItem, choices: dict, actor) -> list:
+def item_vote_record_named(
+    *, item: AgendaItem, choices: dict, actor, expected_state: str | None = None
+) -> list:
     """Record the choices announced by name in the room (member → yes, no or abstain) in the item's
     open round (``workflows.room_votes.named_votes_record``): in session, with quorum, and only for
     members recorded present now — all or nothing."""
-    meeting, item, vote_round = _room_round(item, VoteMode.NAMED)
+    meeting, item, vote_round = _room_round(item, VoteMode.NAMED, expected_state)
     present = {member.pk for member in present_members(meeting)}
     absent = [member for member in choices if getattr(member, "pk", None) not in present]
     if absent:
@@ -527,21 +533,25 @@ def item_vote_record_named(*, item: AgendaItem, choices: dict, actor) -> list:
 
 
 @transaction.atomic
-def item_vote_record_counted(*, item: AgendaItem, yes: int, no: int, abstain: int, actor) -> VoteRound:
+def item_vote_record_counted(
+    *, item: AgendaItem, yes: int, no: int, abstain: int, actor, expected_state: str | None = None
+) -> VoteRound:
     """Enter the totals counted in the room in the item's open round
     (``workflows.room_votes.counted_totals_record``): in session, with quorum."""
-    _meeting, _item, vote_round = _room_round(item, VoteMode.COUNTED)
+    _meeting, _item, vote_round = _room_round(item, VoteMode.COUNTED, expected_state)
     return room_votes.counted_totals_record(
         vote_round=vote_round, yes=yes, no=no, abstain=abstain, actor=actor
     )
 
 
 @transaction.atomic
-def item_vote_close(*, item: AgendaItem, actor, comment: str = "") -> VoteRound:
+def item_vote_close(
+    *, item: AgendaItem, actor, comment: str = "", expected_state: str | None = None
+) -> VoteRound:
     """Close the item's open round with the decision's own service (``vote_close``,
     ``motion_vote_close``): the outcome admits or rejects, carries or defeats, as anywhere else.
     Closed after the session, the draft minutes are generated again with the outcome."""
-    meeting, item = _locked_item(item)
+    meeting, item = _locked_item(item, expected_state)
     vote_round = _open_item_round(item)
     if vote_round is None:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("There is no open vote on this item."))
@@ -572,9 +582,10 @@ def _minutes_write(meeting: Meeting, actor, *, minutes: Minutes | None = None) -
     return minutes
 
 
-def _locked_minutes(minutes: Minutes) -> Minutes:
-    """Lock the minutes' meeting, then the minutes."""
-    _lock(minutes.meeting)
+def _locked_minutes(minutes: Minutes, expected_state: str | None = None) -> Minutes:
+    """Lock the minutes' meeting (``conflict`` if it is no longer in ``expected_state``), then the
+    minutes."""
+    _lock(minutes.meeting, expected_state=expected_state)
     return Minutes.objects.select_for_update().select_related("meeting").get(pk=minutes.pk)
 
 
@@ -589,13 +600,15 @@ def minutes_generate(*, meeting: Meeting, actor) -> Minutes:
 
 
 @transaction.atomic
-def minutes_item_summary_set(*, item: AgendaItem, text: str, actor) -> Minutes:
+def minutes_item_summary_set(
+    *, item: AgendaItem, text: str, actor, expected_state: str | None = None
+) -> Minutes:
     """The minute-taker's summary of one agenda item in the draft minutes of its (closed) meeting;
     the record and its hash are generated again with it. Refused once the minutes are approved."""
     minutes = Minutes.objects.filter(meeting_id=item.meeting_id).first()
     if minutes is None:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This meeting has no minutes yet: close it first."))
-    minutes = _locked_minutes(minutes)
+    minutes = _locked_minutes(minutes, expected_state)
     _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
     if not AgendaItem.objects.filter(pk=item.pk, meeting_id=minutes.meeting_id).exists():
         raise WorkflowError(ErrorCode.CONFLICT, _("This item is no longer on the agenda."))
@@ -607,10 +620,10 @@ def minutes_item_summary_set(*, item: AgendaItem, text: str, actor) -> Minutes:
 
 
 @transaction.atomic
-def minutes_circulate(*, minutes: Minutes, actor) -> Minutes:
+def minutes_circulate(*, minutes: Minutes, actor, expected_state: str | None = None) -> Minutes:
     """Send the draft minutes to every member of the committee (the outbox: one e-mail each, once
     per version of the record)."""
-    minutes = _locked_minutes(minutes)
+    minutes = _locked_minutes(minutes, expected_state)
     _raise(rules.minutes_edit_refusal(minutes.meeting, minutes, actor))
     minutes_notify(minutes)
     minutes.circulated_at = timezone.now()
@@ -619,12 +632,12 @@ def minutes_circulate(*, minutes: Minutes, actor) -> Minutes:
 
 
 @transaction.atomic
-def minutes_approve(*, item: AgendaItem, actor) -> Minutes:
+def minutes_approve(*, item: AgendaItem, actor, expected_state: str | None = None) -> Minutes:
     """Approve the minutes on a later meeting's agenda (an item of kind ``minutes``), in session,
     with quorum, by its chair or the secretariat: the earlier meeting moves closed →
     minutes_approved, the minutes are generated a last time and frozen (``Minutes.save`` refuses
     any change from then on). Refused while a vote of the earlier meeting is still open."""
-    meeting, item = _locked_item(item)
+    meeting, item = _locked_item(item, expected_state)
     if item.kind != AgendaItemKind.MINUTES:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This item is not the approval of minutes."))
     earlier = _lock(item.minutes.meeting)

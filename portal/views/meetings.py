@@ -313,20 +313,14 @@ def _attendance(request, meeting, form):
             )
 
 
-def _item_now(meeting, form) -> AgendaItem:
-    """The item posted, on the meeting in the state the page showed (else ``conflict``)."""
-    if form.cleaned_data["expected_state"] != meeting.state:
-        raise WorkflowError(
-            ErrorCode.CONFLICT,
-            _("Someone else changed this meeting meanwhile: it is now “%(state)s”.")
-            % {"state": meeting.get_state_display()},
-            details={"state": meeting.state},
-        )
-    return _item(meeting, form)
+def _on_item(meeting, form) -> dict:
+    """The item posted and the meeting's state the page showed: the service refuses (``conflict``)
+    when the meeting is no longer in that state."""
+    return {"item": _item(meeting, form), "expected_state": form.cleaned_data["expected_state"]}
 
 
 def _vote_open(request, meeting, form):
-    services.item_vote_open(item=_item_now(meeting, form), mode=form.cleaned_data["mode"], actor=request.user)
+    services.item_vote_open(**_on_item(meeting, form), mode=form.cleaned_data["mode"], actor=request.user)
 
 
 def _named_votes_form(request, meeting):
@@ -335,20 +329,20 @@ def _named_votes_form(request, meeting):
 
 
 def _vote_named(request, meeting, form):
-    services.item_vote_record_named(item=_item_now(meeting, form), choices=form.choices(), actor=request.user)
+    services.item_vote_record_named(**_on_item(meeting, form), choices=form.choices(), actor=request.user)
 
 
 def _vote_counted(request, meeting, form):
     totals = {name: form.cleaned_data[name] for name in ("yes", "no", "abstain")}
-    services.item_vote_record_counted(item=_item_now(meeting, form), actor=request.user, **totals)
+    services.item_vote_record_counted(**_on_item(meeting, form), actor=request.user, **totals)
 
 
 def _vote_close(request, meeting, form):
-    services.item_vote_close(item=_item_now(meeting, form), actor=request.user)
+    services.item_vote_close(**_on_item(meeting, form), actor=request.user)
 
 
 def _approve_minutes(request, meeting, form):
-    services.minutes_approve(item=_item_now(meeting, form), actor=request.user)
+    services.minutes_approve(**_on_item(meeting, form), actor=request.user)
 
 
 def _posted(form_class):

@@ -233,6 +233,27 @@ def test_votes_the_rules_refuse_change_nothing(api_as, cast, committee):
 # --- minutes -------------------------------------------------------------------------------------------------
 
 
+def test_a_caller_who_saw_the_meeting_in_another_state_records_nothing(api_as, cast, committee):
+    """Each vote in the room and its close carry the state the caller saw; the service compares it
+    under the meeting's lock and refuses a stale one (409 ``conflict``) before writing anything."""
+    meeting = in_session(cast, meeting_with(cast), committee[:4])
+    item = meeting.agenda_items.get()
+    secretariat = api_as("secretariat")
+    assert secretariat.post(item_url(meeting, item), {"mode": "named"}).status_code == 200
+    choices = {str(m.pk): "yes" for m in committee[:4]}
+
+    for action, body in (
+        ("vote/named/", {"choices": choices}),
+        ("vote/counted/", {"yes": 4, "no": 0, "abstain": 0}),
+        ("vote/close/", {}),
+    ):
+        stale = secretariat.post(item_url(meeting, item, action), {**body, "expected_state": "convened"})
+        assert _error(stale, 409, "conflict")["details"] == {"state": "in_session"}, action
+    assert not Ballot.objects.filter(voter__round__agenda_items=item).exists()
+    assert item.vote_rounds.get().closed_at is None
+    assert reload(item.application).state == ApplicationState.EXECUTIVE_VOTE
+
+
 def test_the_minutes_json_is_the_record(cast, committee):
     meeting = held(cast, committee, 2)
     minutes = Minutes.objects.get(meeting=meeting)
