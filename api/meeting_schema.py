@@ -460,7 +460,7 @@ record_named_votes = extend_schema(
     tags=[MEETINGS],
     summary=_("Record votes named in the room"),
     description=_(
-        "The secretariat records the choice each member present announced, in the item's open round "
+        "The minute-taker or the secretariat records the choice each member present announced, in the item's open round "
         "of mode 'named': each is that member's final ballot. All or none: a member not present, "
         "recused or recorded already refuses the whole request. The round stays open until closed."
     ),
@@ -481,7 +481,7 @@ record_counted_votes = extend_schema(
     tags=[MEETINGS],
     summary=_("Record the totals counted in the room"),
     description=_(
-        "The secretariat enters the totals counted in the room in the item's open round of mode "
+        "The minute-taker or the secretariat enters the totals counted in the room in the item's open round of mode "
         "'counted', once: yes, no and abstain together at most the members present who may vote."
     ),
     parameters=[MEETING_ID, ITEM_ID],

@@ -198,6 +198,11 @@ def _subject_refusal(item: AgendaItem, action: str, user):
     return workflow_rules.motion_refusal(action, item.motion, user)
 
 
+def _recorder_refusal(meeting: Meeting, item: AgendaItem, user):
+    subject = item.application if item.kind == AgendaItemKind.APPLICATION else item.motion
+    return workflow_rules.room_recorder_refusal(subject, user, minute_taker_id=meeting.minute_taker_id)
+
+
 def _open_round(item: AgendaItem):
     """The item's open round, from its prefetched ``vote_rounds``."""
     return next((r for r in item.vote_rounds.all() if r.closed_at is None), None)
@@ -222,13 +227,14 @@ def item_offers(meeting: Meeting, item: AgendaItem, user, quorum: rules.Quorum) 
     offers = set()
     if _subject_refusal(item, "close_vote", user) is None:
         offers.add("close")
-        counted = current.mode == VoteMode.COUNTED and current.totals_recorded_at is not None
-        if (
-            current.mode in rules.ROOM_MODES
-            and not counted
-            and rules.item_vote_refusal(meeting, current.mode, quorum, record=True) is None
-        ):
-            offers.add("record")
+    counted = current.mode == VoteMode.COUNTED and current.totals_recorded_at is not None
+    if (
+        current.mode in rules.ROOM_MODES
+        and not counted
+        and rules.item_vote_refusal(meeting, current.mode, quorum, record=True) is None
+        and _recorder_refusal(meeting, item, user) is None
+    ):
+        offers.add("record")
     return offers
 
 

@@ -529,7 +529,9 @@ def item_vote_record_named(
             for member in absent
         ]
         raise WorkflowError(ErrorCode.INVALID, messages[0], details={"choices": messages})
-    return room_votes.named_votes_record(vote_round=vote_round, choices=choices, actor=actor)
+    return room_votes.named_votes_record(
+        vote_round=vote_round, choices=choices, actor=actor, minute_taker_id=meeting.minute_taker_id
+    )
 
 
 @transaction.atomic
@@ -538,9 +540,14 @@ def item_vote_record_counted(
 ) -> VoteRound:
     """Enter the totals counted in the room in the item's open round
     (``workflows.room_votes.counted_totals_record``): in session, with quorum."""
-    _meeting, _item, vote_round = _room_round(item, VoteMode.COUNTED, expected_state)
+    meeting, _item, vote_round = _room_round(item, VoteMode.COUNTED, expected_state)
     return room_votes.counted_totals_record(
-        vote_round=vote_round, yes=yes, no=no, abstain=abstain, actor=actor
+        vote_round=vote_round,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        actor=actor,
+        minute_taker_id=meeting.minute_taker_id,
     )
 
 

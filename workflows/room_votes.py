@@ -6,8 +6,9 @@ then closes it with the decision's own service (``services.vote_close``, ``motio
 which tallies it (``votes.round_tally``) and decides by the same rules as an online round.
 
 Each action is one database transaction: lock the decision (the application or the motion) and its
-open round, check the round (``rules.room_record_refusal``) and the minute-taker
-(``rules.room_recorder_refusal``: whoever may close the round), check every entry, write. A refused
+open round, check the round (``rules.room_record_refusal``) and who records
+(``rules.room_recorder_refusal``: the meeting's minute-taker, or whoever may close the round), check
+every entry, write. A refused
 action raises ``WorkflowError`` and writes nothing.
 """
 
@@ -25,7 +26,7 @@ def _raise(refused: rules.Refusal | None) -> None:
         raise WorkflowError(refused.code, str(refused.message), details=dict(refused.details))
 
 
-def _locked_round(vote_round: VoteRound, *, mode: str, actor) -> VoteRound:
+def _locked_round(vote_round: VoteRound, *, mode: str, actor, minute_taker_id: int | None) -> VoteRound:
     """Lock the round's decision, then the round itself (still open, in ``mode``), and check that
     ``actor`` may record in it."""
     if vote_round.application_id is not None:
@@ -38,12 +39,14 @@ def _locked_round(vote_round: VoteRound, *, mode: str, actor) -> VoteRound:
     if locked is not None and locked.pk != vote_round.pk:
         locked = None  # a later round is open: this one is closed
     _raise(rules.room_record_refusal(locked, mode))
-    _raise(rules.room_recorder_refusal(subject, actor))
+    _raise(rules.room_recorder_refusal(subject, actor, minute_taker_id=minute_taker_id))
     return locked
 
 
 @transaction.atomic
-def named_votes_record(*, vote_round: VoteRound, choices: dict, actor) -> list[Ballot]:
+def named_votes_record(
+    *, vote_round: VoteRound, choices: dict, actor, minute_taker_id: int | None = None
+) -> list[Ballot]:
     """Record the choices announced in the room by name (``choices``: member → yes, no or abstain)
     as those members' final ballots, recorded by ``actor``.
 
@@ -52,7 +55,7 @@ def named_votes_record(*, vote_round: VoteRound, choices: dict, actor) -> list[B
     electorate), recused, or recorded already; write the ballots. The round stays open: the
     secretariat closes it (the members not recorded did not vote).
     """
-    locked = _locked_round(vote_round, mode=VoteMode.NAMED, actor=actor)
+    locked = _locked_round(vote_round, mode=VoteMode.NAMED, actor=actor, minute_taker_id=minute_taker_id)
     if not choices:
         raise WorkflowError(
             ErrorCode.INVALID,
@@ -63,7 +66,9 @@ def named_votes_record(*, vote_round: VoteRound, choices: dict, actor) -> list[B
 
 
 @transaction.atomic
-def counted_totals_record(*, vote_round: VoteRound, yes: int, no: int, abstain: int, actor) -> VoteRound:
+def counted_totals_record(
+    *, vote_round: VoteRound, yes: int, no: int, abstain: int, actor, minute_taker_id: int | None = None
+) -> VoteRound:
     """Enter the totals counted in the room (yes, no, abstain), recorded by ``actor``; final.
 
     Lock the decision and the round; refuse a round closed or not ``counted``, a minute-taker who
@@ -72,6 +77,6 @@ def counted_totals_record(*, vote_round: VoteRound, yes: int, no: int, abstain: 
     member present who does not vote is not counted. Keep the totals on the round; the secretariat
     then closes it.
     """
-    locked = _locked_round(vote_round, mode=VoteMode.COUNTED, actor=actor)
+    locked = _locked_round(vote_round, mode=VoteMode.COUNTED, actor=actor, minute_taker_id=minute_taker_id)
     votes.counted_totals_enter(locked, yes=yes, no=no, abstain=abstain, recorded_by=actor, at=timezone.now())
     return locked

@@ -811,12 +811,24 @@ def room_record_refusal(vote_round, mode: str) -> Refusal | None:
     return None
 
 
-def room_recorder_refusal(subject, user) -> Refusal | None:
-    """Who records the votes taken in the room: whoever may close the round on ``subject`` (an
-    application or a motion): the secretariat, never with a conflict of interest in it."""
+def room_recorder_refusal(subject, user, *, minute_taker_id: int | None = None) -> Refusal | None:
+    """Who records the votes taken in the room on ``subject`` (an application or a motion): the
+    minute-taker of the meeting where the vote is held (``minute_taker_id``), or whoever may close
+    the round (the secretariat); never someone with a conflict of interest in it."""
     from .models import MembershipApplication
 
-    if isinstance(subject, MembershipApplication):
+    application = isinstance(subject, MembershipApplication)
+    if minute_taker_id is not None and getattr(user, "pk", None) == minute_taker_id:
+        if application and has_conflict(subject, user):
+            return Refusal(
+                "forbidden",
+                _("You have a conflict of interest in this application: the secretariat records the votes."),
+                {"conflict_of_interest": True},
+            )
+        if not application and user.pk in motion_conflicts_of_interest(subject.membership):
+            return _motion_conflict_refusal()
+        return None
+    if application:
         return refusal("close_vote", subject, user)
     return motion_refusal("close_vote", subject, user)
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIRequestFactory
 from accounts.models import PersonalToken
 from meetings import services
 from meetings.models import AgendaItem, AgendaItemKind, AttendanceStatus, MeetingState, Minutes
-from registry.models import MembershipState
+from registry.models import MembershipState, Representative
 from tests.api.workflow_fixtures import client_with, token_for
 from tests.cast import application_in
 from tests.factories import MembershipFactory, PartnerKeyFactory, committee_member
@@ -166,6 +166,47 @@ def test_a_motion_voted_online_from_the_agenda_is_carried(api_as, cast, committe
 
     assert reload(motion).state == MotionState.CARRIED
     assert reload(membership).state == MembershipState.SUSPENDED
+
+
+def test_the_minute_taker_records_the_votes_in_the_room_and_the_secretariat_closes(api_as, cast, committee):
+    meeting = in_session(cast, meeting_with(cast), committee[:4])
+    item = meeting.agenda_items.get()
+    minute_taker = as_user(meeting.minute_taker)
+    assert api_as("secretariat").post(item_url(meeting, item), {"mode": "named"}).status_code == 200
+
+    choices = {str(m.pk): c for m, c in zip(committee[:4], ["yes", "yes", "no", "yes"], strict=True)}
+    _error(
+        as_user(committee[2]).post(item_url(meeting, item, "vote/named/"), {"choices": choices}),
+        403,
+        "forbidden",
+    )
+    assert not Ballot.objects.filter(voter__round__agenda_items=item).exists()
+    recorded = minute_taker.post(item_url(meeting, item, "vote/named/"), {"choices": choices})
+    assert recorded.status_code == 200, recorded.json()
+    ballots = Ballot.objects.filter(voter__round__agenda_items=item)
+    assert ballots.count() == 4
+    assert {b.recorded_by_id for b in ballots} == {meeting.minute_taker_id}
+
+    _error(minute_taker.post(item_url(meeting, item, "vote/close/"), {}), 403, "forbidden")
+    assert api_as("secretariat").post(item_url(meeting, item, "vote/close/"), {}).status_code == 200
+    assert reload(item.application).state == ApplicationState.ADMITTED
+
+
+def test_a_minute_taker_who_represents_the_union_concerned_records_no_totals(api_as, cast, committee):
+    meeting = convened_meeting(cast, START)
+    membership = MembershipFactory()
+    Representative.objects.create(organization=membership.organization, user=meeting.minute_taker)
+    motion = motions.motion_propose(
+        membership=membership, actor=cast.secretariat, kind=MotionKind.SUSPEND, reason="No return."
+    )
+    item = services.agenda_item_add(meeting=meeting, actor=cast.secretariat, kind=K.MOTION, motion=motion)
+    meeting = in_session(cast, meeting, committee[:4])
+    assert api_as("secretariat").post(item_url(meeting, item), {"mode": "counted"}).status_code == 200
+
+    totals = {"yes": 3, "no": 0, "abstain": 0}
+    refused = as_user(meeting.minute_taker).post(item_url(meeting, item, "vote/counted/"), totals)
+    assert _error(refused, 403, "forbidden")["details"] == {"conflict_of_interest": True}
+    assert item.vote_rounds.get().totals_recorded_at is None
 
 
 def test_a_named_vote_for_a_member_not_present_is_refused_and_nothing_recorded(api_as, cast, committee):
@@ -490,14 +531,15 @@ ROLES = (
 # agenda; "voting" ("named") has that application's counted (named) round open, "counted" with its
 # totals recorded; "held" is closed with its minutes in draft; "approving" is in session with the
 # minutes of a held meeting on its agenda. The chair and the minute-taker are the committee's first
-# and second members; "member" is a third, neither. Only the secretariat records votes in the room
-# (whoever may close the round); the officers prepare the minutes; the chair approves them.
+# and second members; "member" is a third, neither. The minute-taker and the secretariat record the
+# votes in the room, the secretariat closes the round; the officers prepare the minutes; the chair
+# approves them.
 # fmt: off
 VOTE_MINUTES_TABLE = [
     # method, path,                                                  meeting,     anon sec  chr  mnt  mem  rev  pk   rtok
     ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/",         "ready",     401, 200, 403, 403, 403, 404, 403, 401),
-    ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/named/",   "named",     401, 200, 403, 403, 403, 404, 403, 401),
-    ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/counted/", "voting",    401, 200, 403, 403, 403, 404, 403, 401),
+    ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/named/",   "named",     401, 200, 403, 200, 403, 404, 403, 401),
+    ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/counted/", "voting",    401, 200, 403, 200, 403, 404, 403, 401),
     ("POST", "/meetings/{meeting_id}/agenda/{item_id}/vote/close/",   "counted",   401, 200, 403, 403, 403, 404, 403, 401),
     ("POST", "/meetings/{meeting_id}/agenda/{item_id}/approve-minutes/", "approving", 401, 200, 200, 403, 403, 404, 403, 401),
     ("GET",  "/meetings/{meeting_id}/minutes/",                       "held",      401, 200, 200, 200, 200, 404, 403, 401),

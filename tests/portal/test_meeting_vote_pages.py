@@ -197,6 +197,22 @@ def test_a_member_who_is_not_the_secretariat_is_offered_no_vote_and_refused_one(
     assert not VoteRound.objects.exists()
 
 
+def test_the_minute_taker_is_offered_the_record_of_the_room_not_its_close(cast, committee):
+    meeting = in_session(cast, meeting_with(cast), committee[:4])
+    item = meeting.agenda_items.get()
+    services.item_vote_open(item=item, mode=VoteMode.COUNTED, actor=cast.secretariat)
+    shown = client_for(meeting.minute_taker).get(page(meeting)).content.decode()
+    assert f'id="vote_counted-{item.pk}"' in shown
+    assert f'id="vote_close-{item.pk}"' not in shown
+    assert f'id="vote_counted-{item.pk}"' not in client_for(committee[3]).get(page(meeting)).content.decode()
+
+    assert post(committee[3], meeting, "vote_counted", item, yes=3, no=1, abstain=0).status_code == 403
+    assert (
+        post(meeting.minute_taker, meeting, "vote_counted", item, yes=3, no=1, abstain=0).status_code == 302
+    )
+    assert item.vote_rounds.get().yes_count == 3
+
+
 def test_a_page_out_of_date_is_refused(cast, committee):
     meeting = meeting_with(cast)
     item = meeting.agenda_items.get()
