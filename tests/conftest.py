@@ -146,3 +146,13 @@ def client_as(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def latest_schema_afterwards():
+    """After a test of a data migration (``tests.migrations.migrate``), the database on the newest
+    migrations again, as the other tests expect it."""
+    yield
+    from tests.migrations import migrate_to_latest
+
+    migrate_to_latest()

@@ -4,33 +4,18 @@ as it stands."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate
 
 REGISTRY = ("registry", "0011_organization_search_text_arabic_turkish")  # the registry as it is today
 BEFORE = [("dues", "0004_waiver_form_token"), REGISTRY]
 AFTER = [("dues", "0005_invoice_priced_category_and_band"), REGISTRY]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    """Leave the database on the newest migrations, as the other tests expect it."""
-    yield
-    executor = MigrationExecutor(connection)
-    _migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_existing_invoices_take_their_membership_s_category_and_band():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Region = old.get_model("registry", "Region")
         Organization = old.get_model("registry", "Organization")
@@ -71,7 +56,7 @@ def test_existing_invoices_take_their_membership_s_category_and_band():
                 ).pk
             )
     finally:
-        new = _migrate(AFTER)
+        new = migrate(AFTER)
 
     Invoice = new.get_model("dues", "Invoice")
     stored = {i.pk: (i.category, i.students_from) for i in Invoice.objects.filter(pk__in=invoices)}

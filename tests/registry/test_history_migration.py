@@ -3,27 +3,12 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from registry.feed import columns_of
+from tests.migrations import migrate
 
 BEFORE = [("registry", "0008_certificates")]
 AFTER = [("registry", "0009_directory_as_of_a_date")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    yield
-    executor = MigrationExecutor(connection)
-    _migrate(executor.loader.graph.leaf_nodes())
 
 
 def _entry(slug: str, name: str, category: str) -> dict:
@@ -47,7 +32,7 @@ def _entry(slug: str, name: str, category: str) -> dict:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_each_event_gets_its_columns_and_the_moment_the_next_one_replaced_it():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     at = [datetime.datetime(2026, 1, day, 10, tzinfo=datetime.UTC) for day in (2, 3, 4, 5)]
     try:
         Region = old.get_model("registry", "Region")
@@ -72,7 +57,7 @@ def test_each_event_gets_its_columns_and_the_moment_the_next_one_replaced_it():
                 occurred_at=moment,
             )
     finally:
-        new = _migrate(AFTER)
+        new = migrate(AFTER)
 
     DirectoryEvent = new.get_model("registry", "DirectoryEvent")
     events = {event.seq: event for event in DirectoryEvent.objects.all()}

@@ -3,32 +3,17 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate
 
 BEFORE = [("registry", "0003_history_and_archived_decisions")]
 AFTER = [("registry", "0005_suspensions_and_yearly_returns")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    """Leave the database on the newest migrations, as the other tests expect it."""
-    yield
-    executor = MigrationExecutor(connection)
-    _migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_withdrawn_memberships_end_and_suspended_ones_are_dated():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Region = old.get_model("registry", "Region")
         Organization = old.get_model("registry", "Organization")
@@ -48,7 +33,7 @@ def test_withdrawn_memberships_end_and_suspended_ones_are_dated():
                 organization=org, standing=standing, admitted_on=datetime.date(2015, 1, 1), ended_on=ended_on
             ).pk
     finally:
-        new = _migrate(AFTER)
+        new = migrate(AFTER)
 
     Membership = new.get_model("registry", "Membership")
     by_pk = {m.pk: m for m in Membership.objects.filter(pk__in=rows.values())}

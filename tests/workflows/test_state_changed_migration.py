@@ -4,31 +4,17 @@ or since its last update when none is logged, as the queue read it from the log 
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate
 
 BEFORE = [("workflows", "0011_motion_lapse_and_dues_waiver")]
 AFTER = [("workflows", "0012_application_state_changed_at")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    yield
-    executor = MigrationExecutor(connection)
-    _migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_the_moment_comes_from_the_latest_logged_transition_or_the_last_update():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     at = [datetime.datetime(2026, 1, day, 10, tzinfo=datetime.UTC) for day in (2, 3, 4)]
     User = old.get_model("auth", "User")
     Application = old.get_model("workflows", "MembershipApplication")
@@ -51,7 +37,7 @@ def test_the_moment_comes_from_the_latest_logged_transition_or_the_last_update()
             timestamp=when,
         )
 
-    new = _migrate(AFTER)
+    new = migrate(AFTER)
 
     moments = dict(
         new.get_model("workflows", "MembershipApplication").objects.values_list("name", "state_changed_at")
