@@ -13,12 +13,11 @@ from rest_framework.test import APIRequestFactory
 
 from accounts.models import PersonalToken
 from meetings import services
-from meetings.models import AgendaItem, AgendaItemKind, AttendanceStatus, MeetingState, Minutes
+from meetings.models import AgendaItemKind, AttendanceStatus, MeetingState, Minutes
 from registry.models import MembershipState, Representative
 from tests.api.workflow_fixtures import client_with, token_for
-from tests.cast import application_in
 from tests.factories import MembershipFactory, PartnerKeyFactory, committee_member
-from tests.meetings.helpers import convened_meeting, reload
+from tests.meetings.helpers import START, convened_meeting, meeting_with, reload
 from tests.pdf_text import pdf_text
 from workflows import motions
 from workflows.models import ApplicationState, Ballot, MotionKind, MotionState, VoteMode, VoteRound
@@ -28,26 +27,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("workflow_settings"
 K = AgendaItemKind
 URL = "/api/v1/meetings/"
 DECISIONS = "/api/v1/decisions/"
-START = datetime.datetime(2027, 1, 15, 9, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
 def _json_bodies(monkeypatch):
     """The test client sends its bodies as JSON, the one type the meetings API reads."""
     monkeypatch.setattr(APIRequestFactory, "default_format", "json")
-
-
-# Unions unlike each other by name (the registry flags a name like another's as a possible duplicate).
-UNIONS = [
-    "Kenya Union of Students",
-    "Union nationale des étudiants",
-    "Öğrenci Birliği Ankara",
-    "Jordanian Students Council",
-    "Scottish Student Association",
-    "Norsk Studentorganisasjon",
-    "Chilean University Federation",
-    "Vietnam Youth Academic League",
-]
 
 
 @pytest.fixture
@@ -67,19 +52,6 @@ def _error(response, status: int, code: str) -> dict:
     body = response.json()["error"]
     assert body["code"] == code, body
     return body
-
-
-def meeting_with(cast, applications: int = 1, *, starts_at=START, title="Executive Committee, January"):
-    """A convened meeting (chaired by the committee's first member, minuted by its second) whose
-    agenda holds ``applications`` reviewed applications."""
-    meeting = convened_meeting(cast, starts_at, title=title)
-    for _number in range(applications):
-        name = UNIONS[AgendaItem.objects.count()]  # a new one for each item of the test
-        application = application_in(ApplicationState.REVIEWED, cast, name=name)
-        services.agenda_item_add(
-            meeting=meeting, actor=cast.secretariat, kind=K.APPLICATION, application=application
-        )
-    return reload(meeting)
 
 
 def in_session(cast, meeting, present):

@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from meetings import services
 from meetings.models import AgendaItem, AgendaItemKind, AttendanceStatus, MeetingState, Minutes
-from tests.cast import application_in
 from tests.factories import MembershipFactory, committee_member
-from tests.meetings.helpers import convened_meeting, reload
+from tests.meetings.helpers import START, convened_meeting, meeting_with, reload
 from tests.pdf_text import pdf_text
 from workflows import motions
 from workflows.models import ApplicationState, Ballot, MotionKind, MotionState, VoteMode, VoteRound
@@ -22,7 +21,6 @@ pytestmark = pytest.mark.django_db
 
 A = AttendanceStatus
 K = AgendaItemKind
-START = datetime.datetime(2027, 1, 15, 9, tzinfo=datetime.UTC)
 
 
 def client_for(user) -> Client:
@@ -42,31 +40,6 @@ def committee(cast, settings):
 def attend(cast, meeting, members, status=A.PRESENT_IN_PERSON):
     for member in members:
         services.attendance_record(meeting=meeting, member=member, status=status, actor=cast.secretariat)
-
-
-# Unions unlike each other by name (the registry flags a name like another's as a possible duplicate).
-UNIONS = [
-    "Kenya Union of Students",
-    "Union nationale des étudiants",
-    "Öğrenci Birliği Ankara",
-    "Jordanian Students Council",
-    "Scottish Student Association",
-    "Norsk Studentorganisasjon",
-    "Chilean University Federation",
-    "Vietnam Youth Academic League",
-]
-
-
-def meeting_with(cast, applications: int = 1, *, starts_at=START, title="Executive Committee, January"):
-    """A convened meeting whose agenda holds ``applications`` reviewed applications."""
-    meeting = convened_meeting(cast, starts_at, title=title)
-    for _number in range(applications):
-        name = UNIONS[AgendaItem.objects.count()]  # a new one for each item of the test
-        application = application_in(ApplicationState.REVIEWED, cast, name=name)
-        services.agenda_item_add(
-            meeting=meeting, actor=cast.secretariat, kind=K.APPLICATION, application=application
-        )
-    return reload(meeting)
 
 
 def in_session(cast, meeting, present):
