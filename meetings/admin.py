@@ -7,6 +7,7 @@ updates and cancellations, and keep the calendar's sequence): here everything is
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin import ReadOnlyAdmin
 from workflows.admin import ReadOnlyInline, TransitionLogInline
 
 from .models import AgendaItem, ArchivedMeeting, Attendance, Meeting, Minutes
@@ -71,7 +72,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArchivedMeeting)
-class ArchivedMeetingAdmin(admin.ModelAdmin):
+class ArchivedMeetingAdmin(ReadOnlyAdmin):
     """Meetings restored from a backup (manage.py import_registry): read-only, as the backup had them."""
 
     list_display = ["title", "starts_at", "state", "imported_at"]
@@ -80,12 +81,3 @@ class ArchivedMeetingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     fields = ["title", "state", "starts_at", "uid", "data", "imported_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
