@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from meetings import selectors as meeting_selectors
 from registry import feed, history
-from registry.csv_export import csv_lines
+from registry.csv_export import csv_lines, streamed_rows
 from registry.replica import directory_reads
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
 
@@ -91,7 +91,7 @@ class AffiliateListView(DirectoryView):
             )
         ordering, with_email = query.cleaned_data["ordering"], is_partner(request)
         if request.accepted_renderer.format == CSVRenderer.format:
-            rows = (row_of(row) for row in ordered(rows, ordering, key=key).iterator(2000))
+            rows = (row_of(row) for row in streamed_rows(ordered(rows, ordering, key=key)))
             return self.csv_response(rows, with_email=with_email)
         page = paginate(
             rows,

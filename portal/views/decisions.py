@@ -16,7 +16,7 @@ from django_countries.fields import Country
 
 from meetings import selectors
 from meetings.selectors import MeetingDecisions, PublicDecision
-from registry.csv_export import csv_lines
+from registry.csv_export import csv_lines, streamed_rows
 from registry.models import MembershipCategory
 from workflows.models import MotionKind
 
@@ -109,7 +109,8 @@ CSV_HEADER = [
 
 
 def _csv_rows():
-    for minutes in selectors.public_minutes().iterator(chunk_size=200):
+    # As many minutes at a time as a page shows: a meeting's record holds its whole agenda.
+    for minutes in streamed_rows(selectors.public_minutes(), batch=MEETINGS_PER_PAGE):
         meeting = selectors.meeting_decisions(minutes)
         status = _("Minutes approved") if meeting.minutes_approved else _("Draft minutes")
         for decision in meeting.decisions:

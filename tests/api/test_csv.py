@@ -4,12 +4,16 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 from api.serializers import CSV_COLUMNS
+from registry import csv_export, feed
 from registry.csv_export import csv_lines, spreadsheet_safe
+from registry.selectors import today
 from tests.api.conftest import bulk_affiliates
 from tests.factories import MembershipFactory
+from tests.fetches import fetches, rows_read_in_batches_of
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +163,69 @@ def test_only_a_leading_formula_character_is_escaped_and_numbers_stay_numbers():
         ["Union = students", "x-y", "", "-2", ""],
         ["|pipe", "%pct", " =spaced", "1.5", "\nnewline"],
     ]
+
+
+# --- streamed: a few rows at a time from the database and to the client, whatever the number of rows -----
+
+
+def export(client, params, monkeypatch, *, fetch: int, chunk: int) -> list[bytes]:
+    """The CSV's chunks, read ``fetch`` rows at a time from the database and written ``chunk`` rows a chunk."""
+    monkeypatch.setattr(csv_export, "FETCH_ROWS", fetch)
+    monkeypatch.setattr(csv_export, "CHUNK_ROWS", chunk)
+    response = client.get(URL, {**params, "format": "csv"})
+    assert response.status_code == 200
+    return list(response.streaming_content)
+
+
+def records(chunk: bytes) -> int:
+    return len(list(csv.reader(io.StringIO(chunk.decode(), newline=""))))
+
+
+def in_batches(rows: int, size: int) -> list[int]:
+    return [size] * (rows // size) + ([rows % size] if rows % size else [])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"region": "africa", "ordering": "-admitted_on"}, {"q": "union", "ordering": "updated_at"}],
+)
+@pytest.mark.parametrize("as_of", [False, True], ids=["today", "as-of"])
+def test_the_csv_is_read_and_written_in_batches_and_is_the_same_bytes(
+    api_client, tricky, monkeypatch, params, as_of
+):
+    if as_of:
+        feed.publish_all()
+        params = {**params, "as_of": today().isoformat()}
+    whole = export(api_client, params, monkeypatch, fetch=10_000, chunk=10_000)
+    with fetches() as calls:
+        batched = export(api_client, params, monkeypatch, fetch=4, chunk=3)
+
+    rows = records(b"".join(whole)) - 1
+    assert rows > 12
+    assert b"".join(batched) == b"".join(whole)
+    assert [records(chunk) for chunk in whole] == [1, rows]
+    # The header, then 3 rows a chunk.
+    assert [records(chunk) for chunk in batched] == [1, *in_batches(rows, 3)]
+    read = rows_read_in_batches_of(calls, 4)
+    assert [count for count in read if count] == in_batches(rows, 4)
+    if connection.vendor == "postgresql":  # from a server-side cursor: never the whole result at once
+        assert all(call.cursor_name for call in calls if call.size == 4)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_reads_the_csv_from_a_server_side_cursor_in_batches(
+    api_client, regions, monkeypatch
+):
+    # As in production (autocommit): the cursor is declared WITH HOLD and read in batches.
+    bulk_affiliates(30, region=regions["africa-east"], name=lambda i: f"=Union {i:02d}")
+    whole = export(api_client, {}, monkeypatch, fetch=10_000, chunk=10_000)
+    with fetches() as calls:
+        batched = export(api_client, {}, monkeypatch, fetch=7, chunk=5)
+
+    assert b"".join(batched) == b"".join(whole)
+    assert records(b"".join(batched)) == 31
+    assert b",'=Union 00," in b"".join(batched)
+    read = [call for call in calls if call.size == 7]
+    assert [call.rows for call in read if call.rows] == in_batches(30, 7)
+    assert all(call.cursor_name for call in read)

@@ -13,9 +13,12 @@ from django.utils import timezone, translation
 
 from meetings.models import Meeting, MeetingState, Minutes
 from meetings.selectors import PublicDecision
+from portal.views import decisions as decisions_view
 from portal.views.decisions import decision_label
+from registry import csv_export
 from registry.models import MembershipState
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, secretariat_user
+from tests.fetches import fetches, rows_read_in_batches_of
 from workflows.models import Motion, MotionKind
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +258,25 @@ def test_the_csv_has_the_same_rows_with_formulas_neutralised(client):
     assert rows[2][3:5] == ["Suspended", "'=HYPERLINK(1)"]
     assert len(rows) == 3
     assert VOTER not in str(rows)
+
+
+def test_the_csv_reads_the_minutes_a_page_at_a_time_and_writes_the_same_bytes(client, monkeypatch):
+    for n in range(5):
+        meeting_with_minutes(
+            [admission(None, name=f"Union {n}.{i}") for i in range(2)],
+            title=f"Session {n}",
+            starts_at=START + datetime.timedelta(days=n),
+        )
+    whole = b"".join(client.get("/decisions/?csv=1").streaming_content)
+    monkeypatch.setattr(decisions_view, "MEETINGS_PER_PAGE", 2)
+    monkeypatch.setattr(csv_export, "CHUNK_ROWS", 3)
+    with fetches() as calls:
+        chunks = list(client.get("/decisions/?csv=1").streaming_content)
+
+    assert b"".join(chunks) == whole
+    assert whole.count(b"Admitted as full member") == 10
+    assert [chunk.count(b"\r\n") for chunk in chunks] == [1, 3, 3, 3, 1]  # the header, then 3 rows a chunk
+    assert [count for count in rows_read_in_batches_of(calls, 2) if count] == [2, 2, 1]
 
 
 def test_pages_of_twenty_meetings_in_a_constant_number_of_queries(client, django_assert_num_queries):
