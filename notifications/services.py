@@ -113,11 +113,11 @@ def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
 
 
 def enqueue_on_commit(notification_ids: Iterable[int]) -> None:
-    """Enqueue delivery of each row after the current transaction commits (ids only)."""
+    """Enqueue delivery of each row after the current transaction commits (ids only), in one
+    publish (``OutboxTask.publish``: one producer from the pool, two round trips at most)."""
     from .tasks import deliver_notification  # the tasks module imports delivery, which imports us
 
-    for pk in notification_ids:
-        deliver_notification.delay_on_commit(notification_id=pk)
+    deliver_notification.publish_on_commit({"notification_id": pk} for pk in notification_ids)
 
 
 def _require_outbox_admin(actor) -> None:

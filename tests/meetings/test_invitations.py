@@ -56,7 +56,10 @@ def test_each_committee_member_is_invited_with_the_agenda_and_a_calendar_file(
 
     invitations = rows("meeting_convened")
     assert [n.recipient for n in invitations] == sorted(cast.committee, key=lambda u: u.pk)
-    assert len(callbacks) == len(invitations)  # each delivery enqueued on commit
+    (publish,) = callbacks  # every delivery enqueued on commit, in one publish
+    assert sorted(kwargs["notification_id"] for kwargs in publish.args[0]) == sorted(
+        n.pk for n in invitations
+    )
     message, calendar, event = calendar_of(invitations[0])
     member = invitations[0].recipient
     assert message.to == [member.email]

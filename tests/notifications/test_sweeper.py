@@ -102,7 +102,7 @@ def test_a_broker_outage_at_enqueue_time_leaves_the_row_for_the_sweeper(
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
 
-    monkeypatch.setattr(deliver_notification, "delay", broker_down)
+    monkeypatch.setattr(deliver_notification, "apply_async", broker_down)
     application = new_draft(cast)
     with django_capture_on_commit_callbacks(execute=True):
         submitted = services.application_submit(application=application, actor=cast.applicant)

@@ -181,7 +181,9 @@ def test_a_committed_transition_enqueues_each_row_by_id_and_sends_it(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.application_submit(application=application, actor=cast.applicant)
 
-    assert len(callbacks) == 3  # one delivery per row, after commit
+    assert len(callbacks) == 1  # one publish of the three rows' ids, after commit
+    rows = Notification.objects.order_by("pk")
+    assert callbacks[0].args[0] == [{"notification_id": pk} for pk in rows.values_list("pk", flat=True)]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [cast.applicant.email, *(u.email for u in cast.secretariat_team)]
     )
