@@ -17,8 +17,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import (
@@ -88,7 +91,7 @@ def affiliate_list(
         .annotate(
             category=F("memberships__category"),
             admitted_on=F("memberships__admitted_on"),
-            in_good_standing=organization_good_standing(today()),
+            in_good_standing=organization_good_standing_value(today()),
         )
         .select_related("region")
     )
@@ -101,7 +104,8 @@ def affiliate_list(
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=updated_since)
     if good_standing is not None:
-        qs = qs.filter(in_good_standing=good_standing)
+        standing = organization_good_standing(today())
+        qs = qs.filter(standing if good_standing else ~standing)
     return qs
 
 
@@ -326,6 +330,21 @@ def organization_good_standing(on: datetime.date, *, organization_ref: str = "pk
     """Whether an organization (the outer row, or the outer row's ``organization_ref``) has a
     membership in good standing on ``on``."""
     return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef(organization_ref)))
+
+
+def organization_good_standing_value(on: datetime.date) -> Coalesce:
+    """``organization_good_standing(on)`` of the outer row as a scalar subquery (true, or false when
+    there is none): computed row by row, so for a page only on the page's rows.
+
+    PostgreSQL may run an ``EXISTS`` in the select list as one hashed scan of every membership, as
+    when it expects to compute it for the whole table (it does not count the ``LIMIT``); a scalar
+    subquery has no such plan. Filter with ``organization_good_standing``, which can become a join.
+    """
+    standing = Membership.objects.filter(good_standing_q(on), organization=OuterRef("pk"))
+    first = (
+        standing.order_by().annotate(standing=Value(True, output_field=BooleanField())).values("standing")[:1]
+    )
+    return Coalesce(Subquery(first, output_field=BooleanField()), Value(False))
 
 
 def in_good_standing(membership: Membership, on: datetime.date | None = None) -> bool:
