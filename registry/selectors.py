@@ -3,9 +3,11 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import (
@@ -83,18 +86,7 @@ def affiliate_list(
     organization's ``updated_at`` (inclusive). ``good_standing`` keeps the affiliates in good
     standing today (True) or the others (False).
     """
-    active = Q(memberships__state=MembershipState.ACTIVE)
-    if category:
-        active &= Q(memberships__category=category)
-    qs = (
-        Organization.objects.filter(active)
-        .annotate(
-            category=F("memberships__category"),
-            admitted_on=F("memberships__admitted_on"),
-            in_good_standing=organization_good_standing_value(today()),
-        )
-        .select_related("region")
-    )
+    qs = _affiliates_on(today(), category or "", tuple(_STANDING_CONDITIONS)).all()
     if region is not None:
         qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
     if country:
@@ -107,6 +99,34 @@ def affiliate_list(
         standing = organization_good_standing(today())
         qs = qs.filter(standing if good_standing else ~standing)
     return qs
+
+
+@lru_cache(maxsize=16)
+def _affiliates_on(day: datetime.date, category: str, conditions: tuple) -> QuerySet[Organization]:
+    """``affiliate_list``'s query before its other filters, built once per day and category.
+
+    Building the good-standing subquery (dues' conditions among it) costs the ORM several
+    milliseconds, more than PostgreSQL takes for a page; callers get a clone (``.all()``), which
+    shares the resolved expressions. The day and the standing conditions are part of the key;
+    a change of settings (tests) forgets every query.
+    """
+    active = Q(memberships__state=MembershipState.ACTIVE)
+    if category:
+        active &= Q(memberships__category=category)
+    return (
+        Organization.objects.filter(active)
+        .annotate(
+            category=F("memberships__category"),
+            admitted_on=F("memberships__admitted_on"),
+            in_good_standing=organization_good_standing_value(day),
+        )
+        .select_related("region")
+    )
+
+
+@receiver(setting_changed)
+def _forget_affiliate_queries(**kwargs) -> None:
+    _affiliates_on.cache_clear()
 
 
 # The columns of one affiliate as a plain row; ``id`` is there for keyset pagination. The region's
