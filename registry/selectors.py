@@ -352,6 +352,27 @@ def organization_good_standing(on: datetime.date, *, organization_ref: str = "pk
     return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef(organization_ref)))
 
 
+class _CompiledOnce(Subquery):
+    """A ``Subquery`` that keeps its SQL per database once resolved (``_affiliates_on`` shares one
+    across requests). Compiling the good-standing subquery clones and resolves each of its nested
+    ``EXISTS`` again: more time than PostgreSQL takes for the page. The SQL of a resolved subquery
+    depends only on the database; a relabelled or re-resolved copy compiles afresh (``copy``)."""
+
+    def copy(self):
+        clone = super().copy()
+        clone._compiled = {}
+        return clone
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        if template is not None or extra_context:
+            return super().as_sql(compiler, connection, template, **extra_context)
+        compiled = self.__dict__.setdefault("_compiled", {})
+        if connection.alias not in compiled:
+            sql, params = super().as_sql(compiler, connection)
+            compiled[connection.alias] = (sql, tuple(params))
+        return compiled[connection.alias]
+
+
 def organization_good_standing_value(on: datetime.date) -> Coalesce:
     """``organization_good_standing(on)`` of the outer row as a scalar subquery (true, or false when
     there is none): computed row by row, so for a page only on the page's rows.
@@ -364,7 +385,7 @@ def organization_good_standing_value(on: datetime.date) -> Coalesce:
     first = (
         standing.order_by().annotate(standing=Value(True, output_field=BooleanField())).values("standing")[:1]
     )
-    return Coalesce(Subquery(first, output_field=BooleanField()), Value(False))
+    return Coalesce(_CompiledOnce(first, output_field=BooleanField()), Value(False))
 
 
 def in_good_standing(membership: Membership, on: datetime.date | None = None) -> bool:
