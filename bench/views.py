@@ -3,7 +3,8 @@
 - ``raw_affiliates``: the limit. The endpoint's own first-page SQL, run through a cursor,
   rows turned into the same JSON with ``orjson`` — no DRF, no form, no per-row model code.
 - ``NaiveAffiliateList``: what plain DRF gives: ``ListAPIView`` + ``ModelSerializer`` with the
-  region nested, page-number pagination (so a COUNT(*) per page).
+  region nested, page-number pagination (so a COUNT(*) per page). Good standing is the registry's
+  own expression, the endpoint's, so that the two differ by what DRF does and not by the query plan.
 - ``bare``: a ``JsonResponse`` and nothing else: the cost of the server and middleware alone.
 """
 
@@ -20,7 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from api.pagination import Cursor, encode_cursor, ordered
 from registry.models import MembershipState, Organization, Region
-from registry.selectors import affiliate_rows, organization_good_standing, today
+from registry.selectors import affiliate_rows, organization_good_standing_value, today
 
 from .routing import current_alias
 
@@ -151,7 +152,7 @@ class NaiveAffiliateList(ListAPIView):
             .annotate(
                 category=F("memberships__category"),
                 admitted_on=F("memberships__admitted_on"),
-                in_good_standing=organization_good_standing(today()),
+                in_good_standing=organization_good_standing_value(today()),
             )
             .select_related("region")
             .order_by("name", "id")

@@ -3,9 +3,11 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import (
     BooleanField,
     Case,
@@ -17,8 +19,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Value,
     When,
 )
+from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import (
@@ -80,18 +86,7 @@ def affiliate_list(
     organization's ``updated_at`` (inclusive). ``good_standing`` keeps the affiliates in good
     standing today (True) or the others (False).
     """
-    active = Q(memberships__state=MembershipState.ACTIVE)
-    if category:
-        active &= Q(memberships__category=category)
-    qs = (
-        Organization.objects.filter(active)
-        .annotate(
-            category=F("memberships__category"),
-            admitted_on=F("memberships__admitted_on"),
-            in_good_standing=organization_good_standing(today()),
-        )
-        .select_related("region")
-    )
+    qs = _affiliates_on(today(), category or "", tuple(_STANDING_CONDITIONS)).all()
     if region is not None:
         qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
     if country:
@@ -101,8 +96,37 @@ def affiliate_list(
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=updated_since)
     if good_standing is not None:
-        qs = qs.filter(in_good_standing=good_standing)
+        standing = organization_good_standing(today())
+        qs = qs.filter(standing if good_standing else ~standing)
     return qs
+
+
+@lru_cache(maxsize=16)
+def _affiliates_on(day: datetime.date, category: str, conditions: tuple) -> QuerySet[Organization]:
+    """``affiliate_list``'s query before its other filters, built once per day and category.
+
+    Building the good-standing subquery (dues' conditions among it) costs the ORM several
+    milliseconds, more than PostgreSQL takes for a page; callers get a clone (``.all()``), which
+    shares the resolved expressions. The day and the standing conditions are part of the key;
+    a change of settings (tests) forgets every query.
+    """
+    active = Q(memberships__state=MembershipState.ACTIVE)
+    if category:
+        active &= Q(memberships__category=category)
+    return (
+        Organization.objects.filter(active)
+        .annotate(
+            category=F("memberships__category"),
+            admitted_on=F("memberships__admitted_on"),
+            in_good_standing=organization_good_standing_value(day),
+        )
+        .select_related("region")
+    )
+
+
+@receiver(setting_changed)
+def _forget_affiliate_queries(**kwargs) -> None:
+    _affiliates_on.cache_clear()
 
 
 # The columns of one affiliate as a plain row; ``id`` is there for keyset pagination. The region's
@@ -326,6 +350,42 @@ def organization_good_standing(on: datetime.date, *, organization_ref: str = "pk
     """Whether an organization (the outer row, or the outer row's ``organization_ref``) has a
     membership in good standing on ``on``."""
     return Exists(Membership.objects.filter(good_standing_q(on), organization=OuterRef(organization_ref)))
+
+
+class _CompiledOnce(Subquery):
+    """A ``Subquery`` that keeps its SQL per database once resolved (``_affiliates_on`` shares one
+    across requests). Compiling the good-standing subquery clones and resolves each of its nested
+    ``EXISTS`` again: more time than PostgreSQL takes for the page. The SQL of a resolved subquery
+    depends only on the database; a relabelled or re-resolved copy compiles afresh (``copy``)."""
+
+    def copy(self):
+        clone = super().copy()
+        clone._compiled = {}
+        return clone
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        if template is not None or extra_context:
+            return super().as_sql(compiler, connection, template, **extra_context)
+        compiled = self.__dict__.setdefault("_compiled", {})
+        if connection.alias not in compiled:
+            sql, params = super().as_sql(compiler, connection)
+            compiled[connection.alias] = (sql, tuple(params))
+        return compiled[connection.alias]
+
+
+def organization_good_standing_value(on: datetime.date) -> Coalesce:
+    """``organization_good_standing(on)`` of the outer row as a scalar subquery (true, or false when
+    there is none): computed row by row, so for a page only on the page's rows.
+
+    PostgreSQL may run an ``EXISTS`` in the select list as one hashed scan of every membership, as
+    when it expects to compute it for the whole table (it does not count the ``LIMIT``); a scalar
+    subquery has no such plan. Filter with ``organization_good_standing``, which can become a join.
+    """
+    standing = Membership.objects.filter(good_standing_q(on), organization=OuterRef("pk"))
+    first = (
+        standing.order_by().annotate(standing=Value(True, output_field=BooleanField())).values("standing")[:1]
+    )
+    return Coalesce(_CompiledOnce(first, output_field=BooleanField()), Value(False))
 
 
 def in_good_standing(membership: Membership, on: datetime.date | None = None) -> bool:
