@@ -312,8 +312,11 @@ list_affiliates = extend_schema(
             # As api.filters.AffiliateQueryForm: at most 200 characters, no NUL.
             {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"},
             description=_(
-                "Words to find in the name, acronym or city; every word must match. "
-                "Case and accents are ignored: 'universite' finds 'Université'."
+                "Words to find at the start of words of the name, the name in Latin script, the "
+                "acronym or the city; every word must match: 'univ abid' finds 'Université Félix "
+                "Houphouët-Boigny, Abidjan', 'niversite' finds nothing. Case and accents are "
+                "ignored: 'universite' finds 'Université'. A word in Arabic script (or another "
+                "script that joins words) may match anywhere inside a word."
             ),
             examples=[OpenApiExample("Search", value="universite abidjan")],
         ),

@@ -33,6 +33,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, QuerySet, Subquery
 
 from .models import LISTED, DirectoryEvent, DirectoryFeedCounter, Organization, Region
+from .search import words_found
 from .selectors import affiliate_list, region_with_descendants_ids, search_words, today
 
 
@@ -101,8 +102,8 @@ def affiliate_rows_as_of(
         events = events.filter(country=country)
     if category:
         events = events.filter(category=category)
-    for word in search_words(search or ""):
-        events = events.filter(search_text__contains=word)
+    if words := search_words(search or ""):
+        events = events.filter(words_found(words))
     if updated_since is not None:
         events = events.filter(updated_at__gte=updated_since)
     if good_standing is not None:

@@ -121,7 +121,9 @@ class Organization(models.Model):
             models.Index(fields=["name", "id"]),
             # The API's `updated_at` ordering and `updated_since` filter (keyset on updated_at, id).
             models.Index(fields=["updated_at", "id"], name="registry_org_updated_id_idx"),
-            # On PostgreSQL, migration 0002 adds a trigram index on search_text.
+            # On PostgreSQL, migration 0002 adds a trigram index on search_text (substring search:
+            # likely_duplicates, words of scripts that join words) and migration 0012 a GIN index
+            # of its words (word-prefix search, registry.search).
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,11 +1,15 @@
 """Text folding for search: one function, used when storing and when querying.
 
 ``Organization.search_text`` holds ``fold_for_search`` of the name, the name in Latin script, the
-acronym and the city; the directory's and the API's search fold the query with the same function and
-look for each word as a substring. A change here needs a data migration that recomputes the column
-(as ``0011_organization_search_text_arabic_turkish`` does, with a frozen copy of this function).
+acronym and the city; the directory's and the API's search fold the query with the same function,
+cut it into words (``search_words``) and look for each word at the start of a word of the column
+(``registry.search``). A change to the folding needs a data migration that recomputes the column
+(as ``0011_organization_search_text_arabic_turkish`` does, with a frozen copy of this function); a
+change to ``WORD_SEPARATORS`` or ``MAX_WORD_LENGTH`` needs one that rebuilds PostgreSQL's index of
+the words (``0012_organization_word_prefix_search_index``).
 """
 
+import re
 import unicodedata
 
 # Single characters folded to another (after case folding and decomposition):
@@ -64,3 +68,33 @@ def fold_for_search(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if _kept(ch))
     return " ".join(stripped.translate(_EXTRA_FOLDS).split())
+
+
+# Characters that end a word, beside the space (the folded text has no other white space): ASCII
+# punctuation and the usual typographic quotes, dashes and Arabic punctuation. "Côte d'Ivoire" is
+# the words "cote", "d" and "ivoire"; "Houphouët-Boigny" is "houphouet" and "boigny".
+WORD_SEPARATORS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2010\u2013\u2014\u00b7\u2022\u060c\u061b\u061f"
+# A word is searched by its first characters only: PostgreSQL's index of words takes words of at
+# most 2047 bytes, and these are 1000 bytes at most (UTF-8 takes 4 at most).
+MAX_WORD_LENGTH = 250
+
+_SEPARATED = re.compile("[ " + re.escape(WORD_SEPARATORS) + "]+")
+
+# Scripts that join words (Arabic writes the article and some prepositions as part of the word:
+# "لطلبة" is "for the students") or write none apart (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
+# Tibetan): a query word in one of them is looked for anywhere in the text, not only at a word's start.
+_JOINING_SCRIPTS = re.compile(
+    "[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f"
+    "\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``fold_for_search(text)``: split at spaces and ``WORD_SEPARATORS``, each cut to
+    ``MAX_WORD_LENGTH`` characters. "Félix  HOUPHOUËT-boigny" is ["felix", "houphouet", "boigny"]."""
+    return [word[:MAX_WORD_LENGTH] for word in _SEPARATED.split(fold_for_search(text)) if word]
+
+
+def joins_words(word: str) -> bool:
+    """Whether ``word`` has a letter of a script that joins words (``_JOINING_SCRIPTS``)."""
+    return _JOINING_SCRIPTS.search(word) is not None

@@ -175,12 +175,13 @@ def test_search_ignores_case_and_accents_in_name_acronym_and_city(api_client, re
     assert slugs(api_client.get(URL, {"q": query})) == ["ufhb"]
 
 
-def test_search_needs_every_word_and_finds_parts_of_words(api_client, regions):
+def test_search_needs_every_word_and_finds_the_starts_of_words(api_client, regions):
     affiliate("zagreb", regions["europe-south"], country="HR", name="Hrvatski studentski zbor", city="Zagreb")
     affiliate("split", regions["europe-south"], country="HR", name="Studentski zbor Split", city="Split")
 
     assert slugs(api_client.get(URL, {"q": "zbor zagreb"})) == ["zagreb"]
     assert sorted(slugs(api_client.get(URL, {"q": "STUDENT"}))) == ["split", "zagreb"]
+    assert slugs(api_client.get(URL, {"q": "tudentski"})) == []  # not inside a word
     assert slugs(api_client.get(URL, {"q": "100%"})) == []
     assert sorted(slugs(api_client.get(URL, {"q": "   "}))) == ["split", "zagreb"]
 
