@@ -498,6 +498,9 @@ if DIRECTORY_PAGE_SIZE < 1:
 # unread entry is kept (a new version makes new keys: old entries are never read again).
 DIRECTORY_RESPONSE_CACHE = env.bool("DIRECTORY_RESPONSE_CACHE", default=True)
 DIRECTORY_CACHE_SECONDS = env.int("DIRECTORY_CACHE_SECONDS", default=3600)
+# Bytes of answers each process also keeps in its own memory (the most recent; by version, so never
+# out of date): a repeated query then needs no round trip to Redis.
+DIRECTORY_CACHE_LOCAL_BYTES = env.int("DIRECTORY_CACHE_LOCAL_BYTES", default=4 * 1024 * 1024)
 if DIRECTORY_CACHE_SECONDS < 1:
     raise ImproperlyConfigured(f"DIRECTORY_CACHE_SECONDS must be at least 1; got {DIRECTORY_CACHE_SECONDS}.")
 

@@ -14,7 +14,9 @@ replica or the primary), so a version never names data that database does not ha
 Anything computed from what the version covers can be cached under it: ``cached_for_version`` keeps a
 value by name until the version changes. Entries are never invalidated: a new version reads new keys,
 and the old ones expire (``DIRECTORY_CACHE_SECONDS``). The cache is Django's default one (Redis with
-``REDIS_URL``: shared by every process; else memory, per process).
+``REDIS_URL``: shared by every process; else memory, per process); rendered responses are also kept
+in each process's memory (``_Recent``, a few megabytes, by the same keys), so a repeat costs the
+version's query alone.
 
 Read the version *before* computing what is cached under it: a change committed in between is then
 cached under the older version (which no reader asks for once the newer one is read), never the
@@ -22,6 +24,8 @@ reverse.
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -44,17 +48,21 @@ _MISSING = object()
 def _version_sql(vendor: str) -> str:
     counter, region = DirectoryFeedCounter._meta.db_table, Region._meta.db_table
     if vendor == "postgresql":
+        # With the rows' transaction ids (xmin): a database made again from nothing (its feed counting
+        # from 0 again, beside a cache that outlived the old one) has other ones.
+        stamp = f"(SELECT xmin::text FROM {counter})"
         regions = (
             "SELECT string_agg(concat_ws('|', id, code, name, name_ar, name_fr, name_tr, "
-            f"coalesce(parent_id::text, '')), ',' ORDER BY id) FROM {region}"
+            f"coalesce(parent_id::text, ''), xmin::text), ',' ORDER BY id) FROM {region}"
         )
     else:
+        stamp = "''"
         regions = (
             "SELECT group_concat(line, ',') FROM (SELECT id || '|' || code || '|' || name || '|' || name_ar "
             "|| '|' || name_fr || '|' || name_tr || '|' || coalesce(parent_id, '') AS line "
             f"FROM {region} ORDER BY id)"
         )
-    return f"SELECT (SELECT last FROM {counter}), (SELECT history_from FROM {counter}), ({regions})"
+    return f"SELECT (SELECT last FROM {counter}), (SELECT history_from FROM {counter}), {stamp}, ({regions})"
 
 
 def directory_version() -> str:
@@ -64,9 +72,9 @@ def directory_version() -> str:
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(connection.vendor))
-        last, history_from, regions = cursor.fetchone()
+        last, history_from, stamp, regions = cursor.fetchone()
     regions_digest = hashlib.blake2b((regions or "").encode(), digest_size=8).hexdigest()
-    return f"{FORMAT}.{last or 0}.{history_from or ''}.{today().isoformat()}.{regions_digest}"
+    return f"{FORMAT}.{last or 0}.{history_from or ''}.{stamp or ''}.{today().isoformat()}.{regions_digest}"
 
 
 def _key(version: str, name: str) -> str:
@@ -93,6 +101,46 @@ class CachedBody:
     content_type: str
 
 
+class _Recent:
+    """The answers this process read or wrote last, up to ``DIRECTORY_CACHE_LOCAL_BYTES`` of bodies.
+    An entry's key names its version, so what is kept here can never be out of date: it only saves
+    the round trip to the shared cache for the queries this process answers most."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, CachedBody] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: str) -> CachedBody | None:
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: CachedBody) -> None:
+        limit = settings.DIRECTORY_CACHE_LOCAL_BYTES
+        if len(body.content) > limit:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = body
+            self.size += len(body.content)
+            while self.size > limit:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.content)
+
+
+_recent = _Recent()
+
+
+def forget_recent() -> None:
+    """Forget this process's recent answers (tests: a test database starts its feed from 0 again)."""
+    global _recent
+    _recent = _Recent()
+
+
 @dataclass(frozen=True)
 class ResponseSlot:
     """Where the response to one request at one version is kept; ``tag`` (an ETag's value) names
@@ -102,10 +150,16 @@ class ResponseSlot:
     tag: str
 
     def get(self) -> CachedBody | None:
-        return cache.get(self.key)
+        body = _recent.get(self.key)
+        if body is None:
+            body = cache.get(self.key)
+            if body is not None:
+                _recent.put(self.key, body)
+        return body
 
     def put(self, body: CachedBody) -> None:
         cache.set(self.key, body, settings.DIRECTORY_CACHE_SECONDS)
+        _recent.put(self.key, body)
 
 
 def response_slot(request_key: str, *, version: str | None = None) -> ResponseSlot:

@@ -4,6 +4,7 @@ change is answered as soon as it is committed, and partners and anonymous reader
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -237,3 +238,25 @@ def test_cached_for_version_computes_once_per_version(cast, union):
     after = directory_cache.cached_for_version("test-count", count)
 
     assert (first, again, after) == (1, 1, 2)
+
+
+def test_a_repeat_is_answered_from_the_process_memory_without_the_shared_cache(api_client, union):
+    first = api_client.get(URL)
+    cache.clear()  # the shared cache forgets; the process still holds the answer under the same version
+
+    with CaptureQueriesContext(connection) as captured:
+        again = api_client.get(URL)
+
+    assert again.content == first.content
+    assert len(captured) == 1
+
+
+def test_the_process_memory_keeps_only_its_limit_newest_first(api_client, union, settings):
+    settings.DIRECTORY_CACHE_LOCAL_BYTES = len(api_client.get(URL).content) + 10
+    api_client.get(f"{URL}knus/")  # pushes the list out of the process's memory
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert api_client.get(URL).status_code == 200
+
+    assert len(captured) > 1  # computed again: neither cache had it
