@@ -9,22 +9,25 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
-from django.http import HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import quote_etag
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from meetings import selectors as meeting_selectors
 from registry import feed, history
 from registry.csv_export import csv_lines, streamed_rows
+from registry.directory_cache import CachedBody, ResponseSlot, response_slot
 from registry.replica import directory_reads
 from registry.selectors import affiliate_counts_by_region, affiliate_row, affiliate_rows, region_tree
 
@@ -45,15 +48,77 @@ from .serializers import (
     region_items,
 )
 
+# Formats answered by streaming (never cached).
+STREAMED_FORMATS = frozenset({CSVRenderer.format})
+
 
 @method_decorator(directory_reads, name="dispatch")
 class DirectoryView(APIView):
     """Public, read-only, JSON with an ETag (``If-None-Match`` → 304); errors always in JSON.
-    The registry is read from the replica when it may answer (``registry.replica``)."""
+    The registry is read from the replica when it may answer (``registry.replica``).
+
+    A view with ``cached`` keeps its answers (200, JSON) in the response cache under the registry's
+    version (``registry.directory_cache``), with the address, the query string, partner or not, the
+    Accept header and the language: a repeat is answered from it after authentication, permissions
+    and throttling (every request still counts), before content negotiation and the view's queries.
+    Its ETag names that version and request; other views' ETag is a hash of the body."""
 
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [AllowAny]
     renderer_classes = [ORJSONRenderer]
+    cached = False
+    slot: ResponseSlot | None = None
+    from_cache = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (self.cached and settings.DIRECTORY_RESPONSE_CACHE and self.may_cache(request)):
+            return super().dispatch(request, *args, **kwargs)
+        # DRF's dispatch, with ``initial`` and the handler replaced by ``cached_response``.
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request, self.headers = request, self.default_response_headers
+        try:
+            response = self.cached_response(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    def may_cache(self, request) -> bool:
+        """A GET or HEAD that does not ask for a streamed format (the CSV download)."""
+        if request.method not in ("GET", "HEAD"):
+            return False
+        asked = request.GET.get(api_settings.URL_FORMAT_OVERRIDE)
+        accept = request.META.get("HTTP_ACCEPT", "")
+        return not any(
+            asked == renderer.format or renderer.media_type in accept
+            for renderer in self.renderer_classes
+            if renderer.format in STREAMED_FORMATS
+        )
+
+    def cached_response(self, request, *args, **kwargs):
+        """DRF's ``initial`` checks, then the cached answer; content negotiation and the view on a miss."""
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+        self.perform_authentication(request)
+        self.check_permissions(request)
+        self.check_throttles(request)
+        self.slot = response_slot(
+            "\n".join(
+                (
+                    request.build_absolute_uri(),
+                    "partner" if is_partner(request) else "anonymous",
+                    request.META.get("HTTP_ACCEPT", ""),
+                    get_language() or "",
+                )
+            )
+        )
+        body = self.slot.get()
+        if body is not None:
+            self.from_cache = True
+            return HttpResponse(body.content, content_type=body.content_type)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        return self.get(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response) and (response.status_code >= 400 or request.method == "OPTIONS"):
@@ -65,13 +130,22 @@ class DirectoryView(APIView):
         patch_vary_headers(response, ["Accept", "Authorization"])
         if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.streaming:
             return response
-        response.render()
-        response["ETag"] = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
+        if self.from_cache:
+            etag = self.slot.tag
+        else:
+            response.render()
+            if self.slot is None:
+                etag = hashlib.blake2b(response.content, digest_size=16).hexdigest()
+            else:
+                self.slot.put(CachedBody(response.content, response["Content-Type"]))
+                etag = self.slot.tag
+        response["ETag"] = quote_etag(etag)
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 class AffiliateListView(DirectoryView):
     renderer_classes = [ORJSONRenderer, CSVRenderer]
+    cached = True  # JSON only: the CSV download streams
 
     @schema.list_affiliates
     def get(self, request):
@@ -133,6 +207,8 @@ def as_of_query(request):
 
 
 class AffiliateDetailView(DirectoryView):
+    cached = True
+
     @schema.get_affiliate
     def get(self, request, slug: str):
         as_of = as_of_query(request)
@@ -192,6 +268,8 @@ class ChangeFeedView(DirectoryView):
 
 
 class RegionListView(DirectoryView):
+    cached = True
+
     @schema.list_regions
     def get(self, request):
         as_of = as_of_query(request)

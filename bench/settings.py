@@ -1,4 +1,4 @@
-"""Settings of the benchmarks: production's (``config.settings``, DEBUG off), with four changes.
+"""Settings of the benchmarks: production's (``config.settings``, DEBUG off), with five changes.
 
 1. ``ROOT_URLCONF`` adds the bench-only views (``bench.urls``) in front of the site's.
 2. No API throttling: the benchmark sends thousands of anonymous requests from one address.
@@ -8,6 +8,10 @@
 4. Tasks are never run in-process: they are published to ``REDIS_URL`` (or to kombu's
    in-memory transport without it), as in production, on a queue of the bench's own
    (``bench-notifications``, every task's); e-mail goes nowhere.
+5. The partner API's response cache (``registry.directory_cache``) is on, as in production, in the
+   gunicorn the bench starts (its ``BENCH_DATABASES`` is empty: the http_* cases repeat one query, so
+   they measure cache hits), and off in the bench's own process, whose in-process cases (api_vs_raw,
+   naive_vs_api, scale_*) measure the query path on data sets that answer the same URLs.
 
 Everything else — middleware, logging, the connection pool, security headers — is production's.
 Requests carry ``X-Forwarded-Proto: https`` as the reverse proxy in front would.
@@ -24,6 +28,8 @@ from config.settings import *  # noqa: F403
 from config.settings import DATABASE_REPLICA_URL, DATABASES, REDIS_URL, REST_FRAMEWORK
 
 ROOT_URLCONF = "bench.urls"
+
+DIRECTORY_RESPONSE_CACHE = not json.loads(os.environ.get("BENCH_DATABASES", "{}"))
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 

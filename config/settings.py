@@ -492,6 +492,18 @@ DIRECTORY_PAGE_SIZE = env.int("DIRECTORY_PAGE_SIZE", default=100)
 if DIRECTORY_PAGE_SIZE < 1:
     raise ImproperlyConfigured(f"DIRECTORY_PAGE_SIZE must be at least 1; got {DIRECTORY_PAGE_SIZE}.")
 
+# --- The partner API's response cache (registry.directory_cache) ------------------------------------
+# The affiliate list and pages and the region list, rendered, kept in the default cache (CACHES) under
+# the registry's version: a repeated query costs one lookup until the directory changes. Seconds an
+# unread entry is kept (a new version makes new keys: old entries are never read again).
+DIRECTORY_RESPONSE_CACHE = env.bool("DIRECTORY_RESPONSE_CACHE", default=True)
+DIRECTORY_CACHE_SECONDS = env.int("DIRECTORY_CACHE_SECONDS", default=3600)
+# Bytes of answers each process also keeps in its own memory (the most recent; by version, so never
+# out of date): a repeated query then needs no round trip to Redis.
+DIRECTORY_CACHE_LOCAL_BYTES = env.int("DIRECTORY_CACHE_LOCAL_BYTES", default=4 * 1024 * 1024)
+if DIRECTORY_CACHE_SECONDS < 1:
+    raise ImproperlyConfigured(f"DIRECTORY_CACHE_SECONDS must be at least 1; got {DIRECTORY_CACHE_SECONDS}.")
+
 # --- The partners' change feed (registry.feed) --------------------------------------------------
 # Days a directory event is kept; unset (the default) keeps them forever. A partner whose cursor is
 # older than the events kept starts again from the directory (the feed answers 410).

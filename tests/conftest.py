@@ -47,6 +47,20 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_directory():
+    """Each test starts without cached directory answers: test databases number their feed from 0
+    again, so another test's answer could carry the same version (registry.directory_cache)."""
+    from django.core.cache import cache
+
+    from registry.directory_cache import forget_recent
+
+    cache.clear()
+    forget_recent()
+    yield
+    forget_recent()
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://…")

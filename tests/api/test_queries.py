@@ -8,6 +8,14 @@ from tests.api.conftest import bulk_affiliates
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _query_path(settings):
+    """These count the query path: the response cache is off (tests/api/test_response_cache.py counts
+    a cached answer, and the one query more of a miss)."""
+    settings.DIRECTORY_RESPONSE_CACHE = False
+
+
 URL = "/api/v1/affiliates/"
 EVERY_FILTER = {
     "region": "africa",
