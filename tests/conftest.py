@@ -47,6 +47,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (in memory: config/settings_test.py). What the directory
+    caches is keyed by the change feed's last event number, which starts again at 0 in each test's
+    database: an earlier test's counts would otherwise be read as this one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://…")
