@@ -4,9 +4,14 @@
 organization's id, today and as of a date), so the order is total and stable. The database computes
 the keys (``Coalesce`` of the parent region's name and the region's own; ``Lower`` of the name) and
 compares them, so a page starts exactly where the previous one ended whatever the database's
-collation. No index holds this order (the top-level region is a join away), so the database sorts the
-matching rows for each page, keeping the first ``page_size + 1`` (a top-N sort): one query reading a
-page's columns as plain values, no model instance, whatever the number of affiliates.
+collation. No index holds this order (the top-level region is a join away). Today, on a database that
+orders and limits the parts of a ``UNION ALL`` (PostgreSQL), a page is one query of one part per
+region, each walking the index of its region's affiliates by name (``region``, ``Lower(name)``, ``id``)
+with its top-level region's name as a constant, and keeping the first ``page_size + 1``; the database
+merges those few rows: the cost of a page does not grow with the affiliates. Elsewhere (SQLite), and
+as of a date, the database sorts the matching rows, keeping the first ``page_size + 1`` (a top-N sort).
+Either way one query reads a page's columns as plain values, no model instance; good standing is
+read after it for the page's rows alone (``with_standing``: one query).
 
 **The cursor** holds the keys of the row where a page ended (or, for ``previous``, began) and is
 signed, so it cannot be forged; a cursor that does not decode is a form error (400). Rows added or
@@ -14,24 +19,34 @@ removed meanwhile never make a row appear twice or be skipped.
 
 **The counts** of the page (the total and each region's) come from one grouped query, or, for the
 directory of today unfiltered, from the counts the region chart already reads.
+
+**The aggregates over every affiliate** (per country: the map and the filter's countries; per region:
+the chart) are cached (``directory_aggregates``) under the registry's version (``registry.directory_cache``:
+the change feed's last event number, today's date, the regions). Every change of the directory
+records an event in the transaction that makes it, so the next request reads new counts.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db import connections
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Lower
 from django_countries.fields import Country
 
 from . import history
-from .selectors import affiliate_list
+from .directory_cache import cached_for_version
+from .models import MembershipState, Organization, Region
+from .selectors import affiliate_counts_by_country, affiliate_list, organization_good_standing, today
 
 _SALT = "registry.directory_pages.cursor"
 
-# The columns of a page's row today (``affiliate_list``'s annotations among them).
+# The columns of a page's row today (``affiliate_list``'s ``category`` among them; ``in_good_standing``
+# is read for the page's rows alone: ``with_standing``).
 ROW_FIELDS = (
     "id",
     "slug",
@@ -41,7 +56,6 @@ ROW_FIELDS = (
     "city",
     "country",
     "category",
-    "in_good_standing",
 )
 
 
@@ -103,6 +117,63 @@ def directory_rows(filters: dict) -> QuerySet:
     return rows.values(*ROW_FIELDS, "top_region", "name_key", key=F("id"))
 
 
+def region_tops(tree: Iterable[tuple[Region, int]]) -> dict[int, str]:
+    """Each region's id and the name its affiliates are listed under (``_keyed``'s ``top_region``):
+    its parent's name, or its own for a region without a parent. ``tree``: ``selectors.region_tree``."""
+    regions = [region for region, _depth in tree]
+    names = {region.pk: region.name for region in regions}
+    return {region.pk: names[region.parent_id] if region.parent_id else region.name for region in regions}
+
+
+def _within(region: Region | None, tree: list[tuple[Region, int]]) -> list[int]:
+    """The ids of ``region`` and of the regions below it (``tree`` is depth first); all without one."""
+    if region is None:
+        return [node.pk for node, _depth in tree]
+    ids, depth_of_region = [], None
+    for node, depth in tree:
+        if depth_of_region is not None and depth <= depth_of_region:
+            break
+        if node.pk == region.pk:
+            depth_of_region = depth
+        if depth_of_region is not None:
+            ids.append(node.pk)
+    return ids
+
+
+def directory_rows_by_region(filters: dict, tree: list[tuple[Region, int]]) -> list[QuerySet] | None:
+    """Today's rows (``directory_rows``) as one part per region of ``tree`` (and of ``filters``'
+    region), with the top-level region's name as a constant, for ``directory_page`` to walk each
+    part by the index of the region's names and merge them in one query. None where the database
+    cannot order and limit the parts of a union (SQLite), and for a country, a search or a standing:
+    those keep few rows, which their own indexes find and the database sorts (``directory_rows``),
+    where walking each region's names would read the region's every union to find them."""
+    if any(filters.get(name) is not None for name in ("country", "search", "good_standing")):
+        return None
+    base = affiliate_list(**{**filters, "region": None})
+    if not connections[base.db].features.supports_slicing_ordering_in_compound:
+        return None
+    tops = region_tops(tree)
+    return [
+        base.filter(region_id=region_id)
+        .annotate(top_region=Value(tops[region_id], output_field=CharField()), name_key=Lower("name"))
+        .values(*ROW_FIELDS, "top_region", "name_key", key=F("id"))
+        for region_id in _within(filters.get("region"), tree)
+    ]
+
+
+def with_standing(rows: list[dict]) -> list[dict]:
+    """Today's rows with ``in_good_standing`` (``selectors.organization_good_standing``), read for
+    these rows alone: one query (none for no rows)."""
+    if not rows:
+        return rows
+    good = dict(
+        Organization.objects.filter(pk__in=[row["key"] for row in rows])
+        .annotate(good=organization_good_standing(today()))
+        .values_list("pk", "good")
+    )
+    return [{**row, "in_good_standing": good[row["key"]]} for row in rows]
+
+
 def directory_rows_as_of(day, filters: dict) -> QuerySet:
     """The affiliates listed at the end of ``day`` (``registry.history``), as plain rows: the entry
     the feed published, the organization's id as ``key``, the ordering keys."""
@@ -130,13 +201,14 @@ class DirectoryPage:
 
 
 def _beyond(cursor: DirectoryCursor, *, backwards: bool) -> Q:
-    """Rows strictly after (or before) the cursor's row in the page's order."""
+    """Rows strictly after (or before) the cursor's row in the page's order. The last condition
+    follows from the others; it lets a region's part start its walk at the cursor's name."""
     op = "lt" if backwards else "gt"
     return (
         Q(**{f"top_region__{op}": cursor.region})
         | Q(top_region=cursor.region, **{f"name_key__{op}": cursor.name})
         | Q(top_region=cursor.region, name_key=cursor.name, **{f"key__{op}": cursor.pk})
-    )
+    ) & (Q(**{f"top_region__{op}": cursor.region}) | Q(**{f"name_key__{op}e": cursor.name}))
 
 
 def _cursor_at(row: dict, *, backwards: bool) -> DirectoryCursor:
@@ -149,14 +221,35 @@ def _from(cursor: DirectoryCursor, *, backwards: bool) -> DirectoryCursor:
     return replace(cursor, pk=cursor.pk - 1 if cursor.backwards else cursor.pk + 1, backwards=backwards)
 
 
-def directory_page(rows: QuerySet, *, cursor: DirectoryCursor | None, size: int) -> DirectoryPage:
-    """One page of ``rows`` (``directory_rows`` or ``directory_rows_as_of``) in one query, which
-    asks for one row more than ``size`` to know whether there is a page beyond."""
+def _fetch(rows: QuerySet, parts: list[QuerySet] | None, order: tuple[str, ...], limit: int) -> list[dict]:
+    """The first ``limit`` rows in ``order``: of ``rows`` sorted, or of ``parts`` (each a region's,
+    its top-level region constant) each walked in the rest of the order, merged in one query."""
+    if parts is None:
+        return list(rows.order_by(*order)[:limit])
+    walked = [part.order_by(*order[1:])[:limit] for part in parts]
+    if len(walked) < 2:
+        return [row for part in walked for row in part]
+    return list(walked[0].union(*walked[1:], all=True).order_by(*order)[:limit])
+
+
+def directory_page(
+    rows: QuerySet,
+    *,
+    cursor: DirectoryCursor | None,
+    size: int,
+    parts: list[QuerySet] | None = None,
+) -> DirectoryPage:
+    """One page of ``rows`` (``directory_rows`` or ``directory_rows_as_of``; today, ``parts`` of the
+    same rows from ``directory_rows_by_region`` when the database can merge them) in one query,
+    which asks for one row more than ``size`` to know whether there is a page beyond."""
     backwards = cursor is not None and cursor.backwards
     if cursor is not None:
-        rows = rows.filter(_beyond(cursor, backwards=backwards))
+        beyond = _beyond(cursor, backwards=backwards)
+        rows = rows.filter(beyond)
+        if parts is not None:
+            parts = [part.filter(beyond) for part in parts]
     order = ("-top_region", "-name_key", "-key") if backwards else ("top_region", "name_key", "key")
-    fetched = list(rows.order_by(*order)[: size + 1])
+    fetched = _fetch(rows, parts, order, size + 1)
     more = len(fetched) > size
     page = fetched[:size]
     if backwards:
@@ -185,3 +278,43 @@ def shown_row(row: dict) -> dict[str, Any]:
         shown = {**row, "country": Country(row["country"])}
     shown["top_region"] = row["top_region"]
     return shown
+
+
+# --- the aggregates over every affiliate, cached under the registry's version ------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryAggregates:
+    by_country: dict[str, int]  # affiliates per country code, only countries that have some
+    by_region: dict[int, int]  # affiliates per region id, not counting its sub-regions
+
+
+def _affiliates_per_region() -> dict[int, int]:
+    active = Organization.objects.filter(memberships__state=MembershipState.ACTIVE)
+    return dict(
+        active.order_by().values_list("region_id").annotate(n=Count("id")).values_list("region_id", "n")
+    )
+
+
+def directory_aggregates() -> DirectoryAggregates:
+    """The affiliates per country and per region, from the cache when this version's are there
+    (one query: the version, ``registry.directory_cache``), else counted (two more) and kept."""
+    return cached_for_version(
+        "directory_pages.aggregates",
+        lambda: DirectoryAggregates(
+            by_country=affiliate_counts_by_country(), by_region=_affiliates_per_region()
+        ),
+    )
+
+
+def counts_by_region(aggregates: DirectoryAggregates, tree: list[tuple[Region, int]]) -> dict[int, int]:
+    """Affiliates per region id, each region counting its sub-regions too, in ``tree`` (the regions
+    as they are now: ``selectors.region_tree``); what ``selectors.affiliate_counts_by_region`` gives."""
+    parents = {region.pk: region.parent_id for region, _depth in tree}
+    totals = dict.fromkeys(parents, 0)
+    for region_id, n in aggregates.by_region.items():
+        node: int | None = region_id
+        while node is not None and node in totals:
+            totals[node] += n
+            node = parents[node]
+    return totals

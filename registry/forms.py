@@ -1,5 +1,6 @@
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -19,13 +20,16 @@ def region_choices():
     ]
 
 
-def country_choices(*, asked: str = "") -> list[tuple[str, str]]:
-    """The countries that have affiliates, by their common English name (django-countries).
+def country_choices(
+    *, asked: str = "", countries_with_affiliates: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """The countries that have affiliates (``countries_with_affiliates``, else read: one query), by
+    their common English name (django-countries).
 
     ``asked`` is the code in the request: kept when it is a country without affiliates (a
     link from before its last one left), so the page answers with an empty list, not 400.
     """
-    codes = set(affiliate_countries())
+    codes = set(affiliate_countries() if countries_with_affiliates is None else countries_with_affiliates)
     if asked and countries.alpha2(asked) == asked:
         codes.add(asked)
     named = [(code, str(countries.name(code) or code)) for code in codes]
@@ -102,10 +106,12 @@ class DirectoryFilterForm(forms.Form):
     # never by the search form, whose new filters start again from the first page.
     cursor = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, countries: Iterable[str] | None = None, **kwargs):
+        """``countries``: the codes of the countries that have affiliates, when the caller has them
+        (``directory_pages.directory_aggregates``); else read."""
         super().__init__(*args, **kwargs)
         asked = str(self.data.get("country") or "") if self.is_bound else ""
-        self.fields["country"].choices = country_choices(asked=asked)
+        self.fields["country"].choices = country_choices(asked=asked, countries_with_affiliates=countries)
 
     def clean_standing(self) -> bool | None:
         return {"good": True, "not": False}.get(self.cleaned_data["standing"])

@@ -5,7 +5,8 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +122,8 @@ class Organization(models.Model):
             models.Index(fields=["name", "id"]),
             # The API's `updated_at` ordering and `updated_since` filter (keyset on updated_at, id).
             models.Index(fields=["updated_at", "id"], name="registry_org_updated_id_idx"),
+            # The directory's page (registry.directory_pages): each region's unions by name ignoring case.
+            models.Index(F("region"), Lower("name"), F("id"), name="registry_org_region_lname_idx"),
             # On PostgreSQL, migration 0002 adds a trigram index on search_text (substring search:
             # likely_duplicates, words of scripts that join words) and migration 0012 a GIN index
             # of its words (word-prefix search, registry.search).

@@ -1,6 +1,5 @@
 """The public pages: the landing page and the directory of affiliates."""
 
-import datetime
 from dataclasses import dataclass, replace
 from itertools import groupby
 from types import SimpleNamespace
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_safe
 from . import directory_pages, history
 from .forms import DirectoryFilterForm
 from .replica import directory_reads
-from .selectors import affiliate_counts_by_country, affiliate_counts_by_region, affiliate_list, region_tree
+from .selectors import affiliate_list, region_tree
 from .statistics import figure_csv, membership_figures
 from .world_map import world_map
 
@@ -26,13 +25,10 @@ CHART_BAR = 18
 CHART_LABEL_ROOM = 40  # room right of the longest bar for its number
 
 
-def region_chart(as_of: datetime.date | None = None) -> dict:
-    """Bars of all affiliates per top-level region (sub-regions counted in; zero included), today
-    or at the end of ``as_of``."""
-    counts = (
-        affiliate_counts_by_region() if as_of is None else history.affiliate_counts_by_region_as_of(as_of)
-    )
-    regions = [region for region, depth in region_tree() if depth == 0]
+def region_chart(counts: dict[int, int], tree: list) -> dict:
+    """Bars of all affiliates per top-level region of ``tree`` (``region_tree``), ``counts`` per
+    region id (sub-regions counted in; zero included)."""
+    regions = [region for region, depth in tree if depth == 0]
     top = max(counts.values(), default=0) or 1
     bars = []
     for index, region in enumerate(regions):
@@ -94,7 +90,9 @@ def directory(request):
     its filter) and a chart per region. With ``as_of``, all of it as at the end of that day
     (``registry.history``); a date it cannot answer for, or a page link that is not one, is a form
     error (400)."""
-    form = DirectoryFilterForm(request.GET or None)
+    tree = region_tree()
+    aggregates = directory_pages.directory_aggregates()
+    form = DirectoryFilterForm(request.GET or None, countries=aggregates.by_country)
     if form.is_bound and not form.is_valid():
         return render(
             request,
@@ -103,8 +101,8 @@ def directory(request):
                 "form": form,
                 "groups": [],
                 "total": 0,
-                "chart": region_chart(),
-                "world_map": world_map(affiliate_counts_by_country()),
+                "chart": region_chart(directory_pages.counts_by_region(aggregates, tree), tree),
+                "world_map": world_map(aggregates.by_country),
             },
             status=400,
         )
@@ -116,22 +114,26 @@ def directory(request):
         "good_standing": filters.get("standing"),
     }
     as_of = filters.get("as_of")
-    chart = region_chart(as_of)
-    tops = {bar["region"].name: bar["region"] for bar in chart["bars"]}
+    parts = None
     if as_of is None:
+        chart = region_chart(directory_pages.counts_by_region(aggregates, tree), tree)
         rows = directory_pages.directory_rows(chosen)
-        by_country = affiliate_counts_by_country()
+        parts = directory_pages.directory_rows_by_region(chosen, tree)
+        by_country = aggregates.by_country
     else:
+        chart = region_chart(history.affiliate_counts_by_region_as_of(as_of), tree)
         rows = directory_pages.directory_rows_as_of(as_of, chosen)
         by_country = history.affiliate_counts_by_country_as_of(as_of)
+    tops = {bar["region"].name: bar["region"] for bar in chart["bars"]}
     if as_of is None and not any(value is not None for value in chosen.values()):
         counts = {bar["region"].name: bar["count"] for bar in chart["bars"]}  # the chart's: no second scan
     else:
         counts = directory_pages.region_counts(rows)
     page = directory_pages.directory_page(
-        rows, cursor=filters.get("cursor"), size=directory_pages.page_size()
+        rows, cursor=filters.get("cursor"), size=directory_pages.page_size(), parts=parts
     )
-    page = replace(page, rows=[directory_pages.shown_row(row) for row in page.rows])
+    shown = page.rows if as_of is not None else directory_pages.with_standing(page.rows)
+    page = replace(page, rows=[directory_pages.shown_row(row) for row in shown])
     return render(
         request,
         "registry/directory.html",
