@@ -42,6 +42,16 @@ def languages_of(user_ids) -> dict[int, str]:
     return {user_id: code for user_id, code in chosen.values_list("user_id", "language") if supported(code)}
 
 
+def loaded_language(user) -> str | None:
+    """``user``'s choice when it was read with the account (``select_related("preferences")``):
+    the code, or "" when none is chosen (or no longer offered); None when it was not read."""
+    related = type(user).preferences.related
+    if not related.is_cached(user):
+        return None
+    preferences = related.get_cached_value(user)
+    return supported(preferences.language) if preferences is not None else ""
+
+
 def languages_of_addresses(addresses) -> dict[str, str]:
     """{lower-cased e-mail address: the chosen language} for the accounts with those addresses that
     chose one (one query); an address without an account is left out."""

@@ -9,13 +9,15 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from accounts.language import languages_of, languages_of_addresses, supported
+from accounts.language import languages_of, languages_of_addresses, loaded_language, supported
 
 from .models import Notification, NotificationState
 
@@ -70,7 +72,7 @@ def localize_rows(rows: Iterable[Notification]) -> None:
     sender put in the context (e.g. the inviting person's); else the site's default.
     """
     rows = list(rows)
-    chosen = languages_of({row.recipient_id for row in rows})
+    chosen = _chosen_languages(rows)
     by_address = languages_of_addresses(
         {row.recipient_email for row in rows if row.recipient_id is None and row.recipient_email}
     )
@@ -85,31 +87,69 @@ def localize_rows(rows: Iterable[Notification]) -> None:
         row.context = {**in_language(context, language), "language": language}
 
 
+def _chosen_languages(rows: list[Notification]) -> dict[int, str]:
+    """{recipient id: their chosen language}: from the recipients read with their choice
+    (``accounts.language.loaded_language``), one query for the others."""
+    loaded = {}
+    for row in rows:
+        if row.recipient_id is not None and Notification.recipient.is_cached(row) and row.recipient:
+            language = loaded_language(row.recipient)
+            if language is not None:
+                loaded[row.recipient_id] = language
+    chosen = languages_of({row.recipient_id for row in rows} - set(loaded))
+    return {**chosen, **{pk: language for pk, language in loaded.items() if language}}
+
+
 def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
     """Insert the unsaved ``rows`` whose idempotency key is new; enqueue each on commit; return them.
 
-    Read which keys exist, write the new rows' contexts in their readers' languages, insert them
-    (``ignore_conflicts``: a concurrent writer of the same key wins quietly), read back the inserted
-    rows, enqueue them on commit.
+    Write the rows' contexts in their readers' languages, insert them in one statement that skips
+    the keys already there (``ON CONFLICT DO NOTHING``: an earlier or concurrent writer of the
+    same key wins quietly) and returns the rows it inserted, enqueue those on commit.
     """
     rows = {row.idempotency_key: row for row in rows}
     if not rows:
         return []
-    existing = set(
-        Notification.objects.filter(idempotency_key__in=list(rows)).values_list("idempotency_key", flat=True)
-    )
-    new_keys = [key for key in rows if key not in existing]
-    if not new_keys:
-        return []
-    localize_rows(rows[key] for key in new_keys)
-    Notification.objects.bulk_create([rows[key] for key in new_keys], ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(idempotency_key__in=new_keys, state=NotificationState.PENDING).order_by(
-            "pk"
-        )
-    )
+    localize_rows(rows.values())
+    created = _insert_new(list(rows.values()))
     enqueue_on_commit([n.pk for n in created])
     return created
+
+
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """Insert ``rows``, each skipped if its key exists; return the inserted ones (by id), saved.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per batch where the database returns rows
+    from a bulk insert (PostgreSQL, SQLite); elsewhere ``bulk_create(ignore_conflicts=True)``
+    and a read of the rows back."""
+    using = router.db_for_write(Notification)
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        Notification.objects.using(using).bulk_create(rows, ignore_conflicts=True)
+        keys = [row.idempotency_key for row in rows]
+        return list(
+            Notification.objects.using(using)
+            .filter(idempotency_key__in=keys, state=NotificationState.PENDING)
+            .order_by("pk")
+        )
+    opts = Notification._meta
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    by_key = {row.idempotency_key: row for row in rows}
+    created = []
+    batch = connection.ops.bulk_batch_size(fields, rows) or len(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, rows[start : start + batch])
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = [opts.pk, opts.get_field("idempotency_key")]
+            for sql, params in compiler.as_sql():
+                cursor.execute(sql, params)
+                for pk, key in cursor.fetchall():
+                    row = by_key[key]
+                    row.pk, row._state.adding, row._state.db = pk, False, using
+                    created.append(row)
+    return sorted(created, key=lambda row: row.pk)
 
 
 def enqueue_on_commit(notification_ids: Iterable[int]) -> None:

@@ -12,11 +12,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django_fsm_log.models import StateLog
 
 from dues.models import Invoice
 from dues.money import from_minor
@@ -166,6 +169,8 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
 
     # Set by the service for the duration of one transition; read by the ``comment`` guards.
     transition_comment: str = ""
+    # The log row of the latest transition run on this object (``keep_transition_log``), or None.
+    transition_log: StateLog | None = None
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country.code})" if self.country else self.name
@@ -287,6 +292,17 @@ class MembershipApplication(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self, by=None, description=None):
         pass
+
+
+@receiver(post_save, sender=StateLog, dispatch_uid="workflows.keep_transition_log")
+def keep_transition_log(sender, instance: StateLog, created: bool, raw: bool = False, **kwargs) -> None:
+    """Keep the log row that django-fsm-log has just written for an application's transition on
+    the application object it logs (``transition_log``): the service needs it, and reading it
+    back would be one more query."""
+    if created and not raw:
+        subject = StateLog.content_object.get_cached_value(instance, None)
+        if isinstance(subject, MembershipApplication):
+            subject.transition_log = instance
 
 
 class ContactPerson(models.Model):

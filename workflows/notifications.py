@@ -118,12 +118,17 @@ class Recipient(NamedTuple):
         return display_name(self.user)
 
 
+# Recipients are read with their chosen language (``select_related("preferences")``): the outbox
+# writes each e-mail in it without a query of its own (``notifications.services.localize_rows``).
+
+
 def _secretariat() -> list[Recipient]:
-    return [Recipient.of(u, SECRETARIAT) for u in roles.members_of(roles.SECRETARIAT)]
+    users = roles.members_of(roles.SECRETARIAT).select_related("preferences")
+    return [Recipient.of(u, SECRETARIAT) for u in users]
 
 
 def _committee() -> list[Recipient]:
-    return [Recipient.of(u, COMMITTEE) for u in roles.committee_members()]
+    return [Recipient.of(u, COMMITTEE) for u in roles.committee_members().select_related("preferences")]
 
 
 def _applicant(application: MembershipApplication) -> list[Recipient]:
@@ -238,7 +243,7 @@ def _review_to_confirm(application, log, ctx, context) -> Plan:
     to_confirm = rules.reviewers_to_confirm(application)
     reviews = (
         Review.objects.filter(application=application, reviewer_id__in=to_confirm, reviewer__is_active=True)
-        .select_related("reviewer")
+        .select_related("reviewer__preferences")
         .order_by("pk")
         if to_confirm
         else []
@@ -273,7 +278,7 @@ def _vote_opened(application, log, ctx, context) -> Plan:
     applicant (first: they read their own case only as its applicant), that the committee is voting."""
     voters = Voter.objects.filter(
         round=ctx["round"], user__is_active=True, recused_at__isnull=True
-    ).select_related("user")
+    ).select_related("user__preferences")
     if ctx["round"].mode != VoteMode.ONLINE:
         voters = voters.none()
     return Plan(

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django_fsm import TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
 
 from dues import services as dues_services
@@ -80,9 +80,14 @@ def _lock(application: MembershipApplication, *, expected_state: str | None = No
     """Lock the application's row; refuse (``conflict``) a caller who saw another state than it has now.
 
     ``expected_state`` is the state the caller's page or request showed; None skips the check.
+    The applicant comes with the row, and their chosen language (not locked): most actions tell them.
     """
     try:
-        locked = MembershipApplication.objects.select_for_update().get(pk=application.pk)
+        locked = (
+            MembershipApplication.objects.select_related("applicant__preferences")
+            .select_for_update(of=("self",))
+            .get(pk=application.pk)
+        )
     except MembershipApplication.DoesNotExist:
         raise WorkflowError(ErrorCode.NOT_ALLOWED, _("This application no longer exists.")) from None
     if expected_state is not None and locked.state != expected_state:
@@ -143,6 +148,16 @@ def _latest_log(application: MembershipApplication) -> StateLog:
     return StateLog.objects.filter(content_type=content_type, object_id=application.pk).latest("pk")
 
 
+def _refuse_by_guard(application: MembershipApplication, meta) -> None:
+    """Raise the refusal of the first guard of the transition that fails, if one does."""
+    for guard in meta.get_transition(application.state).conditions:
+        if not guard(application):
+            refused = rules.guard_refusal(guard, application)
+            details = {**_guard_details(application, guard), **refused.details}
+            message = str(refused.message) if hasattr(guard, "explain") else _guard_message(guard, details)
+            raise WorkflowError(refused.code, message, details=details)
+
+
 def _transition(
     application: MembershipApplication,
     name: str,
@@ -151,9 +166,15 @@ def _transition(
     comment: str = "",
     system: bool = False,
     args: tuple = (),
+    stamp: Iterable[str] = (),
 ) -> StateLog:
     """Check and run the transition ``name`` on a locked application, save it (with the moment it
-    entered its new state, the queue's order), return its log row."""
+    entered its new state, the queue's order, and the fields of ``stamp`` still empty set to the
+    log row's time), return its log row.
+
+    The guards run once, in django-fsm's transition; only when it refuses are they asked again,
+    to name the one that fails. The log row is the one django-fsm-log has just written
+    (``models.keep_transition_log``), not read back."""
     method = getattr(application, name)
     meta = method._django_fsm
     if system:  # the deadline closes a round: the state must allow it; nobody's permission is asked
@@ -163,16 +184,19 @@ def _transition(
         _check(name, application, actor)
     _check_comment(comment)
     application.transition_comment = comment or ""
-    for guard in meta.get_transition(application.state).conditions:
-        if not guard(application):
-            refused = rules.guard_refusal(guard, application)
-            details = {**_guard_details(application, guard), **refused.details}
-            message = str(refused.message) if hasattr(guard, "explain") else _guard_message(guard, details)
-            raise WorkflowError(refused.code, message, details=details)
-    method(*args, by=actor, description=comment or None)
+    application.transition_log = None
+    try:
+        method(*args, by=actor, description=comment or None)
+    except TransitionNotAllowed:
+        _refuse_by_guard(application, meta)
+        raise
+    log = application.transition_log or _latest_log(application)
     application.state_changed_at = timezone.now()
+    for field in stamp:
+        if getattr(application, field) is None:
+            setattr(application, field, log.timestamp)
     application.save()
-    return _latest_log(application)
+    return log
 
 
 # What people type: one-line fields take no control or text-direction characters, free text
@@ -359,9 +383,7 @@ def application_submit(
 ) -> MembershipApplication:
     """draft → submitted. Lock, check, transition, log, outbox (receipt to applicant; secretariat)."""
     locked = _lock(application, expected_state=expected_state or application.state)
-    log = _transition(locked, "submit", actor=actor, comment=comment)
-    locked.submitted_at = locked.submitted_at or log.timestamp
-    locked.save(update_fields=["submitted_at"])
+    log = _transition(locked, "submit", actor=actor, comment=comment, stamp=("submitted_at",))
     emit(Event.SUBMITTED, application=locked, log=log)
     return locked
 
@@ -385,10 +407,8 @@ def application_withdraw(
 ) -> MembershipApplication:
     """Any open state after sending → withdrawn (a draft is deleted instead). Lock, check, void an open vote round, transition, log, outbox."""
     locked = _lock(application, expected_state=expected_state or application.state)
-    log = _transition(locked, "withdraw", actor=actor, comment=comment)
+    log = _transition(locked, "withdraw", actor=actor, comment=comment, stamp=("decided_at",))
     votes.rounds_void({"application": locked}, at=log.timestamp)
-    locked.decided_at = log.timestamp
-    locked.save(update_fields=["decided_at"])
     emit(Event.WITHDRAWN, application=locked, log=log)
     return locked
 
@@ -430,9 +450,7 @@ def application_reject(
 ) -> MembershipApplication:
     """submitted → rejected at screening (ineligible), with the reason."""
     locked = _lock(application, expected_state=expected_state or application.state)
-    log = _transition(locked, "reject", actor=actor, comment=comment)
-    locked.decided_at = log.timestamp
-    locked.save(update_fields=["decided_at"])
+    log = _transition(locked, "reject", actor=actor, comment=comment, stamp=("decided_at",))
     emit(Event.REJECTED, application=locked, log=log, reason=comment)
     return locked
 
@@ -470,7 +488,7 @@ def reviewers_assign(
         ]
     )
     for assignment in created:
-        emit(Event.REVIEWER_ASSIGNED, application=locked, reviewer=assignment.reviewer)
+        emit(Event.REVIEWER_ASSIGNED, application=locked, reviewer=assignment.reviewer, assignment=assignment)
     return created
 
 
@@ -784,7 +802,13 @@ def _close_round(
     result = votes.round_result(vote_round, actor=actor)
     outcome = result.outcome
     log = _transition(
-        application, "close_vote", actor=actor, comment=comment, system=actor is None, args=(outcome,)
+        application,
+        "close_vote",
+        actor=actor,
+        comment=comment,
+        system=actor is None,
+        args=(outcome,),
+        stamp=("decided_at",) if outcome == VoteOutcome.FAILED else (),
     )
     votes.round_close(vote_round, result, actor=actor, at=log.timestamp)
     told = {
@@ -798,8 +822,6 @@ def _close_round(
         emit(Event.ADMITTED, **told)
         return vote_round
     if outcome == VoteOutcome.FAILED:
-        application.decided_at = log.timestamp
-        application.save(update_fields=["decided_at"])
         emit(Event.REJECTED, **told)
     if actor is None:
         emit(Event.VOTE_CLOSED, **told)

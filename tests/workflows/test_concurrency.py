@@ -10,7 +10,8 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django_fsm_log.models import StateLog
 
 from registry.models import Organization
@@ -23,6 +24,7 @@ from workflows.models import ApplicationState, Ballot, MembershipApplication, Vo
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 S = ApplicationState
+User = get_user_model()
 
 
 def run_together(jobs, *, load=None) -> list:
@@ -198,3 +200,30 @@ def test_ten_admissions_at_once_with_the_same_acronym_and_country_get_ten_slugs(
     assert len(slugs) == 10
     assert set(slugs) == {"nus-ke", *(f"nus-ke-{n}" for n in range(2, 11))}
     assert sorted(reload(application).organization.slug for application in applications) == slugs
+
+
+def test_an_action_s_lock_reads_the_applicant_but_leaves_their_account_free(cast):
+    """The lock reads the applicant with the application (their e-mails need them) and locks the
+    application's row only: their account can change meanwhile (a login, a new name)."""
+    application = application_in(S.SUBMITTED, cast)
+    other: dict = {}
+
+    def change_the_account():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '3s'")
+                other["updated"] = User.objects.filter(pk=cast.applicant.pk).update(first_name="Changed")
+        except Exception as exc:  # the test inspects it
+            other["error"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        locked = services._lock(application)
+        assert locked.applicant == cast.applicant
+        thread = threading.Thread(target=change_the_account)
+        thread.start()
+        thread.join(timeout=30)
+
+    assert other == {"updated": 1}
