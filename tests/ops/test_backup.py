@@ -545,10 +545,16 @@ def test_replace_is_refused_while_there_are_membership_certificates(tmp_path, re
 
 
 def test_a_database_error_half_way_writes_nothing(tmp_path, monkeypatch):
-    def broken(*args, **kwargs):
-        raise IntegrityError("simulated")
+    from registry import bulk
 
-    monkeypatch.setattr(Membership.objects, "bulk_create", broken)
+    insert = bulk.insert
+
+    def broken(rows, **kwargs):  # the memberships, after the regions and organizations are written
+        if rows and isinstance(rows[0], Membership):
+            raise IntegrityError("simulated")
+        return insert(rows, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert", broken)
 
     message = import_error(write(tmp_path, minimal_backup()))
 
