@@ -50,6 +50,8 @@ RATIOS: dict[str, str] = {
     "signup_known_vs_new": "<= 1.2",
     "transition_vs_minimal": "<= 2.0",
     "notify_latency": "<= 10",
+    "import_vs_copy": "<= 5",
+    "csv_import": "<= 5",
 }
 EXTRAS = ("memory", "import")
 
@@ -122,6 +124,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
         "--json-import", action="store_true", help="also time manage.py import_registry (JSON)"
+    )
+    parser.add_argument(
+        "--import-rounds",
+        type=int,
+        default=3,
+        help="rounds of import_vs_copy (manage.py import_registry of a backup of the large set vs COPY of "
+        "its rows) and csv_import (manage.py import_members of as many CSV rows vs COPY), each sample "
+        "into a fresh database (default 3: each import of 100,000 rows takes seconds)",
     )
     parser.add_argument("--profile", action="store_true", help="profile (pyinstrument) the ratios that miss")
     parser.add_argument(
@@ -1601,6 +1611,10 @@ def run(options: argparse.Namespace) -> tuple[dict, int]:
         workflow_cases(bench, server, queries, redis_url)
     if bench.wanted("import"):
         imported = import_timing(bench, server, admin, size=options.large, template_rebuilt=template_rebuilt)
+    if bench.wanted("import_vs_copy") or bench.wanted("csv_import"):
+        from .imports import import_cases
+
+        import_cases(bench, server, admin, rebuilt=template_rebuilt or rebuilt[size_label(options.large)])
 
     profiles = write_profiles(bench) if options.profile and bench.misses else {}
     document = {

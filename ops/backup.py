@@ -49,7 +49,7 @@ from django.db.models import F, ProtectedError, Q
 from accounts.people import display_name
 from dues.models import Allocation, CreditNote, DuesRate, Invoice, InvoiceCounter, Payment, Waiver
 from meetings.models import AgendaItem, ArchivedMeeting, Meeting, MeetingState, Minutes, record_hash
-from registry import feed
+from registry import bulk, feed
 from registry.models import (
     ArchivedDecision,
     Certificate,
@@ -749,19 +749,70 @@ def _referenced(condition: Any) -> set[str]:
     return names
 
 
+# ``Field.validate`` walks a field's choices on every call, and a ``CountryField`` builds its list of
+# 249 countries each time: at 100k organizations that was two thirds of a restore. Each text field's
+# choices are read once, as a set, for the length of a restore (``_clean_field``).
+_choice_sets: dict[models.Field, frozenset] = {}
+_references: dict[int, set[str]] = {}
+
+
+def _choice_set(field: models.Field) -> frozenset:
+    values = _choice_sets.get(field)
+    if values is None:
+        values = _choice_sets[field] = frozenset(str(key) for key, _label in field.flatchoices)
+    return values
+
+
+def _clean_field(field: models.Field, value: Any, obj: models.Model) -> Any:
+    """``field.clean(value, obj)``, with the same errors; a text field's choices looked up in a set."""
+    if field.choices is None or not isinstance(field, models.CharField) or getattr(field, "multiple", False):
+        return field.clean(value, obj)
+    value = field.to_python(value)
+    if field.editable and value not in field.empty_values and value not in _choice_set(field):
+        raise ValidationError(
+            field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+    if value is None and not field.null:
+        raise ValidationError(field.error_messages["null"], code="null")
+    if not field.blank and value in field.empty_values:
+        raise ValidationError(field.error_messages["blank"], code="blank")
+    field.run_validators(value)
+    return value
+
+
+def _clean_fields(obj: models.Model, exclude: set[str]) -> dict[str, list]:
+    """``obj.clean_fields(exclude)`` (Django's loop), each field cleaned by ``_clean_field``: the errors."""
+    errors = {}
+    for f in obj._meta.fields:
+        if f.name in exclude or f.generated:
+            continue
+        raw_value = getattr(obj, f.attname)
+        if f.blank and raw_value in f.empty_values:
+            continue
+        try:
+            setattr(obj, f.attname, _clean_field(f, raw_value, obj))
+        except ValidationError as e:
+            errors[f.name] = e.error_list
+    return errors
+
+
 def _clean(obj: models.Model, *, exclude: list[str]) -> None:
     """``obj.full_clean(exclude=exclude, validate_unique=False)`` with the same errors in the same order,
-    its check constraints evaluated in memory (see above). Raise ``ValidationError``."""
-    errors: dict[str, list] = {}
+    its choices looked up in sets and its check constraints evaluated in memory (see above). Raise
+    ``ValidationError``."""
+    errors: dict[str, list] = _clean_fields(obj, set(exclude))
     try:
-        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        obj.clean()
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     skipped = set(exclude) | (set(errors) - {NON_FIELD_ERRORS})
     for constraint in obj._meta.constraints:
         if not isinstance(constraint, models.CheckConstraint):
             continue  # unique constraints: each is checked across the document, or on a field excluded
-        if _referenced(constraint.condition) & skipped:
+        referenced = _references.get(id(constraint))
+        if referenced is None:
+            referenced = _references[id(constraint)] = _referenced(constraint.condition)
+        if referenced & skipped:
             continue  # as full_clean: a constraint on a field excluded or already in error is not checked
         try:
             holds = _holds(constraint.condition, obj)
@@ -1628,7 +1679,8 @@ def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult
     )
 
 
-# Rows per INSERT of the restore (SQLite lowers it to its own limit on variables).
+# Rows per INSERT of the restore's smaller tables (SQLite lowers it to its own limit on variables); the
+# organizations, memberships and decisions go by ``registry.bulk.insert`` (COPY on PostgreSQL).
 BATCH_SIZE = 1000
 
 
@@ -1734,8 +1786,8 @@ def _write(plan: _Plan) -> None:
         org.search_text = org.build_search_text()  # bulk_create does not call save()
         org.created_at, org.updated_at = created, updated
     with _times_as_given(Organization):
-        Organization.objects.bulk_create(plan.organizations, batch_size=BATCH_SIZE)
-    Organization.history.bulk_history_create(plan.organizations, default_change_reason=reason)
+        bulk.insert(plan.organizations)
+    bulk.insert_history(Organization, plan.organizations, reason)
 
     orgs = {org.slug: org for org in plan.organizations}
     memberships = []
@@ -1745,8 +1797,8 @@ def _write(plan: _Plan) -> None:
     for membership, (created, updated) in zip(memberships, plan.membership_times, strict=True):
         membership.created_at, membership.updated_at = created, updated
     with _times_as_given(Membership):
-        Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
-    Membership.history.bulk_history_create(memberships, default_change_reason=reason)
+        bulk.insert(memberships)
+    bulk.insert_history(Membership, memberships, reason)
     _write_dated_rows(memberships)
     DuesRate.objects.bulk_create(plan.dues_rates, batch_size=BATCH_SIZE)
     InvoiceCounter.objects.bulk_create(plan.invoice_counters, batch_size=BATCH_SIZE)
@@ -1758,4 +1810,4 @@ def _write(plan: _Plan) -> None:
         decision.region = by_code.get(region_code) if region_code else None
         decision.organization = orgs.get(slug) if slug else None
         decisions.append(decision)
-    ArchivedDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)
+    bulk.insert(decisions)

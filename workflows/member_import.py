@@ -43,9 +43,10 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from registry import feed
+from registry import bulk, feed
 from registry.models import (
     CURRENT_STATES,
     CountryRegion,
@@ -91,6 +92,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 # The most an XLSX file may unpack to, as its archive declares (a zip file reads no more than that).
 XLSX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_REPRESENTATIVES = 5
+# Built once, not for each row (a validator compiles nothing per call; the choices' lists are rebuilt per call).
+_url, _email = URLValidator(), EmailValidator()
+_KINDS, _CATEGORIES = frozenset(OrganizationKind.values), frozenset(MembershipCategory.values)
 
 
 class Action:
@@ -120,6 +124,13 @@ class RowReport:
     admitted_on: datetime.date | None = None
     representatives: list[str] = field(default_factory=list)
     organization_id: int | None = None
+    folded: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def fold(self, column: str) -> str:
+        """``values[column]`` as search folds it (for the duplicate checks), folded once."""
+        if column not in self.folded:
+            self.folded[column] = fold_for_search(self.values[column])
+        return self.folded[column]
 
     @property
     def action_display(self) -> str:
@@ -380,7 +391,7 @@ def _text_reasons(row: dict[str, str]) -> list[str]:
                 _("The %(column)s cell holds a formula (%(value)s): formulas are not run; type the value.")
                 % {"column": column, "value": value[:40]}
             )
-        else:
+        elif not value.isprintable():  # printable: no control, separator or format character to refuse
             try:
                 validate_single_line(value)
             except ValidationError as exc:
@@ -419,15 +430,15 @@ def _check_values(row: dict[str, str], registry: _Registry, report: RowReport) -
         if country and values["region_id"] is None:
             reasons.append(_("No region is set for this country: give the region's code."))
     for column, validator, message in (
-        ("website", URLValidator(), _("The website is not a valid address (https://…).")),
-        ("email", EmailValidator(), _("The public e-mail address is not valid.")),
+        ("website", _url, gettext_lazy("The website is not a valid address (https://…).")),
+        ("email", _email, gettext_lazy("The public e-mail address is not valid.")),
     ):
         value = row.get(column, "")
         if value:
             try:
                 validator(value)
             except ValidationError:
-                reasons.append(message)
+                reasons.append(str(message))
         values[column] = value
     for column, validate in (
         ("founded_year", validate_founding_year),
@@ -443,7 +454,7 @@ def _check_values(row: dict[str, str], registry: _Registry, report: RowReport) -
             reasons.append(f"{column}: {exc.messages[0]}")
         values[column] = number
     kind = row.get("kind", "") or OrganizationKind.NATIONAL_UNION
-    if kind not in OrganizationKind.values:
+    if kind not in _KINDS:
         reasons.append(
             _("Unknown kind “%(value)s”: one of %(choices)s.")
             % {"value": kind, "choices": ", ".join(OrganizationKind.values)}
@@ -457,7 +468,7 @@ def _check_membership(row: dict[str, str], report: RowReport) -> None:
     """The row's category, admission date and representatives' addresses."""
     reasons = report.reasons
     report.category = row.get("category", "") or MembershipCategory.FULL
-    if report.category not in MembershipCategory.values:
+    if report.category not in _CATEGORIES:
         reasons.append(
             _("Unknown membership category “%(value)s”: one of %(choices)s.")
             % {"value": report.category, "choices": ", ".join(MembershipCategory.values)}
@@ -475,7 +486,7 @@ def _check_membership(row: dict[str, str], report: RowReport) -> None:
     emails = [e for e in row.get("representatives", "").replace(",", ";").replace(" ", ";").split(";") if e]
     for email in emails:
         try:
-            EmailValidator()(email)
+            _email(email)
         except ValidationError:
             reasons.append(
                 _("The representative's address “%(value)s” is not valid.") % {"value": email[:80]}
@@ -498,7 +509,7 @@ def _match(report: RowReport, row: dict[str, str], registry: _Registry) -> None:
         return
     # As registry.selectors.likely_duplicates: same country, and the same folded name or acronym.
     for what in ("name", "acronym"):
-        folded = fold_for_search(values[what])
+        folded = report.fold(what)
         org = registry.by_country.get((values["country"], what, folded)) if folded else None
         if org is not None:
             report.reasons.append(
@@ -517,9 +528,9 @@ def _check_duplicates_in_file(reports: list[RowReport]) -> None:
         if not report.values:
             continue
         country = report.values["country"]
-        keys = [("name", fold_for_search(report.values["name"]))]
+        keys = [("name", report.fold("name"))]
         if report.values["acronym"]:
-            keys.append(("acronym", fold_for_search(report.values["acronym"])))
+            keys.append(("acronym", report.fold("acronym")))
         if report.slug:
             keys.append(("slug", report.slug))
         for kind, key in keys:
@@ -642,8 +653,8 @@ def _write(report: ImportReport, actor) -> None:
             org = Organization(slug=row.slug, **row.values)
             org.search_text = org.build_search_text()  # bulk_create does not call save()
             new.append(org)
-    Organization.objects.bulk_create(new, batch_size=1000)
-    Organization.history.bulk_history_create(new, default_change_reason=reason)
+    bulk.insert(new)
+    bulk.insert_history(Organization, new, reason)
     organizations = {org.slug: org for org in new}
     updated_ids = [row.organization_id for row in report.rows if row.action == Action.UPDATE]
     for org in Organization.objects.select_for_update().filter(pk__in=updated_ids).order_by("pk"):
@@ -670,8 +681,8 @@ def _write(report: ImportReport, actor) -> None:
         elif membership.category != row.category:
             membership.category = row.category
             changed.append(membership)
-    Membership.objects.bulk_create(memberships, batch_size=1000)
-    Membership.history.bulk_history_create(memberships, default_change_reason=reason)
+    bulk.insert(memberships)
+    bulk.insert_history(Membership, memberships, reason)
     for membership in changed:
         membership._change_reason = reason
         membership.save(update_fields=["category", "updated_at"])

@@ -544,11 +544,22 @@ def test_replace_is_refused_while_there_are_membership_certificates(tmp_path, re
     assert registry_rows() == before
 
 
-def test_a_database_error_half_way_writes_nothing(tmp_path, monkeypatch):
-    def broken(*args, **kwargs):
-        raise IntegrityError("simulated")
+def refuse_memberships(monkeypatch) -> None:
+    """The database refuses the memberships, written after the regions and organizations."""
+    from registry import bulk
 
-    monkeypatch.setattr(Membership.objects, "bulk_create", broken)
+    insert = bulk.insert
+
+    def broken(rows, **kwargs):
+        if rows and isinstance(rows[0], Membership):
+            raise IntegrityError("simulated")
+        return insert(rows, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert", broken)
+
+
+def test_a_database_error_half_way_writes_nothing(tmp_path, monkeypatch):
+    refuse_memberships(monkeypatch)
 
     message = import_error(write(tmp_path, minimal_backup()))
 
@@ -719,9 +730,7 @@ def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, mo
     call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
     assert automatic() == [True, True, True, True]
 
-    monkeypatch.setattr(
-        Membership.objects, "bulk_create", lambda *a, **k: (_ for _ in ()).throw(IntegrityError("x"))
-    )
+    refuse_memberships(monkeypatch)
     with pytest.raises(CommandError, match="breaks a rule of the database"):
         call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
     assert automatic() == [True, True, True, True]

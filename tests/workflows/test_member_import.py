@@ -214,10 +214,16 @@ def test_the_commit_refuses_a_report_that_changed_since_the_dry_run(regions):
 def test_a_database_refusal_is_a_clear_refusal_and_nothing_is_written(regions, monkeypatch):
     from django.db import IntegrityError
 
-    def broken(*args, **kwargs):
-        raise IntegrityError("simulated")
+    from registry import bulk
 
-    monkeypatch.setattr(Membership.objects, "bulk_create", broken)
+    insert = bulk.insert
+
+    def broken(rows, **kwargs):  # the memberships, after the organizations are written
+        if rows and isinstance(rows[0], Membership):
+            raise IntegrityError("simulated")
+        return insert(rows, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert", broken)
     before = registry_rows()
 
     with pytest.raises(WorkflowError, match="The registry refused a row") as refused:

@@ -1,0 +1,74 @@
+"""``registry.bulk``: many rows at once, as bulk_create writes them (COPY on PostgreSQL), with their history."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from registry import bulk
+from registry.models import Membership, MembershipCategory, Organization
+from tests.factories import OrganizationFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new_organizations(n: int, region) -> list[Organization]:
+    return [
+        Organization(
+            name=f"Bulk Union {i}",
+            slug=f"bulk-union-{i}",
+            country="KE",
+            region=region,
+            social_links=[f"https://social.example/{i}"],
+        )
+        for i in range(n)
+    ]
+
+
+def test_insert_writes_the_rows_with_their_keys_and_related_keys():
+    region = RegionFactory()
+    organizations = new_organizations(30, region)
+
+    bulk.insert(organizations)
+    memberships = [
+        Membership(organization=org, category=MembershipCategory.FULL, admitted_on=datetime.date(2020, 1, 2))
+        for org in organizations
+    ]
+    bulk.insert(memberships)
+
+    assert all(org.pk for org in organizations)
+    stored = {org.slug: org for org in Organization.objects.all()}
+    assert {slug: org.pk for slug, org in stored.items()} == {org.slug: org.pk for org in organizations}
+    assert stored["bulk-union-7"].social_links == ["https://social.example/7"]
+    assert stored["bulk-union-7"].created_at is not None  # auto_now_add, as bulk_create sets it
+    assert sorted(Membership.objects.values_list("organization_id", flat=True)) == sorted(
+        org.pk for org in organizations
+    )
+    OrganizationFactory(region=region)  # the sequence moved past the keys taken
+
+
+def test_insert_history_records_each_rows_creation_with_the_reason():
+    organizations = new_organizations(5, RegionFactory())
+    bulk.insert(organizations)
+
+    bulk.insert_history(Organization, organizations, "Imported")
+
+    records = Organization.history.order_by("id")
+    assert [(r.id, r.slug, r.history_type, r.history_change_reason) for r in records] == [
+        (org.pk, org.slug, "+", "Imported") for org in organizations
+    ]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_refused_row_is_an_integrity_error_and_writes_nothing():
+    region = RegionFactory()
+    OrganizationFactory(slug="bulk-union-3", region=region)
+    organizations = new_organizations(6, region)
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert(organizations)
+
+    assert Organization.objects.count() == 1
+    statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert statements == ["SELECT", "COPY"]  # the keys in one query, then the rows by COPY
