@@ -21,9 +21,8 @@ class OutboxTask(DjangoTask):
     down, the publish error is logged and the sweeper enqueues the row later. (Celery's own
     ``delay_on_commit`` would raise out of the caller's ``atomic`` block after the commit.)
 
-    A transaction's messages go out together (``publish``): one producer from the app's pool and
-    two round trips to Redis at most, instead of a producer acquired, a Redis client built and a
-    round trip made for each message.
+    A transaction's messages go out together (``publish``): one producer from the app's pool for
+    all of them, instead of a producer acquired for each message.
     """
 
     def delay_on_commit(self, *args, **kwargs) -> None:
@@ -36,21 +35,15 @@ class OutboxTask(DjangoTask):
             transaction.on_commit(functools.partial(self._publish_or_log, many_kwargs, args), robust=True)
 
     def publish(self, many_kwargs: Iterable[dict], args: tuple = ()) -> None:
-        """Publish one message for each of ``many_kwargs`` with one producer from the app's pool: the
-        first at once (a worker starts on it while the others are prepared), the others in one batch
-        (kombu's ``Producer.batch``: one pipelined round trip to Redis). In-process (eager), run each."""
-        first, *others = many_kwargs
+        """Publish one message for each of ``many_kwargs``, in order, with one producer from the
+        app's pool. In-process (eager), run each."""
         if self.app.conf.task_always_eager:
-            for kwargs in (first, *others):
+            for kwargs in many_kwargs:
                 self.apply_async(args, kwargs)
             return
         with self.app.producer_or_acquire() as producer:
-            self.apply_async(args, first, producer=producer)
-            if not others:
-                return
-            with producer.batch():
-                for kwargs in others:
-                    self.apply_async(args, kwargs, producer=producer)
+            for kwargs in many_kwargs:
+                self.apply_async(args, kwargs, producer=producer)
 
     def _publish_or_log(self, many_kwargs: list[dict], args: tuple) -> None:
         try:
