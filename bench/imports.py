@@ -192,20 +192,9 @@ def write_backup(server: Server, path: Path, size_name: str) -> None:
     partial.rename(path)
 
 
-MEMBER_COLUMNS = (
-    "name",
-    "acronym",
-    "country",
-    "region",
-    "city",
-    "website",
-    "email",
-    "founded_year",
-    "students_represented",
-    "kind",
-    "category",
-    "admitted_on",
-)
+# The member list's columns: the import's own (``workflows.member_import.COLUMNS``) but for the two
+# the bench leaves empty (no representatives; the slug from the name).
+LEFT_EMPTY = ("representatives", "slug")
 
 
 def write_member_list(path: Path, size: int, *, alias: str) -> None:
@@ -213,6 +202,7 @@ def write_member_list(path: Path, size: int, *, alias: str) -> None:
     unique by its number (the import refuses a union named twice in a country), a category and an
     admission date each."""
     from registry.models import MembershipCategory
+    from workflows.member_import import COLUMNS
 
     from .data import RegionSpace, organization_rows
 
@@ -222,7 +212,7 @@ def write_member_list(path: Path, size: int, *, alias: str) -> None:
     partial = path.with_suffix(".partial")
     with open(partial, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(MEMBER_COLUMNS)
+        writer.writerow([column for column in COLUMNS if column not in LEFT_EMPTY])
         for row in organization_rows(size, space=space):
             number = row["id"]
             writer.writerow(
