@@ -9,7 +9,9 @@ replica or the primary), so a version never names data that database does not ha
   the events and may hand out numbers again: ``feed.forget`` sets ``history_from``);
 - today's date (UTC): good standing follows the calendar, and the history's ``as_of`` may name today;
 - the regions (code, names, parent), which the region list shows and which the feed does not
-  version when no affiliate's entry changes (a new region, a region without affiliates moved).
+  version when no affiliate's entry changes (a new region, a region without affiliates moved): on
+  PostgreSQL the count of the transactions that changed them, kept by a trigger in a one-row table,
+  so the version is two one-row reads; on SQLite the regions themselves, aggregated.
 
 Anything computed from what the version covers can be cached under it: ``cached_for_version`` keeps a
 value by name until the version changes. Entries are never invalidated: a new version reads new keys,
@@ -23,6 +25,7 @@ cached under the older version (which no reader asks for once the newer one is r
 reverse.
 """
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -43,26 +46,27 @@ T = TypeVar("T")
 # entries of the release before are then never read.
 FORMAT = 1
 _MISSING = object()
+REGION_STAMP = "registry_region_stamp"
 
 
+@functools.cache
 def _version_sql(vendor: str) -> str:
     counter, region = DirectoryFeedCounter._meta.db_table, Region._meta.db_table
     if vendor == "postgresql":
-        # With the rows' transaction ids (xmin): a database made again from nothing (its feed counting
-        # from 0 again, beside a cache that outlived the old one) has other ones.
-        stamp = f"(SELECT xmin::text FROM {counter})"
-        regions = (
-            "SELECT string_agg(concat_ws('|', id, code, name, name_ar, name_fr, name_tr, "
-            f"coalesce(parent_id::text, ''), xmin::text), ',' ORDER BY id) FROM {region}"
+        # One row of each table: the counter with its transaction id (xmin: a database made again
+        # from nothing, its feed counting from 0 again beside a cache that outlived the old one, has
+        # other ones), and the regions' change count, which a trigger bumps in every transaction that
+        # changes a region (migration registry 0014).
+        return (
+            f"SELECT c.last, c.history_from, c.xmin::text, s.changes::text FROM {REGION_STAMP} s "
+            f"LEFT JOIN {counter} c ON c.id = 1"
         )
-    else:
-        stamp = "''"
-        regions = (
-            "SELECT group_concat(line, ',') FROM (SELECT id || '|' || code || '|' || name || '|' || name_ar "
-            "|| '|' || name_fr || '|' || name_tr || '|' || coalesce(parent_id, '') AS line "
-            f"FROM {region} ORDER BY id)"
-        )
-    return f"SELECT (SELECT last FROM {counter}), (SELECT history_from FROM {counter}), {stamp}, ({regions})"
+    regions = (
+        "SELECT group_concat(line, ',') FROM (SELECT id || '|' || code || '|' || name || '|' || name_ar "
+        "|| '|' || name_fr || '|' || name_tr || '|' || coalesce(parent_id, '') AS line "
+        f"FROM {region} ORDER BY id)"
+    )
+    return f"SELECT (SELECT last FROM {counter}), (SELECT history_from FROM {counter}), '', ({regions})"
 
 
 def directory_version() -> str:

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from registry import directory_cache, feed
@@ -114,6 +114,33 @@ def test_a_new_region_and_a_renamed_one_without_affiliates_are_listed_at_once(ap
     assert "antarctica" not in codes
     assert after["antarctica"] == "Antarctica"
     assert after[oceania.code] == "Pacific"
+
+
+class Undone(Exception):
+    pass
+
+
+def renamed_then_undone(region: Region) -> None:
+    with transaction.atomic():
+        Region.objects.filter(pk=region.pk).update(name_tr="Antarktika")
+        raise Undone
+
+
+def test_every_committed_statement_on_the_regions_changes_the_version_and_an_undone_one_does_not(regions):
+    # On PostgreSQL a trigger counts the statements in a one-row table; on SQLite the regions are read.
+    versions = [directory_cache.directory_version()]
+    region = Region.objects.create(code="antarctica", name="Antarctica")
+    versions.append(directory_cache.directory_version())
+    Region.objects.filter(pk=region.pk).update(name_fr="Antarctique")
+    versions.append(directory_cache.directory_version())
+    with pytest.raises(Undone):
+        renamed_then_undone(region)
+    unchanged = directory_cache.directory_version()
+    Region.objects.filter(pk=region.pk).delete()
+    versions.append(directory_cache.directory_version())
+
+    assert unchanged == versions[2]
+    assert versions[0] != versions[1] != versions[2] != versions[3]  # each next to the one before
 
 
 def test_the_day_is_part_of_the_version(union, monkeypatch):
