@@ -757,11 +757,15 @@ def replica_cases(bench: Bench, server: Server, large: DataSet, *, tool: str) ->
     replica_url = urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
     primary_url = server.url_for(database)
     wait_for_replica(primary_url, replica_url)
-    primary_env = servers.django_env(database_url=primary_url)
+    # The response cache off on both sides: every request runs the directory's queries, so what is
+    # compared is where they run, not a cached answer's one lookup.
+    primary_env = servers.django_env(database_url=primary_url, DIRECTORY_RESPONSE_CACHE="0")
     primary_env.pop("DATABASE_REPLICA_URL", None)
     alone = servers.Gunicorn(env=primary_env, log_dir=bench.log_dir)
     offloaded = servers.Gunicorn(
-        env=servers.django_env(database_url=primary_url, DATABASE_REPLICA_URL=replica_url),
+        env=servers.django_env(
+            database_url=primary_url, DATABASE_REPLICA_URL=replica_url, DIRECTORY_RESPONSE_CACHE="0"
+        ),
         log_dir=bench.log_dir,
     )
     offloaded.log_path = bench.log_dir / "gunicorn-replica.log"

@@ -11,7 +11,8 @@
 5. The partner API's response cache (``registry.directory_cache``) is on, as in production, in the
    gunicorn the bench starts (its ``BENCH_DATABASES`` is empty: the http_* cases repeat one query, so
    they measure cache hits), and off in the bench's own process, whose in-process cases (api_vs_raw,
-   naive_vs_api, scale_*) measure the query path on data sets that answer the same URLs.
+   naive_vs_api, scale_*) measure the query path on data sets that answer the same URLs, and in the
+   replica_offload gunicorns (``DIRECTORY_RESPONSE_CACHE=0``), which compare where the queries run.
 
 Everything else — middleware, logging, the connection pool, security headers — is production's.
 Requests carry ``X-Forwarded-Proto: https`` as the reverse proxy in front would.
@@ -29,7 +30,9 @@ from config.settings import DATABASE_REPLICA_URL, DATABASES, REDIS_URL, REST_FRA
 
 ROOT_URLCONF = "bench.urls"
 
-DIRECTORY_RESPONSE_CACHE = not json.loads(os.environ.get("BENCH_DATABASES", "{}"))
+DIRECTORY_RESPONSE_CACHE = not json.loads(os.environ.get("BENCH_DATABASES", "{}")) and os.environ.get(
+    "DIRECTORY_RESPONSE_CACHE", "1"
+) not in ("0", "false", "off")
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 

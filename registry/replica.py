@@ -16,14 +16,17 @@ models from the replica when all of these hold, decided once at the start of the
 
 Everything else, in those views too (sessions, accounts, partner keys), and every write, goes to the
 primary. The lag is measured by WAL position and time: none when the replica has replayed the primary's
-current position, else the time since the last transaction it replayed (an upper bound).
+current position, else an upper bound: the time since the last transaction it replayed, or since the
+newest of this process's earlier measurements whose primary position it has replayed, whichever is
+less (a long transaction on the primary leaves the first growing while the replica keeps up).
 """
 
 import contextlib
 import contextvars
 import functools
 import threading
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
 from time import monotonic
 
 from django.conf import settings
@@ -37,6 +40,8 @@ COOKIE_SALT = "registry.replica.sticky"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # An unreachable replica is tried again this many check intervals later.
 UNREACHABLE_BACKOFF = 10
+# The primary's positions at this many latest measurements bound the lag (``_bounded_by_earlier_positions``).
+POSITIONS_KEPT = 32
 
 # Set by ``directory_reads`` for the length of a view: the alias its registry reads go to.
 _reads_from: contextvars.ContextVar[str | None] = contextvars.ContextVar("directory_reads_from", default=None)
@@ -134,8 +139,8 @@ class ReplicaStatus:
 
 
 class _Monitor:
-    """The last measurement in this process, when it expires, whether reads have fallen back, and the
-    primary's position at that measurement."""
+    """The last measurement in this process, when it expires, whether reads have fallen back, the
+    primary's position at that measurement, and the primary's positions at the latest ones."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -143,6 +148,8 @@ class _Monitor:
         self.expires = 0.0
         self.fell_back = False
         self.last_primary: int | None = None
+        # (moment, the primary's position read after it) of the latest measurements.
+        self.positions: deque[tuple[float, int]] = deque(maxlen=POSITIONS_KEPT)
 
 
 _monitor = _Monitor()
@@ -154,7 +161,22 @@ def forget_replica_status() -> None:
     _monitor = _Monitor()
 
 
+def _bounded_by_earlier_positions(lag: Lag, monitor: _Monitor, now: float) -> Lag:
+    """The lag, at most the age of the newest primary position (of this process's earlier measurements)
+    the replica has replayed: it has every commit the primary had then. A long transaction on the
+    primary (a bulk import) streams WAL that the replica replays at once while its last replayed
+    commit grows old; this keeps such a replica within the limit."""
+    if not lag.bytes:
+        return lag
+    had_at = max((at for at, position in monitor.positions if position <= lag.replayed), default=None)
+    if had_at is None:
+        return lag
+    bound = round(now - had_at, 6)
+    return replace(lag, seconds=bound if lag.seconds is None else min(lag.seconds, bound))
+
+
 def _check(monitor: _Monitor) -> ReplicaStatus:
+    started = monotonic()
     try:
         lag = measure_lag()
     except DatabaseError:
@@ -165,6 +187,8 @@ def _check(monitor: _Monitor) -> ReplicaStatus:
     if not lag.standby:
         monitor.fell_back, monitor.last_primary = True, None
         return ReplicaStatus("not-standby", None, None, None, reads="primary")
+    lag = _bounded_by_earlier_positions(lag, monitor, monotonic())
+    monitor.positions.append((started, lag.primary))
     within = lag.seconds is not None and lag.seconds <= settings.DATABASE_REPLICA_MAX_LAG
     state = "ok" if within else "lagging"
     if within and monitor.fell_back and (monitor.last_primary is None or lag.replayed < monitor.last_primary):

@@ -264,6 +264,31 @@ def test_beyond_the_lag_limit_reads_fall_back_and_return_only_once_the_replica_h
     }
 
 
+def test_a_replica_that_has_what_the_primary_had_a_measurement_ago_is_that_far_behind_at_most(
+    replica, settings, monkeypatch
+):
+    # A bulk import on the primary: one long transaction whose WAL the replica replays as it streams,
+    # while the last commit it replayed grows old.
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(replica_module, "monotonic", lambda: clock[0])
+    replica.primary = 5000
+    replica.behind(seconds=30.0, bytes=100)
+    first = replica_module.replica_status()
+    clock[0] = 1001.5
+    replica.primary = 8000
+    replica.behind(seconds=31.5, bytes=2000)  # replayed 6000: all the primary had at 1000.0
+    second = replica_module.replica_status()
+    clock[0] = 1003.0
+    replica.primary = 9000
+    replica.behind(seconds=33.0, bytes=3500)  # replayed 5500: not what it had at 1001.5
+    third = replica_module.replica_status()
+
+    assert (first.state, first.lag_seconds, first.reads) == ("lagging", 30.0, "primary")
+    assert (second.state, second.lag_seconds, second.reads) == ("ok", 1.5, "replica")
+    assert (third.state, third.lag_seconds) == ("ok", 3.0)
+
+
 def test_an_unreachable_replica_sends_reads_to_the_primary_and_degrades_the_health_check(
     client, replica, affiliate
 ):
