@@ -97,12 +97,9 @@ def has_committee_role(user) -> bool:
 
 def members_of(*group_names: str) -> QuerySet:
     """Active users in any of ``group_names``, in a stable order (by id)."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=group_names)
-        .distinct()
-        .order_by("pk")
-    )
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=group_names).order_by("pk")
+    # A person is in a group once and a group's name is unique: only several groups list them twice.
+    return users.distinct() if len(set(group_names)) > 1 else users
 
 
 def committee_members() -> QuerySet:

@@ -158,6 +158,11 @@ def _refuse_by_guard(application: MembershipApplication, meta) -> None:
             raise WorkflowError(refused.code, message, details=details)
 
 
+# What a transition of an application writes besides ``stamp``: its state, the moment it entered
+# it, and ``updated_at`` (``auto_now``, written only when named).
+TRANSITION_FIELDS = ("state", "state_changed_at", "updated_at")
+
+
 def _transition(
     application: MembershipApplication,
     name: str,
@@ -174,7 +179,8 @@ def _transition(
 
     The guards run once, in django-fsm's transition; only when it refuses are they asked again,
     to name the one that fails. The log row is the one django-fsm-log has just written
-    (``models.keep_transition_log``), not read back."""
+    (``models.keep_transition_log``), not read back. The save writes only what a transition
+    changes (``TRANSITION_FIELDS`` and ``stamp``): the rest of the row is as the lock read it."""
     method = getattr(application, name)
     meta = method._django_fsm
     if system:  # the deadline closes a round: the state must allow it; nobody's permission is asked
@@ -195,7 +201,7 @@ def _transition(
     for field in stamp:
         if getattr(application, field) is None:
             setattr(application, field, log.timestamp)
-    application.save()
+    application.save(update_fields=[*TRANSITION_FIELDS, *stamp])
     return log
 
 

@@ -14,11 +14,13 @@ failing one), the log row's insert (not read back), one update of the applicatio
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.cast import application_in, reload
 from tests.factories import ApplicationFactory, committee_member, pdf_upload
 from workflows import services
-from workflows.models import ApplicationDocument, ApplicationState, VoteRound
+from workflows.models import ApplicationDocument, ApplicationState, MembershipApplication, VoteRound
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +76,25 @@ def test_submit_queries(cast, django_assert_num_queries):
     # savepoint, lock, the documents (guard), log insert, update, the secretariat, outbox, release.
     with django_assert_num_queries(8):
         services.application_submit(application=application, actor=applicant)
+
+
+def test_a_transition_writes_only_the_columns_it_changes(cast):
+    application = application_in(S.DRAFT, cast)
+    with CaptureQueriesContext(connection) as queries:
+        services.application_submit(application=application, actor=fresh(cast.applicant))
+    table = connection.ops.quote_name(MembershipApplication._meta.db_table)
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith(f"UPDATE {table}")]
+    assignments = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    written = {part.split(" = ", 1)[0].strip('"') for part in assignments.split(", ")}
+    assert written == {"state", "state_changed_at", "submitted_at", "updated_at"}
+    submitted = reload(application)
+    assert submitted.state == S.SUBMITTED
+    assert submitted.submitted_at is not None
+    assert (submitted.name, submitted.city, submitted.applicant_id) == (
+        application.name,
+        application.city,
+        application.applicant_id,
+    )
 
 
 def test_request_info_queries(cast, django_assert_num_queries):
