@@ -41,7 +41,7 @@ from .models import (
     YearlyReturn,
     hash_token,
 )
-from .search import words_found
+from .search import narrowed_to, search_rows
 from .text import fold_for_search  # also for callers: registry.selectors.fold_for_search
 from .text import search_words as _words_of
 
@@ -69,16 +69,6 @@ def search_words(query: str) -> list[str]:
     return _words_of(query)[:MAX_SEARCH_WORDS]
 
 
-def _organizations_with_words(words: list[str]) -> QuerySet[Organization]:
-    """The ids of the organizations whose ``search_text`` has ``words`` (``registry.search``), as a
-    subquery PostgreSQL keeps apart (DISTINCT: it does not pull it up into the page's query). The
-    page is by name: within one query, the planner may walk the name index and compute the words of
-    each organization it meets until it has a page, which for a common word ("universite" at 100,000
-    organizations) is 70,000 organizations; apart, it finds them by the GIN index of the words and
-    sorts only those."""
-    return Organization.objects.filter(words_found(words)).order_by().values("pk").distinct()
-
-
 def affiliate_list(
     *,
     region: Region | None = None,
@@ -100,12 +90,12 @@ def affiliate_list(
     standing today (True) or the others (False).
     """
     qs = _affiliates_on(today(), category or "", tuple(_STANDING_CONDITIONS)).all()
+    if words := search_words(search or ""):
+        qs = narrowed_to(qs, search_rows(words))
     if region is not None:
         qs = qs.filter(region_id__in=region_with_descendants_ids(region=region))
     if country:
         qs = qs.filter(country=country)
-    if words := search_words(search or ""):
-        qs = qs.filter(pk__in=_organizations_with_words(words))
     if updated_since is not None:
         qs = qs.filter(updated_at__gte=updated_since)
     if good_standing is not None:

@@ -1,15 +1,21 @@
 """Search by the start of words (``registry.search``): the same answers on SQLite and PostgreSQL,
-through the API, the directory and the directory as of a date; PostgreSQL answers from the GIN index
-of the words (migration 0012)."""
+through the API, the directory and the directory as of a date, in every order and page by page;
+PostgreSQL answers from the GIN index of the words (migration 0012), the matches sorted before they
+are joined to their memberships."""
 
+import datetime
 import importlib
+import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from registry.models import EndReason, MembershipState, Organization
 from registry.search import words_tsvector_sql
 from registry.selectors import affiliate_list
 from registry.text import MAX_WORD_LENGTH, search_words
+from tests.api.conftest import bulk_affiliates
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +162,112 @@ def test_postgresql_finds_the_words_by_the_gin_index(unions):
 
     index_scan = plan[plan.index("Bitmap Index Scan on registry_org_search_words_idx") :]
     assert "''univ'':* & ''abidjan'':*" in index_scan.splitlines()[1]  # its Index Cond
+
+
+@pytest.fixture
+def many_unions(regions):
+    """Forty affiliates, "Universite NN" one in four (some names twice), the others "Association NN";
+    and two "Universite" unions that are not affiliates (suspended, ended)."""
+
+    def name(i):
+        return f"Universite {i % 7:02d}" if i % 4 == 0 else f"Association {i:02d}"
+
+    affiliates = bulk_affiliates(40, region=regions["africa-west"], name=name)
+    ended = {"ended_on": datetime.date(2024, 1, 1), "end_reason": EndReason.WITHDRAWN}
+    for i, (state, more) in enumerate([(MembershipState.SUSPENDED, {}), (MembershipState.ENDED, ended)]):
+        MembershipFactory(
+            organization__name=f"Universite {i:02d}",
+            organization__region=regions["africa-west"],
+            state=state,
+            **more,
+        )
+    return affiliates
+
+
+def _pages(client, url, params=None, *, direction="next"):
+    """Each page's slugs, from ``url`` following ``direction`` links; and the last page's body."""
+    pages, response = [], client.get(url, params)
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        pages.append([item["slug"] for item in body["results"]])
+        if not body[direction]:
+            return pages, body
+        response = client.get(body[direction])
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "admitted_on", "-admitted_on", "updated_at"])
+def test_a_search_pages_through_its_matches_in_the_lists_order_both_ways(client, many_unions, ordering):
+    field, descending = ordering.lstrip("-"), ordering.startswith("-")
+    matches = [union for union in many_unions if union.name.startswith("Universite")]
+    admitted = {union.pk: union.memberships.get().admitted_on for union in matches}
+
+    def key(union):
+        return (admitted[union.pk] if field == "admitted_on" else getattr(union, field), union.pk)
+
+    expected = [union.slug for union in sorted(matches, key=key, reverse=descending)]
+
+    forwards, last = _pages(client, URL, {"q": "univ", "ordering": ordering, "page_size": 3})
+    assert [slug for page in forwards for slug in page] == expected
+    assert len(forwards) == 4  # 10 matches
+    backwards, _ = _pages(client, last["previous"], direction="previous")
+    assert backwards == forwards[-2::-1]
+
+
+def test_a_search_keeps_the_other_filters(client, many_unions, regions):
+    bulk_affiliates(3, region=regions["europe-north"], country="SE", name=lambda i: f"Universite Uppsala {i}")
+    since = (many_unions[0].updated_at + datetime.timedelta(microseconds=1)).isoformat()
+
+    def slugs(**params):
+        pages, _ = _pages(client, URL, {"q": "universite", "page_size": 100, **params})
+        return sorted(pages[0])
+
+    assert len(slugs()) == 13
+    assert slugs(country="SE") == slugs(region="europe") == slugs(q="universite uppsala")
+    assert len(slugs(country="SE")) == 3
+    assert many_unions[0].slug not in slugs(updated_since=since)
+    assert affiliate_list(search="universite").count() == 13
+    inside = Organization.objects.filter(pk__in=affiliate_list(search="uppsala").values("pk"))  # relabelled
+    assert sorted(inside.values_list("name", flat=True)) == [f"Universite Uppsala {i}" for i in range(3)]
+
+
+@pytest.mark.postgres
+def test_postgresql_sorts_the_matches_then_joins_them_until_the_page_is_full(client, many_unions):
+    """What PostgreSQL does at scale (scans of whole tables, hash joins and merge joins priced out,
+    as at 100,000 rows):
+    the matches from the GIN index, sorted by name, joined to their memberships one by one until the
+    page is full, not all of them first and the page sorted after."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL, {"q": "universite", "page_size": 2}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # nor the name index walked: a few rows
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + captured.captured_queries[-1]["sql"])
+        (plan,) = cursor.fetchone()
+    top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+    nodes = list(_nodes(top))
+    assert top["Node Type"] == "Limit"
+    assert top["Plans"][0]["Node Type"] != "Sort"  # no sort after the joins
+    (words,) = [node for node in nodes if _index_names(node) == ["registry_org_search_words_idx"]]
+    assert words["Actual Rows"] == 12  # every match, affiliate or not
+    (sort,) = [node for node in nodes if node["Node Type"] == "Sort"]
+    assert sort["Sort Key"][0] == "registry_organization.name"
+    assert sort["Actual Rows"] < 12  # the page was full before the last match
+    memberships = [node for node in nodes if node.get("Relation Name") == "registry_membership"]
+    assert memberships
+    assert all(node["Actual Loops"] < 12 for node in memberships)
+
+
+def _index_names(node):
+    return [child.get("Index Name") for child in node.get("Plans", [])]
+
+
+def _nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        if child.get("Parent Relationship") != "SubPlan":
+            yield from _nodes(child)
