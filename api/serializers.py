@@ -30,20 +30,26 @@ def _country_name(code: str, language: str | None) -> str:
         return str(countries.name(code))
 
 
-def country_name(code: str) -> str:
-    """The country's name in the active language (cached: resolving it is most of a row's cost)."""
-    return _country_name(code, translation.get_language())
+def country_name(code: str, language: str | None = None) -> str:
+    """The country's name in ``language`` (the active one by default; cached: resolving it is most
+    of a row's cost)."""
+    return _country_name(code, language or translation.get_language())
 
 
-def affiliate_item(row: dict, *, with_email: bool) -> dict:
-    """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests)."""
+def affiliate_item(row: dict, *, with_email: bool, language: str | None = None) -> dict:
+    """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests). A list
+    passes the active ``language`` once, rather than each row asking for it twice."""
+    language = language or translation.get_language()
     item = {
         "slug": row["slug"],
         "name": row["name"],
         "name_latin": row["name_latin"],
         "acronym": row["acronym"],
-        "country": {"code": row["country"], "name": country_name(row["country"])},
-        "region": {"code": row["region__code"], "name": localized_region_name(row, prefix="region__")},
+        "country": {"code": row["country"], "name": country_name(row["country"], language)},
+        "region": {
+            "code": row["region__code"],
+            "name": localized_region_name(row, language, prefix="region__"),
+        },
         "city": row["city"],
         "website": row["website"],
         "category": row["category"],
