@@ -42,6 +42,7 @@ from .serializers import (
     CSV_COLUMNS,
     CSV_EMAIL_COLUMN,
     affiliate_item,
+    affiliate_page_items,
     csv_values,
     event_item,
     meeting_decisions_item,
@@ -158,14 +159,9 @@ class AffiliateListView(DirectoryView):
         if request.accepted_renderer.format == CSVRenderer.format:
             return self.csv_response(self.every_row(query), with_email=with_email)
         page, row_of = self.page(query)
-        language = get_language()
+        rows = page.rows if row_of is _itself else [row_of(row) for row in page.rows]
         return Response(
-            {
-                **page_links(request, page),
-                "results": [
-                    affiliate_item(row_of(row), with_email=with_email, language=language) for row in page.rows
-                ],
-            }
+            {**page_links(request, page), "results": affiliate_page_items(rows, with_email=with_email)}
         )
 
     @staticmethod

@@ -1,14 +1,19 @@
-"""Today's affiliate list keeps its page's SQL and its valid query strings' values between requests:
-the answers stay those of a fresh request, whatever the rows, the day or the language."""
+"""Today's affiliate list keeps its page's SQL and its valid query strings' values between requests,
+and shapes a page's rows at once: the answers stay those of a fresh request and of
+``affiliate_item``, whatever the rows, the day or the language."""
 
 import datetime
+import zoneinfo
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
 from django.db.models.sql.compiler import SQLCompiler
+from django.utils import translation
 
 from api import filters, pagination
+from api.renderers import ORJSONRenderer
+from api.serializers import affiliate_item, affiliate_page_items
 from registry import selectors
 from registry.models import Membership, Organization, Region
 from tests.api.conftest import bulk_affiliates
@@ -100,3 +105,46 @@ def test_a_bad_query_string_is_refused_each_time_in_the_language_of_the_request(
     assert english.status_code == french.status_code == 400
     assert english.json() != french.json()
     assert api_client.get(URL, {"page_size": "0"}).json() == english.json()
+
+
+ROW = {
+    "id": 1,
+    "slug": "nus-ke",
+    "name": "National Union",
+    "name_latin": "",
+    "acronym": "NU",
+    "country": "KE",
+    "region__code": "africa-east",
+    "region__name": "East Africa",
+    "region__name_ar": "شرق أفريقيا",
+    "region__name_fr": "",
+    "region__name_tr": "Doğu Afrika",
+    "city": "Nairobi",
+    "website": "https://nu.example.org",
+    "email": "office@nu.example.org",
+    "category": "full",
+    "admitted_on": datetime.date(2001, 2, 3),
+    "in_good_standing": 1,
+    "updated_at": datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ar", "tr", "fr-ca", "sw"])
+@pytest.mark.parametrize(
+    "updated_at",
+    [
+        datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 1, 2, 3, 4, 5, 600, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=zoneinfo.ZoneInfo("UTC")),
+        datetime.datetime(2025, 1, 2, 6, 4, 5, tzinfo=zoneinfo.ZoneInfo("Africa/Nairobi")),
+    ],
+    ids=["utc", "microseconds", "zoneinfo-utc", "nairobi"],
+)
+def test_a_page_renders_each_row_as_affiliate_item(language, updated_at):
+    rows = [{**ROW, "updated_at": updated_at}, {**ROW, "country": "TR", "region__code": "europe"}]
+    renderer = ORJSONRenderer()
+    with translation.override(language):
+        for with_email in (False, True):
+            page = renderer.render(affiliate_page_items(rows, with_email=with_email))
+            expected = renderer.render([affiliate_item(row, with_email=with_email) for row in rows])
+            assert page == expected
