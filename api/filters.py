@@ -4,7 +4,9 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.signals import setting_changed
 from django.core.validators import ProhibitNullCharactersValidator
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -209,14 +211,60 @@ class AffiliateQueryForm(AsOfQueryForm):
     @property
     def filters(self) -> dict:
         """The keyword arguments of ``registry.selectors.affiliate_rows``."""
-        data = self.cleaned_data
-        return {
-            "region": data["region"],
-            "country": data["country"],
-            "category": data["category"] or None,
-            "search": data["q"] or None,
-            "updated_since": data["updated_since"],
-        }
+        return affiliate_filters(self.cleaned_data)
+
+
+def affiliate_filters(data: dict) -> dict:
+    """The keyword arguments of ``registry.selectors.affiliate_rows`` out of a valid query's values."""
+    return {
+        "region": data["region"],
+        "country": data["country"],
+        "category": data["category"] or None,
+        "search": data["q"] or None,
+        "updated_since": data["updated_since"],
+    }
+
+
+class KnownAffiliateQuery:
+    """A valid affiliate query read before from the same query string (``affiliate_query``)."""
+
+    cursor_error = None
+
+    def __init__(self, cleaned_data: dict):
+        self.cleaned_data = cleaned_data
+        self.filters = affiliate_filters(cleaned_data)
+
+    def is_valid(self) -> bool:
+        return True
+
+
+# Query string → the values of a valid query that depend on that string alone.
+_known_queries: dict[str, dict] = {}
+KNOWN_QUERIES = 512
+
+
+def affiliate_query(query_params, query_string: str) -> AffiliateQueryForm | KnownAffiliateQuery:
+    """``AffiliateQueryForm(query_params)``, or the values it gave for the same ``query_string``.
+
+    Validating the form (its fields copied, each cleaned) costs more than the page's query on a
+    repeated request. Only what the string alone decides is kept: valid, without a region (its
+    code is looked up) and without ``as_of`` (the directory's history); a bad query is validated
+    again each time, so its 400 or 404 speaks the request's language."""
+    if (cleaned := _known_queries.get(query_string)) is not None:
+        return KnownAffiliateQuery(cleaned)
+    form = AffiliateQueryForm(query_params)
+    if form.is_valid() and form.cursor_error is None:
+        cleaned = form.cleaned_data
+        if cleaned["region"] is None and cleaned["as_of"] is None:
+            if len(_known_queries) >= KNOWN_QUERIES:
+                _known_queries.clear()
+            _known_queries[query_string] = dict(cleaned)
+    return form
+
+
+@receiver(setting_changed)
+def _forget_known_queries(**kwargs) -> None:
+    _known_queries.clear()
 
 
 FEED_LIMIT_MESSAGE = _("Use a whole number from 1 to 500.")

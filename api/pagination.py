@@ -10,13 +10,21 @@ asks for one row more than the page size to know whether there is a next page.
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.core import signing
+from django.core.signals import setting_changed
+from django.db import router
 from django.db.models import Q, QuerySet
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.utils.urls import replace_query_param
+
+from registry.models import Organization
+from registry.selectors import affiliate_list_version, affiliate_rows
+from registry.statements import CompiledValues
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -120,13 +128,30 @@ def paginate(
     rows: QuerySet, *, ordering: str, page_size: int, cursor: Cursor | None, key: str = "pk"
 ) -> KeysetPage:
     """One page of ``rows`` (dicts with ``id``, or ``key``, and the sort field), in one query."""
+    fetched = list(page_query(rows, ordering=ordering, page_size=page_size, cursor=cursor, key=key))
+    return keyset_page(fetched, ordering=ordering, page_size=page_size, cursor=cursor, key=key)
+
+
+def page_query(
+    rows: QuerySet, *, ordering: str, page_size: int, cursor: Cursor | None, key: str = "pk"
+) -> QuerySet:
+    """The query of one page of ``rows``: those beyond ``cursor``, in the order of the scan, one row
+    more than ``page_size`` (to know whether there is another page)."""
     field, descending = ORDERINGS[ordering]
-    row_key = "id" if key == "pk" else key
     backwards = cursor is not None and cursor.backwards
     scan_descending = descending != backwards
     if cursor is not None:
         rows = rows.filter(_beyond(field, cursor.value, cursor.pk, descending=scan_descending, key=key))
-    fetched = list(rows.order_by(*_order_by(field, descending=scan_descending, key=key))[: page_size + 1])
+    return rows.order_by(*_order_by(field, descending=scan_descending, key=key))[: page_size + 1]
+
+
+def keyset_page(
+    fetched: list[dict], *, ordering: str, page_size: int, cursor: Cursor | None, key: str = "pk"
+) -> KeysetPage:
+    """The page out of the rows ``page_query`` fetched, with the cursors of its neighbours."""
+    field, _descending = ORDERINGS[ordering]
+    row_key = "id" if key == "pk" else key
+    backwards = cursor is not None and cursor.backwards
     more = len(fetched) > page_size
     page = fetched[:page_size]
     if backwards:
@@ -147,6 +172,38 @@ def paginate(
                 at(page[0], backwards=True) if page else Cursor(ordering, cursor.value, cursor.pk, True)
             )
     return KeysetPage(rows=page, next=following, previous=previous)
+
+
+def affiliate_page(*, filters: dict, ordering: str, page_size: int, cursor: Cursor | None) -> KeysetPage:
+    """A page of today's ``affiliate_rows(**filters)``, as ``paginate`` gives it.
+
+    Without a region (whose sub-regions are read each time), the page's SQL is compiled once per
+    database, day, filters, ordering, size and cursor, and run again as it is (``CompiledValues``)."""
+    if filters["region"] is not None:
+        rows = affiliate_rows(**filters)
+        return paginate(rows, ordering=ordering, page_size=page_size, cursor=cursor)
+    statement = _affiliate_page_statement(
+        router.db_for_read(Organization),
+        affiliate_list_version(),
+        tuple(filters.items()),
+        ordering,
+        page_size,
+        cursor,
+    )
+    return keyset_page(statement.rows(), ordering=ordering, page_size=page_size, cursor=cursor)
+
+
+@lru_cache(maxsize=256)
+def _affiliate_page_statement(
+    alias: str, version: tuple, filters: tuple, ordering: str, page_size: int, cursor: Cursor | None
+) -> CompiledValues:
+    rows = affiliate_rows(**dict(filters)).using(alias)
+    return CompiledValues(page_query(rows, ordering=ordering, page_size=page_size, cursor=cursor))
+
+
+@receiver(setting_changed)
+def _forget_page_statements(**kwargs) -> None:
+    _affiliate_page_statement.cache_clear()
 
 
 def page_links(request, page: KeysetPage) -> dict[str, str | None]:

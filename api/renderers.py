@@ -21,6 +21,9 @@ def _default(value):
 
 
 class ORJSONRenderer(renderers.BaseRenderer):
+    """JSON through orjson. A date is written YYYY-MM-DD and a date-time in UTC with a ``Z``, as
+    ``api.serializers.iso_datetime`` writes it (the affiliate list leaves its dates to orjson)."""
+
     media_type = "application/json"
     format = "json"
     charset = None  # JSON is UTF-8 by definition
@@ -28,7 +31,7 @@ class ORJSONRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if data is None:
             return b""
-        return orjson.dumps(data, default=_default)
+        return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
 
 
 class CSVRenderer(renderers.BaseRenderer):

@@ -34,14 +34,15 @@ from registry.selectors import affiliate_counts_by_region, affiliate_row, affili
 from . import schema
 from .authentication import PartnerKeyAuthentication
 from .exceptions import FeedCursorExpired, error_body
-from .filters import AffiliateQueryForm, AsOfQueryForm, ChangeFeedQueryForm, DecisionQueryForm
-from .pagination import ordered, page_links, paginate
+from .filters import AsOfQueryForm, ChangeFeedQueryForm, DecisionQueryForm, affiliate_query
+from .pagination import affiliate_page, ordered, page_links, paginate
 from .permissions import is_partner
 from .renderers import CSVRenderer, ORJSONRenderer
 from .serializers import (
     CSV_COLUMNS,
     CSV_EMAIL_COLUMN,
     affiliate_item,
+    affiliate_page_items,
     csv_values,
     event_item,
     meeting_decisions_item,
@@ -149,37 +150,39 @@ class AffiliateListView(DirectoryView):
 
     @schema.list_affiliates
     def get(self, request):
-        query = AffiliateQueryForm(request.query_params)
+        query = affiliate_query(request.query_params, request.META.get("QUERY_STRING", ""))
         if not query.is_valid():
             raise ValidationError(query.errors_by_field())
         if query.cursor_error:
             raise NotFound(query.cursor_error)
-        as_of = query.cleaned_data["as_of"]
-        if as_of is None:
-            rows, key, row_of = affiliate_rows(**query.filters), "pk", _itself
-        else:  # from the history: the entry as the feed published it (registry.history)
-            rows, key, row_of = (
-                history.affiliate_rows_as_of(as_of, **query.filters),
-                "organization_id",
-                _entry,
-            )
-        ordering, with_email = query.cleaned_data["ordering"], is_partner(request)
+        with_email = is_partner(request)
         if request.accepted_renderer.format == CSVRenderer.format:
-            rows = (row_of(row) for row in streamed_rows(ordered(rows, ordering, key=key)))
-            return self.csv_response(rows, with_email=with_email)
-        page = paginate(
-            rows,
-            ordering=ordering,
-            page_size=query.cleaned_data["page_size"],
-            cursor=query.cleaned_data["cursor"],
-            key=key,
-        )
+            return self.csv_response(self.every_row(query), with_email=with_email)
+        page, row_of = self.page(query)
+        rows = page.rows if row_of is _itself else [row_of(row) for row in page.rows]
         return Response(
-            {
-                **page_links(request, page),
-                "results": [affiliate_item(row_of(row), with_email=with_email) for row in page.rows],
-            }
+            {**page_links(request, page), "results": affiliate_page_items(rows, with_email=with_email)}
         )
+
+    @staticmethod
+    def page(query):
+        """The page the query asks for, and how to read its rows: today's directory
+        (``affiliate_page``) or, with ``as_of``, the entries as the feed published them."""
+        data = query.cleaned_data
+        paging = {"ordering": data["ordering"], "page_size": data["page_size"], "cursor": data["cursor"]}
+        if data["as_of"] is None:
+            return affiliate_page(filters=query.filters, **paging), _itself
+        rows = history.affiliate_rows_as_of(data["as_of"], **query.filters)
+        return paginate(rows, key="organization_id", **paging), _entry
+
+    @staticmethod
+    def every_row(query):
+        """Every row the query selects, in its order, streamed (the CSV download)."""
+        data = query.cleaned_data
+        if data["as_of"] is None:
+            return streamed_rows(ordered(affiliate_rows(**query.filters), data["ordering"]))
+        rows = history.affiliate_rows_as_of(data["as_of"], **query.filters)
+        return (_entry(row) for row in streamed_rows(ordered(rows, data["ordering"], key="organization_id")))
 
     @staticmethod
     def csv_response(rows, *, with_email: bool) -> StreamingHttpResponse:

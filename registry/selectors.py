@@ -127,6 +127,12 @@ def _affiliates_on(day: datetime.date, category: str, conditions: tuple) -> Quer
     )
 
 
+def affiliate_list_version() -> tuple:
+    """What the SQL of ``affiliate_list`` depends on beyond its arguments (a key for its compiled
+    form): the day and the standing conditions. A change of settings sends ``setting_changed``."""
+    return today(), tuple(_STANDING_CONDITIONS)
+
+
 @receiver(setting_changed)
 def _forget_affiliate_queries(**kwargs) -> None:
     _affiliates_on.cache_clear()
