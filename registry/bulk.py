@@ -1,5 +1,5 @@
-"""Inserting many rows of one model at once: a restore (``ops.backup``) and the member import
-(``workflows.member_import``).
+"""Inserting many rows of one model at once: a restore (``ops.backup``), the member import
+(``workflows.member_import``) and the feed's events (``registry.feed``).
 
 ``insert(rows)`` writes new model instances as ``bulk_create`` does (each field's ``pre_save`` and
 database value, the foreign keys taken from the related objects) and sets their keys; on PostgreSQL
