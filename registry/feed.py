@@ -35,17 +35,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 
+from . import bulk
 from .models import (
     DirectoryEvent,
     DirectoryEventType,
     DirectoryFeedCounter,
     Membership,
     MembershipState,
+    MembershipSuspension,
     Organization,
 )
 from .selectors import AFFILIATE_ROW_FIELDS, affiliate_rows
@@ -131,32 +133,55 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return names
 
 
-def _membership_note(organization_id: int) -> dict[str, Any]:
-    """Why an organization left the directory: its latest membership's state, since when, and for an
-    ended one the reason (an ``EndReason``; a suspension's reasons are the committee's, not public)."""
-    membership = (
-        Membership.objects.filter(organization_id=organization_id).order_by("-admitted_on", "-pk").first()
+def _membership_notes(organization_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Why each of these organizations left the directory: its latest membership's state, since
+    when, and for an ended one the reason (an ``EndReason``; a suspension's reasons are the
+    committee's, not public). One query for the memberships, one for the open suspensions of those
+    not ended (none when all ended), however many organizations."""
+    # An organization without a membership: deleted in the admin.
+    notes = {pk: {"state": None, "since": None, "reason": None} for pk in organization_ids}
+    if not organization_ids:
+        return notes
+    latest: dict[int, Membership] = {}
+    memberships = Membership.objects.filter(organization_id__in=organization_ids).order_by(
+        "-admitted_on", "-pk"
     )
-    if membership is None:  # deleted in the admin
-        return {"state": None, "since": None, "reason": None}
-    if membership.state == MembershipState.ENDED:
-        return {"state": "ended", "since": membership.ended_on.isoformat(), "reason": membership.end_reason}
-    opened = membership.suspensions.filter(ends_on__isnull=True).first()
-    since = opened.starts_on.isoformat() if opened else None
-    return {"state": membership.state, "since": since, "reason": None}
+    for membership in memberships:
+        latest.setdefault(membership.organization_id, membership)
+    opened: dict[int, MembershipSuspension] = {}
+    held = [m.pk for m in latest.values() if m.state != MembershipState.ENDED]
+    if held:
+        suspensions = MembershipSuspension.objects.filter(membership_id__in=held, ends_on__isnull=True)
+        for suspension in suspensions.order_by("starts_on", "pk"):
+            opened.setdefault(suspension.membership_id, suspension)
+    for organization_id, membership in latest.items():
+        if membership.state == MembershipState.ENDED:
+            note = {
+                "state": "ended",
+                "since": membership.ended_on.isoformat(),
+                "reason": membership.end_reason,
+            }
+        else:
+            suspension = opened.get(membership.pk)
+            since = suspension.starts_on.isoformat() if suspension else None
+            note = {"state": membership.state, "since": since, "reason": None}
+        notes[organization_id] = note
+    return notes
 
 
 def _event(
     organization_id: int,
     before: DirectoryEvent | None,
     entry: dict[str, Any] | None,
+    notes: dict[int, dict[str, Any]],
 ) -> DirectoryEvent | None:
-    """The event that takes the published state ``before`` to ``entry``; None if nothing changed."""
+    """The event that takes the published state ``before`` to ``entry``; None if nothing changed.
+    ``notes``: the membership note of each organization that leaves the directory (``_removed``)."""
     listed_before = before is not None and before.entry is not None
     if not listed_before and entry is None:
         return None
     if entry is None:
-        note = _membership_note(organization_id)
+        note = notes[organization_id]
         kind = DirectoryEventType.SUSPENDED if note["state"] == "suspended" else DirectoryEventType.ENDED
         return DirectoryEvent(
             type=kind, organization_id=organization_id, slug=before.entry["slug"], membership=note
@@ -225,13 +250,17 @@ def _record(
 
     The caller locked ``counter`` before it read ``candidates``; the numbers follow on from it. An
     event never occurs before its organization's previous one (a clock set back), so that each
-    organization's entries follow one another in time as in number.
+    organization's entries follow one another in time as in number. The same queries for one
+    organization as for all: the last events (one), the notes of those that leave (``_removed``),
+    the events written (``registry.bulk.insert``: COPY on PostgreSQL), the entries closed (``_close``)
+    and the counter.
     """
     latest = _last_published(candidates.keys() if len(candidates) == 1 else None)
+    notes = _membership_notes(_removed(candidates, latest))
     events, closed = [], []
     for organization_id in sorted(candidates):
         before = latest.get(organization_id)
-        event = _event(organization_id, before, candidates[organization_id])
+        event = _event(organization_id, before, candidates[organization_id], notes)
         if event is None:
             continue
         counter.last += 1
@@ -243,15 +272,38 @@ def _record(
             closed.append((before.seq, event.occurred_at))
         events.append(event)
     if events:
-        DirectoryEvent.objects.bulk_create(events, batch_size=1000)
+        bulk.insert(events)
         _close(closed)
         counter.save(update_fields=["last"])
         events_recorded.send(sender=DirectoryEvent, events=events)
     return events
 
 
+def _removed(candidates: "Entries", latest: dict[int, DirectoryEvent]) -> list[int]:
+    """The organizations the directory listed and no longer lists."""
+    return [
+        organization_id
+        for organization_id, entry in candidates.items()
+        if entry is None and organization_id in latest and latest[organization_id].entry is not None
+    ]
+
+
 def _close(closed: list[tuple[int, datetime.datetime]]) -> None:
-    """Set ``valid_until`` of the events replaced: one UPDATE per moment (one for a publish)."""
+    """Set ``valid_until`` of the events replaced: on PostgreSQL one UPDATE from the pairs, elsewhere
+    one per moment (one for a publish) and thousand events."""
+    if not closed:
+        return
+    connection = connections[DirectoryEvent.objects.db]
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(DirectoryEvent._meta.db_table)
+        seqs, untils = zip(*closed, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS event SET valid_until = closed.until "
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS closed (seq, until) WHERE event.seq = closed.seq",
+                [list(seqs), list(untils)],
+            )
+        return
     by_moment: dict[datetime.datetime, list[int]] = {}
     for seq, until in closed:
         by_moment.setdefault(until, []).append(seq)

@@ -57,6 +57,18 @@ def _kept(ch: str) -> bool:
     return unicodedata.category(ch) not in ("Mn", "Me", "Cf")
 
 
+class _Kept(dict):
+    """``str.translate``'s table that drops what ``_kept`` refuses: each character is judged once,
+    the first time it is met, and looked up after that."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = code if _kept(chr(code)) else None
+        return self[code]
+
+
+_KEPT = _Kept()
+
+
 def fold_for_search(text: str) -> str:
     """``text`` case-folded, without accents or Arabic vowel marks, with letter variants made one,
     and runs of white space made one space.
@@ -66,7 +78,7 @@ def fold_for_search(text: str) -> str:
     "اكاديميه". A plain substring test is then case-, accent- and variant-insensitive on every database.
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if _kept(ch))
+    stripped = decomposed.translate(_KEPT)
     return " ".join(stripped.translate(_EXTRA_FOLDS).split())
 
 

@@ -2,9 +2,11 @@
 
 ``member_import_dry_run(file=…)`` reads the file and says, per row, what an import would do:
 create the organization and its membership, update an organization the row names by its slug, or
-refuse the row with the reasons. ``member_import_commit(…)`` runs the same dry run again and writes
-the rows in one transaction, all or nothing; it refuses when a row is refused, when the file is not
-the one the report was made from, or when the report changed since (the registry changed meanwhile).
+refuse the row with the reasons. ``member_import_commit(…)`` runs the same dry run again (the page's
+confirmation, a request after the one that showed the report) or takes the one its caller has just
+made (the command), and writes the rows in one transaction, all or nothing; it refuses when a row is
+refused, when the file is not the one the report was made from, or when the report changed since
+(the registry changed meanwhile).
 
 **Reading.** The dependency is tablib with its XLSX extra (``tablib[xlsx]``, maintained, and what
 django-import-export itself reads files with); django-import-export was not taken: it is built
@@ -597,19 +599,27 @@ def member_import_dry_run(*, file: IO[bytes], filename: str = "") -> ImportRepor
 
 @transaction.atomic
 def member_import_commit(
-    *, file: IO[bytes], filename: str = "", actor, expected_sha256: str, expected_digest: str
+    *,
+    file: IO[bytes],
+    filename: str = "",
+    actor,
+    expected_sha256: str,
+    expected_digest: str,
+    checked: ImportReport | None = None,
 ) -> ImportReport:
     """Import the rows of ``file`` in one transaction, as its dry run said.
 
-    Dry run again; refuse (``conflict``) when the file is not the one the report was made from
-    (``expected_sha256``), when the report differs from the one shown (``expected_digest``: the
-    registry changed meanwhile), or (``invalid``) when a row is refused. Then create the new
-    organizations and update those named by slug; create an active membership for each one that
-    has none (a current one takes the row's category); invite the representatives (outbox, after
-    commit); publish the directory's changes to the feed, last. A database constraint that refuses
-    a row rolls everything back and is refused as ``conflict``.
+    Dry run again, unless ``checked`` is the dry run of ``file`` that the caller has just made in
+    this process (the command's: its rows are written as they were checked, the database's
+    constraints deciding what changed since); refuse (``conflict``) when the file is not the one
+    the report was made from (``expected_sha256``), when the report differs from the one shown
+    (``expected_digest``: the registry changed meanwhile), or (``invalid``) when a row is refused.
+    Then create the new organizations and update those named by slug; create an active membership
+    for each one that has none (a current one takes the row's category); invite the representatives
+    (outbox, after commit); publish the directory's changes to the feed, last. A database constraint
+    that refuses a row rolls everything back and is refused as ``conflict``.
     """
-    report = member_import_dry_run(file=file, filename=filename)
+    report = checked or member_import_dry_run(file=file, filename=filename)
     if report.sha256 != expected_sha256:
         raise WorkflowError(
             ErrorCode.CONFLICT,

@@ -72,3 +72,16 @@ def test_on_postgresql_a_refused_row_is_an_integrity_error_and_writes_nothing():
     assert Organization.objects.count() == 1
     statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
     assert statements == ["SELECT", "COPY"]  # the keys in one query, then the rows by COPY
+
+
+def test_insert_writes_a_value_of_another_type_as_its_field_prepares_it():
+    """Text, whole numbers and booleans of their field's own type go to COPY as they are; a value of
+    another type goes through the field, as bulk_create would write it."""
+    [organization] = new_organizations(1, RegionFactory())
+    organization.founded_year, organization.students_represented = "1990", True
+    organization.city = 42  # neither text nor None: the field makes it text
+
+    bulk.insert([organization])
+
+    written = Organization.objects.values("founded_year", "students_represented", "city").get()
+    assert written == {"founded_year": 1990, "students_represented": 1, "city": "42"}

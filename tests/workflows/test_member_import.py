@@ -362,6 +362,50 @@ def test_the_command_prints_the_dry_run_and_commits_only_when_asked(regions, tmp
     assert Organization.objects.count() == 2
 
 
+def test_the_command_checks_the_rows_once_and_writes_them_as_checked(regions, tmp_path, monkeypatch):
+    from workflows import member_import
+
+    path = tmp_path / "members.csv"
+    path.write_bytes(csv_file(KENYA, GHANA).getvalue())
+    actor = secretariat_user(email="sec@example.org")
+    checked = []
+    dry_run_table = member_import.dry_run_table
+    monkeypatch.setattr(
+        member_import, "dry_run_table", lambda *a, **kw: checked.append(1) or dry_run_table(*a, **kw)
+    )
+
+    call_command("import_members", str(path), "--commit", "--by", actor.email, stdout=io.StringIO())
+
+    assert checked == [1]
+    assert Organization.objects.count() == Membership.objects.count() == DirectoryEvent.objects.count() == 2
+
+
+def test_the_command_writes_nothing_when_the_registry_took_a_slug_since_its_dry_run(
+    regions, tmp_path, monkeypatch
+):
+    """Between the dry run and the commit another change takes a slug of the report: the database's
+    unique constraint refuses the file, as the commit's own dry run did before."""
+    from workflows import member_import
+
+    path = tmp_path / "members.csv"
+    path.write_bytes(csv_file(KENYA, GHANA).getvalue())
+    actor = secretariat_user(email="sec@example.org")
+    dry_run = member_import.member_import_dry_run
+
+    def dry_run_then_a_change(**kwargs):
+        report = dry_run(**kwargs)
+        OrganizationFactory(slug="nuks-ke")
+        return report
+
+    monkeypatch.setattr(member_import, "member_import_dry_run", dry_run_then_a_change)
+    monkeypatch.setattr("ops.management.commands.import_members.member_import_dry_run", dry_run_then_a_change)
+    before = registry_rows()
+
+    with pytest.raises(CommandError, match="The registry refused a row"):
+        call_command("import_members", str(path), "--commit", "--by", actor.email, stdout=io.StringIO())
+    assert registry_rows() == (before[0] + 1, *before[1:])  # the organization that took the slug, alone
+
+
 def test_the_command_refuses_a_file_with_a_refused_row_and_writes_nothing(regions, tmp_path):
     path = tmp_path / "members.csv"
     path.write_bytes(csv_file(KENYA, "Union,,Atlantis,,,,,,,,,2019-01-01,").getvalue())

@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     actor=actor,
                     expected_sha256=report.sha256,
                     expected_digest=report.digest,
+                    checked=report,  # checked just now: written as it is, the database's constraints deciding
                 )
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from None
