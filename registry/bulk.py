@@ -4,7 +4,8 @@
 ``insert(rows)`` writes new model instances as ``bulk_create`` does (each field's ``pre_save`` and
 database value, the foreign keys taken from the related objects) and sets their keys; on PostgreSQL
 with COPY (psycopg 3's ``cursor.copy()``), the keys taken from the table's sequence first, in one
-query; elsewhere with ``bulk_create`` in batches. ``insert_history(model, rows, reason)`` records each
+query (a single row by one ``INSERT``: the feed's event of one organization); elsewhere with
+``bulk_create`` in batches. ``insert_history(model, rows, reason)`` records each
 row's creation in its django-simple-history table, as ``bulk_history_create`` does (no user, one
 reason), on PostgreSQL as one ``INSERT … SELECT`` from the rows just written. Neither checks anything
 the database does not: its constraints decide, inside the caller's transaction.
@@ -68,7 +69,7 @@ def insert(rows: list[models.Model], *, batch_size: int = BATCH_SIZE) -> None:
         return
     model = type(rows[0])
     connection = _connection(model)
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) == 1:  # one row: one INSERT, where COPY takes two
         model.objects.bulk_create(rows, batch_size=batch_size)
         return
     meta = model._meta

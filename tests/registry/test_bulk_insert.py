@@ -85,3 +85,15 @@ def test_insert_writes_a_value_of_another_type_as_its_field_prepares_it():
 
     written = Organization.objects.values("founded_year", "students_represented", "city").get()
     assert written == {"founded_year": 1990, "students_represented": 1, "city": "42"}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_single_row_is_one_insert():
+    region = RegionFactory()
+    [organization] = new_organizations(1, region)
+
+    with CaptureQueriesContext(connection) as queries:
+        bulk.insert([organization])
+
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT"]
+    assert Organization.objects.get(pk=organization.pk).slug == organization.slug
