@@ -186,7 +186,11 @@ def test_a_waiver_proposed_through_the_api_is_written_to_the_ledger_when_carried
         None,
         None,
     )
-    assert "250" not in representative.get(URL).content.decode()
+    listed = representative.get(URL).json()["results"]
+    assert [(item["invoice_number"], item["amount"], item["currency"]) for item in listed] == [
+        (None, None, None)
+    ]
+    assert '"250.00"' not in representative.get(URL).content.decode()
 
 
 def test_other_decisions_show_no_invoice_nor_amount(api_as, union):
