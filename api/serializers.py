@@ -42,25 +42,39 @@ def country_name(code: str, language: str | None = None) -> str:
     return _country_name(code, language or translation.get_language())
 
 
-def affiliate_item(row: dict, *, with_email: bool) -> dict:
-    """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests)."""
+def _affiliate_shape(
+    row: dict, *, country: dict, region_name: str, admitted_on, updated_at, with_email: bool
+) -> dict:
+    """One affiliate in the API's shape, its country, region name and dates given as they are written."""
     item = {
         "slug": row["slug"],
         "name": row["name"],
         "name_latin": row["name_latin"],
         "acronym": row["acronym"],
-        "country": {"code": row["country"], "name": country_name(row["country"])},
-        "region": {"code": row["region__code"], "name": localized_region_name(row, prefix="region__")},
+        "country": country,
+        "region": {"code": row["region__code"], "name": region_name},
         "city": row["city"],
         "website": row["website"],
         "category": row["category"],
-        "admitted_on": row["admitted_on"].isoformat(),
+        "admitted_on": admitted_on,
         "in_good_standing": bool(row["in_good_standing"]),
-        "updated_at": iso_datetime(row["updated_at"]),
+        "updated_at": updated_at,
     }
     if with_email:
         item["email"] = row["email"]
     return item
+
+
+def affiliate_item(row: dict, *, with_email: bool) -> dict:
+    """One affiliate in the API's shape; ``email`` only ``with_email`` (partner requests)."""
+    return _affiliate_shape(
+        row,
+        country={"code": row["country"], "name": country_name(row["country"])},
+        region_name=localized_region_name(row, prefix="region__"),
+        admitted_on=row["admitted_on"].isoformat(),
+        updated_at=iso_datetime(row["updated_at"]),
+        with_email=with_email,
+    )
 
 
 def affiliate_page_items(rows: list[dict], *, with_email: bool) -> list[dict]:
@@ -82,22 +96,14 @@ def affiliate_page_items(rows: list[dict], *, with_email: bool) -> list[dict]:
         updated_at = row["updated_at"]
         if updated_at.tzinfo is not datetime.UTC:
             updated_at = updated_at.astimezone(datetime.UTC)
-        item = {
-            "slug": row["slug"],
-            "name": row["name"],
-            "name_latin": row["name_latin"],
-            "acronym": row["acronym"],
-            "country": dict(country),
-            "region": {"code": row["region__code"], "name": row.get(region_name) or row["region__name"]},
-            "city": row["city"],
-            "website": row["website"],
-            "category": row["category"],
-            "admitted_on": row["admitted_on"],
-            "in_good_standing": bool(row["in_good_standing"]),
-            "updated_at": updated_at,
-        }
-        if with_email:
-            item["email"] = row["email"]
+        item = _affiliate_shape(
+            row,
+            country=dict(country),
+            region_name=row.get(region_name) or row["region__name"],
+            admitted_on=row["admitted_on"],
+            updated_at=updated_at,
+            with_email=with_email,
+        )
         items.append(item)
     return items
 
