@@ -39,6 +39,7 @@ import decimal
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -698,7 +699,7 @@ _COMPARE = {
 
 
 class _Unsupported(Exception):
-    """A condition that ``_holds`` cannot evaluate in memory."""
+    """A condition that ``_compiled`` cannot evaluate in memory."""
 
 
 def _value_of(obj: models.Model, name: str) -> Any:
@@ -708,34 +709,42 @@ def _value_of(obj: models.Model, name: str) -> Any:
     return getattr(value, "code", value)  # a CountryField's Country: its code, as stored
 
 
-def _holds(condition: Any, obj: models.Model) -> bool | None:
-    """``condition`` (a ``Q`` or one of its children) on ``obj``: True, False or None (unknown)."""
+def _three_valued(results: list[bool | None], connector: str, negated: bool) -> bool | None:
+    if connector == Q.AND:
+        result = False if False in results else None if None in results else True
+    else:
+        result = True if True in results else None if None in results else False
+    return (None if result is None else not result) if negated else result
+
+
+def _compiled(condition: Any) -> Callable[[models.Model], bool | None]:
+    """``condition`` (a ``Q`` or one of its children) as a function of a row: True, False or None
+    (unknown). Raise ``_Unsupported`` for a condition it cannot evaluate in memory."""
     if isinstance(condition, Q):
-        results = [_holds(child, obj) for child in condition.children]
-        if condition.connector == Q.AND:
-            result = False if False in results else None if None in results else True
-        else:
-            result = True if True in results else None if None in results else False
-        return (None if result is None else not result) if condition.negated else result
+        children = [_compiled(child) for child in condition.children]
+        connector, negated = condition.connector, condition.negated
+        return lambda obj: _three_valued([child(obj) for child in children], connector, negated)
     if not isinstance(condition, tuple):
         raise _Unsupported(condition)
     path, expected = condition
     name, _, lookup = path.partition("__")
     lookup = lookup or "exact"
-    value = _value_of(obj, name)
-    if isinstance(expected, F):
-        expected = _value_of(obj, expected.name)
-    elif hasattr(expected, "resolve_expression"):
+    if hasattr(expected, "resolve_expression") and not isinstance(expected, F):
         raise _Unsupported(condition)
     if lookup == "isnull":
-        return (value is None) == bool(expected)
+        return lambda obj: (_value_of(obj, name) is None) == bool(expected)
     if lookup == "in":
-        return None if value is None else value in expected
-    if lookup not in _COMPARE or "__" in lookup:
+        return lambda obj: None if (value := _value_of(obj, name)) is None else value in expected
+    if lookup not in _COMPARE:
         raise _Unsupported(condition)
-    if value is None or expected is None:
-        return None
-    return _COMPARE[lookup](value, expected)
+    compare = _COMPARE[lookup]
+    other = (lambda obj: _value_of(obj, expected.name)) if isinstance(expected, F) else (lambda obj: expected)
+
+    def holds(obj: models.Model) -> bool | None:
+        value, against = _value_of(obj, name), other(obj)
+        return None if value is None or against is None else compare(value, against)
+
+    return holds
 
 
 def _referenced(condition: Any) -> set[str]:
@@ -753,7 +762,7 @@ def _referenced(condition: Any) -> set[str]:
 # 249 countries each time: at 100k organizations that was two thirds of a restore. Each text field's
 # choices are read once, as a set, for the length of a restore (``_clean_field``).
 _choice_sets: dict[models.Field, frozenset] = {}
-_references: dict[int, set[str]] = {}
+_checks: dict[int, tuple[set[str], Callable | None]] = {}
 
 
 def _choice_set(field: models.Field) -> frozenset:
@@ -796,33 +805,41 @@ def _clean_fields(obj: models.Model, exclude: set[str]) -> dict[str, list]:
     return errors
 
 
-def _clean(obj: models.Model, *, exclude: list[str]) -> None:
-    """``obj.full_clean(exclude=exclude, validate_unique=False)`` with the same errors in the same order,
-    its choices looked up in sets and its check constraints evaluated in memory (see above). Raise
-    ``ValidationError``."""
+def _check_of(constraint: models.CheckConstraint) -> tuple[set[str], Callable | None]:
+    """The fields ``constraint`` reads, and its condition compiled (``_compiled``), or None when it
+    must be checked by the database: worked out once per constraint for the length of a restore."""
+    check = _checks.get(id(constraint))
+    if check is None:
+        try:
+            holds = _compiled(constraint.condition)
+        except _Unsupported:
+            holds = None
+        check = _checks[id(constraint)] = (_referenced(constraint.condition), holds)
+    return check
+
+
+def _clean(obj: models.Model, *, exclude: list[str], constraints: bool = True) -> None:
+    """``obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=constraints)``
+    with the same errors in the same order, its choices looked up in sets and its check constraints
+    evaluated in memory (see above). Raise ``ValidationError``."""
     errors: dict[str, list] = _clean_fields(obj, set(exclude))
     try:
         obj.clean()
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     skipped = set(exclude) | (set(errors) - {NON_FIELD_ERRORS})
-    for constraint in obj._meta.constraints:
+    for constraint in obj._meta.constraints if constraints else ():
         if not isinstance(constraint, models.CheckConstraint):
             continue  # unique constraints: each is checked across the document, or on a field excluded
-        referenced = _references.get(id(constraint))
-        if referenced is None:
-            referenced = _references[id(constraint)] = _referenced(constraint.condition)
+        referenced, holds = _check_of(constraint)
         if referenced & skipped:
             continue  # as full_clean: a constraint on a field excluded or already in error is not checked
-        try:
-            holds = _holds(constraint.condition, obj)
-        except _Unsupported:
+        if holds is None:
             try:
                 constraint.validate(type(obj), obj, exclude=skipped)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
-            continue
-        if holds is False:
+        elif holds(obj) is False:
             error = ValidationError(
                 constraint.get_violation_error_message(), code=constraint.violation_error_code
             )
@@ -1095,7 +1112,7 @@ def _plan_countries(
         seen_countries.add(country)
         row = CountryRegion(country=country)
         try:
-            row.full_clean(exclude=["region"], validate_unique=False, validate_constraints=False)
+            _clean(row, exclude=["region"], constraints=False)
         except ValidationError as exc:
             problems.from_validation(where, exc)
         if region is not None:
@@ -1521,11 +1538,7 @@ def _plan_decisions(
             problems.add(where, str(exc))
             continue
         try:
-            decision.full_clean(
-                exclude=["organization", "region", "imported_at"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
+            _clean(decision, exclude=["organization", "region", "imported_at"], constraints=False)
         except ValidationError as exc:
             problems.from_validation(where, exc)
         decisions.append((decision, item["region"], slug))

@@ -717,6 +717,47 @@ def test_the_restore_checks_constraints_in_memory_with_the_messages_of_full_clea
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("make", "exclude"),
+    [
+        (lambda: CountryRegion(country="XX"), ["region"]),
+        (lambda: CountryRegion(country="KE"), ["region"]),
+        (
+            lambda: ArchivedDecision(name="", state="won", country="ZZ", kind="club"),
+            ["organization", "region"],
+        ),
+        (
+            lambda: ArchivedDecision(
+                name="Union", state="admitted", created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+            ),
+            ["organization", "region"],
+        ),
+    ],
+)
+def test_the_restore_checks_fields_without_constraints_with_the_messages_of_full_clean(
+    db, make, exclude, django_assert_num_queries
+):
+    """backup._clean(constraints=False), for the rows a restore checks without their constraints,
+    says what full_clean(validate_constraints=False) says, in its order, without a query."""
+    from django.core.exceptions import ValidationError
+
+    def messages(check) -> list:
+        try:
+            check()
+        except ValidationError as exc:
+            return list(exc.message_dict.items())
+        return []
+
+    expected = messages(
+        lambda: make().full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    )
+    obj = make()
+    with django_assert_num_queries(0):
+        found = messages(lambda: backup._clean(obj, exclude=exclude, constraints=False))
+    assert found == expected
+    assert bool(found) == (obj.name == "" if isinstance(obj, ArchivedDecision) else obj.country == "XX")
+
+
 def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, monkeypatch):
     """The restore inserts the backup's times with auto_now switched off, for its inserts only."""
 
