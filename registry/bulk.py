@@ -11,6 +11,9 @@ reason), on PostgreSQL as one ``INSERT … SELECT`` from the rows just written. 
 the database does not: its constraints decide, inside the caller's transaction.
 """
 
+import datetime
+from collections.abc import Callable
+
 from django.db import connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
@@ -28,19 +31,42 @@ _PREPARED_AS_IS = {
 }
 
 
-def _as_is(field: models.Field) -> type | None:
-    """The type of the values ``field`` writes unchanged (``_PREPARED_AS_IS``); None when none is."""
+_TYPE_TESTS = {kind: (lambda value, kind=kind: type(value) is kind) for kind in (str, int, bool)}
+_is_int = _TYPE_TESTS[int]
+
+
+def _aware(value) -> bool:
+    return type(value) is datetime.datetime and value.tzinfo is not None
+
+
+def _a_date(value) -> bool:
+    return type(value) is datetime.date
+
+
+# Dates and aware datetimes, on PostgreSQL (the only database COPY writes to), are also written as
+# they are: the fields' preparation gives them back unchanged when they set no time of their own.
+_DATES_AS_IS = {models.DateTimeField: _aware, models.DateField: _a_date}
+
+
+def _as_is(field: models.Field) -> Callable[[object], bool] | None:
+    """The test of the values ``field`` writes unchanged (``_PREPARED_AS_IS``, ``_DATES_AS_IS``);
+    None when none is."""
     kind = type(field)
+    if kind in _DATES_AS_IS:
+        return None if field.auto_now or field.auto_now_add else _DATES_AS_IS[kind]
     if kind.pre_save is not models.Field.pre_save:  # auto_now and the like
         return None
     if isinstance(field, models.ForeignKey):
-        target = _as_is(field.target_field) if not field.target_field.is_relation else None
-        return int if target is int or isinstance(field.target_field, AutoFieldMixin) else None
+        target = field.target_field
+        if isinstance(target, AutoFieldMixin) or (not target.is_relation and _as_is(target) is _is_int):
+            return _is_int
+        return None
     if kind.get_db_prep_save is not models.Field.get_db_prep_save:
         return None
     if kind.get_db_prep_value not in (models.Field.get_db_prep_value, models.IntegerField.get_db_prep_value):
         return None
-    return _PREPARED_AS_IS.get(kind.get_prep_value)
+    as_is = _PREPARED_AS_IS.get(kind.get_prep_value)
+    return None if as_is is None else _TYPE_TESTS[as_is]
 
 
 def _copy_values(rows: list[models.Model], fields: list[models.Field], connection):
@@ -52,7 +78,7 @@ def _copy_values(rows: list[models.Model], fields: list[models.Field], connectio
         for field, attname, as_is in plan:
             if as_is is not None:
                 value = getattr(row, attname)
-                if value is None or type(value) is as_is:
+                if value is None or as_is(value):
                     values.append(value)
                     continue
             values.append(field.get_db_prep_save(field.pre_save(row, True), connection))

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from registry import bulk
-from registry.models import Membership, MembershipCategory, Organization
+from registry.models import ArchivedDecision, DecisionOutcome, Membership, MembershipCategory, Organization
 from tests.factories import OrganizationFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,39 @@ def test_on_postgresql_a_single_row_is_one_insert():
 
     assert [q["sql"].split()[0] for q in queries] == ["INSERT"]
     assert Organization.objects.get(pk=organization.pk).slug == organization.slug
+
+
+def test_insert_writes_dates_and_times_as_their_fields_prepare_them():
+    """Dates and aware datetimes go to COPY as they are; text goes through the field; a time the field
+    sets itself (``auto_now_add``) is set. Two rows each, so that PostgreSQL writes them by COPY."""
+    created = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    decisions = [
+        ArchivedDecision(name="Union A", state=DecisionOutcome.ADMITTED, created_at=created),
+        ArchivedDecision(
+            name="Union B", state=DecisionOutcome.ADMITTED, created_at="2021-06-07T08:09:10+02:00"
+        ),
+    ]
+    organizations = new_organizations(2, RegionFactory())
+    bulk.insert(organizations)
+    memberships = [
+        Membership(organization=organizations[0], category=MembershipCategory.FULL, admitted_on="2022-03-04"),
+        Membership(
+            organization=organizations[1],
+            category=MembershipCategory.FULL,
+            admitted_on=datetime.date(2023, 5, 6),
+        ),
+    ]
+
+    bulk.insert(decisions)
+    bulk.insert(memberships)
+
+    written = dict(ArchivedDecision.objects.values_list("name", "created_at"))
+    assert written == {
+        "Union A": created,
+        "Union B": datetime.datetime(2021, 6, 7, 6, 9, 10, tzinfo=datetime.UTC),
+    }
+    assert ArchivedDecision.objects.filter(imported_at__isnull=True).count() == 0
+    assert sorted(Membership.objects.values_list("admitted_on", flat=True)) == [
+        datetime.date(2022, 3, 4),
+        datetime.date(2023, 5, 6),
+    ]
