@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError, Q
@@ -772,8 +773,81 @@ def _choice_set(field: models.Field) -> frozenset:
     return values
 
 
+# Most values of a restore are plain text, whole numbers and dates that their field gives back
+# unchanged: such a value that passes ``_as_is_test(field)`` is taken without ``field.clean``, which
+# a value that does not pass still goes through, for its error. A test holds only where
+# ``field.clean`` would return the value itself without an error: the field's own kind (not a
+# subclass with checks of its own), no validators but lengths and bounds, and for text one of its
+# choices if it has any.
+_INTEGER_FIELDS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+_as_is_tests: dict[models.Field, Callable[[Any], bool] | None] = {}
+
+
+def _bounds(field: models.Field) -> tuple[int | None, int | None, int | None] | None:
+    """The field's most characters, least and most value, from its validators; None when it has
+    a validator of another kind or a bound that is computed."""
+    longest = least = most = None
+    for validator in field.validators:
+        limit = getattr(validator, "limit_value", None)
+        if callable(limit):
+            return None
+        if type(validator) is validators.MaxLengthValidator:
+            longest = limit if longest is None else min(longest, limit)
+        elif type(validator) is validators.MinValueValidator:
+            least = limit if least is None else max(least, limit)
+        elif type(validator) is validators.MaxValueValidator:
+            most = limit if most is None else min(most, limit)
+        else:
+            return None
+    return longest, least, most
+
+
+def _as_is_test(field: models.Field) -> Callable[[Any], bool] | None:
+    kind, bounds = type(field), _bounds(field)
+    if bounds is None:
+        return None
+    longest, least, most = bounds
+    if kind in (models.CharField, models.TextField):
+        longest = float("inf") if longest is None else longest
+        allowed = _choice_set(field) if field.choices is not None else None
+        return lambda value: (
+            type(value) is str
+            and len(value) <= longest
+            and (field.blank or value != "")
+            and (allowed is None or value in allowed)
+        )
+    if field.choices is not None:
+        return None
+    if kind in _INTEGER_FIELDS:
+        least = float("-inf") if least is None else least
+        most = float("inf") if most is None else most
+        return lambda value: type(value) is int and least <= value <= most
+    simple = {
+        models.DateField: datetime.date,
+        models.DateTimeField: datetime.datetime,
+        models.BooleanField: bool,
+    }
+    if kind in simple:
+        return lambda value, plain=simple[kind]: type(value) is plain
+    return None
+
+
 def _clean_field(field: models.Field, value: Any, obj: models.Model) -> Any:
-    """``field.clean(value, obj)``, with the same errors; a text field's choices looked up in a set."""
+    """``field.clean(value, obj)``, with the same errors; a value its field gives back unchanged taken
+    as it is (``_as_is_test``); a text field's choices looked up in a set."""
+    if field in _as_is_tests:
+        as_is = _as_is_tests[field]
+    else:
+        as_is = _as_is_tests[field] = _as_is_test(field)
+    if as_is is not None and as_is(value):
+        return value
     if field.choices is None or not isinstance(field, models.CharField) or getattr(field, "multiple", False):
         return field.clean(value, obj)
     value = field.to_python(value)
@@ -1638,6 +1712,7 @@ def _delete_registry() -> None:
     Region.objects.all().delete()
 
 
+@bulk.cyclic_gc_paused()
 def import_registry(text: str | bytes, *, replace: bool = False) -> ImportResult:
     """Load a backup in one transaction; raise ``BackupError`` (nothing written) when it cannot."""
     data = parse(text)

@@ -584,6 +584,7 @@ def dry_run_table(dataset: tablib.Dataset, *, sha256: str) -> ImportReport:
     return ImportReport(sha256=sha256, rows=reports)
 
 
+@bulk.cyclic_gc_paused()
 def member_import_dry_run(*, file: IO[bytes], filename: str = "") -> ImportReport:
     """What importing ``file`` would do, row by row; nothing is written. Raise ``ImportFileError``
     when the file as a whole cannot be read."""
@@ -597,6 +598,7 @@ def member_import_dry_run(*, file: IO[bytes], filename: str = "") -> ImportRepor
 # --- writing ------------------------------------------------------------------------------------------------
 
 
+@bulk.cyclic_gc_paused()
 @transaction.atomic
 def member_import_commit(
     *,

@@ -758,6 +758,45 @@ def test_the_restore_checks_fields_without_constraints_with_the_messages_of_full
     assert bool(found) == (obj.name == "" if isinstance(obj, ArchivedDecision) else obj.country == "XX")
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Organization(name="U" * 201, slug="u", country="KE", city="C" * 100, acronym=""),
+        lambda: Organization(name="U", slug="u", country="KE", city=42, founded_year="1990"),
+        lambda: Organization(name="U", slug="u", country="KE", founded_year=1.5, students_represented=2**70),
+        lambda: Organization(name="U", slug="u", country="KE", students_represented=-1, description="\x00"),
+        lambda: Organization(name="Ünïon", slug="u", country="KE", founded_year=1990, students_represented=0),
+        lambda: Membership(category="full", state="active", admitted_on="2020-01-02"),
+        lambda: Membership(category="full", state="active", admitted_on=datetime.datetime(2020, 1, 2, 3, 4)),
+        lambda: Membership(category="full", state="active", admitted_on="yesterday"),
+        lambda: Membership(
+            category="", state="suspended", admitted_on=datetime.date(2020, 1, 2), end_reason="x"
+        ),
+        lambda: Organization(name="U", slug="u", country="KE", kind="club"),
+        lambda: Organization(name="U", slug="u", country="KE", kind="national_union"),
+    ],
+)
+def test_a_value_taken_as_it_is_is_what_full_clean_gives_back(db, make, django_assert_num_queries):
+    """backup._clean takes plain values without Field.clean; for every value it gives the errors and
+    the values full_clean gives (converted where full_clean converts)."""
+    from django.core.exceptions import ValidationError
+
+    exclude = ["region"] if isinstance(make(), Organization) else ["organization"]
+
+    def outcome(obj, check) -> tuple:
+        try:
+            check()
+            errors = []
+        except ValidationError as exc:
+            errors = list(exc.message_dict.items())
+        return errors, {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    expected = outcome(obj := make(), lambda: obj.full_clean(exclude=exclude, validate_unique=False))
+    with django_assert_num_queries(0):
+        found = outcome(obj := make(), lambda: backup._clean(obj, exclude=exclude))
+    assert found == expected
+
+
 def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, monkeypatch):
     """The restore inserts the backup's times with auto_now switched off, for its inserts only."""
 
@@ -775,3 +814,17 @@ def test_a_restore_leaves_the_automatic_times_on_even_when_it_fails(tmp_path, mo
     with pytest.raises(CommandError, match="breaks a rule of the database"):
         call_command("import_registry", write(tmp_path, minimal_backup()), "--replace", stdout=io.StringIO())
     assert automatic() == [True, True, True, True]
+
+
+def test_a_restore_runs_with_the_cyclic_collector_paused(tmp_path, monkeypatch):
+    import gc
+
+    seen = []
+    write_plan = backup._write
+    monkeypatch.setattr(backup, "_write", lambda plan: (seen.append(gc.isenabled()), write_plan(plan)))
+
+    call_command("import_registry", write(tmp_path, minimal_backup()), stdout=io.StringIO())
+
+    assert seen == [False]
+    assert gc.isenabled()
+    assert Organization.objects.filter(slug="kenya-nus").exists()

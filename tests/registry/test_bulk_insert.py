@@ -1,6 +1,7 @@
 """``registry.bulk``: many rows at once, as bulk_create writes them (COPY on PostgreSQL), with their history."""
 
 import datetime
+import gc
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -133,3 +134,29 @@ def test_insert_writes_dates_and_times_as_their_fields_prepare_them():
         datetime.date(2022, 3, 4),
         datetime.date(2023, 5, 6),
     ]
+
+
+def test_the_cyclic_collector_is_paused_inside_and_as_it_was_after():
+    states = []
+
+    @bulk.cyclic_gc_paused()
+    def import_that_fails():
+        states.append(gc.isenabled())
+        with bulk.cyclic_gc_paused():
+            states.append(gc.isenabled())
+        states.append(gc.isenabled())  # the inner pause leaves it off for the outer one
+        raise RuntimeError("refused row")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="refused row"):
+        import_that_fails()
+    assert states == [False, False, False]
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with bulk.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

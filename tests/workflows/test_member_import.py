@@ -452,3 +452,28 @@ def test_the_dry_run_reads_the_registry_in_a_fixed_number_of_queries(regions):
         return len(captured)
 
     assert queries(2) == queries(50) == 5  # regions, countries, memberships, organizations, slugs
+
+
+def test_the_dry_run_and_the_commit_run_with_the_cyclic_collector_paused(regions, monkeypatch):
+    import gc
+
+    from workflows import member_import
+
+    seen = []
+    check, write = member_import._check_values, member_import._write
+    monkeypatch.setattr(
+        member_import, "_check_values", lambda *args: (seen.append(("check", gc.isenabled())), check(*args))
+    )
+    monkeypatch.setattr(
+        member_import, "_write", lambda *args: (seen.append(("write", gc.isenabled())), write(*args))
+    )
+
+    commit(csv_file(KENYA), secretariat_user())
+
+    assert seen == [
+        ("check", False),
+        ("check", False),
+        ("write", False),
+    ]  # the page's dry run, then the commit's
+    assert gc.isenabled()
+    assert Organization.objects.filter(slug="nuks-ke").exists()
