@@ -6,6 +6,7 @@ are joined to their memberships."""
 import datetime
 import importlib
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -271,3 +272,28 @@ def _nodes(node):
     for child in node.get("Plans", []):
         if child.get("Parent Relationship") != "SubPlan":
             yield from _nodes(child)
+
+
+@pytest.mark.postgres
+def test_postgresql_fetches_the_matches_without_parallel_workers(unions):
+    """Migration 0015: the organization table is scanned by one process, even where parallel workers
+    would be free (their start-up priced at nothing here); the other tables keep the server's setting."""
+    parallel_scan = re.compile(r"Parallel [A-Za-z ]+ on (registry_\w+)")
+    sql, params = affiliate_list(search="universite").query.sql_with_params()
+
+    def parallel_scans() -> set[str]:
+        with connection.cursor() as cursor:
+            for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+                cursor.execute(f"SET LOCAL {setting} = 0")
+            for scan in ("indexscan", "bitmapscan"):
+                cursor.execute(f"SET LOCAL enable_{scan} = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            return {match for (line,) in cursor.fetchall() for match in parallel_scan.findall(line)}
+
+    scans = parallel_scans()
+    assert "registry_organization" not in scans
+    assert "registry_membership" in scans
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the fixture's deferred checks, which block ALTER
+        cursor.execute("ALTER TABLE registry_organization RESET (parallel_workers)")
+    assert "registry_organization" in parallel_scans()
