@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -677,6 +678,15 @@ def test_a_restore_publishes_the_restored_directory_and_old_feed_cursors_expire(
     assert [e.seq for e in feed.events_after(before + 1, limit=10)] == [before + 2] == [feed.last_seq()]
 
 
+def messages(check) -> list:
+    """The errors that ``check()`` raises, as ``(field, messages)`` in their order; none if it passes."""
+    try:
+        check()
+    except ValidationError as exc:
+        return list(exc.message_dict.items())
+    return []
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -698,16 +708,7 @@ def test_the_restore_checks_constraints_in_memory_with_the_messages_of_full_clea
     db, make, django_assert_num_queries
 ):
     """backup._clean checks without a query per row and says what full_clean says, in its order."""
-    from django.core.exceptions import ValidationError
-
     exclude = ["region"] if isinstance(make(), Organization) else ["organization"]
-
-    def messages(check) -> list:
-        try:
-            check()
-        except ValidationError as exc:
-            return list(exc.message_dict.items())
-        return []
 
     obj = make()
     expected = messages(lambda: obj.full_clean(exclude=exclude, validate_unique=False))
@@ -739,15 +740,6 @@ def test_the_restore_checks_fields_without_constraints_with_the_messages_of_full
 ):
     """backup._clean(constraints=False), for the rows a restore checks without their constraints,
     says what full_clean(validate_constraints=False) says, in its order, without a query."""
-    from django.core.exceptions import ValidationError
-
-    def messages(check) -> list:
-        try:
-            check()
-        except ValidationError as exc:
-            return list(exc.message_dict.items())
-        return []
-
     expected = messages(
         lambda: make().full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     )
@@ -779,17 +771,10 @@ def test_the_restore_checks_fields_without_constraints_with_the_messages_of_full
 def test_a_value_taken_as_it_is_is_what_full_clean_gives_back(db, make, django_assert_num_queries):
     """backup._clean takes plain values without Field.clean; for every value it gives the errors and
     the values full_clean gives (converted where full_clean converts)."""
-    from django.core.exceptions import ValidationError
-
     exclude = ["region"] if isinstance(make(), Organization) else ["organization"]
 
     def outcome(obj, check) -> tuple:
-        try:
-            check()
-            errors = []
-        except ValidationError as exc:
-            errors = list(exc.message_dict.items())
-        return errors, {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+        return messages(check), {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
     expected = outcome(obj := make(), lambda: obj.full_clean(exclude=exclude, validate_unique=False))
     with django_assert_num_queries(0):
