@@ -27,19 +27,22 @@ from django.utils import timezone
 
 BATCH_SIZE = 1000
 
+
+def _of_type(kind: type) -> Callable[[object], bool]:
+    return lambda value: type(value) is kind
+
+
+_is_text, _is_int, _is_bool = _of_type(str), _of_type(int), _of_type(bool)
+
 # A field whose ``get_prep_value`` is one of these, and that prepares and saves as ``Field`` does,
-# writes a value of the type named unchanged (``Field.get_db_prep_save`` would give it back as it is):
-# COPY takes it without the round through the field. Any other value goes through the field.
+# writes a value that passes the test unchanged (``Field.get_db_prep_save`` would give it back as it
+# is): COPY takes it without the round through the field. Any other value goes through the field.
 _PREPARED_AS_IS = {
-    models.CharField.get_prep_value: str,
-    models.TextField.get_prep_value: str,
-    models.IntegerField.get_prep_value: int,
-    models.BooleanField.get_prep_value: bool,
+    models.CharField.get_prep_value: _is_text,
+    models.TextField.get_prep_value: _is_text,
+    models.IntegerField.get_prep_value: _is_int,
+    models.BooleanField.get_prep_value: _is_bool,
 }
-
-
-_TYPE_TESTS = {kind: (lambda value, kind=kind: type(value) is kind) for kind in (str, int, bool)}
-_is_int = _TYPE_TESTS[int]
 
 
 def _aware(value) -> bool:
@@ -72,8 +75,7 @@ def _as_is(field: models.Field) -> Callable[[object], bool] | None:
         return None
     if kind.get_db_prep_value not in (models.Field.get_db_prep_value, models.IntegerField.get_db_prep_value):
         return None
-    as_is = _PREPARED_AS_IS.get(kind.get_prep_value)
-    return None if as_is is None else _TYPE_TESTS[as_is]
+    return _PREPARED_AS_IS.get(kind.get_prep_value)
 
 
 def _copy_values(rows: list[models.Model], fields: list[models.Field], connection):
